@@ -1,0 +1,13 @@
+//! The regulations as pure functions (no I/O): the closed lists of GLOSSARY.md, the SPC case-number
+//! rules, record validation with R-ids, and time as China Standard Time cuts it.
+
+pub mod case_number;
+pub mod lists;
+pub mod period;
+pub mod problem;
+pub mod record;
+
+pub use case_number::{CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with};
+pub use lists::*;
+pub use problem::{Lang, Problem};
+pub use record::{Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, validate_record};
