@@ -1,1 +1,249 @@
+//! Ledger events: every change of state is one event, and an event's canonical bytes are one entry
+//! of the verifiable log (DESIGN.md, "The ledger format"; R1 全程留痕、永久存储、有据可查).
+//!
+//! Encoding, schema version 1 (documented in docs/architecture.md so that others can check it):
+//! UTF-8 JSON with object keys sorted by byte order, no insignificant white space, integers only
+//! (no floating point), strings escaped as `serde_json` escapes them. Every event carries `v` (the
+//! schema version), `salt` (16 random bytes, base64) so that hashes reveal nothing guessable,
+//! `at` (RFC 3339 UTC), `actor` (user name), `court` (court id) and a `type` with its fields.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use liuhen_rules::{Disposition, MaterialCategory, Record};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const SCHEMA_VERSION: u32 = 1;
+/// A tlog-tiles entry bundle stores lengths in 16 bits.
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("事件编码后为 {0} 字节，超过日志条目上限 65535 字节；请把长文本作为材料上传 (event is {0} bytes, over the 65,535-byte entry limit)")]
+    EntryTooLarge(usize),
+    #[error("事件含有浮点数，不能规范编码 (floating-point numbers cannot be encoded canonically)")]
+    FloatNotAllowed,
+    #[error("日志条目无法解析 (entry cannot be decoded): {0}")]
+    Decode(String),
+    #[error("日志条目不是规范编码 (entry is not in canonical form)")]
+    NotCanonical,
+    #[error("日志条目的模式版本 {0} 不受支持 (unsupported schema version)")]
+    UnsupportedVersion(u32),
+}
+
+/// Where a record came from (R3: entries made in the case-management system are synced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Source {
+    /// `web`, `api` or `case_system`.
+    pub channel: String,
+    /// The case-management system's own id for the inquiry.
+    pub external_id: Option<String>,
+    /// SHA-256 of the Idempotency-Key, so a repeated push is recognised.
+    pub idempotency_key_hash: Option<String>,
+}
+
+/// What happened. Field names are part of the encoding: never rename, only add new types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A record was made (R1, S2). Version 1.
+    RecordCreated { record_id: Uuid, source: Source, record: Record },
+    /// A correction: a new version that points at the one it replaces, with the reason (R1).
+    RecordAmended { record_id: Uuid, version: u32, replaces_version: u32, reason: String, record: Record },
+    /// A court staff member present at an oral inquiry confirmed the record (R4, S4).
+    RecordCosigned { record_id: Uuid, version: u32, signer: String },
+    /// A court staff member present disputed the record, with the reason (R4).
+    RecordDisputed { record_id: Uuid, version: u32, signer: String, reason: String },
+    /// A material was stored by its hash (R5, S4 ¶2).
+    MaterialAdded {
+        record_id: Uuid,
+        material_id: Uuid,
+        sha256: String,
+        size: u64,
+        category: MaterialCategory,
+        file_name: String,
+        media_type: String,
+        disposition: Disposition,
+        whereabouts: Option<String>,
+    },
+}
+
+impl EventBody {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::RecordCreated { .. } => "record_created",
+            EventBody::RecordAmended { .. } => "record_amended",
+            EventBody::RecordCosigned { .. } => "record_cosigned",
+            EventBody::RecordDisputed { .. } => "record_disputed",
+            EventBody::MaterialAdded { .. } => "material_added",
+        }
+    }
+    pub fn record_id(&self) -> Option<Uuid> {
+        match self {
+            EventBody::RecordCreated { record_id, .. }
+            | EventBody::RecordAmended { record_id, .. }
+            | EventBody::RecordCosigned { record_id, .. }
+            | EventBody::RecordDisputed { record_id, .. }
+            | EventBody::MaterialAdded { record_id, .. } => Some(*record_id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub v: u32,
+    pub salt: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub court: String,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+impl Event {
+    /// A new event with a fresh random salt.
+    pub fn new(at: OffsetDateTime, actor: &str, court: &str, body: EventBody) -> Event {
+        let salt: [u8; 16] = rand::random();
+        Event {
+            v: SCHEMA_VERSION,
+            salt: BASE64.encode(salt),
+            at: at.to_offset(time::UtcOffset::UTC),
+            actor: actor.to_string(),
+            court: court.to_string(),
+            body,
+        }
+    }
+
+    /// The canonical bytes: the log entry.
+    pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
+        let value = serde_json::to_value(self).map_err(|e| LedgerError::Decode(e.to_string()))?;
+        let mut out = Vec::with_capacity(1024);
+        write_canonical(&value, &mut out)?;
+        if out.len() > MAX_ENTRY_BYTES {
+            return Err(LedgerError::EntryTooLarge(out.len()));
+        }
+        Ok(out)
+    }
+
+    /// Decode an entry and check that it is in canonical form, so that one event has exactly one
+    /// byte string and therefore one hash.
+    pub fn decode(entry: &[u8]) -> Result<Event, LedgerError> {
+        let event: Event = serde_json::from_slice(entry).map_err(|e| LedgerError::Decode(e.to_string()))?;
+        if event.v != SCHEMA_VERSION {
+            return Err(LedgerError::UnsupportedVersion(event.v));
+        }
+        if event.encode()? != entry {
+            return Err(LedgerError::NotCanonical);
+        }
+        Ok(event)
+    }
+}
+
+/// RFC 6962 / RFC 9162 leaf hash: SHA-256(0x00 ‖ entry).
+pub fn leaf_hash(entry: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(entry);
+    h.finalize().into()
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), LedgerError> {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            if !(n.is_i64() || n.is_u64()) {
+                return Err(LedgerError::FloatNotAllowed);
+            }
+            out.extend_from_slice(n.to_string().as_bytes());
+        }
+        Value::String(s) => out.extend_from_slice(serde_json::to_string(s).expect("a string serialises").as_bytes()),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(serde_json::to_string(key).expect("a string serialises").as_bytes());
+                out.push(b':');
+                write_canonical(&map[key], out)?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn cosigned() -> Event {
+        Event::new(
+            datetime!(2026-05-20 02:00:00.123456 UTC),
+            "judge2",
+            "demo-0101",
+            EventBody::RecordCosigned { record_id: Uuid::nil(), version: 1, signer: "judge2".into() },
+        )
+    }
+
+    #[test]
+    fn encoding_is_sorted_compact_and_round_trips() {
+        let e = cosigned();
+        let bytes = e.encode().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with("{\"actor\":\"judge2\",\"at\":\"2026-05-20T02:00:00.123456Z\",\"court\":\"demo-0101\""), "{text}");
+        assert!(text.contains("\"type\":\"record_cosigned\""));
+        assert!(!text.contains(' '));
+        assert_eq!(Event::decode(&bytes).unwrap(), e);
+    }
+
+    #[test]
+    fn salts_differ_so_equal_events_hash_differently() {
+        let a = cosigned().encode().unwrap();
+        let b = cosigned().encode().unwrap();
+        assert_ne!(leaf_hash(&a), leaf_hash(&b));
+    }
+
+    #[test]
+    fn non_canonical_bytes_are_refused() {
+        let bytes = cosigned().encode().unwrap();
+        let mut spaced = b"{ ".to_vec();
+        spaced.extend_from_slice(&bytes[1..]);
+        assert!(matches!(Event::decode(&spaced), Err(LedgerError::NotCanonical)));
+    }
+
+    #[test]
+    fn leaf_hash_is_rfc6962() {
+        // RFC 6962 test vector: the hash of an empty leaf.
+        assert_eq!(hex::encode(leaf_hash(b"")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+    }
+
+    #[test]
+    fn oversized_events_are_refused() {
+        let e = Event::new(
+            datetime!(2026-05-20 02:00 UTC),
+            "clerk1",
+            "c",
+            EventBody::RecordDisputed { record_id: Uuid::nil(), version: 1, signer: "x".into(), reason: "某".repeat(30_000) },
+        );
+        assert!(matches!(e.encode(), Err(LedgerError::EntryTooLarge(_))));
+    }
+}

@@ -1,1 +1,119 @@
+//! Storage: the append-only event table, the projections rebuilt from it, courts, users and
+//! sessions, and the content-addressed material store. SQLite is the embedded default.
+//!
+//! Writes go through one connection (one writer, DESIGN.md): every command checks the current
+//! state, appends its event and updates the projections in one `BEGIN IMMEDIATE` transaction, so a
+//! crash leaves either all of it or none of it.
 
+mod error;
+mod materials;
+mod projection;
+mod records;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use error::{Result, StoreError};
+pub use materials::{MaterialStore, StoredObject};
+pub use records::{
+    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary, RecordView,
+    VersionView,
+};
+pub use users::{Court, NewCourt, NewUser, User};
+
+/// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub data_dir: PathBuf,
+    /// R5: largest material accepted, in bytes (default 500 MB).
+    pub max_material_bytes: u64,
+    /// S11: region abbreviations added to the case-number rules (the demo's 示).
+    pub extra_regions: Vec<String>,
+    /// How long a login session lasts.
+    pub session_hours: i64,
+}
+
+impl StoreConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        StoreConfig {
+            data_dir: data_dir.into(),
+            max_material_bytes: 500 * 1000 * 1000,
+            extra_regions: Vec::new(),
+            session_hours: 12,
+        }
+    }
+}
+
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    materials: MaterialStore,
+    config: StoreConfig,
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `config.data_dir` and bring its schema up to date.
+    pub async fn open(config: StoreConfig) -> Result<Store> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db_path = config.data_dir.join("liuhen.db");
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&db_path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Acknowledged data is never lost: every commit reaches the disk before the answer.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
+        Ok(Store { writer, reader, materials, config })
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    pub fn materials(&self) -> &MaterialStore {
+        &self.materials
+    }
+
+    /// Close the pools so that every connection checkpoints and releases the files.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    /// A write transaction that takes the database's write lock at once, so two processes on one
+    /// data directory never interleave their read-check-append steps.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Direct access for tests that must show what the database itself refuses.
+    pub fn writer_pool_for_tests(&self) -> &SqlitePool {
+        &self.writer
+    }
+}
+
+pub(crate) fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+pub(crate) fn ts(t: time::OffsetDateTime) -> String {
+    liuhen_rules::period::format_utc(t)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| StoreError::Internal(format!("bad stored time {s}: {e}")))
+}

@@ -1,0 +1,52 @@
+use liuhen_rules::Problem;
+
+/// Everything the storage layer can refuse or fail at. Messages name what a clerk or an operator
+/// can do about it; the server maps each variant to an HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("输入有误 (invalid input)")]
+    Invalid(Vec<Problem>),
+    #[error("{zh} ({en})")]
+    NotFound { zh: String, en: String },
+    #[error("{zh} ({en})")]
+    Forbidden { zh: String, en: String },
+    #[error("{zh} ({en})")]
+    Conflict { zh: String, en: String },
+    #[error("材料超过大小上限 {limit} 字节 (material larger than the {limit}-byte limit)")]
+    TooLarge { limit: u64 },
+    #[error("用户名或密码错误 (wrong user name or password)")]
+    BadCredentials,
+    #[error("材料 {sha256} 的内容与登记的哈希不符，可能已被改动或损坏 (material does not match its recorded hash)")]
+    MaterialCorrupt { sha256: String },
+    #[error("账本事件无法编码: {0}")]
+    Ledger(#[from] liuhen_ledger::LedgerError),
+    #[error("数据库错误 (database error): {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败 (migration failed): {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("材料存储错误 (material store error): {0}")]
+    Objects(#[from] object_store::Error),
+    #[error("文件错误 (I/O error): {0}")]
+    Io(#[from] std::io::Error),
+    #[error("上传中断 (upload interrupted): {0}")]
+    Upload(String),
+    #[error("内部错误 (internal error): {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn not_found(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::NotFound { zh: zh.into(), en: en.into() }
+    }
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Forbidden { zh: zh.into(), en: en.into() }
+    }
+    pub fn conflict(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Conflict { zh: zh.into(), en: en.into() }
+    }
+    pub fn invalid(problem: Problem) -> Self {
+        StoreError::Invalid(vec![problem])
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

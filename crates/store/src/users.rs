@@ -1,0 +1,212 @@
+//! Courts, users and login sessions.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use liuhen_rules::{CourtLevel, Listed, Role};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, now, parse_ts, ts};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Court {
+    pub id: String,
+    pub name: String,
+    pub level: CourtLevel,
+    pub parent_id: Option<String>,
+    /// 法院代字 as used in case numbers, e.g. 示0101.
+    pub case_code: String,
+}
+
+pub type NewCourt = Court;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub username: String,
+    pub display_name: String,
+    pub court_id: String,
+    pub role: Role,
+}
+
+impl User {
+    /// Separation of duties (DESIGN.md): the system administrator never reads record contents.
+    pub fn may_read_records(&self) -> bool {
+        self.role != Role::SystemAdministrator
+    }
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub court_id: String,
+    pub role: Role,
+    pub password: String,
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn row_court(row: &sqlx::sqlite::SqliteRow) -> Result<Court> {
+    let level: String = row.try_get("level")?;
+    Ok(Court {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        level: CourtLevel::from_code(&level).ok_or_else(|| StoreError::Internal(format!("unknown court level {level}")))?,
+        parent_id: row.try_get("parent_id")?,
+        case_code: row.try_get("case_code")?,
+    })
+}
+
+fn row_user(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        court_id: row.try_get("court_id")?,
+        role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
+    })
+}
+
+impl Store {
+    pub async fn add_court(&self, court: &NewCourt) -> Result<()> {
+        if let Some(parent) = &court.parent_id
+            && self.court(parent).await?.is_none()
+        {
+            return Err(StoreError::not_found(format!("上级法院 {parent} 不存在"), format!("parent court {parent} does not exist")));
+        }
+        sqlx::query("INSERT INTO courts (id, name, level, parent_id, case_code) VALUES (?, ?, ?, ?, ?)")
+            .bind(&court.id)
+            .bind(&court.name)
+            .bind(court.level.code())
+            .bind(&court.parent_id)
+            .bind(&court.case_code)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::conflict(format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code), "court id or code exists already")
+                }
+                e => e.into(),
+            })?;
+        Ok(())
+    }
+
+    pub async fn court(&self, id: &str) -> Result<Option<Court>> {
+        let row = sqlx::query("SELECT * FROM courts WHERE id = ?").bind(id).fetch_optional(&self.reader).await?;
+        row.as_ref().map(row_court).transpose()
+    }
+
+    pub async fn courts(&self) -> Result<Vec<Court>> {
+        let rows = sqlx::query("SELECT * FROM courts ORDER BY case_code").fetch_all(&self.reader).await?;
+        rows.iter().map(row_court).collect()
+    }
+
+    pub async fn add_user(&self, new: NewUser) -> Result<User> {
+        let username = new.username.trim().to_string();
+        if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+            return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                "username",
+                "R3",
+                "invalid",
+                "用户名只能由字母、数字、下划线、连字符和点组成，最长 64 个字符",
+                "a user name consists of letters, digits, _ - . and has at most 64 characters",
+            )));
+        }
+        if new.password.chars().count() < 8 {
+            return Err(StoreError::invalid(liuhen_rules::Problem::new("password", "R3", "too_short", "密码至少 8 个字符", "a password has at least 8 characters")));
+        }
+        if self.court(&new.court_id).await?.is_none() {
+            return Err(StoreError::not_found(format!("法院 {} 不存在", new.court_id), format!("court {} does not exist", new.court_id)));
+        }
+        let password = new.password;
+        let hash = tokio::task::spawn_blocking(move || {
+            let salt_bytes: [u8; 16] = rand::random();
+            let salt = SaltString::encode_b64(&salt_bytes)?;
+            Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        sqlx::query("INSERT INTO users (username, display_name, court_id, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&username)
+            .bind(&new.display_name)
+            .bind(&new.court_id)
+            .bind(new.role.code())
+            .bind(&hash)
+            .bind(ts(now()))
+            .execute(&self.writer)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::conflict(format!("用户名 {username} 已被使用"), format!("user name {username} is taken"))
+                }
+                e => e.into(),
+            })?;
+        Ok(User { username, display_name: new.display_name, court_id: new.court_id, role: new.role })
+    }
+
+    pub async fn user(&self, username: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+        row.as_ref().map(row_user).transpose()
+    }
+
+    pub async fn users_of_court(&self, court_id: &str) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT * FROM users WHERE court_id = ? ORDER BY username").bind(court_id).fetch_all(&self.reader).await?;
+        rows.iter().map(row_user).collect()
+    }
+
+    /// Check a password (argon2id) and open a session; the token is returned once and only its
+    /// hash is kept.
+    pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+        // Hash even for an unknown user so that timing does not tell which names exist.
+        let (stored, user) = match &row {
+            Some(r) => (r.try_get::<String, _>("password_hash")?, Some(row_user(r)?)),
+            None => ("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0".to_string(), None),
+        };
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let (true, Some(user)) = (ok, user) else {
+            return Err(StoreError::BadCredentials);
+        };
+        let token_bytes: [u8; 32] = rand::random();
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token_bytes);
+        let created = now();
+        sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash(&token))
+            .bind(&user.username)
+            .bind(ts(created))
+            .bind(ts(created + time::Duration::hours(self.config.session_hours)))
+            .execute(&self.writer)
+            .await?;
+        Ok((token, user))
+    }
+
+    /// The user a session token belongs to, if it is valid and not expired.
+    pub async fn session_user(&self, token: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let expires: String = row.try_get("expires_at")?;
+        if parse_ts(&expires)? <= now() {
+            return Ok(None);
+        }
+        Ok(Some(row_user(&row)?))
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash(token)).execute(&self.writer).await?;
+        Ok(())
+    }
+}
