@@ -1,1 +1,106 @@
+//! The HTTP server: the API of the store of outside inquiries (R3) and its OpenAPI description.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post};
+use liuhen_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    /// Mark the session cookie Secure (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "留痕 liuhen API", description = "外部人员过问信息专库 — the store of outside inquiries into court cases (中办发〔2015〕23号 and the SPC implementation measures). Errors are application/problem+json in Chinese, or English with Accept-Language: en."),
+    paths(
+        api::login, api::logout, api::me, api::lists, api::courts, api::check_case_number,
+        api::create_record, api::list_records, api::get_record, api::amend_record,
+        api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
+    ),
+    components(schemas(error::FieldProblem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "session", description = "登录 / log in"),
+        (name = "reference", description = "列表与案号检查 / lists and case-number check"),
+        (name = "records", description = "过问记录 / records (R1–R6)"),
+        (name = "cosignature", description = "在场人员签字确认 / co-signature (R4)"),
+        (name = "materials", description = "相关材料 / materials (R5)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("../assets/index.html"))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub fn router(state: AppState) -> Router {
+    // Uploads are limited by the material size limit while they stream, not by a body buffer.
+    let upload_limit = usize::try_from(state.store.config().max_material_bytes).unwrap_or(usize::MAX).saturating_add(1 << 20);
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/v1/session", post(api::login).delete(api::logout))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/lists", get(api::lists))
+        .route("/api/v1/courts", get(api::courts))
+        .route("/api/v1/case-numbers/{case_number}", get(api::check_case_number))
+        .route("/api/v1/records", post(api::create_record).get(api::list_records))
+        .route("/api/v1/records/{id}", get(api::get_record))
+        .route("/api/v1/records/{id}/amendments", post(api::amend_record))
+        .route("/api/v1/records/{id}/cosign", post(api::cosign))
+        .route("/api/v1/records/{id}/dispute", post(api::dispute))
+        .route("/api/v1/records/{id}/materials", post(api::upload_material).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/api/v1/cosign-inbox", get(api::cosign_inbox))
+        .route("/api/v1/materials/{id}", get(api::download_material))
+        .fallback(|| async {
+            error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
+        })
+        .layer(axum::middleware::from_fn(error::localise_problems))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("cache-control"), HeaderValue::from_static("no-store")))
+        .with_state(state)
+}
+
+/// Serve on an already-bound listener (tests bind port 0) until `shutdown` completes.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,141 @@
+//! The one error type of the HTTP layer: every failure becomes `application/problem+json`
+//! (RFC 9457) in the client's language, with each problem naming its field and rule.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liuhen_rules::{Lang, Problem};
+use liuhen_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub zh: String,
+    pub en: String,
+    pub problems: Vec<Problem>,
+    pub lang: Lang,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// JSON path of the field, e.g. `intervener.name`.
+    pub field: String,
+    /// The requirement (REQUIREMENTS.md), e.g. `R4`.
+    pub rule: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDocument {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError { status, kind, zh: zh.into(), en: en.into(), problems: Vec::new(), lang: Lang::Zh }
+    }
+    pub fn unauthorized() -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录", "log in first")
+    }
+    pub fn invalid(problems: Vec<Problem>) -> Self {
+        let n = problems.len();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: "validation",
+            zh: format!("有 {n} 处需要修改"),
+            en: format!("{n} field(s) need correcting"),
+            problems,
+            lang: Lang::Zh,
+        }
+    }
+    pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", zh, en)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(problems) => ApiError::invalid(problems),
+            StoreError::NotFound { zh, en } => ApiError::new(StatusCode::NOT_FOUND, "not_found", zh, en),
+            StoreError::Forbidden { zh, en } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en),
+            StoreError::Conflict { zh, en } => ApiError::new(StatusCode::CONFLICT, "conflict", zh, en),
+            StoreError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误", "wrong user name or password"),
+            StoreError::TooLarge { limit } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("材料超过大小上限（{} MB）", limit / 1_000_000),
+                format!("the material is larger than the limit ({} MB)", limit / 1_000_000),
+            ),
+            StoreError::Upload(reason) => ApiError::bad_request(format!("上传中断，未保存：{reason}"), format!("the upload was interrupted and not stored: {reason}")),
+            StoreError::MaterialCorrupt { sha256 } => {
+                tracing::error!(%sha256, "material does not match its hash");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "material_corrupt",
+                    "材料文件与登记的哈希不符，可能已被改动或损坏；已拒绝提供，请通知专库管理员",
+                    "the material no longer matches its recorded hash; it was not served — tell the store maintainer",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试或联系管理员", "internal server error; try again later or contact the administrator")
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// The problem document in one language.
+    pub fn render(&self, lang: Lang) -> Response {
+        let doc = ProblemDocument {
+            kind: format!("/problems/{}", self.kind),
+            title: lang.pick(&self.zh, &self.en).to_string(),
+            status: self.status.as_u16(),
+            detail: lang.pick(&self.zh, &self.en).to_string(),
+            errors: self
+                .problems
+                .iter()
+                .map(|p| FieldProblem { field: p.field.clone(), rule: p.rule.to_string(), code: p.code.to_string(), message: p.message(lang).to_string() })
+                .collect(),
+        };
+        let body = serde_json::to_vec(&doc).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(if lang == Lang::En { "en" } else { "zh-CN" }));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+        response
+    }
+}
+
+/// Handlers return errors without knowing the client's language; the response carries the error and
+/// the `localise_problems` middleware renders it in the language the request asked for.
+#[derive(Clone)]
+pub struct PendingProblem(pub std::sync::Arc<ApiError>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.render(self.lang);
+        response.extensions_mut().insert(PendingProblem(std::sync::Arc::new(self)));
+        response
+    }
+}
+
+pub async fn localise_problems(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = Lang::from_accept_language(request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let response = next.run(request).await;
+    match response.extensions().get::<PendingProblem>() {
+        Some(problem) if lang != problem.0.lang => problem.0.render(lang),
+        _ => response,
+    }
+}
