@@ -1,0 +1,63 @@
+//! Configuration: defaults, then a TOML file (`--config`, `LIUHEN_CONFIG`, or `./liuhen.toml` when
+//! present), then `LIUHEN_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where the database and the materials live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    /// R5: largest material, in megabytes (10^6 bytes).
+    pub max_material_mb: u64,
+    /// S11: extra region abbreviations accepted in case numbers.
+    pub extra_regions: Vec<String>,
+    /// Mark the session cookie Secure (set when served over TLS).
+    pub secure_cookies: bool,
+    pub session_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("data/liuhen"),
+            listen: "127.0.0.1:8080".into(),
+            max_material_mb: 500,
+            extra_regions: Vec::new(),
+            secure_cookies: false,
+            session_hours: 12,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let file = config_file.map(Path::to_path_buf).or_else(|| std::env::var_os("LIUHEN_CONFIG").map(PathBuf::from));
+        match file {
+            Some(f) => {
+                anyhow::ensure!(f.exists(), "配置文件 {} 不存在 (config file not found)", f.display());
+                figment = figment.merge(Toml::file(f));
+            }
+            None => figment = figment.merge(Toml::file("liuhen.toml")),
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("LIUHEN_").ignore(&["config"]).map(|k| k.as_str().to_ascii_lowercase().into()))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误 (configuration error): {e}"))?;
+        Ok(settings)
+    }
+
+    pub fn store_config(&self) -> liuhen_store::StoreConfig {
+        let mut c = liuhen_store::StoreConfig::new(&self.data_dir);
+        c.max_material_bytes = self.max_material_mb.saturating_mul(1_000_000);
+        c.extra_regions = self.extra_regions.clone();
+        c.session_hours = self.session_hours;
+        c
+    }
+}
