@@ -62,18 +62,58 @@ const CONTENTS: [&str; 6] = [
 
 pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     for (id, name, level, parent, code) in COURTS {
-        store.add_court(&NewCourt { id: id.into(), name: name.into(), level, parent_id: parent.map(String::from), case_code: code.into() }).await?;
+        store
+            .add_court(&NewCourt {
+                id: id.into(),
+                name: name.into(),
+                level,
+                parent_id: parent.map(String::from),
+                case_code: code.into(),
+            })
+            .await?;
     }
     let mut recorders: Vec<(User, User)> = Vec::new();
     for (username, name, role) in ACCOUNTS {
-        store.add_user(NewUser { username: username.into(), display_name: name.into(), court_id: "demo-0101".into(), role, password: PASSWORD.into() }).await?;
+        store
+            .add_user(NewUser {
+                username: username.into(),
+                display_name: name.into(),
+                court_id: "demo-0101".into(),
+                role,
+                password: PASSWORD.into(),
+            })
+            .await?;
     }
     recorders.push((store.user("clerk").await?.expect("added"), store.user("judge").await?.expect("added")));
     for (id, _, _, _, _) in COURTS.iter().filter(|c| c.0 != "demo-0101") {
         let short = id.replace('-', "");
-        let a = store.add_user(NewUser { username: format!("{short}-judge1"), display_name: "法官某甲".into(), court_id: (*id).into(), role: Role::Recorder, password: PASSWORD.into() }).await?;
-        let b = store.add_user(NewUser { username: format!("{short}-judge2"), display_name: "法官某乙".into(), court_id: (*id).into(), role: Role::Recorder, password: PASSWORD.into() }).await?;
-        store.add_user(NewUser { username: format!("{short}-office"), display_name: "审管办某丙".into(), court_id: (*id).into(), role: Role::StoreMaintainer, password: PASSWORD.into() }).await?;
+        let a = store
+            .add_user(NewUser {
+                username: format!("{short}-judge1"),
+                display_name: "法官某甲".into(),
+                court_id: (*id).into(),
+                role: Role::Recorder,
+                password: PASSWORD.into(),
+            })
+            .await?;
+        let b = store
+            .add_user(NewUser {
+                username: format!("{short}-judge2"),
+                display_name: "法官某乙".into(),
+                court_id: (*id).into(),
+                role: Role::Recorder,
+                password: PASSWORD.into(),
+            })
+            .await?;
+        store
+            .add_user(NewUser {
+                username: format!("{short}-office"),
+                display_name: "审管办某丙".into(),
+                court_id: (*id).into(),
+                role: Role::StoreMaintainer,
+                password: PASSWORD.into(),
+            })
+            .await?;
         recorders.push((a, b));
     }
 
@@ -88,7 +128,11 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
         let form = Form::ALL[i % Form::ALL.len()];
         let stage = Stage::ALL[(i / 3) % Stage::ALL.len()];
         let (unit, post, unit_type, leading) = UNITS[(i * 7 + 3) % UNITS.len()];
-        let relation = if leading { ["self", "self", "in_name_of_organisation", "cadre_staff", "relative"][i % 5] } else { "other" };
+        let relation = if leading {
+            ["self", "self", "in_name_of_organisation", "cadre_staff", "relative"][i % 5]
+        } else {
+            "other"
+        };
         let days_ago = rng.random_range(1..420);
         let occurred = now - time::Duration::days(days_ago) - time::Duration::minutes(rng.random_range(0..600));
         let year = (occurred + time::Duration::hours(8)).year();
@@ -104,9 +148,13 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
                 leading_cadre: Some(leading),
                 retired: Some(i % 17 == 0),
                 relation: Some(relation.into()),
-                principal: (relation == "cadre_staff" || relation == "relative")
-                    .then(|| PrincipalDraft { name: Some(format!("{}某", SURNAMES[i % SURNAMES.len()])), unit: Some(unit.into()), post: Some(post.into()) }),
-                managing_level: leading.then(|| ["central", "provincial", "municipal", "county", "unknown"][i % 5].into()),
+                principal: (relation == "cadre_staff" || relation == "relative").then(|| PrincipalDraft {
+                    name: Some(format!("{}某", SURNAMES[i % SURNAMES.len()])),
+                    unit: Some(unit.into()),
+                    post: Some(post.into()),
+                }),
+                managing_level: leading
+                    .then(|| ["central", "provincial", "municipal", "county", "unknown"][i % 5].into()),
             }),
             occurred_at: Some(liuhen_rules::period::format_utc(occurred)),
             form: Some(form.code().into()),
@@ -124,7 +172,8 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
             draft.court_staff_present = Some(if i % 2 == 0 { vec![colleague.username.clone()] } else { vec![] });
             if form.needs_place() {
                 draft.place = Some("某区人民政府第二会议室".into());
-                draft.persons_present = Some(vec![format!("{}某", SURNAMES[(i + 3) % SURNAMES.len()]), "某办公室工作人员".into()]);
+                draft.persons_present =
+                    Some(vec![format!("{}某", SURNAMES[(i + 3) % SURNAMES.len()]), "某办公室工作人员".into()]);
             }
         }
         if stage == Stage::FilingReview && i % 2 == 0 {
@@ -139,7 +188,14 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
                     store.cosign(colleague, created.record_id, Some(1)).await?;
                 }
                 1 => {
-                    store.dispute(colleague, created.record_id, Some(1), "记录中的要求表述不完整，对方还提到了结案时间。").await?;
+                    store
+                        .dispute(
+                            colleague,
+                            created.record_id,
+                            Some(1),
+                            "记录中的要求表述不完整，对方还提到了结案时间。",
+                        )
+                        .await?;
                 }
                 _ => {}
             }
@@ -153,5 +209,7 @@ pub fn print_accounts() {
     for (username, name, role) in ACCOUNTS {
         println!("  {username:<10} {name}（{}）", role.zh());
     }
-    println!("  其他法院：<法院>-judge1 / -judge2 / -office，例如 demohigh-judge1 (other courts: e.g. demohigh-judge1)");
+    println!(
+        "  其他法院：<法院>-judge1 / -judge2 / -office，例如 demohigh-judge1 (other courts: e.g. demohigh-judge1)"
+    );
 }

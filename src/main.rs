@@ -1,8 +1,5 @@
 //! `liuhen`: serve the store of outside inquiries, set up a demo, administer courts and users.
 
-mod config;
-mod demo;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,10 +9,15 @@ use liuhen_rules::{CourtLevel, Listed, Role};
 use liuhen_server::AppState;
 use liuhen_store::{NewCourt, NewUser, Store};
 
-use crate::config::Settings;
+use liuhen::config::Settings;
+use liuhen::demo;
 
 #[derive(Parser)]
-#[command(name = "liuhen", version, about = "留痕：外部人员过问信息专库 (the register of outside interference in court cases)")]
+#[command(
+    name = "liuhen",
+    version,
+    about = "留痕：外部人员过问信息专库 (the register of outside interference in court cases)"
+)]
 struct Cli {
     /// Configuration file (TOML); default ./liuhen.toml when present. Environment: LIUHEN_CONFIG.
     #[arg(long, global = true)]
@@ -90,7 +92,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LIUHEN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LIUHEN_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -100,7 +104,9 @@ async fn main() -> anyhow::Result<()> {
             if let Some(l) = listen {
                 s.listen = l.clone();
             }
-            let store = Store::open(s.store_config()).await.with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
+            let store = Store::open(s.store_config())
+                .await
+                .with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
             serve(store, &s).await
         }
         Command::Demo { listen, records, reset, no_serve } => {
@@ -116,9 +122,15 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::open(s.store_config()).await?;
             if store.courts().await?.is_empty() {
                 let n = demo::populate(&store, *records).await?;
-                println!("已生成演示数据：{} 个法院，{n} 条虚构的过问记录 (demo data: fictional courts and {n} records)", demo::COURTS.len());
+                println!(
+                    "已生成演示数据：{} 个法院，{n} 条虚构的过问记录 (demo data: fictional courts and {n} records)",
+                    demo::COURTS.len()
+                );
             } else {
-                println!("沿用已有演示数据 {} (reusing the existing demo data; --reset starts again)", s.data_dir.display());
+                println!(
+                    "沿用已有演示数据 {} (reusing the existing demo data; --reset starts again)",
+                    s.data_dir.display()
+                );
             }
             demo::print_accounts();
             if *no_serve {
@@ -130,8 +142,17 @@ async fn main() -> anyhow::Result<()> {
         Command::CourtAdd { id, name, level, parent, code } => {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()).await?;
-            let level = CourtLevel::from_code(level).with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
-            store.add_court(&NewCourt { id: id.clone(), name: name.clone(), level, parent_id: parent.clone(), case_code: code.clone() }).await?;
+            let level = CourtLevel::from_code(level)
+                .with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
+            store
+                .add_court(&NewCourt {
+                    id: id.clone(),
+                    name: name.clone(),
+                    level,
+                    parent_id: parent.clone(),
+                    case_code: code.clone(),
+                })
+                .await?;
             println!("已添加法院 {name} ({id})");
             store.close().await;
             Ok(())
@@ -148,7 +169,15 @@ async fn main() -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let user = store.add_user(NewUser { username: username.clone(), display_name: name.clone(), court_id: court.clone(), role, password }).await?;
+            let user = store
+                .add_user(NewUser {
+                    username: username.clone(),
+                    display_name: name.clone(),
+                    court_id: court.clone(),
+                    role,
+                    password,
+                })
+                .await?;
             println!("已添加用户 {} ({})", user.username, user.role.zh());
             store.close().await;
             Ok(())
@@ -164,20 +193,23 @@ async fn main() -> anyhow::Result<()> {
                 println!("已从 {n} 个事件重建查询表，结果与重建前一致 (rebuilt from {n} events; identical)");
                 Ok(())
             } else {
-                anyhow::bail!("已从 {n} 个事件重建查询表，但结果与重建前不同：重建前的查询表曾被改动 (rebuilt from {n} events; the tables differed before, so they had been changed outside the event log)")
+                anyhow::bail!(
+                    "已从 {n} 个事件重建查询表，但结果与重建前不同：重建前的查询表曾被改动 (rebuilt from {n} events; the tables differed before, so they had been changed outside the event log)"
+                )
             }
         }
     }
 }
 
 async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&s.listen).await.with_context(|| format!("无法监听 {} (cannot listen)", s.listen))?;
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .with_context(|| format!("无法监听 {} (cannot listen)", s.listen))?;
     let addr = listener.local_addr()?;
     println!("留痕已启动，请在浏览器打开 http://{addr}/ (liuhen is serving at http://{addr}/)");
     let store = Arc::new(store);
     let state = AppState { store: store.clone(), secure_cookies: s.secure_cookies };
-    liuhen_server::serve(listener, state, shutdown_signal())
-    .await?;
+    liuhen_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

@@ -21,7 +21,9 @@ pub const MAX_ENTRY_BYTES: usize = 65_535;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("事件编码后为 {0} 字节，超过日志条目上限 65535 字节；请把长文本作为材料上传 (event is {0} bytes, over the 65,535-byte entry limit)")]
+    #[error(
+        "事件编码后为 {0} 字节，超过日志条目上限 65535 字节；请把长文本作为材料上传 (event is {0} bytes, over the 65,535-byte entry limit)"
+    )]
     EntryTooLarge(usize),
     #[error("事件含有浮点数，不能规范编码 (floating-point numbers cannot be encoded canonically)")]
     FloatNotAllowed,
@@ -209,7 +211,10 @@ mod tests {
         let e = cosigned();
         let bytes = e.encode().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
-        assert!(text.starts_with("{\"actor\":\"judge2\",\"at\":\"2026-05-20T02:00:00.123456Z\",\"court\":\"demo-0101\""), "{text}");
+        assert!(
+            text.starts_with("{\"actor\":\"judge2\",\"at\":\"2026-05-20T02:00:00.123456Z\",\"court\":\"demo-0101\""),
+            "{text}"
+        );
         assert!(text.contains("\"type\":\"record_cosigned\""));
         assert!(!text.contains(' '));
         assert_eq!(Event::decode(&bytes).unwrap(), e);
@@ -242,7 +247,12 @@ mod tests {
             datetime!(2026-05-20 02:00 UTC),
             "clerk1",
             "c",
-            EventBody::RecordDisputed { record_id: Uuid::nil(), version: 1, signer: "x".into(), reason: "某".repeat(30_000) },
+            EventBody::RecordDisputed {
+                record_id: Uuid::nil(),
+                version: 1,
+                signer: "x".into(),
+                reason: "某".repeat(30_000),
+            },
         );
         assert!(matches!(e.encode(), Err(LedgerError::EntryTooLarge(_))));
     }

@@ -40,8 +40,8 @@ fn err(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Case
 
 /// Abbreviations used as 法院代字 (provinces, autonomous regions, municipalities, the Corps, military).
 const REGIONS: &[&str] = &[
-    "京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪", "苏", "浙", "皖", "闽", "赣", "鲁", "豫", "鄂",
-    "湘", "粤", "桂", "琼", "渝", "川", "黔", "云", "藏", "陕", "甘", "青", "宁", "新", "兵", "军",
+    "京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪", "苏", "浙", "皖", "闽", "赣", "鲁", "豫", "鄂", "湘", "粤",
+    "桂", "琼", "渝", "川", "黔", "云", "藏", "陕", "甘", "青", "宁", "新", "兵", "军",
 ];
 
 /// 专门审判代字 (e.g. 知 for the SPC's intellectual-property tribunal).
@@ -50,39 +50,107 @@ const SPECIAL_TRIAL_CODES: &[&str] = &["知"];
 /// 类型代字 with their names. The table covers the types a court meets in this register; a code not
 /// in it is accepted when its category prefix is known, so a rare type never blocks a clerk.
 const CASE_TYPES: &[(&str, &str)] = &[
-    ("刑初", "刑事一审"), ("刑终", "刑事二审"), ("刑核", "刑事复核"), ("刑申", "刑事申诉审查"),
-    ("刑再", "刑事再审"), ("刑抗", "刑事抗诉"), ("刑更", "刑罚变更（减刑、假释）"), ("刑医", "强制医疗"),
-    ("刑医解", "解除强制医疗"), ("刑没", "违法所得没收"), ("刑他", "其他刑事"), ("刑辖", "刑事管辖"),
+    ("刑初", "刑事一审"),
+    ("刑终", "刑事二审"),
+    ("刑核", "刑事复核"),
+    ("刑申", "刑事申诉审查"),
+    ("刑再", "刑事再审"),
+    ("刑抗", "刑事抗诉"),
+    ("刑更", "刑罚变更（减刑、假释）"),
+    ("刑医", "强制医疗"),
+    ("刑医解", "解除强制医疗"),
+    ("刑没", "违法所得没收"),
+    ("刑他", "其他刑事"),
+    ("刑辖", "刑事管辖"),
     ("刑监", "刑事审判监督"),
-    ("民初", "民事一审"), ("民终", "民事二审"), ("民申", "民事申请再审审查"), ("民再", "民事再审"),
-    ("民抗", "民事抗诉"), ("民监", "民事审判监督"), ("民特", "民事特别程序"), ("民催", "公示催告"),
-    ("民督", "督促程序"), ("民撤", "第三人撤销之诉"), ("民他", "其他民事"), ("民辖", "民事管辖"),
-    ("民辖终", "民事管辖上诉"), ("民辖监", "民事管辖监督"),
-    ("行初", "行政一审"), ("行终", "行政二审"), ("行申", "行政申请再审审查"), ("行再", "行政再审"),
-    ("行抗", "行政抗诉"), ("行监", "行政审判监督"), ("行审", "非诉行政执行审查"), ("行审复", "非诉行政执行审查复议"),
-    ("行他", "其他行政"), ("行辖", "行政管辖"), ("行辖终", "行政管辖上诉"), ("行赔初", "行政赔偿一审"),
+    ("民初", "民事一审"),
+    ("民终", "民事二审"),
+    ("民申", "民事申请再审审查"),
+    ("民再", "民事再审"),
+    ("民抗", "民事抗诉"),
+    ("民监", "民事审判监督"),
+    ("民特", "民事特别程序"),
+    ("民催", "公示催告"),
+    ("民督", "督促程序"),
+    ("民撤", "第三人撤销之诉"),
+    ("民他", "其他民事"),
+    ("民辖", "民事管辖"),
+    ("民辖终", "民事管辖上诉"),
+    ("民辖监", "民事管辖监督"),
+    ("行初", "行政一审"),
+    ("行终", "行政二审"),
+    ("行申", "行政申请再审审查"),
+    ("行再", "行政再审"),
+    ("行抗", "行政抗诉"),
+    ("行监", "行政审判监督"),
+    ("行审", "非诉行政执行审查"),
+    ("行审复", "非诉行政执行审查复议"),
+    ("行他", "其他行政"),
+    ("行辖", "行政管辖"),
+    ("行辖终", "行政管辖上诉"),
+    ("行赔初", "行政赔偿一审"),
     ("行赔终", "行政赔偿二审"),
-    ("执", "首次执行"), ("执恢", "恢复执行"), ("执保", "财产保全执行"), ("执异", "执行异议"),
-    ("执复", "执行复议"), ("执监", "执行监督"), ("执协", "执行协调"), ("执他", "其他执行"),
-    ("财保", "诉前财产保全"), ("行保", "行政非诉保全"), ("证保", "证据保全"),
-    ("破申", "破产申请审查"), ("破", "破产"), ("破终", "破产上诉"), ("破监", "破产监督"),
-    ("强清", "强制清算"), ("清申", "强制清算申请审查"), ("强清终", "强制清算上诉"),
-    ("法赔", "法院作为赔偿义务机关"), ("委赔", "赔偿委员会审理赔偿"), ("委赔监", "赔偿监督"),
-    ("委赔提", "赔偿监督提审"), ("委赔再", "赔偿重审"),
-    ("司救刑", "刑事司法救助"), ("司救民", "民事司法救助"), ("司救行", "行政司法救助"),
-    ("司救执", "执行司法救助"), ("司救访", "涉诉信访司法救助"), ("司救赔", "国家赔偿司法救助"),
-    ("司惩", "司法制裁"), ("司惩复", "司法制裁复议"),
-    ("认港", "认可与执行香港特区判决"), ("认澳", "认可与执行澳门特区判决"), ("认台", "认可与执行台湾地区判决"),
+    ("执", "首次执行"),
+    ("执恢", "恢复执行"),
+    ("执保", "财产保全执行"),
+    ("执异", "执行异议"),
+    ("执复", "执行复议"),
+    ("执监", "执行监督"),
+    ("执协", "执行协调"),
+    ("执他", "其他执行"),
+    ("财保", "诉前财产保全"),
+    ("行保", "行政非诉保全"),
+    ("证保", "证据保全"),
+    ("破申", "破产申请审查"),
+    ("破", "破产"),
+    ("破终", "破产上诉"),
+    ("破监", "破产监督"),
+    ("强清", "强制清算"),
+    ("清申", "强制清算申请审查"),
+    ("强清终", "强制清算上诉"),
+    ("法赔", "法院作为赔偿义务机关"),
+    ("委赔", "赔偿委员会审理赔偿"),
+    ("委赔监", "赔偿监督"),
+    ("委赔提", "赔偿监督提审"),
+    ("委赔再", "赔偿重审"),
+    ("司救刑", "刑事司法救助"),
+    ("司救民", "民事司法救助"),
+    ("司救行", "行政司法救助"),
+    ("司救执", "执行司法救助"),
+    ("司救访", "涉诉信访司法救助"),
+    ("司救赔", "国家赔偿司法救助"),
+    ("司惩", "司法制裁"),
+    ("司惩复", "司法制裁复议"),
+    ("认港", "认可与执行香港特区判决"),
+    ("认澳", "认可与执行澳门特区判决"),
+    ("认台", "认可与执行台湾地区判决"),
     ("协外认", "承认与执行外国判决"),
 ];
 
 /// Category prefixes of 类型代字, longest first so that 司救 wins over 司.
 const CATEGORIES: &[(&str, &str)] = &[
-    ("司救", "司法救助"), ("司惩", "司法制裁"), ("法赔", "国家赔偿"), ("委赔", "国家赔偿"),
-    ("强清", "强制清算"), ("清申", "强制清算"), ("财保", "非诉保全"), ("证保", "非诉保全"),
-    ("行保", "非诉保全"), ("刑", "刑事"), ("民", "民事"), ("行", "行政"), ("执", "执行"),
-    ("破", "破产"), ("赔", "国家赔偿"), ("认", "区际司法协助"), ("请", "司法协助"), ("协", "国际司法协助"),
-    ("港", "区际司法协助"), ("澳", "区际司法协助"), ("台", "区际司法协助"), ("外", "国际司法协助"),
+    ("司救", "司法救助"),
+    ("司惩", "司法制裁"),
+    ("法赔", "国家赔偿"),
+    ("委赔", "国家赔偿"),
+    ("强清", "强制清算"),
+    ("清申", "强制清算"),
+    ("财保", "非诉保全"),
+    ("证保", "非诉保全"),
+    ("行保", "非诉保全"),
+    ("刑", "刑事"),
+    ("民", "民事"),
+    ("行", "行政"),
+    ("执", "执行"),
+    ("破", "破产"),
+    ("赔", "国家赔偿"),
+    ("认", "区际司法协助"),
+    ("请", "司法协助"),
+    ("协", "国际司法协助"),
+    ("港", "区际司法协助"),
+    ("澳", "区际司法协助"),
+    ("台", "区际司法协助"),
+    ("外", "国际司法协助"),
 ];
 
 fn category_of(type_code: &str) -> Option<&'static str> {
@@ -115,21 +183,36 @@ pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<C
         return Err(err("empty", "案号为空", "the case number is empty"));
     }
     let rest = s.strip_prefix('（').ok_or_else(|| {
-        err("year_missing", "案号应以括号中的收案年度开头，如（2024）", "a case number begins with the year in parentheses, e.g. （2024）")
+        err(
+            "year_missing",
+            "案号应以括号中的收案年度开头，如（2024）",
+            "a case number begins with the year in parentheses, e.g. （2024）",
+        )
     })?;
-    let (year_text, rest) = rest.split_once('）').ok_or_else(|| err("year_missing", "收案年度后缺少右括号“）”", "the closing parenthesis after the year is missing"))?;
+    let (year_text, rest) = rest.split_once('）').ok_or_else(|| {
+        err("year_missing", "收案年度后缺少右括号“）”", "the closing parenthesis after the year is missing")
+    })?;
     if year_text.len() != 4 || !year_text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(err("year_invalid", format!("收案年度“{year_text}”应为四位阿拉伯数字"), format!("the year \"{year_text}\" must be four digits")));
+        return Err(err(
+            "year_invalid",
+            format!("收案年度“{year_text}”应为四位阿拉伯数字"),
+            format!("the year \"{year_text}\" must be four digits"),
+        ));
     }
     let year: u16 = year_text.parse().expect("four ascii digits");
     if !(1950..=2100).contains(&year) {
-        return Err(err("year_invalid", format!("收案年度 {year} 不在合理范围内"), format!("the year {year} is out of range")));
+        return Err(err(
+            "year_invalid",
+            format!("收案年度 {year} 不在合理范围内"),
+            format!("the year {year} is out of range"),
+        ));
     }
 
     let (region, court_digits, level, rest) = if let Some(r) = rest.strip_prefix("最高法") {
         ("最高法".to_string(), String::new(), CourtLevel::Supreme, r)
     } else {
-        let first = rest.chars().next().ok_or_else(|| err("court_missing", "缺少法院代字", "the court code is missing"))?;
+        let first =
+            rest.chars().next().ok_or_else(|| err("court_missing", "缺少法院代字", "the court code is missing"))?;
         let region = first.to_string();
         if !REGIONS.contains(&region.as_str()) && !extra_regions.contains(&region) {
             return Err(err(
@@ -147,8 +230,12 @@ pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<C
             n => {
                 return Err(err(
                     "court_invalid",
-                    format!("法院代字“{region}{digits}”的数字为 {n} 位：高级法院不带数字，中级法院 2 位，基层法院 4 位"),
-                    format!("the court code \"{region}{digits}\" has {n} digits: none for a high court, 2 for an intermediate court, 4 for a basic court"),
+                    format!(
+                        "法院代字“{region}{digits}”的数字为 {n} 位：高级法院不带数字，中级法院 2 位，基层法院 4 位"
+                    ),
+                    format!(
+                        "the court code \"{region}{digits}\" has {n} digits: none for a high court, 2 for an intermediate court, 4 for a basic court"
+                    ),
                 ));
             }
         };
@@ -157,18 +244,34 @@ pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<C
     };
     let court_code = format!("{region}{court_digits}");
 
-    let body = rest.strip_suffix('号').ok_or_else(|| err("suffix_missing", "案号应以“号”结尾", "a case number ends with 号"))?;
+    let body = rest
+        .strip_suffix('号')
+        .ok_or_else(|| err("suffix_missing", "案号应以“号”结尾", "a case number ends with 号"))?;
     let seq_start = body.char_indices().rev().take_while(|(_, c)| c.is_ascii_digit()).last().map(|(i, _)| i);
     let Some(seq_start) = seq_start else {
-        return Err(err("sequence_missing", "“号”前缺少案件编号（阿拉伯数字）", "the sequence number (digits) before 号 is missing"));
+        return Err(err(
+            "sequence_missing",
+            "“号”前缺少案件编号（阿拉伯数字）",
+            "the sequence number (digits) before 号 is missing",
+        ));
     };
     let (type_part, seq_text) = body.split_at(seq_start);
     if seq_text.starts_with('0') {
-        return Err(err("sequence_invalid", format!("案件编号“{seq_text}”不应以 0 开头"), format!("the sequence \"{seq_text}\" must not start with 0")));
+        return Err(err(
+            "sequence_invalid",
+            format!("案件编号“{seq_text}”不应以 0 开头"),
+            format!("the sequence \"{seq_text}\" must not start with 0"),
+        ));
     }
-    let sequence: u32 = seq_text.parse().map_err(|_| err("sequence_invalid", format!("案件编号“{seq_text}”过长"), format!("the sequence \"{seq_text}\" is too long")))?;
+    let sequence: u32 = seq_text.parse().map_err(|_| {
+        err("sequence_invalid", format!("案件编号“{seq_text}”过长"), format!("the sequence \"{seq_text}\" is too long"))
+    })?;
     if type_part.is_empty() {
-        return Err(err("type_missing", "缺少类型代字（如民初、刑终、执）", "the case-type code (e.g. 民初, 刑终, 执) is missing"));
+        return Err(err(
+            "type_missing",
+            "缺少类型代字（如民初、刑终、执）",
+            "the case-type code (e.g. 民初, 刑终, 执) is missing",
+        ));
     }
     if !type_part.chars().all(is_han) {
         return Err(err(
@@ -191,7 +294,11 @@ pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<C
     })?;
     let case_type_name = CASE_TYPES.iter().find(|(c, _)| *c == type_code).map(|(_, n)| n.to_string());
     if type_code.chars().count() > 5 {
-        return Err(err("type_invalid", format!("类型代字“{type_code}”过长"), format!("the case-type code \"{type_code}\" is too long")));
+        return Err(err(
+            "type_invalid",
+            format!("类型代字“{type_code}”过长"),
+            format!("the case-type code \"{type_code}\" is too long"),
+        ));
     }
 
     Ok(CaseNumber {

@@ -10,4 +10,6 @@ pub mod record;
 pub use case_number::{CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with};
 pub use lists::*;
 pub use problem::{Lang, Problem};
-pub use record::{Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, validate_record};
+pub use record::{
+    Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, validate_record,
+};

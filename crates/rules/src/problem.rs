@@ -38,7 +38,13 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, rule: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        rule: &'static str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
         Problem { field: field.into(), rule, code, zh: zh.into(), en: en.into() }
     }
     pub fn message(&self, lang: Lang) -> &str {

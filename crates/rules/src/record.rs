@@ -142,21 +142,51 @@ fn trimmed(v: &Option<String>) -> Option<String> {
 }
 
 impl Checker {
-    fn required(&mut self, field: &str, rule: &'static str, label_zh: &str, label_en: &str, v: &Option<String>, max: usize) -> Option<String> {
+    fn required(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+        max: usize,
+    ) -> Option<String> {
         match trimmed(v) {
             None => {
-                self.problems.push(Problem::new(field, rule, "required", format!("请填写{label_zh}"), format!("{label_en} is required")));
+                self.problems.push(Problem::new(
+                    field,
+                    rule,
+                    "required",
+                    format!("请填写{label_zh}"),
+                    format!("{label_en} is required"),
+                ));
                 None
             }
             Some(s) => self.length(field, rule, label_zh, label_en, s, max),
         }
     }
 
-    fn optional(&mut self, field: &str, rule: &'static str, label_zh: &str, label_en: &str, v: &Option<String>, max: usize) -> Option<String> {
+    fn optional(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+        max: usize,
+    ) -> Option<String> {
         trimmed(v).and_then(|s| self.length(field, rule, label_zh, label_en, s, max))
     }
 
-    fn length(&mut self, field: &str, rule: &'static str, label_zh: &str, label_en: &str, s: String, max: usize) -> Option<String> {
+    fn length(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        s: String,
+        max: usize,
+    ) -> Option<String> {
         let n = s.chars().count();
         if n > max {
             self.problems.push(Problem::new(
@@ -171,9 +201,22 @@ impl Checker {
         Some(s)
     }
 
-    fn code<T: Listed>(&mut self, field: &str, rule: &'static str, label_zh: &str, label_en: &str, v: &Option<String>) -> Option<T> {
+    fn code<T: Listed>(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+    ) -> Option<T> {
         let Some(code) = trimmed(v) else {
-            self.problems.push(Problem::new(field, rule, "required", format!("请选择{label_zh}"), format!("{label_en} is required")));
+            self.problems.push(Problem::new(
+                field,
+                rule,
+                "required",
+                format!("请选择{label_zh}"),
+                format!("{label_en} is required"),
+            ));
             return None;
         };
         let found = T::from_code(&code);
@@ -190,25 +233,50 @@ impl Checker {
         found
     }
 
-    fn push(&mut self, field: &str, rule: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) {
+    fn push(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) {
         self.problems.push(Problem::new(field, rule, code, zh, en));
     }
 
     fn persons(&mut self, field: &str, label_zh: &str, label_en: &str, v: &Option<Vec<String>>) -> Vec<String> {
         let list: Vec<String> = v.iter().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         if list.len() > MAX_PERSONS {
-            self.push(field, "R4", "too_long", format!("{label_zh}最多 {MAX_PERSONS} 人"), format!("{label_en} may list at most {MAX_PERSONS} people"));
+            self.push(
+                field,
+                "R4",
+                "too_long",
+                format!("{label_zh}最多 {MAX_PERSONS} 人"),
+                format!("{label_en} may list at most {MAX_PERSONS} people"),
+            );
         }
         for (i, p) in list.iter().enumerate() {
             if p.chars().count() > MAX_SHORT_CHARS {
-                self.push(&format!("{field}[{i}]"), "R4", "too_long", format!("{label_zh}中的姓名过长"), format!("a name in {label_en} is too long"));
+                self.push(
+                    &format!("{field}[{i}]"),
+                    "R4",
+                    "too_long",
+                    format!("{label_zh}中的姓名过长"),
+                    format!("a name in {label_en} is too long"),
+                );
             }
         }
         let mut unique = list.clone();
         unique.sort();
         unique.dedup();
         if unique.len() != list.len() {
-            self.push(field, "R4", "duplicate", format!("{label_zh}中有重复的人"), format!("{label_en} names someone twice"));
+            self.push(
+                field,
+                "R4",
+                "duplicate",
+                format!("{label_zh}中有重复的人"),
+                format!("{label_en} names someone twice"),
+            );
         }
         list
     }
@@ -230,14 +298,26 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
             Ok(parsed) => {
                 let this_year = ctx.now.to_offset(CHINA_STANDARD_TIME).year();
                 if i32::from(parsed.year) > this_year {
-                    c.push("case_number", "R4", "invalid", format!("案号的收案年度 {} 晚于今年", parsed.year), format!("the case number's year {} is in the future", parsed.year));
+                    c.push(
+                        "case_number",
+                        "R4",
+                        "invalid",
+                        format!("案号的收案年度 {} 晚于今年", parsed.year),
+                        format!("the case number's year {} is in the future", parsed.year),
+                    );
                     None
                 } else {
                     Some(parsed.text)
                 }
             }
             Err(e) => {
-                c.push("case_number", "R4", "invalid", format!("案号“{text}”不符合案号规定：{}", e.zh), format!("case number \"{text}\" does not follow the case-number rules: {}", e.en));
+                c.push(
+                    "case_number",
+                    "R4",
+                    "invalid",
+                    format!("案号“{text}”不符合案号规定：{}", e.zh),
+                    format!("case number \"{text}\" does not follow the case-number rules: {}", e.en),
+                );
                 None
             }
         },
@@ -249,8 +329,18 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
         }
     };
     let case_title = c.optional("case_title", "R4", "案件名称", "case title", &draft.case_title, MAX_SHORT_CHARS * 2);
-    if case_number.is_none() && case_title.is_none() && trimmed(&draft.case_number).is_none() && stage == Some(Stage::FilingReview) {
-        c.push("case_title", "R4", "required", "未填写案号时，请填写案件名称或当事人与案由", "without a case number, give a case title (parties and cause)");
+    if case_number.is_none()
+        && case_title.is_none()
+        && trimmed(&draft.case_number).is_none()
+        && stage == Some(Stage::FilingReview)
+    {
+        c.push(
+            "case_title",
+            "R4",
+            "required",
+            "未填写案号时，请填写案件名称或当事人与案由",
+            "without a case number, give a case title (parties and cause)",
+        );
     }
 
     // The intervener (S4: name, unit and post; R2 relation; R13 managing level; S10 retired).
@@ -260,30 +350,78 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
     let unit = c.required("intervener.unit", "R4", "过问人所在单位", "intervener's unit", &iv.unit, MAX_SHORT_CHARS);
     let post = c.required("intervener.post", "R4", "过问人职务", "intervener's post", &iv.post, MAX_SHORT_CHARS);
     let unit_type = c.code::<UnitType>("intervener.unit_type", "R18", "单位类型", "unit type", &iv.unit_type);
-    let relation = c.code::<Relation>("intervener.relation", "R2", "与领导干部的关系", "relation to the cadre", &iv.relation);
+    let relation =
+        c.code::<Relation>("intervener.relation", "R2", "与领导干部的关系", "relation to the cadre", &iv.relation);
     let leading_cadre = iv.leading_cadre;
     if leading_cadre.is_none() {
-        c.push("intervener.leading_cadre", "R18", "required", "请选择过问人是否为领导干部", "say whether the intervener is a leading cadre");
+        c.push(
+            "intervener.leading_cadre",
+            "R18",
+            "required",
+            "请选择过问人是否为领导干部",
+            "say whether the intervener is a leading cadre",
+        );
     }
     let retired = iv.retired.unwrap_or(false);
     let managing_level = match trimmed(&iv.managing_level) {
-        Some(_) => c.code::<ManagingLevel>("intervener.managing_level", "R13", "干部管理权限", "managing level", &iv.managing_level),
+        Some(_) => c.code::<ManagingLevel>(
+            "intervener.managing_level",
+            "R13",
+            "干部管理权限",
+            "managing level",
+            &iv.managing_level,
+        ),
         None => {
             if leading_cadre == Some(true) {
-                c.push("intervener.managing_level", "R13", "required", "领导干部须填写干部管理权限（不详可选“不详”）", "a leading cadre needs the level that manages them (choose \"unknown\" if not known)");
+                c.push(
+                    "intervener.managing_level",
+                    "R13",
+                    "required",
+                    "领导干部须填写干部管理权限（不详可选“不详”）",
+                    "a leading cadre needs the level that manages them (choose \"unknown\" if not known)",
+                );
             }
             None
         }
     };
     let principal = match (&iv.principal, relation) {
-        (Some(p), Some(rel)) if trimmed(&p.name).is_some() || trimmed(&p.unit).is_some() || trimmed(&p.post).is_some() => {
+        (Some(p), Some(rel))
+            if trimmed(&p.name).is_some() || trimmed(&p.unit).is_some() || trimmed(&p.post).is_some() =>
+        {
             if !rel.has_principal() {
-                c.push("intervener.principal", "R2", "not_allowed", "只有身边工作人员或亲属过问时才填写所关联的领导干部", "a principal cadre is given only for the cadre's staff or relatives");
+                c.push(
+                    "intervener.principal",
+                    "R2",
+                    "not_allowed",
+                    "只有身边工作人员或亲属过问时才填写所关联的领导干部",
+                    "a principal cadre is given only for the cadre's staff or relatives",
+                );
                 None
             } else {
-                let pname = c.required("intervener.principal.name", "R2", "所关联领导干部的姓名", "principal's name", &p.name, MAX_SHORT_CHARS);
-                let punit = c.optional("intervener.principal.unit", "R2", "所关联领导干部的单位", "principal's unit", &p.unit, MAX_SHORT_CHARS);
-                let ppost = c.optional("intervener.principal.post", "R2", "所关联领导干部的职务", "principal's post", &p.post, MAX_SHORT_CHARS);
+                let pname = c.required(
+                    "intervener.principal.name",
+                    "R2",
+                    "所关联领导干部的姓名",
+                    "principal's name",
+                    &p.name,
+                    MAX_SHORT_CHARS,
+                );
+                let punit = c.optional(
+                    "intervener.principal.unit",
+                    "R2",
+                    "所关联领导干部的单位",
+                    "principal's unit",
+                    &p.unit,
+                    MAX_SHORT_CHARS,
+                );
+                let ppost = c.optional(
+                    "intervener.principal.post",
+                    "R2",
+                    "所关联领导干部的职务",
+                    "principal's post",
+                    &p.post,
+                    MAX_SHORT_CHARS,
+                );
                 pname.map(|name| Principal { name, unit: punit, post: ppost })
             }
         }
@@ -298,15 +436,33 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
         }
         Some(text) => match parse_instant(&text) {
             None => {
-                c.push("occurred_at", "R4", "invalid", format!("过问时间“{text}”格式不对，应为 2026-03-31 14:30（北京时间）或 RFC 3339"), format!("the time \"{text}\" is not valid; use 2026-03-31 14:30 (China Standard Time) or RFC 3339"));
+                c.push(
+                    "occurred_at",
+                    "R4",
+                    "invalid",
+                    format!("过问时间“{text}”格式不对，应为 2026-03-31 14:30（北京时间）或 RFC 3339"),
+                    format!("the time \"{text}\" is not valid; use 2026-03-31 14:30 (China Standard Time) or RFC 3339"),
+                );
                 None
             }
             Some(t) if t > ctx.now + time::Duration::minutes(5) => {
-                c.push("occurred_at", "R4", "invalid", "过问时间晚于当前时间", "the time of the inquiry is in the future");
+                c.push(
+                    "occurred_at",
+                    "R4",
+                    "invalid",
+                    "过问时间晚于当前时间",
+                    "the time of the inquiry is in the future",
+                );
                 None
             }
             Some(t) if t.year() < 2015 => {
-                c.push("occurred_at", "R20", "invalid", "过问时间早于《规定》施行日期（2015年）", "the time is before the regulations came into force (2015)");
+                c.push(
+                    "occurred_at",
+                    "R20",
+                    "invalid",
+                    "过问时间早于《规定》施行日期（2015年）",
+                    "the time is before the regulations came into force (2015)",
+                );
                 None
             }
             Some(t) => Some(t),
@@ -317,29 +473,67 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
     let handling = c.optional("handling", "R4", "处理情况", "handling", &draft.handling, MAX_HANDLING_CHARS);
 
     // Form-dependent fields (S4 ¶1, R4).
-    let storage_medium = c.optional("storage_medium", "R4", "信息存储介质情况", "storage medium", &draft.storage_medium, MAX_MEDIUM_CHARS);
+    let storage_medium = c.optional(
+        "storage_medium",
+        "R4",
+        "信息存储介质情况",
+        "storage medium",
+        &draft.storage_medium,
+        MAX_MEDIUM_CHARS,
+    );
     let place = c.optional("place", "R4", "过问地点", "place", &draft.place, MAX_SHORT_CHARS * 2);
     let persons_present = c.persons("persons_present", "在场人员", "persons present", &draft.persons_present);
-    let court_staff_present = c.persons("court_staff_present", "在场法院工作人员", "court staff present", &draft.court_staff_present);
+    let court_staff_present =
+        c.persons("court_staff_present", "在场法院工作人员", "court staff present", &draft.court_staff_present);
     if let Some(form) = form {
         if form.is_network() && storage_medium.is_none() && trimmed(&draft.storage_medium).is_none() {
-            c.push("storage_medium", "R4", "required", format!("以{}方式过问的，须记录信息存储介质情况（S4）", form.zh()), format!("an inquiry by {} needs the storage medium recorded (S4)", form.en()));
+            c.push(
+                "storage_medium",
+                "R4",
+                "required",
+                format!("以{}方式过问的，须记录信息存储介质情况（S4）", form.zh()),
+                format!("an inquiry by {} needs the storage medium recorded (S4)", form.en()),
+            );
         }
         if form.needs_place() && place.is_none() && trimmed(&draft.place).is_none() {
-            c.push("place", "R4", "required", format!("以{}方式过问的，须记录地点（S4）", form.zh()), format!("an inquiry by {} needs the place (S4)", form.en()));
+            c.push(
+                "place",
+                "R4",
+                "required",
+                format!("以{}方式过问的，须记录地点（S4）", form.zh()),
+                format!("an inquiry by {} needs the place (S4)", form.en()),
+            );
         }
         if form.needs_place() && persons_present.is_empty() {
-            c.push("persons_present", "R4", "required", format!("以{}方式过问的，须记录在场人员（S4）", form.zh()), format!("an inquiry by {} needs the persons present (S4)", form.en()));
+            c.push(
+                "persons_present",
+                "R4",
+                "required",
+                format!("以{}方式过问的，须记录在场人员（S4）", form.zh()),
+                format!("an inquiry by {} needs the persons present (S4)", form.en()),
+            );
         }
         if form.is_oral() && draft.court_staff_present.is_none() {
             c.push("court_staff_present", "R4", "required", "口头过问须列明其他在场的法院工作人员（无人在场请填空列表），他们须签字确认（S4）", "an oral inquiry must list the other court staff present (an empty list if none); each must confirm (S4)");
         }
         if !form.is_oral() && !court_staff_present.is_empty() {
-            c.push("court_staff_present", "R4", "not_allowed", "只有口头过问需要在场法院工作人员签字确认", "only oral inquiries are co-signed by court staff present");
+            c.push(
+                "court_staff_present",
+                "R4",
+                "not_allowed",
+                "只有口头过问需要在场法院工作人员签字确认",
+                "only oral inquiries are co-signed by court staff present",
+            );
         }
     }
     if court_staff_present.iter().any(|u| u == ctx.recorder) {
-        c.push("court_staff_present", "R4", "not_allowed", "录入人不能为自己的记录签字确认，请只列其他在场人员", "the recorder cannot co-sign their own record; list only the others present");
+        c.push(
+            "court_staff_present",
+            "R4",
+            "not_allowed",
+            "录入人不能为自己的记录签字确认，请只列其他在场人员",
+            "the recorder cannot co-sign their own record; list only the others present",
+        );
     }
 
     // S7 special report items, C8 kind, serious flag.
@@ -347,21 +541,47 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
     special_items.sort_unstable();
     special_items.dedup();
     if let Some(bad) = special_items.iter().find(|n| !(1..=15).contains(*n)) {
-        c.push("special_items", "R11", "invalid", format!("特别报告事项编号 {bad} 无效，应为 1–15（S7 第一至十五项）"), format!("special report item {bad} is invalid; items are 1–15 (S7)"));
+        c.push(
+            "special_items",
+            "R11",
+            "invalid",
+            format!("特别报告事项编号 {bad} 无效，应为 1–15（S7 第一至十五项）"),
+            format!("special report item {bad} is invalid; items are 1–15 (S7)"),
+        );
     }
-    let cadre_related = leading_cadre == Some(true) || relation.is_some_and(|r| r.has_principal() || r == Relation::InNameOfOrganisation);
+    let cadre_related = leading_cadre == Some(true)
+        || relation.is_some_and(|r| r.has_principal() || r == Relation::InNameOfOrganisation);
     if !special_items.is_empty() && leading_cadre.is_some() && relation.is_some() && !cadre_related {
-        c.push("special_items", "R11", "not_allowed", "特别报告事项针对领导干部（含其身边工作人员、亲属或以组织名义）的行为（S7）", "special report items concern leading cadres, their staff or relatives, or organisations (S7)");
+        c.push(
+            "special_items",
+            "R11",
+            "not_allowed",
+            "特别报告事项针对领导干部（含其身边工作人员、亲属或以组织名义）的行为（S7）",
+            "special report items concern leading cadres, their staff or relatives, or organisations (S7)",
+        );
     }
     if let Some(kind) = draft.c8_kind
         && !(1..=5).contains(&kind)
     {
-        c.push("c8_kind", "R12", "invalid", format!("违法干预类型 {kind} 无效，应为 1–5（C8 第一至五项）"), format!("C8 kind {kind} is invalid; kinds are 1–5"));
+        c.push(
+            "c8_kind",
+            "R12",
+            "invalid",
+            format!("违法干预类型 {kind} 无效，应为 1–5（C8 第一至五项）"),
+            format!("C8 kind {kind} is invalid; kinds are 1–5"),
+        );
     }
     let serious = draft.serious.unwrap_or(false);
 
     // The two paths outside the store (S5, S10 ¶3).
-    let entrusted_basis = c.optional("entrusted_basis", "R6", "委托或许可依据", "basis of the request or permission", &draft.entrusted_basis, MAX_BASIS_CHARS);
+    let entrusted_basis = c.optional(
+        "entrusted_basis",
+        "R6",
+        "委托或许可依据",
+        "basis of the request or permission",
+        &draft.entrusted_basis,
+        MAX_BASIS_CHARS,
+    );
     match (register, unit_type) {
         (Some(Register::Store), Some(UnitType::Court)) => c.push(
             "intervener.unit_type",
@@ -390,15 +610,32 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
         _ => {}
     }
     if entrusted_basis.is_some() && register != Some(Register::EntrustedOpinion) {
-        c.push("entrusted_basis", "R6", "not_allowed", "只有受托/许可参考意见才填写委托依据", "the basis is given only for entrusted or permitted opinions");
+        c.push(
+            "entrusted_basis",
+            "R6",
+            "not_allowed",
+            "只有受托/许可参考意见才填写委托依据",
+            "the basis is given only for entrusted or permitted opinions",
+        );
     }
 
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
     // Every Option below is Some: a None always pushed a problem above.
-    let (Some(register), Some(stage), Some(name), Some(unit), Some(post), Some(unit_type), Some(relation), Some(leading_cadre), Some(occurred_at), Some(form), Some(content)) =
-        (register, stage, name, unit, post, unit_type, relation, leading_cadre, occurred_at, form, content)
+    let (
+        Some(register),
+        Some(stage),
+        Some(name),
+        Some(unit),
+        Some(post),
+        Some(unit_type),
+        Some(relation),
+        Some(leading_cadre),
+        Some(occurred_at),
+        Some(form),
+        Some(content),
+    ) = (register, stage, name, unit, post, unit_type, relation, leading_cadre, occurred_at, form, content)
     else {
         unreachable!("a missing field always records a problem");
     };
@@ -407,7 +644,17 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
         case_number,
         case_title,
         stage,
-        intervener: Intervener { name, unit, post, unit_type, leading_cadre, retired, relation, principal, managing_level },
+        intervener: Intervener {
+            name,
+            unit,
+            post,
+            unit_type,
+            leading_cadre,
+            retired,
+            relation,
+            principal,
+            managing_level,
+        },
         occurred_at,
         form,
         content,
@@ -445,7 +692,11 @@ impl From<&Record> for RecordDraft {
                 leading_cadre: Some(r.intervener.leading_cadre),
                 retired: Some(r.intervener.retired),
                 relation: Some(r.intervener.relation.code().into()),
-                principal: r.intervener.principal.as_ref().map(|p| PrincipalDraft { name: Some(p.name.clone()), unit: p.unit.clone(), post: p.post.clone() }),
+                principal: r.intervener.principal.as_ref().map(|p| PrincipalDraft {
+                    name: Some(p.name.clone()),
+                    unit: p.unit.clone(),
+                    post: p.post.clone(),
+                }),
                 managing_level: r.intervener.managing_level.map(|m| m.code().into()),
             }),
             occurred_at: Some(crate::period::format_utc(r.occurred_at)),
@@ -510,7 +761,19 @@ mod tests {
     #[test]
     fn an_empty_draft_reports_every_missing_field_at_once() {
         let f = fields(validate_record(&RecordDraft::default(), &ctx()));
-        for want in ["stage", "case_number", "intervener.name", "intervener.unit", "intervener.post", "intervener.unit_type", "intervener.relation", "intervener.leading_cadre", "occurred_at", "form", "content"] {
+        for want in [
+            "stage",
+            "case_number",
+            "intervener.name",
+            "intervener.unit",
+            "intervener.post",
+            "intervener.unit_type",
+            "intervener.relation",
+            "intervener.leading_cadre",
+            "occurred_at",
+            "form",
+            "content",
+        ] {
             assert!(f.iter().any(|(field, _)| field == want), "missing problem for {want}: {f:?}");
         }
     }
@@ -531,7 +794,10 @@ mod tests {
         let mut d = letter();
         d.form = Some("in_person".into());
         let f = fields(validate_record(&d, &ctx()));
-        assert_eq!(f, vec![("place".into(), "R4"), ("persons_present".into(), "R4"), ("court_staff_present".into(), "R4")]);
+        assert_eq!(
+            f,
+            vec![("place".into(), "R4"), ("persons_present".into(), "R4"), ("court_staff_present".into(), "R4")]
+        );
         d.place = Some("某区政府会议室".into());
         d.persons_present = Some(vec!["张某".into(), "李某".into()]);
         d.court_staff_present = Some(vec!["judge2".into()]);
@@ -586,7 +852,8 @@ mod tests {
         let mut d = letter();
         let iv = d.intervener.as_mut().unwrap();
         iv.relation = Some("relative".into());
-        iv.principal = Some(PrincipalDraft { name: Some("王某".into()), unit: Some("某市人民政府".into()), post: None });
+        iv.principal =
+            Some(PrincipalDraft { name: Some("王某".into()), unit: Some("某市人民政府".into()), post: None });
         let r = validate_record(&d, &ctx()).unwrap();
         assert_eq!(r.intervener.principal.unwrap().name, "王某");
         d.intervener.as_mut().unwrap().relation = Some("self".into());
@@ -600,7 +867,10 @@ mod tests {
         assert_eq!(validate_record(&d, &ctx()).unwrap().special_items, vec![1, 4]);
         d.special_items = Some(vec![16]);
         d.c8_kind = Some(6);
-        assert_eq!(fields(validate_record(&d, &ctx())), vec![("special_items".into(), "R11"), ("c8_kind".into(), "R12")]);
+        assert_eq!(
+            fields(validate_record(&d, &ctx())),
+            vec![("special_items".into(), "R11"), ("c8_kind".into(), "R12")]
+        );
         let mut ordinary = letter();
         let iv = ordinary.intervener.as_mut().unwrap();
         iv.leading_cadre = Some(false);

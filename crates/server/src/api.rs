@@ -36,10 +36,14 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
                 format!("请求体中有字段的类型不对：{}", e.body_text()),
                 format!("a field of the request body has the wrong type: {}", e.body_text()),
             )])),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::bad_request("请求须为 JSON（Content-Type: application/json）", "the request must be JSON (Content-Type: application/json)"))
-            }
-            Err(e) => Err(ApiError::bad_request(format!("请求体不是有效的 JSON：{}", e.body_text()), format!("the request body is not valid JSON: {}", e.body_text()))),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
+                "请求须为 JSON（Content-Type: application/json）",
+                "the request must be JSON (Content-Type: application/json)",
+            )),
+            Err(e) => Err(ApiError::bad_request(
+                format!("请求体不是有效的 JSON：{}", e.body_text()),
+                format!("the request body is not valid JSON: {}", e.body_text()),
+            )),
         }
     }
 }
@@ -66,9 +70,15 @@ pub struct LoginResponse {
 pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
     let (token, user) = state.store.login(req.username.trim(), &req.password).await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", state.store.config().session_hours * 3600);
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        state.store.config().session_hours * 3600
+    );
     let mut response = Json(LoginResponse { token, user }).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?,
+    );
     Ok(response)
 }
 
@@ -80,7 +90,10 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Result<R
         state.store.logout(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("liuhen_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("liuhen_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
     Ok(response)
 }
 
@@ -148,11 +161,23 @@ pub async fn lists() -> Json<Lists> {
         registers: entries::<Register>(),
         special_items: SPECIAL_ITEMS
             .iter()
-            .map(|i| NumberedItem { number: i.number, numeral: i.numeral.into(), short_zh: i.short_zh.into(), text_zh: i.text_zh.into(), text_en: i.text_en.into() })
+            .map(|i| NumberedItem {
+                number: i.number,
+                numeral: i.numeral.into(),
+                short_zh: i.short_zh.into(),
+                text_zh: i.text_zh.into(),
+                text_en: i.text_en.into(),
+            })
             .collect(),
         c8_kinds: C8_KINDS
             .iter()
-            .map(|i| NumberedItem { number: i.number, numeral: i.numeral.into(), short_zh: i.short_zh.into(), text_zh: i.text_zh.into(), text_en: i.text_en.into() })
+            .map(|i| NumberedItem {
+                number: i.number,
+                numeral: i.numeral.into(),
+                short_zh: i.short_zh.into(),
+                text_zh: i.text_zh.into(),
+                text_en: i.text_en.into(),
+            })
             .collect(),
     })
 }
@@ -167,9 +192,19 @@ pub async fn courts(State(state): State<AppState>, CurrentUser(_): CurrentUser) 
 #[utoipa::path(get, path = "/api/v1/case-numbers/{case_number}", tag = "reference",
     params(("case_number" = String, Path, description = "案号, e.g. （2024）甘0191民初4488号")),
     responses((status = 200, body = CaseNumber), (status = 422, body = ProblemDocument)))]
-pub async fn check_case_number(State(state): State<AppState>, CurrentUser(_): CurrentUser, Path(text): Path<String>) -> Result<Json<CaseNumber>, ApiError> {
+pub async fn check_case_number(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    Path(text): Path<String>,
+) -> Result<Json<CaseNumber>, ApiError> {
     parse_case_number_with(&text, &state.store.config().extra_regions).map(Json).map_err(|e| {
-        ApiError::invalid(vec![Problem::new("case_number", "R4", e.code, format!("案号“{text}”不符合案号规定：{}", e.zh), format!("case number \"{text}\" does not follow the rules: {}", e.en))])
+        ApiError::invalid(vec![Problem::new(
+            "case_number",
+            "R4",
+            e.code,
+            format!("案号“{text}”不符合案号规定：{}", e.zh),
+            format!("case number \"{text}\" does not follow the rules: {}", e.en),
+        )])
     })
 }
 
@@ -189,9 +224,21 @@ fn header_text(headers: &HeaderMap, name: &str) -> Result<Option<String>, ApiErr
     match headers.get(name) {
         None => Ok(None),
         Some(v) => {
-            let text = v.to_str().map_err(|_| ApiError::bad_request(format!("请求头 {name} 只能含 ASCII 字符"), format!("header {name} must be ASCII")))?.trim().to_string();
+            let text = v
+                .to_str()
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        format!("请求头 {name} 只能含 ASCII 字符"),
+                        format!("header {name} must be ASCII"),
+                    )
+                })?
+                .trim()
+                .to_string();
             if text.is_empty() || text.len() > 255 {
-                return Err(ApiError::bad_request(format!("请求头 {name} 应为 1–255 个字符"), format!("header {name} must have 1–255 characters")));
+                return Err(ApiError::bad_request(
+                    format!("请求头 {name} 应为 1–255 个字符"),
+                    format!("header {name} must have 1–255 characters"),
+                ));
             }
             Ok(Some(text))
         }
@@ -213,7 +260,13 @@ pub async fn create_record(
     let key = header_text(&headers, "idempotency-key")?;
     let external_id = req.external_id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if external_id.as_ref().is_some_and(|e| e.chars().count() > 100) {
-        return Err(ApiError::invalid(vec![Problem::new("external_id", "R3", "too_long", "案件系统编号最多 100 字符", "external_id may have at most 100 characters")]));
+        return Err(ApiError::invalid(vec![Problem::new(
+            "external_id",
+            "R3",
+            "too_long",
+            "案件系统编号最多 100 字符",
+            "external_id may have at most 100 characters",
+        )]));
     }
     let channel = if external_id.is_some() || key.is_some() { "case_system" } else { "api" };
     let created = state.store.create_record(&user, &req.record, channel, external_id, key.as_deref()).await?;
@@ -250,8 +303,20 @@ pub struct ListQuery {
 
 fn parse_bound(field: &str, text: &str, end: bool) -> Result<time::OffsetDateTime, Problem> {
     let date_only = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
-    let parsed = if date_only { parse_instant(&format!("{text} 00:00")).map(|t| if end { t + time::Duration::days(1) } else { t }) } else { parse_instant(text) };
-    parsed.ok_or_else(|| Problem::new(field, "R4", "invalid", format!("时间“{text}”格式不对，应为 2026-03-31 或 2026-03-31 14:30"), format!("time \"{text}\" is not valid; use 2026-03-31 or 2026-03-31 14:30")))
+    let parsed = if date_only {
+        parse_instant(&format!("{text} 00:00")).map(|t| if end { t + time::Duration::days(1) } else { t })
+    } else {
+        parse_instant(text)
+    };
+    parsed.ok_or_else(|| {
+        Problem::new(
+            field,
+            "R4",
+            "invalid",
+            format!("时间“{text}”格式不对，应为 2026-03-31 或 2026-03-31 14:30"),
+            format!("time \"{text}\" is not valid; use 2026-03-31 or 2026-03-31 14:30"),
+        )
+    })
 }
 
 impl ListQuery {
@@ -271,19 +336,37 @@ impl ListQuery {
         if let Some(r) = &self.register {
             match Register::from_code(r) {
                 Some(r) => filter.register = Some(r),
-                None => problems.push(Problem::new("register", "R6", "invalid", format!("登记类别“{r}”不存在"), format!("unknown register \"{r}\""))),
+                None => problems.push(Problem::new(
+                    "register",
+                    "R6",
+                    "invalid",
+                    format!("登记类别“{r}”不存在"),
+                    format!("unknown register \"{r}\""),
+                )),
             }
         }
         if let Some(f) = &self.form {
             match Form::from_code(f) {
                 Some(f) => filter.form = Some(f),
-                None => problems.push(Problem::new("form", "R4", "invalid", format!("过问方式“{f}”不存在"), format!("unknown form \"{f}\""))),
+                None => problems.push(Problem::new(
+                    "form",
+                    "R4",
+                    "invalid",
+                    format!("过问方式“{f}”不存在"),
+                    format!("unknown form \"{f}\""),
+                )),
             }
         }
         if let Some(item) = self.special_item
             && !(1..=15).contains(&item)
         {
-            problems.push(Problem::new("special_item", "R11", "invalid", "特别报告事项编号应为 1–15", "special items are numbered 1–15"));
+            problems.push(Problem::new(
+                "special_item",
+                "R11",
+                "invalid",
+                "特别报告事项编号应为 1–15",
+                "special items are numbered 1–15",
+            ));
         }
         match self.from.as_deref().map(|t| parse_bound("from", t, false)).transpose() {
             Ok(t) => filter.from = t,
@@ -300,14 +383,22 @@ impl ListQuery {
 /// Records of your court, newest inquiry first, with filters.
 #[utoipa::path(get, path = "/api/v1/records", tag = "records", params(ListQuery),
     responses((status = 200, body = Page<RecordSummary>), (status = 422, body = ProblemDocument)))]
-pub async fn list_records(State(state): State<AppState>, CurrentUser(user): CurrentUser, Query(q): Query<ListQuery>) -> Result<Json<Page<RecordSummary>>, ApiError> {
+pub async fn list_records(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<RecordSummary>>, ApiError> {
     Ok(Json(state.store.list_records(&user, &q.to_filter()?).await?))
 }
 
 /// A record with its whole history: versions, co-signatures, materials and ledger position.
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records", params(("id" = Uuid, Path)),
     responses((status = 200, body = RecordView), (status = 404, body = ProblemDocument)))]
-pub async fn get_record(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>) -> Result<Json<RecordView>, ApiError> {
+pub async fn get_record(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<RecordView>, ApiError> {
     Ok(Json(state.store.record(&user, id).await?))
 }
 
@@ -330,7 +421,12 @@ pub struct Appended {
 /// Correct a record: a new version pointing at the old one, with the reason. Only the recorder.
 #[utoipa::path(post, path = "/api/v1/records/{id}/amendments", tag = "records", params(("id" = Uuid, Path)), request_body = AmendRequest,
     responses((status = 201, body = Appended), (status = 403, body = ProblemDocument), (status = 409, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
-pub async fn amend_record(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>, ApiJson(req): ApiJson<AmendRequest>) -> Result<(StatusCode, Json<Appended>), ApiError> {
+pub async fn amend_record(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+    ApiJson(req): ApiJson<AmendRequest>,
+) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.amend_record(&user, id, &req.record, &req.reason, req.expected_version).await?;
     Ok((StatusCode::CREATED, Json(Appended { seq })))
 }
@@ -347,7 +443,12 @@ pub struct SignRequest {
 /// Confirm an oral record you were present at (R4).
 #[utoipa::path(post, path = "/api/v1/records/{id}/cosign", tag = "cosignature", params(("id" = Uuid, Path)), request_body = SignRequest,
     responses((status = 201, body = Appended), (status = 403, body = ProblemDocument), (status = 409, body = ProblemDocument)))]
-pub async fn cosign(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>, ApiJson(req): ApiJson<SignRequest>) -> Result<(StatusCode, Json<Appended>), ApiError> {
+pub async fn cosign(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+    ApiJson(req): ApiJson<SignRequest>,
+) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.cosign(&user, id, req.version).await?;
     Ok((StatusCode::CREATED, Json(Appended { seq })))
 }
@@ -355,14 +456,22 @@ pub async fn cosign(State(state): State<AppState>, CurrentUser(user): CurrentUse
 /// Dispute an oral record you were present at, with the reason (R4).
 #[utoipa::path(post, path = "/api/v1/records/{id}/dispute", tag = "cosignature", params(("id" = Uuid, Path)), request_body = SignRequest,
     responses((status = 201, body = Appended), (status = 403, body = ProblemDocument), (status = 409, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
-pub async fn dispute(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>, ApiJson(req): ApiJson<SignRequest>) -> Result<(StatusCode, Json<Appended>), ApiError> {
+pub async fn dispute(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+    ApiJson(req): ApiJson<SignRequest>,
+) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.dispute(&user, id, req.version, req.reason.as_deref().unwrap_or("")).await?;
     Ok((StatusCode::CREATED, Json(Appended { seq })))
 }
 
 /// Records waiting for your confirmation (R4).
 #[utoipa::path(get, path = "/api/v1/cosign-inbox", tag = "cosignature", responses((status = 200, body = Vec<RecordSummary>)))]
-pub async fn cosign_inbox(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Json<Vec<RecordSummary>>, ApiError> {
+pub async fn cosign_inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<Vec<RecordSummary>>, ApiError> {
     Ok(Json(state.store.cosign_inbox(&user).await?))
 }
 
@@ -401,33 +510,52 @@ fn field_problem(field: &str, zh: String, en: String) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/records/{id}/materials", tag = "materials", params(("id" = Uuid, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = MaterialAdded), (status = 413, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
-pub async fn upload_material(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>, mut multipart: Multipart) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
+pub async fn upload_material(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
     state.store.check_can_add_material(&user, id).await?;
     let mut category = None;
     let mut disposition = None;
     let mut whereabouts = None;
-    let bad_multipart = |e: axum::extract::multipart::MultipartError| ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}"));
+    let bad_multipart = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}"))
+    };
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "category" => {
                 let v = field.text().await.map_err(bad_multipart)?;
                 category = Some(MaterialCategory::from_code(v.trim()).ok_or_else(|| {
-                    field_problem("category", format!("材料类别“{v}”不存在，可选：{}", MaterialCategory::codes().join("、")), format!("unknown category \"{v}\""))
+                    field_problem(
+                        "category",
+                        format!("材料类别“{v}”不存在，可选：{}", MaterialCategory::codes().join("、")),
+                        format!("unknown category \"{v}\""),
+                    )
                 })?);
             }
             "disposition" => {
                 let v = field.text().await.map_err(bad_multipart)?;
                 if !v.trim().is_empty() {
                     disposition = Some(Disposition::from_code(v.trim()).ok_or_else(|| {
-                        field_problem("disposition", format!("归档方式“{v}”不存在，可选：{}", Disposition::codes().join("、")), format!("unknown disposition \"{v}\""))
+                        field_problem(
+                            "disposition",
+                            format!("归档方式“{v}”不存在，可选：{}", Disposition::codes().join("、")),
+                            format!("unknown disposition \"{v}\""),
+                        )
                     })?);
                 }
             }
             "whereabouts" => whereabouts = Some(field.text().await.map_err(bad_multipart)?),
             "file" => {
                 let Some(category) = category else {
-                    return Err(field_problem("category", "请先选择材料类别（category 字段须在文件之前）".into(), "choose the category first (the category field must precede the file)".into()));
+                    return Err(field_problem(
+                        "category",
+                        "请先选择材料类别（category 字段须在文件之前）".into(),
+                        "choose the category first (the category field must precede the file)".into(),
+                    ));
                 };
                 // Keep only the last path component: browsers on some systems send full paths.
                 let file_name = field.file_name().unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("").to_string();
@@ -437,7 +565,16 @@ pub async fn upload_material(State(state): State<AppState>, CurrentUser(user): C
                 let stream = field.map_err(|e| e.to_string());
                 let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
                 let (material_id, seq) = state.store.add_material(&user, id, &meta, &stored).await?;
-                return Ok((StatusCode::CREATED, Json(MaterialAdded { material_id, sha256: stored.sha256, size: stored.size, media_type: stored.media_type, seq })));
+                return Ok((
+                    StatusCode::CREATED,
+                    Json(MaterialAdded {
+                        material_id,
+                        sha256: stored.sha256,
+                        size: stored.size,
+                        media_type: stored.media_type,
+                        seq,
+                    }),
+                ));
             }
             _ => {}
         }
@@ -449,20 +586,37 @@ pub async fn upload_material(State(state): State<AppState>, CurrentUser(user): C
 /// sent as `Repr-Digest` so the client can check it too.
 #[utoipa::path(get, path = "/api/v1/materials/{id}", tag = "materials", params(("id" = Uuid, Path)),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = ProblemDocument)))]
-pub async fn download_material(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
+pub async fn download_material(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
     let (_, material) = state.store.material(&user, id).await?;
     let stream = state.store.material_store().get_verified(&material.sha256).await?;
     let digest = hex::decode(&material.sha256).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
-    let content_type = HeaderValue::from_str(&material.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(&material.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(material.size));
-    let encoded: String = material.file_name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    let encoded: String = material
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(digest))) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(digest)))
+    {
         headers.insert("repr-digest", v);
     }
     Ok(response)

@@ -16,10 +16,12 @@ pub const CSRF_HEADER: &str = "x-liuhen-csrf";
 pub struct CurrentUser(pub User);
 
 fn cookie_token(parts: &Parts) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == SESSION_COOKIE).then(|| v.to_string())
-    })
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
+        |kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == SESSION_COOKIE).then(|| v.to_string())
+        },
+    )
 }
 
 pub fn bearer_token(parts: &Parts) -> Option<String> {

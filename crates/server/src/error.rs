@@ -69,14 +69,22 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { zh, en } => ApiError::new(StatusCode::NOT_FOUND, "not_found", zh, en),
             StoreError::Forbidden { zh, en } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en),
             StoreError::Conflict { zh, en } => ApiError::new(StatusCode::CONFLICT, "conflict", zh, en),
-            StoreError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "用户名或密码错误", "wrong user name or password"),
+            StoreError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "用户名或密码错误",
+                "wrong user name or password",
+            ),
             StoreError::TooLarge { limit } => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 format!("材料超过大小上限（{} MB）", limit / 1_000_000),
                 format!("the material is larger than the limit ({} MB)", limit / 1_000_000),
             ),
-            StoreError::Upload(reason) => ApiError::bad_request(format!("上传中断，未保存：{reason}"), format!("the upload was interrupted and not stored: {reason}")),
+            StoreError::Upload(reason) => ApiError::bad_request(
+                format!("上传中断，未保存：{reason}"),
+                format!("the upload was interrupted and not stored: {reason}"),
+            ),
             StoreError::MaterialCorrupt { sha256 } => {
                 tracing::error!(%sha256, "material does not match its hash");
                 ApiError::new(
@@ -88,7 +96,12 @@ impl From<StoreError> for ApiError {
             }
             other => {
                 tracing::error!(error = %other, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后再试或联系管理员", "internal server error; try again later or contact the administrator")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误，请稍后再试或联系管理员",
+                    "internal server error; try again later or contact the administrator",
+                )
             }
         }
     }
@@ -105,14 +118,20 @@ impl ApiError {
             errors: self
                 .problems
                 .iter()
-                .map(|p| FieldProblem { field: p.field.clone(), rule: p.rule.to_string(), code: p.code.to_string(), message: p.message(lang).to_string() })
+                .map(|p| FieldProblem {
+                    field: p.field.clone(),
+                    rule: p.rule.to_string(),
+                    code: p.code.to_string(),
+                    message: p.message(lang).to_string(),
+                })
                 .collect(),
         };
         let body = serde_json::to_vec(&doc).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(if lang == Lang::En { "en" } else { "zh-CN" }));
+        headers
+            .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(if lang == Lang::En { "en" } else { "zh-CN" }));
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
         response
     }

@@ -20,8 +20,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use error::{Result, StoreError};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
-    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary, RecordView,
-    VersionView,
+    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
+    RecordView, VersionView,
 };
 pub use users::{Court, NewCourt, NewUser, User};
 

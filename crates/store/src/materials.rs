@@ -136,7 +136,8 @@ mod tests {
         assert_eq!(stored.size, 14);
         assert_eq!(stored.media_type, "application/pdf");
         assert_eq!(stored.sha256, hex::encode(Sha256::digest(b"%PDF-1.4\nhello")));
-        let body: Vec<u8> = store.get_verified(&stored.sha256).await.unwrap().map(|c| c.unwrap().to_vec()).concat().await;
+        let body: Vec<u8> =
+            store.get_verified(&stored.sha256).await.unwrap().map(|c| c.unwrap().to_vec()).concat().await;
         assert_eq!(body, b"%PDF-1.4\nhello");
 
         std::fs::write(store.file_path(&stored.sha256), b"%PDF-1.4\nHELLO").unwrap();

@@ -12,7 +12,8 @@ use crate::{Result, Store, StoreError, ts};
 pub(crate) async fn append(conn: &mut SqliteConnection, event: &Event, extra_regions: &[String]) -> Result<i64> {
     let entry = event.encode()?;
     let leaf = liuhen_ledger::leaf_hash(&entry);
-    let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
+    let seq: i64 =
+        sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
     sqlx::query("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(seq)
         .bind(&entry)
@@ -30,7 +31,12 @@ fn special_items_text(record: &Record) -> String {
     record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
-async fn write_record_row(conn: &mut SqliteConnection, record_id: &str, record: &Record, extra_regions: &[String]) -> Result<()> {
+async fn write_record_row(
+    conn: &mut SqliteConnection,
+    record_id: &str,
+    record: &Record,
+    extra_regions: &[String],
+) -> Result<()> {
     let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
     sqlx::query(
         "UPDATE records SET register = ?, occurred_at = ?, case_number = ?, case_year = ?, case_type_code = ?, stage = ?, form = ?,
@@ -65,17 +71,27 @@ async fn write_record_row(conn: &mut SqliteConnection, record_id: &str, record: 
     Ok(())
 }
 
-async fn add_version(conn: &mut SqliteConnection, record_id: &str, version: u32, seq: i64, event: &Event, reason: Option<&str>, record: &Record) -> Result<()> {
-    sqlx::query("INSERT INTO record_versions (record_id, version, seq, actor, at, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(record_id)
-        .bind(i64::from(version))
-        .bind(seq)
-        .bind(&event.actor)
-        .bind(ts(event.at))
-        .bind(reason)
-        .bind(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?)
-        .execute(&mut *conn)
-        .await?;
+async fn add_version(
+    conn: &mut SqliteConnection,
+    record_id: &str,
+    version: u32,
+    seq: i64,
+    event: &Event,
+    reason: Option<&str>,
+    record: &Record,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO record_versions (record_id, version, seq, actor, at, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(record_id)
+    .bind(i64::from(version))
+    .bind(seq)
+    .bind(&event.actor)
+    .bind(ts(event.at))
+    .bind(reason)
+    .bind(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?)
+    .execute(&mut *conn)
+    .await?;
     // R4: each court staff member present confirms what this version says.
     for signer in &record.court_staff_present {
         sqlx::query("INSERT INTO cosignatures (record_id, version, signer, state) VALUES (?, ?, ?, 'pending')")
@@ -107,7 +123,12 @@ async fn refresh_cosign_status(conn: &mut SqliteConnection, record_id: &str) -> 
     Ok(())
 }
 
-pub(crate) async fn apply(conn: &mut SqliteConnection, seq: i64, event: &Event, extra_regions: &[String]) -> Result<()> {
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    seq: i64,
+    event: &Event,
+    extra_regions: &[String],
+) -> Result<()> {
     match &event.body {
         EventBody::RecordCreated { record_id, source, record } => {
             let id = record_id.to_string();
@@ -153,7 +174,8 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, seq: i64, event: &Event, 
             add_version(conn, &id, *version, seq, event, Some(reason), record).await?;
             refresh_cosign_status(conn, &id).await?;
         }
-        EventBody::RecordCosigned { record_id, version, signer } | EventBody::RecordDisputed { record_id, version, signer, .. } => {
+        EventBody::RecordCosigned { record_id, version, signer }
+        | EventBody::RecordDisputed { record_id, version, signer, .. } => {
             let (state, reason) = match &event.body {
                 EventBody::RecordDisputed { reason, .. } => ("disputed", Some(reason.as_str())),
                 _ => ("confirmed", None),
@@ -172,7 +194,17 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, seq: i64, event: &Event, 
             sqlx::query("UPDATE records SET last_seq = ? WHERE id = ?").bind(seq).bind(&id).execute(&mut *conn).await?;
             refresh_cosign_status(conn, &id).await?;
         }
-        EventBody::MaterialAdded { record_id, material_id, sha256, size, category, file_name, media_type, disposition, whereabouts } => {
+        EventBody::MaterialAdded {
+            record_id,
+            material_id,
+            sha256,
+            size,
+            category,
+            file_name,
+            media_type,
+            disposition,
+            whereabouts,
+        } => {
             sqlx::query(
                 "INSERT INTO materials (id, record_id, seq, sha256, size, category, file_name, media_type, disposition, whereabouts, added_by, added_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -191,13 +223,18 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, seq: i64, event: &Event, 
             .bind(ts(event.at))
             .execute(&mut *conn)
             .await?;
-            sqlx::query("UPDATE records SET last_seq = ? WHERE id = ?").bind(seq).bind(record_id.to_string()).execute(&mut *conn).await?;
+            sqlx::query("UPDATE records SET last_seq = ? WHERE id = ?")
+                .bind(seq)
+                .bind(record_id.to_string())
+                .execute(&mut *conn)
+                .await?;
         }
     }
     Ok(())
 }
 
-const PROJECTION_TABLES: [&str; 6] = ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency"];
+const PROJECTION_TABLES: [&str; 6] =
+    ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency"];
 
 impl Store {
     /// Throw the query tables away and derive them again from the event table, in one transaction.
@@ -211,7 +248,10 @@ impl Store {
         let mut next: i64 = 0;
         loop {
             // Pages keep memory flat however long the log is.
-            let rows = sqlx::query("SELECT seq, entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 1000").bind(next).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query("SELECT seq, entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 1000")
+                .bind(next)
+                .fetch_all(&mut *tx)
+                .await?;
             if rows.is_empty() {
                 break;
             }
@@ -234,12 +274,13 @@ impl Store {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for table in PROJECTION_TABLES {
-            let columns: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
-                .fetch_all(&self.writer)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<_, _>>()?;
+            let columns: Vec<String> =
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
+                    .fetch_all(&self.writer)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<Result<_, _>>()?;
             let quoted: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
             let sql = format!("SELECT {} FROM {table} ORDER BY 1", quoted.join(" || ',' || "));
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.writer).await?;

@@ -212,13 +212,17 @@ fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Result<String>
 
 impl Store {
     fn validate(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
-        let ctx = liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };
+        let ctx =
+            liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };
         validate_record(draft, &ctx).map_err(StoreError::Invalid)
     }
 
     fn require_recorder_role(actor: &User) -> Result<()> {
         if actor.role == Role::SystemAdministrator {
-            return Err(StoreError::forbidden("系统管理员不能录入或查看过问记录（职责分离）", "the system administrator neither records nor reads records (separation of duties)"));
+            return Err(StoreError::forbidden(
+                "系统管理员不能录入或查看过问记录（职责分离）",
+                "the system administrator neither records nor reads records (separation of duties)",
+            ));
         }
         Ok(())
     }
@@ -227,9 +231,15 @@ impl Store {
     async fn check_cosigners(conn: &mut SqliteConnection, actor: &User, record: &Record) -> Result<()> {
         let mut problems = Vec::new();
         for (i, signer) in record.court_staff_present.iter().enumerate() {
-            let row = sqlx::query("SELECT court_id, role FROM users WHERE username = ?").bind(signer).fetch_optional(&mut *conn).await?;
+            let row = sqlx::query("SELECT court_id, role FROM users WHERE username = ?")
+                .bind(signer)
+                .fetch_optional(&mut *conn)
+                .await?;
             let ok = match row {
-                Some(r) => r.try_get::<String, _>("court_id")? == actor.court_id && r.try_get::<String, _>("role")? != Role::SystemAdministrator.code(),
+                Some(r) => {
+                    r.try_get::<String, _>("court_id")? == actor.court_id
+                        && r.try_get::<String, _>("role")? != Role::SystemAdministrator.code()
+                }
                 None => false,
             };
             if !ok {
@@ -289,7 +299,8 @@ impl Store {
         Self::check_cosigners(&mut tx, actor, &record).await?;
         let record_id = Uuid::now_v7();
         let source = Source { channel: channel.to_string(), external_id, idempotency_key_hash: key_hash };
-        let event = Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
+        let event =
+            Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
         let seq = append(&mut tx, &event, &self.config.extra_regions).await?;
         tx.commit().await?;
         Ok(Created { record_id, seq, replayed: false })
@@ -297,7 +308,14 @@ impl Store {
 
     /// A correction: a new version pointing at the one it replaces, with the reason (R1). Only the
     /// recorder amends; co-signers present confirm the new version afresh (R4).
-    pub async fn amend_record(&self, actor: &User, id: Uuid, draft: &RecordDraft, reason: &str, expected_version: Option<u32>) -> Result<i64> {
+    pub async fn amend_record(
+        &self,
+        actor: &User,
+        id: Uuid,
+        draft: &RecordDraft,
+        reason: &str,
+        expected_version: Option<u32>,
+    ) -> Result<i64> {
         Self::require_recorder_role(actor)?;
         let reason = check_reason("reason", reason, "请说明修改理由", "give the reason for the amendment");
         let record = self.validate(actor, draft);
@@ -319,15 +337,26 @@ impl Store {
         {
             return Err(StoreError::conflict(
                 format!("记录已是第 {} 版，你修改的是第 {expected} 版；请先查看最新版本", current.version),
-                format!("the record is at version {}, you amended version {expected}; look at the latest first", current.version),
+                format!(
+                    "the record is at version {}, you amended version {expected}; look at the latest first",
+                    current.version
+                ),
             ));
         }
         if current.record == record {
             return Err(StoreError::conflict("修改后的内容与当前版本相同", "the amendment changes nothing"));
         }
         Self::check_cosigners(&mut tx, actor, &record).await?;
-        let body = EventBody::RecordAmended { record_id: id, version: current.version + 1, replaces_version: current.version, reason, record };
-        let seq = append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions).await?;
+        let body = EventBody::RecordAmended {
+            record_id: id,
+            version: current.version + 1,
+            replaces_version: current.version,
+            reason,
+            record,
+        };
+        let seq =
+            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
+                .await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -354,20 +383,29 @@ impl Store {
                 format!("the record was amended to version {}; read and confirm the new version", current.version),
             ));
         }
-        let state: Option<String> = sqlx::query("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")
-            .bind(id.to_string())
-            .bind(i64::from(current.version))
-            .bind(&actor.username)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get("state"))
-            .transpose()?;
+        let state: Option<String> =
+            sqlx::query("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")
+                .bind(id.to_string())
+                .bind(i64::from(current.version))
+                .bind(&actor.username)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("state"))
+                .transpose()?;
         match state.as_deref() {
-            None => return Err(StoreError::forbidden("你不在本记录列明的在场法院工作人员中，不能签字确认", "you are not among the court staff present named in this record")),
+            None => {
+                return Err(StoreError::forbidden(
+                    "你不在本记录列明的在场法院工作人员中，不能签字确认",
+                    "you are not among the court staff present named in this record",
+                ));
+            }
             Some("pending") => {}
             Some(other) => {
                 let label = CosignState::from_code(other).map(|s| s.zh()).unwrap_or(other);
-                return Err(StoreError::conflict(format!("你已对此版本作出表示：{label}"), format!("you have already answered for this version: {other}")));
+                return Err(StoreError::conflict(
+                    format!("你已对此版本作出表示：{label}"),
+                    format!("you have already answered for this version: {other}"),
+                ));
             }
         }
         let version = current.version;
@@ -376,7 +414,9 @@ impl Store {
             None => EventBody::RecordCosigned { record_id: id, version, signer },
             Some(reason) => EventBody::RecordDisputed { record_id: id, version, signer, reason },
         };
-        let seq = append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions).await?;
+        let seq =
+            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
+                .await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -385,7 +425,8 @@ impl Store {
     /// again when it is recorded.
     pub async fn check_can_add_material(&self, actor: &User, id: Uuid) -> Result<()> {
         let mut conn = self.reader.acquire().await?;
-        let current = load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+        let current =
+            load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
         if current.recorder != actor.username {
             return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
         }
@@ -395,26 +436,57 @@ impl Store {
     /// R5: the material's rules, checked before its bytes are accepted.
     pub fn check_material_meta(meta: &MaterialMeta) -> Result<Disposition> {
         let written = matches!(meta.category, MaterialCategory::OfficialLetter | MaterialCategory::Letter);
-        let disposition = meta.disposition.unwrap_or(if written { Disposition::FiledWithCase } else { Disposition::Whereabouts });
+        let disposition =
+            meta.disposition.unwrap_or(if written { Disposition::FiledWithCase } else { Disposition::Whereabouts });
         let mut problems = Vec::new();
         if written && disposition != Disposition::FiledWithCase {
-            problems.push(Problem::new("disposition", "R5", "not_allowed", "书面材料（函文、信件）一律附随案件卷宗归档（S4 第二款）", "written materials (letters) are always filed with the case (S4 ¶2)"));
+            problems.push(Problem::new(
+                "disposition",
+                "R5",
+                "not_allowed",
+                "书面材料（函文、信件）一律附随案件卷宗归档（S4 第二款）",
+                "written materials (letters) are always filed with the case (S4 ¶2)",
+            ));
         }
         let whereabouts = meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty());
         if disposition == Disposition::Whereabouts && whereabouts.is_none() {
-            problems.push(Problem::new("whereabouts", "R5", "required", "其他材料归档时应当注明去向（S4 第二款）", "for other materials, say where they went (S4 ¶2)"));
+            problems.push(Problem::new(
+                "whereabouts",
+                "R5",
+                "required",
+                "其他材料归档时应当注明去向（S4 第二款）",
+                "for other materials, say where they went (S4 ¶2)",
+            ));
         }
         if whereabouts.is_some_and(|w| w.chars().count() > 500) {
-            problems.push(Problem::new("whereabouts", "R5", "too_long", "去向最多 500 字", "whereabouts may have at most 500 characters"));
+            problems.push(Problem::new(
+                "whereabouts",
+                "R5",
+                "too_long",
+                "去向最多 500 字",
+                "whereabouts may have at most 500 characters",
+            ));
         }
         if meta.file_name.trim().is_empty() || meta.file_name.chars().count() > 255 {
-            problems.push(Problem::new("file", "R5", "invalid", "请选择要上传的文件（文件名不超过 255 字）", "choose a file to upload (name at most 255 characters)"));
+            problems.push(Problem::new(
+                "file",
+                "R5",
+                "invalid",
+                "请选择要上传的文件（文件名不超过 255 字）",
+                "choose a file to upload (name at most 255 characters)",
+            ));
         }
         if problems.is_empty() { Ok(disposition) } else { Err(StoreError::Invalid(problems)) }
     }
 
     /// Record a material already written to the material store (R5).
-    pub async fn add_material(&self, actor: &User, id: Uuid, meta: &MaterialMeta, stored: &StoredObject) -> Result<(Uuid, i64)> {
+    pub async fn add_material(
+        &self,
+        actor: &User,
+        id: Uuid,
+        meta: &MaterialMeta,
+        stored: &StoredObject,
+    ) -> Result<(Uuid, i64)> {
         let disposition = Self::check_material_meta(meta)?;
         let mut tx = self.begin_write().await?;
         let current = load_record(&mut tx, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
@@ -433,14 +505,19 @@ impl Store {
             disposition,
             whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
         };
-        let seq = append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions).await?;
+        let seq =
+            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
+                .await?;
         tx.commit().await?;
         Ok((material_id, seq))
     }
 
     fn check_may_read(viewer: &User) -> Result<()> {
         if !viewer.may_read_records() {
-            return Err(StoreError::forbidden("系统管理员不能查看过问记录的内容（职责分离）", "the system administrator cannot read record contents (separation of duties)"));
+            return Err(StoreError::forbidden(
+                "系统管理员不能查看过问记录的内容（职责分离）",
+                "the system administrator cannot read record contents (separation of duties)",
+            ));
         }
         Ok(())
     }
@@ -449,10 +526,19 @@ impl Store {
     pub async fn record(&self, viewer: &User, id: Uuid) -> Result<RecordView> {
         Self::check_may_read(viewer)?;
         let sid = id.to_string();
-        let row = sqlx::query("SELECT * FROM records WHERE id = ? AND court_id = ?").bind(&sid).bind(&viewer.court_id).fetch_optional(&self.reader).await?.ok_or_else(not_found)?;
+        let row = sqlx::query("SELECT * FROM records WHERE id = ? AND court_id = ?")
+            .bind(&sid)
+            .bind(&viewer.court_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(not_found)?;
         let record = decode_record(&row.try_get::<String, _>("data")?)?;
-        let case = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
-        let versions = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY version").bind(&sid).fetch_all(&self.reader).await?;
+        let case =
+            record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
+        let versions = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY version")
+            .bind(&sid)
+            .fetch_all(&self.reader)
+            .await?;
         let versions = versions
             .iter()
             .map(|v| {
@@ -466,7 +552,10 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let cosignatures = sqlx::query("SELECT * FROM cosignatures WHERE record_id = ? ORDER BY version, signer").bind(&sid).fetch_all(&self.reader).await?;
+        let cosignatures = sqlx::query("SELECT * FROM cosignatures WHERE record_id = ? ORDER BY version, signer")
+            .bind(&sid)
+            .fetch_all(&self.reader)
+            .await?;
         let cosignatures = cosignatures
             .iter()
             .map(|c| {
@@ -474,14 +563,18 @@ impl Store {
                 Ok(CosignatureView {
                     version: u32_of(c.try_get("version")?),
                     signer: c.try_get("signer")?,
-                    state: CosignState::from_code(&state).ok_or_else(|| StoreError::Internal(format!("state {state}")))?,
+                    state: CosignState::from_code(&state)
+                        .ok_or_else(|| StoreError::Internal(format!("state {state}")))?,
                     reason: c.try_get("reason")?,
                     at: c.try_get::<Option<String>, _>("at")?.as_deref().map(parse_ts).transpose()?,
                     seq: c.try_get("seq")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let materials = sqlx::query("SELECT * FROM materials WHERE record_id = ? ORDER BY seq").bind(&sid).fetch_all(&self.reader).await?;
+        let materials = sqlx::query("SELECT * FROM materials WHERE record_id = ? ORDER BY seq")
+            .bind(&sid)
+            .fetch_all(&self.reader)
+            .await?;
         let materials = materials.iter().map(material_view).collect::<Result<Vec<_>>>()?;
         Ok(RecordView {
             id,
@@ -526,15 +619,23 @@ impl Store {
                 q.push(" AND form = ").push_bind(form.code());
             }
             if let Some(item) = filter.special_item {
-                q.push(" AND id IN (SELECT record_id FROM record_special_items WHERE item = ").push_bind(i64::from(item)).push(")");
+                q.push(" AND id IN (SELECT record_id FROM record_special_items WHERE item = ")
+                    .push_bind(i64::from(item))
+                    .push(")");
             }
             if let Some(case) = &filter.case_number {
-                let normalised = parse_case_number_with(case, &self.config.extra_regions).map(|c| c.text).unwrap_or_else(|_| case.trim().to_string());
+                let normalised = parse_case_number_with(case, &self.config.extra_regions)
+                    .map(|c| c.text)
+                    .unwrap_or_else(|_| case.trim().to_string());
                 q.push(" AND case_number = ").push_bind(normalised);
             }
             if let Some(who) = filter.intervener.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
                 let pattern = format!("%{}%", who.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                q.push(" AND (intervener_name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\' OR intervener_unit LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+                q.push(" AND (intervener_name LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR intervener_unit LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\')");
             }
             if let Some(recorder) = &filter.recorder {
                 q.push(" AND recorder = ").push_bind(recorder.clone());
@@ -546,7 +647,10 @@ impl Store {
         };
         let total: i64 = build("SELECT COUNT(*)").build().fetch_one(&self.reader).await?.try_get(0)?;
         let mut q = build("SELECT *");
-        q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ").push_bind(i64::from(per_page)).push(" OFFSET ").push_bind(i64::from((page - 1) * per_page));
+        q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(per_page))
+            .push(" OFFSET ")
+            .push_bind(i64::from((page - 1) * per_page));
         let rows = q.build().fetch_all(&self.reader).await?;
         let items = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total, page, per_page })
@@ -569,12 +673,16 @@ impl Store {
     /// A material's description, if `viewer` may see its record.
     pub async fn material(&self, viewer: &User, material_id: Uuid) -> Result<(Uuid, MaterialView)> {
         Self::check_may_read(viewer)?;
-        let row = sqlx::query("SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = ? AND r.court_id = ?")
-            .bind(material_id.to_string())
-            .bind(&viewer.court_id)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or_else(|| StoreError::not_found("材料不存在，或不在你可以查看的范围内", "no such material, or not one you may see"))?;
+        let row = sqlx::query(
+            "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = ? AND r.court_id = ?",
+        )
+        .bind(material_id.to_string())
+        .bind(&viewer.court_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or_else(|| {
+            StoreError::not_found("材料不存在，或不在你可以查看的范围内", "no such material, or not one you may see")
+        })?;
         let record_id: String = row.try_get("record_id")?;
         Ok((record_id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?, material_view(&row)?))
     }

@@ -1,7 +1,7 @@
 //! Courts, users and login sessions.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use liuhen_rules::{CourtLevel, Listed, Role};
 use serde::Serialize;
@@ -54,7 +54,8 @@ fn row_court(row: &sqlx::sqlite::SqliteRow) -> Result<Court> {
     Ok(Court {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        level: CourtLevel::from_code(&level).ok_or_else(|| StoreError::Internal(format!("unknown court level {level}")))?,
+        level: CourtLevel::from_code(&level)
+            .ok_or_else(|| StoreError::Internal(format!("unknown court level {level}")))?,
         parent_id: row.try_get("parent_id")?,
         case_code: row.try_get("case_code")?,
     })
@@ -75,7 +76,10 @@ impl Store {
         if let Some(parent) = &court.parent_id
             && self.court(parent).await?.is_none()
         {
-            return Err(StoreError::not_found(format!("上级法院 {parent} 不存在"), format!("parent court {parent} does not exist")));
+            return Err(StoreError::not_found(
+                format!("上级法院 {parent} 不存在"),
+                format!("parent court {parent} does not exist"),
+            ));
         }
         sqlx::query("INSERT INTO courts (id, name, level, parent_id, case_code) VALUES (?, ?, ?, ?, ?)")
             .bind(&court.id)
@@ -86,9 +90,10 @@ impl Store {
             .execute(&self.writer)
             .await
             .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StoreError::conflict(format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code), "court id or code exists already")
-                }
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
+                    format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code),
+                    "court id or code exists already",
+                ),
                 e => e.into(),
             })?;
         Ok(())
@@ -106,7 +111,10 @@ impl Store {
 
     pub async fn add_user(&self, new: NewUser) -> Result<User> {
         let username = new.username.trim().to_string();
-        if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+        if username.is_empty()
+            || username.len() > 64
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
             return Err(StoreError::invalid(liuhen_rules::Problem::new(
                 "username",
                 "R3",
@@ -116,10 +124,19 @@ impl Store {
             )));
         }
         if new.password.chars().count() < 8 {
-            return Err(StoreError::invalid(liuhen_rules::Problem::new("password", "R3", "too_short", "密码至少 8 个字符", "a password has at least 8 characters")));
+            return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                "password",
+                "R3",
+                "too_short",
+                "密码至少 8 个字符",
+                "a password has at least 8 characters",
+            )));
         }
         if self.court(&new.court_id).await?.is_none() {
-            return Err(StoreError::not_found(format!("法院 {} 不存在", new.court_id), format!("court {} does not exist", new.court_id)));
+            return Err(StoreError::not_found(
+                format!("法院 {} 不存在", new.court_id),
+                format!("court {} does not exist", new.court_id),
+            ));
         }
         let password = new.password;
         let hash = tokio::task::spawn_blocking(move || {
@@ -149,27 +166,38 @@ impl Store {
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+        let row =
+            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
         row.as_ref().map(row_user).transpose()
     }
 
     pub async fn users_of_court(&self, court_id: &str) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users WHERE court_id = ? ORDER BY username").bind(court_id).fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT * FROM users WHERE court_id = ? ORDER BY username")
+            .bind(court_id)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(row_user).collect()
     }
 
     /// Check a password (argon2id) and open a session; the token is returned once and only its
     /// hash is kept.
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+        let row =
+            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
         // Hash even for an unknown user so that timing does not tell which names exist.
         let (stored, user) = match &row {
             Some(r) => (r.try_get::<String, _>("password_hash")?, Some(row_user(r)?)),
-            None => ("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0".to_string(), None),
+            None => (
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0"
+                    .to_string(),
+                None,
+            ),
         };
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&stored).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+            PasswordHash::new(&stored)
+                .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+                .unwrap_or(false)
         })
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?;

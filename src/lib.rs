@@ -1,0 +1,5 @@
+//! The `liuhen` command's library side: configuration and the demo data, shared by the binary and
+//! the tests.
+
+pub mod config;
+pub mod demo;
