@@ -77,6 +77,12 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Copy the data directory consistently while the server runs (database snapshot + materials).
+    Backup {
+        /// An empty directory to hold the copy; serve it with --data-dir to restore.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Rebuild the query tables from the event table and check they come out the same.
     RebuildProjections,
 }
@@ -180,6 +186,17 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             println!("已添加用户 {} ({})", user.username, user.role.zh());
             store.close().await;
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()).await?;
+            let (events, files) = store.backup_to(to).await?;
+            store.close().await;
+            println!(
+                "已备份到 {}：{events} 个事件，{files} 个材料文件 (backed up {events} events and {files} material files)",
+                to.display()
+            );
             Ok(())
         }
         Command::RebuildProjections => {

@@ -340,3 +340,27 @@ async fn projections_rebuilt_from_events_equal_the_live_ones() {
     app.store.rebuild_projections().await.unwrap();
     assert_eq!(app.store.projection_digest().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_holds_every_event_and_material() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &letter()).await;
+    upload(&app, &clerk, &id, &[("category", "letter")], "信.txt", "示例来信".as_bytes().to_vec()).await;
+    let target = tempfile::tempdir().unwrap();
+    let (events, files) = app.store.backup_to(&target.path().join("copy")).await.unwrap();
+    assert_eq!((events, files), (2, 1));
+    assert!(app.store.backup_to(&target.path().join("copy")).await.is_err(), "never overwrites a database");
+
+    let copy = liuhen_store::Store::open(common::config(&target.path().join("copy"))).await.unwrap();
+    assert_eq!(copy.projection_digest().await.unwrap(), app.store.projection_digest().await.unwrap());
+    let clerk_user = copy.user("clerk").await.unwrap().unwrap();
+    let view = copy.record(&clerk_user, id.parse().unwrap()).await.unwrap();
+    let material = &view.materials[0];
+    let bytes: Vec<u8> = futures::StreamExt::concat(futures::StreamExt::map(
+        copy.material_store().get_verified(&material.sha256).await.unwrap(),
+        |c| c.unwrap().to_vec(),
+    ))
+    .await;
+    assert_eq!(bytes, "示例来信".as_bytes());
+}

@@ -49,6 +49,7 @@ impl StoreConfig {
 }
 
 pub struct Store {
+    options: SqliteConnectOptions,
     writer: SqlitePool,
     reader: SqlitePool,
     materials: MaterialStore,
@@ -70,9 +71,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(30));
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
-        Ok(Store { writer, reader, materials, config })
+        Ok(Store { options, writer, reader, materials, config })
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -97,6 +98,46 @@ impl Store {
     /// data directory never interleave their read-check-append steps.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A consistent copy of the data directory in `target` (which must not hold a database yet),
+    /// taken while the server runs: the database as of one moment (`VACUUM INTO`), then every
+    /// material file it refers to. Materials never change once written, so copying them after the
+    /// snapshot is safe. Returns (events, material files copied).
+    pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
+        use sqlx::{ConnectOptions, Row};
+        std::fs::create_dir_all(target)?;
+        let db = target.join("liuhen.db");
+        if db.exists() {
+            return Err(StoreError::conflict(
+                format!("{} 已有数据库，请换一个空目录", target.display()),
+                format!("{} already holds a database; choose an empty directory", target.display()),
+            ));
+        }
+        let mut conn = self.options.clone().connect().await?;
+        sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
+        drop(conn);
+        let snapshot = SqliteConnectOptions::new().filename(&db).read_only(true);
+        let mut snap = snapshot.connect().await?;
+        let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut snap).await?.try_get(0)?;
+        let hashes: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM materials")
+            .fetch_all(&mut snap)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        drop(snap);
+        let copy = MaterialStore::open(&target.join("materials"))?;
+        let mut copied = 0;
+        for sha in hashes {
+            let to = copy.file_path(&sha);
+            if !to.exists() {
+                std::fs::create_dir_all(to.parent().expect("nested path"))?;
+                std::fs::copy(self.materials.file_path(&sha), &to)?;
+                copied += 1;
+            }
+        }
+        Ok((events, copied))
     }
 
     /// Direct access for tests that must show what the database itself refuses.
