@@ -18,8 +18,15 @@ struct Server {
 
 fn start(dir: &std::path::Path) -> Server {
     let config = dir.join("liuhen.toml");
+    start_with(&["--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"], &[]).0
+}
+
+/// Start the binary with `args`; returns the server and what it printed before listening.
+fn start_with(args: &[&str], env: &[(&str, &str)]) -> (Server, Vec<String>) {
+    let mut printed = Vec::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
-        .args(["--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().copied())
         .env("LIUHEN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -29,13 +36,14 @@ fn start(dir: &std::path::Path) -> Server {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next().expect("server exited before listening").unwrap();
+        printed.push(line.clone());
         if let Some(start) = line.find("http://") {
             let url: String = line[start..].chars().take_while(|c| !c.is_whitespace()).collect();
             break url.trim_end_matches('/').to_string();
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    (Server { child, base }, printed)
 }
 
 async fn login(client: &reqwest::Client, base: &str, user: &str) -> String {
@@ -149,4 +157,49 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+#[tokio::test]
+async fn the_demo_serves_and_a_record_made_in_it_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let args = ["demo", "--listen", "127.0.0.1:0", "--records", "30"];
+    let env = [("LIUHEN_DATA_DIR", data.to_str().unwrap())];
+    let (mut server, printed) = start_with(&args, &env);
+    assert!(printed.iter().any(|l| l.contains("30 条虚构的过问记录")), "{printed:?}");
+    assert!(printed.iter().any(|l| l.contains("clerk") && l.contains("录入人")), "accounts are printed: {printed:?}");
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/api/v1/session", server.base))
+        .json(&json!({"username": "clerk", "password": liuhen::demo::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let mut body = common::letter();
+    body["case_number"] = json!("（2026）示0101民初77号");
+    let r =
+        client.post(format!("{}/api/v1/records", server.base)).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["record_id"].as_str().unwrap().to_string();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // The same command again reuses the data and still has the record.
+    let (mut server, printed) = start_with(&args, &env);
+    assert!(printed.iter().any(|l| l.contains("沿用已有演示数据")), "{printed:?}");
+    let r = client.get(format!("{}/api/v1/records/{id}", server.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the session and the record survived");
+    let page: Value = client
+        .get(format!("{}/api/v1/records?per_page=1", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(page["total"].as_i64().unwrap() > 1, "the demo records are still there");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
 }

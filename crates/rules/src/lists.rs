@@ -185,9 +185,10 @@ closed_list! {
     }
 }
 
-/// A special report item of S7, (一)…(十五).
+/// A numbered item of a regulation's list: the special report items of S7, (一)…(十五), and the
+/// kinds of illegal interference of C8, (一)…(五).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SpecialItem {
+pub struct RegulationItem {
     pub number: u8,
     pub numeral: &'static str,
     pub short_zh: &'static str,
@@ -196,106 +197,106 @@ pub struct SpecialItem {
 }
 
 /// S7 in full: the UI shows this text so the recorder chooses from what the regulation says.
-pub const SPECIAL_ITEMS: [SpecialItem; 15] = [
-    SpecialItem {
+pub const SPECIAL_ITEMS: [RegulationItem; 15] = [
+    RegulationItem {
         number: 1,
         numeral: "（一）",
         short_zh: "请托说情",
         text_zh: "在审判、执行等环节为案件当事人请托说情的",
         text_en: "Interceding for a party at trial, enforcement or another stage",
     },
-    SpecialItem {
+    RegulationItem {
         number: 2,
         numeral: "（二）",
         short_zh: "要求私下会见",
         text_zh: "要求人民法院工作人员私下会见、联系案件当事人或者其辩护人、诉讼代理人、近亲属以及其他与案件有利害关系的人的",
         text_en: "Asking court staff to meet or contact in private a party, their defender, agent, close relatives or others with an interest in the case",
     },
-    SpecialItem {
+    RegulationItem {
         number: 3,
         numeral: "（三）",
         short_zh: "授意纵容身边人员说情",
         text_zh: "授意、纵容身边工作人员或者亲属为案件当事人请托说情的",
         text_en: "Instructing or letting staff or relatives intercede for a party",
     },
-    SpecialItem {
+    RegulationItem {
         number: 4,
         numeral: "（四）",
         short_zh: "超越职权提出倾向性意见",
         text_zh: "以听取汇报、开协调会、发文件、打电话等形式，超越职权对案件处理提出倾向性意见或者具体要求的",
         text_en: "Giving, beyond one's authority, leanings or specific demands on a case through briefings, coordination meetings, documents, calls or the like",
     },
-    SpecialItem {
+    RegulationItem {
         number: 5,
         numeral: "（五）",
         short_zh: "干预立案",
         text_zh: "要求人民法院立案、不予立案、拖延立案或者人为控制立案的",
         text_en: "Demanding that the court file, refuse, delay or otherwise control the filing of a case",
     },
-    SpecialItem {
+    RegulationItem {
         number: 6,
         numeral: "（六）",
         short_zh: "拖延或压缩办案时间",
         text_zh: "要求人民法院采取中止审理、延长审限、不计入审限等措施拖延结案或者压缩办案时间结案的",
         text_en: "Demanding suspension, extension or exclusion of time limits to delay a case, or compressing the time to close it",
     },
-    SpecialItem {
+    RegulationItem {
         number: 7,
         numeral: "（七）",
         short_zh: "干预查封扣押冻结",
         text_zh: "要求人民法院对保全标的物、执行标的物采取、暂缓或者解除扣押、查封和冻结措施的",
         text_en: "Demanding that seizure, sealing-up or freezing of preserved or enforced property be taken, deferred or lifted",
     },
-    SpecialItem {
+    RegulationItem {
         number: 8,
         numeral: "（八）",
         short_zh: "指定鉴定评估拍卖管理人",
         text_zh: "要求人民法院选择特定鉴定机构、资产评估机构、拍卖机构或者破产企业资产管理人的",
         text_en: "Demanding a particular appraiser, asset valuer, auction house or bankruptcy administrator",
     },
-    SpecialItem {
+    RegulationItem {
         number: 9,
         numeral: "（九）",
         short_zh: "优先发放执行案款",
         text_zh: "要求人民法院将执行案款优先发放给特定申请执行人的",
         text_en: "Demanding that enforcement money be paid first to a particular applicant",
     },
-    SpecialItem {
+    RegulationItem {
         number: 10,
         numeral: "（十）",
         short_zh: "拖延或中止终结执行",
         text_zh: "要求人民法院对案件拖延执行或者作中止执行、终结执行处理的",
         text_en: "Demanding that enforcement be delayed, suspended or terminated",
     },
-    SpecialItem {
+    RegulationItem {
         number: 11,
         numeral: "（十一）",
         short_zh: "干预刑事涉案财物处置",
         text_zh: "要求人民法院将刑事涉案财物发还特定被害人或者移交特定机关的",
         text_en: "Demanding that property in a criminal case be returned to a particular victim or handed to a particular organ",
     },
-    SpecialItem {
+    RegulationItem {
         number: 12,
         numeral: "（十二）",
         short_zh: "干预强制措施",
         text_zh: "要求人民法院对当事人采取强制措施，或者要求对被依法采取强制措施的当事人解除、变更强制措施的",
         text_en: "Demanding compulsory measures against a party, or their lifting or change",
     },
-    SpecialItem {
+    RegulationItem {
         number: 13,
         numeral: "（十三）",
         short_zh: "干预减刑假释",
         text_zh: "要求人民法院在减刑、假释案件审理过程中对罪犯从严或者从宽处理的",
         text_en: "Demanding harsher or more lenient treatment of an offender in commutation or parole proceedings",
     },
-    SpecialItem {
+    RegulationItem {
         number: 14,
         numeral: "（十四）",
         short_zh: "批转单方材料或专家意见",
         text_zh: "批转案件当事人或者其辩护人、诉讼代理人、近亲属以及其他与案件有利害关系的人单方提交的涉案材料或者专家意见书的",
         text_en: "Forwarding with endorsement materials or expert opinions submitted one-sidedly by a party or those connected to them",
     },
-    SpecialItem {
+    RegulationItem {
         number: 15,
         numeral: "（十五）",
         short_zh: "其他",
@@ -304,50 +305,41 @@ pub const SPECIAL_ITEMS: [SpecialItem; 15] = [
     },
 ];
 
-pub fn special_item(number: u8) -> Option<&'static SpecialItem> {
+pub fn special_item(number: u8) -> Option<&'static RegulationItem> {
     SPECIAL_ITEMS.get(usize::from(number).checked_sub(1)?)
 }
 
-/// A kind of illegal interference of C8 (R12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct C8Kind {
-    pub number: u8,
-    pub numeral: &'static str,
-    pub short_zh: &'static str,
-    pub text_zh: &'static str,
-    pub text_en: &'static str,
-}
-
-pub const C8_KINDS: [C8Kind; 5] = [
-    C8Kind {
+/// The kinds of illegal interference of C8 (R12).
+pub const C8_KINDS: [RegulationItem; 5] = [
+    RegulationItem {
         number: 1,
         numeral: "（一）",
         short_zh: "请托说情",
         text_zh: "在线索核查、立案、侦查、审查起诉、审判、执行等环节为案件当事人请托说情的",
         text_en: "Interceding for a party at any stage of a case",
     },
-    C8Kind {
+    RegulationItem {
         number: 2,
         numeral: "（二）",
         short_zh: "要求私下会见",
         text_zh: "要求办案人员或办案单位负责人私下会见案件当事人或其辩护人、诉讼代理人、近亲属以及其他与案件有利害关系的人的",
         text_en: "Asking case handlers to meet parties or those connected to them in private",
     },
-    C8Kind {
+    RegulationItem {
         number: 3,
         numeral: "（三）",
         short_zh: "授意、纵容身边工作人员或亲属说情",
         text_zh: "授意、纵容身边工作人员或者亲属为案件当事人请托说情的",
         text_en: "Instructing or letting staff or relatives intercede",
     },
-    C8Kind {
+    RegulationItem {
         number: 4,
         numeral: "（四）",
         short_zh: "超越职权提出倾向性意见或具体要求",
         text_zh: "为了地方利益或者部门利益，以听取汇报、开协调会、发文件等形式，超越职权对案件处理提出倾向性意见或者具体要求的",
         text_en: "Giving leanings or demands beyond one's authority for local or departmental interest",
     },
-    C8Kind {
+    RegulationItem {
         number: 5,
         numeral: "（五）",
         short_zh: "其他",
@@ -356,7 +348,7 @@ pub const C8_KINDS: [C8Kind; 5] = [
     },
 ];
 
-pub fn c8_kind(number: u8) -> Option<&'static C8Kind> {
+pub fn c8_kind(number: u8) -> Option<&'static RegulationItem> {
     C8_KINDS.get(usize::from(number).checked_sub(1)?)
 }
 

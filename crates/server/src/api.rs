@@ -10,7 +10,7 @@ use base64::Engine;
 use futures::TryStreamExt;
 use liuhen_rules::{
     C8_KINDS, CaseNumber, Disposition, Form, Listed, ManagingLevel, MaterialCategory, Problem, RecordDraft, Register,
-    Relation, SPECIAL_ITEMS, Stage, UnitType, parse_case_number_with, period::parse_instant,
+    RegulationItem, Relation, SPECIAL_ITEMS, Stage, UnitType, parse_case_number_with, period::parse_instant,
 };
 use liuhen_store::{Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, User};
 use serde::{Deserialize, Serialize};
@@ -145,6 +145,19 @@ fn entries<T: Listed>() -> Vec<ListEntry> {
     T::ALL.iter().map(|t| ListEntry { code: t.code().into(), zh: t.zh().into(), en: t.en().into() }).collect()
 }
 
+fn numbered(items: &[RegulationItem]) -> Vec<NumberedItem> {
+    items
+        .iter()
+        .map(|i| NumberedItem {
+            number: i.number,
+            numeral: i.numeral.into(),
+            short_zh: i.short_zh.into(),
+            text_zh: i.text_zh.into(),
+            text_en: i.text_en.into(),
+        })
+        .collect()
+}
+
 /// The closed lists of the regulations, with labels and the full text of S7 and C8.
 #[utoipa::path(get, path = "/api/v1/lists", tag = "reference", responses((status = 200, body = Lists)))]
 pub async fn lists() -> Json<Lists> {
@@ -159,26 +172,8 @@ pub async fn lists() -> Json<Lists> {
         material_categories: entries::<MaterialCategory>(),
         dispositions: entries::<Disposition>(),
         registers: entries::<Register>(),
-        special_items: SPECIAL_ITEMS
-            .iter()
-            .map(|i| NumberedItem {
-                number: i.number,
-                numeral: i.numeral.into(),
-                short_zh: i.short_zh.into(),
-                text_zh: i.text_zh.into(),
-                text_en: i.text_en.into(),
-            })
-            .collect(),
-        c8_kinds: C8_KINDS
-            .iter()
-            .map(|i| NumberedItem {
-                number: i.number,
-                numeral: i.numeral.into(),
-                short_zh: i.short_zh.into(),
-                text_zh: i.text_zh.into(),
-                text_en: i.text_en.into(),
-            })
-            .collect(),
+        special_items: numbered(&SPECIAL_ITEMS),
+        c8_kinds: numbered(&C8_KINDS),
     })
 }
 

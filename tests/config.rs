@@ -1,0 +1,31 @@
+//! Configuration comes from defaults, then the TOML file, then LIUHEN_* variables.
+
+use liuhen::config::Settings;
+
+#[test]
+fn file_then_environment_override_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("liuhen.toml");
+    std::fs::write(
+        &file,
+        "data_dir = \"/srv/liuhen\"\nlisten = \"0.0.0.0:9000\"\nmax_material_mb = 20\nextra_regions = [\"示\"]\n",
+    )
+    .unwrap();
+    let s = Settings::load(Some(&file)).unwrap();
+    assert_eq!(s.data_dir, std::path::PathBuf::from("/srv/liuhen"));
+    assert_eq!(s.listen, "0.0.0.0:9000");
+    assert_eq!(s.store_config().max_material_bytes, 20_000_000);
+    assert_eq!(s.extra_regions, vec!["示"]);
+    assert_eq!(s.session_hours, 12, "default kept");
+
+    // SAFETY: this test binary has only this test, so nothing else reads the environment meanwhile.
+    unsafe { std::env::set_var("LIUHEN_LISTEN", "127.0.0.1:9100") };
+    let s = Settings::load(Some(&file)).unwrap();
+    unsafe { std::env::remove_var("LIUHEN_LISTEN") };
+    assert_eq!(s.listen, "127.0.0.1:9100");
+
+    let missing = Settings::load(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
+    assert!(missing.contains("配置文件"), "{missing}");
+    std::fs::write(&file, "max_material_mb = \"lots\"\n").unwrap();
+    assert!(Settings::load(Some(&file)).unwrap_err().to_string().contains("配置有误"));
+}
