@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub mod tlog;
+
 pub const SCHEMA_VERSION: u32 = 1;
 /// A tlog-tiles entry bundle stores lengths in 16 bits.
 pub const MAX_ENTRY_BYTES: usize = 65_535;
