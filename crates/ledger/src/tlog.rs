@@ -10,7 +10,11 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
-pub use tlog_tiles::{Checkpoint, HASH_SIZE, Hash, HashReader, RecordProof, TreeProof};
+pub use tlog_tiles::{
+    Checkpoint, EMPTY_HASH, Error as TreeError, HASH_SIZE, Hash, HashReader, RecordProof, Tile, TreeProof,
+    check_record, check_tree, node_hash, prove_record, prove_tree, record_hash, stored_hash_count, stored_hash_index,
+    stored_hashes_for_record_hash, tree_hash,
+};
 
 /// Tiles are 2^8 = 256 hashes wide (tlog-tiles).
 pub const TILE_HEIGHT: u8 = 8;
@@ -129,7 +133,9 @@ impl LogKey {
     /// A fresh key for `origin`: returns it and its private-key string to keep.
     pub fn generate(origin: &str) -> Result<(LogKey, String), TlogError> {
         if !signed_note::is_key_name_valid(origin) {
-            return Err(TlogError::Key(format!("日志名称“{origin}”不能为空，不能含空格或加号 (the origin must be non-empty, without spaces or +)")));
+            return Err(TlogError::Key(format!(
+                "日志名称“{origin}”不能为空，不能含空格或加号 (the origin must be non-empty, without spaces or +)"
+            )));
         }
         let seed: [u8; 32] = rand::random();
         let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
@@ -146,8 +152,10 @@ impl LogKey {
         let private = private.trim();
         let signer = StandardSigner::new(private).map_err(|e| TlogError::Key(e.to_string()))?;
         let origin = signer.name().to_string();
-        let raw = BASE64.decode(private.splitn(5, '+').nth(4).unwrap_or("")).map_err(|e| TlogError::Key(e.to_string()))?;
-        let seed: [u8; 32] = raw.get(1..33).and_then(|s| s.try_into().ok()).ok_or_else(|| TlogError::Key("key length".into()))?;
+        let raw =
+            BASE64.decode(private.splitn(5, '+').nth(4).unwrap_or("")).map_err(|e| TlogError::Key(e.to_string()))?;
+        let seed: [u8; 32] =
+            raw.get(1..33).and_then(|s| s.try_into().ok()).ok_or_else(|| TlogError::Key("key length".into()))?;
         let verifying = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
         let verifier_key = signed_note::new_ed25519_verifier_key(&origin, &verifying);
         Ok(LogKey { signer, origin, verifier_key })
@@ -164,7 +172,8 @@ impl LogKey {
 
     /// A signed checkpoint (c2sp.org/tlog-checkpoint) for a tree of `size` entries with `root`.
     pub fn sign_checkpoint(&self, size: u64, root: &Hash) -> Result<Vec<u8>, TlogError> {
-        let checkpoint = Checkpoint::new(&self.origin, size, *root, "").map_err(|e| TlogError::Checkpoint(e.to_string()))?;
+        let checkpoint =
+            Checkpoint::new(&self.origin, size, *root, "").map_err(|e| TlogError::Checkpoint(e.to_string()))?;
         let mut note = Note::new(&checkpoint.to_bytes(), &[]).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
         note.add_sigs(&[&self.signer as &dyn Signer]).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
         Ok(note.to_bytes())
@@ -189,7 +198,10 @@ pub fn open_checkpoint(note: &[u8], verifier_key: &str) -> Result<Checkpoint, Tl
 /// Those functions ask for all their hashes in one call, so the first run only learns the indexes
 /// (and fails on purpose); `fetch` reads them (from the database, asynchronously); the second run
 /// computes with them.
-pub async fn with_hashes<T, F, Fut, E>(run: impl Fn(&PhasedReader) -> Result<T, tlog_tiles::Error>, fetch: F) -> Result<T, E>
+pub async fn with_hashes<T, F, Fut, E>(
+    run: impl Fn(&PhasedReader) -> Result<T, tlog_tiles::Error>,
+    fetch: F,
+) -> Result<T, E>
 where
     F: FnOnce(Vec<u64>) -> Fut,
     Fut: Future<Output = Result<Vec<Hash>, E>>,
@@ -220,7 +232,9 @@ impl HashReader for PhasedReader {
                 *asked.borrow_mut() = Some(indexes.to_vec());
                 Err(tlog_tiles::Error::InvalidInput("indexes recorded".into()))
             }
-            PhasedReader::Known(known) => indexes.iter().map(|i| known.get(i).copied().ok_or(tlog_tiles::Error::IndexesNotInTree)).collect(),
+            PhasedReader::Known(known) => {
+                indexes.iter().map(|i| known.get(i).copied().ok_or(tlog_tiles::Error::IndexesNotInTree)).collect()
+            }
         }
     }
 }
@@ -295,7 +309,17 @@ mod tests {
         ] {
             assert_eq!(parse_tile_path(path).unwrap(), coord);
         }
-        for bad in ["tile/0/1234067", "tile/0/x1/067", "tile/0/067.p/256", "tile/0/067.p/0", "tile/0/067.p/07", "tile/00/067", "tiles/0/000", "tile/0/001/002", "tile/entries/x000/001"] {
+        for bad in [
+            "tile/0/1234067",
+            "tile/0/x1/067",
+            "tile/0/067.p/256",
+            "tile/0/067.p/0",
+            "tile/0/067.p/07",
+            "tile/00/067",
+            "tiles/0/000",
+            "tile/0/001/002",
+            "tile/entries/x000/001",
+        ] {
             assert!(parse_tile_path(bad).is_err(), "{bad}");
         }
     }
@@ -313,7 +337,8 @@ mod tests {
         // The example key and note of c2sp.org/signed-note's reference implementation.
         let skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
         let vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-        let text = b"If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+        let text =
+            b"If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
         let want = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
         let key = LogKey::from_private(skey).unwrap();
         assert_eq!(key.verifier_key(), vkey, "the verifier key derived from the private key");
@@ -333,7 +358,13 @@ mod tests {
         let root = tlog_tiles::record_hash(b"x");
         let note = key.sign_checkpoint(1, &root).unwrap();
         let text = String::from_utf8(note.clone()).unwrap();
-        assert!(text.starts_with(&format!("liuhen.test/示例省\n1\n{}\n\n\u{2014} liuhen.test/示例省 ", BASE64.encode(root.0))), "{text}");
+        assert!(
+            text.starts_with(&format!(
+                "liuhen.test/示例省\n1\n{}\n\n\u{2014} liuhen.test/示例省 ",
+                BASE64.encode(root.0)
+            )),
+            "{text}"
+        );
         let cp = open_checkpoint(&note, key.verifier_key()).unwrap();
         assert_eq!((cp.size(), *cp.hash()), (1, root));
         let (other, _) = LogKey::generate("liuhen.test/示例省").unwrap();
@@ -361,9 +392,12 @@ mod tests {
             let mine = builder.push(leaf);
             assert_eq!(mine, expected, "record {n}");
             stored.extend(mine);
-            let root = with_hashes::<_, _, _, tlog_tiles::Error>(|r| tlog_tiles::tree_hash(n + 1, r), |idx| std::future::ready(Ok(idx.iter().map(|i| stored[*i as usize]).collect())))
-                .await
-                .unwrap();
+            let root = with_hashes::<_, _, _, tlog_tiles::Error>(
+                |r| tlog_tiles::tree_hash(n + 1, r),
+                |idx| std::future::ready(Ok(idx.iter().map(|i| stored[*i as usize]).collect())),
+            )
+            .await
+            .unwrap();
             assert_eq!(builder.root(), root, "root at size {}", n + 1);
         }
         assert_eq!(TreeBuilder::default().root(), tlog_tiles::EMPTY_HASH);

@@ -5,10 +5,13 @@
 //! state, appends its event and updates the projections in one `BEGIN IMMEDIATE` transaction, so a
 //! crash leaves either all of it or none of it.
 
+mod commands;
 mod error;
+mod ledger;
 mod materials;
 mod projection;
 mod records;
+mod tree;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Result, StoreError};
+pub use ledger::{Extension, RECEIPT_FORMAT, Receipt, SignedCheckpoint};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
@@ -35,6 +39,13 @@ pub struct StoreConfig {
     pub extra_regions: Vec<String>,
     /// How long a login session lasts.
     pub session_hours: i64,
+    /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
+    /// first made.
+    pub log_origin: String,
+    /// Where the log's signing key is kept; default `<data_dir>/log-signing.key`.
+    pub log_key_file: Option<PathBuf>,
+    /// How long the sequencer waits for more writes to join a batch (0: only those already queued).
+    pub batch_linger: Duration,
 }
 
 impl StoreConfig {
@@ -44,12 +55,17 @@ impl StoreConfig {
             max_material_bytes: 500 * 1000 * 1000,
             extra_regions: Vec::new(),
             session_hours: 12,
+            log_origin: "liuhen.local/log".into(),
+            log_key_file: None,
+            batch_linger: Duration::ZERO,
         }
     }
 }
 
 pub struct Store {
     options: SqliteConnectOptions,
+    sequencer: commands::Sequencer,
+    log_key: std::sync::Arc<liuhen_ledger::tlog::LogKey>,
     writer: SqlitePool,
     reader: SqlitePool,
     materials: MaterialStore,
@@ -73,7 +89,15 @@ impl Store {
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
-        Ok(Store { options, writer, reader, materials, config })
+        let log_key = std::sync::Arc::new(ledger::load_or_create_key(&config)?);
+        ledger::catch_up(&writer, &log_key).await?;
+        let sequencer = commands::Sequencer::start(
+            writer.clone(),
+            log_key.clone(),
+            config.extra_regions.clone(),
+            config.batch_linger,
+        );
+        Ok(Store { options, sequencer, log_key, writer, reader, materials, config })
     }
 
     pub fn config(&self) -> &StoreConfig {

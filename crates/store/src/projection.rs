@@ -23,6 +23,7 @@ pub(crate) async fn append(conn: &mut SqliteConnection, event: &Event, extra_reg
         .bind(ts(event.at))
         .execute(&mut *conn)
         .await?;
+    crate::tree::append_leaf(conn, seq as u64, liuhen_ledger::tlog::Hash(leaf)).await?;
     apply(conn, seq, event, extra_regions).await?;
     Ok(seq)
 }

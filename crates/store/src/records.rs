@@ -1,10 +1,9 @@
 //! Commands on records (create, amend, co-sign, dispute, add material) and the queries over them.
 //! Each command validates, checks the current state and appends its event in one transaction.
 
-use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{
-    CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Problem, Record, RecordDraft, Register, Role,
-    parse_case_number_with, validate_record,
+    CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Problem, Record, Register,
+    parse_case_number_with,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -12,8 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::projection::append;
-use crate::{MaterialStore, Result, Store, StoreError, StoredObject, User, now, parse_ts, ts};
+use crate::{MaterialStore, Result, Store, StoreError, User, parse_ts, ts};
 
 pub const MAX_REASON_CHARS: usize = 2000;
 
@@ -154,30 +152,30 @@ pub struct MaterialMeta {
     pub file_name: String,
 }
 
-struct RecordRow {
-    court_id: String,
-    recorder: String,
-    version: u32,
-    record: Record,
+pub(crate) struct RecordRow {
+    pub court_id: String,
+    pub recorder: String,
+    pub version: u32,
+    pub record: Record,
 }
 
-fn hash_key(key: &str) -> String {
+pub(crate) fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-fn not_found() -> StoreError {
+pub(crate) fn not_found() -> StoreError {
     StoreError::not_found("记录不存在，或不在你可以查看的范围内", "no such record, or not one you may see")
 }
 
-fn decode_record(json: &str) -> Result<Record> {
+pub(crate) fn decode_record(json: &str) -> Result<Record> {
     serde_json::from_str(json).map_err(|e| StoreError::Internal(format!("stored record does not decode: {e}")))
 }
 
-fn u32_of(v: i64) -> u32 {
+pub(crate) fn u32_of(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
-async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
+pub(crate) async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
     let row = sqlx::query("SELECT court_id, recorder, version, data FROM records WHERE id = ?")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
@@ -193,7 +191,7 @@ async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Rec
     .transpose()
 }
 
-fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Result<String> {
+pub(crate) fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Result<String> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(StoreError::invalid(Problem::new(field, "R1", "required", zh, en)));
@@ -211,216 +209,6 @@ fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Result<String>
 }
 
 impl Store {
-    fn validate(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
-        let ctx =
-            liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };
-        validate_record(draft, &ctx).map_err(StoreError::Invalid)
-    }
-
-    fn require_recorder_role(actor: &User) -> Result<()> {
-        if actor.role == Role::SystemAdministrator {
-            return Err(StoreError::forbidden(
-                "系统管理员不能录入或查看过问记录（职责分离）",
-                "the system administrator neither records nor reads records (separation of duties)",
-            ));
-        }
-        Ok(())
-    }
-
-    /// R4: the court staff present must be users of the recorder's court who can sign.
-    async fn check_cosigners(conn: &mut SqliteConnection, actor: &User, record: &Record) -> Result<()> {
-        let mut problems = Vec::new();
-        for (i, signer) in record.court_staff_present.iter().enumerate() {
-            let row = sqlx::query("SELECT court_id, role FROM users WHERE username = ?")
-                .bind(signer)
-                .fetch_optional(&mut *conn)
-                .await?;
-            let ok = match row {
-                Some(r) => {
-                    r.try_get::<String, _>("court_id")? == actor.court_id
-                        && r.try_get::<String, _>("role")? != Role::SystemAdministrator.code()
-                }
-                None => false,
-            };
-            if !ok {
-                problems.push(Problem::new(
-                    format!("court_staff_present[{i}]"),
-                    "R4",
-                    "unknown_user",
-                    format!("“{signer}”不是本院可以签字确认的工作人员账号"),
-                    format!("\"{signer}\" is not an account of this court's staff who can co-sign"),
-                ));
-            }
-        }
-        if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
-    }
-
-    /// Record an inquiry (R1, S2). With an idempotency key (R3, the case-management system's
-    /// push), a repeated request returns the record made the first time.
-    pub async fn create_record(
-        &self,
-        actor: &User,
-        draft: &RecordDraft,
-        channel: &str,
-        external_id: Option<String>,
-        idempotency_key: Option<&str>,
-    ) -> Result<Created> {
-        Self::require_recorder_role(actor)?;
-        let record = self.validate(actor, draft)?;
-        let key_hash = idempotency_key.map(hash_key);
-        let mut tx = self.begin_write().await?;
-        if let Some(key_hash) = &key_hash {
-            let earlier = sqlx::query(
-                "SELECT i.record_id, r.created_seq, v.data FROM idempotency i
-                 JOIN records r ON r.id = i.record_id
-                 JOIN record_versions v ON v.record_id = i.record_id AND v.version = 1
-                 WHERE i.actor = ? AND i.key_hash = ?",
-            )
-            .bind(&actor.username)
-            .bind(key_hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = earlier {
-                let first = decode_record(&row.try_get::<String, _>("data")?)?;
-                if first != record {
-                    return Err(StoreError::conflict(
-                        "这个 Idempotency-Key 已用于一条内容不同的记录；新的记录请用新的键",
-                        "this Idempotency-Key was used for a different record; use a new key for a new record",
-                    ));
-                }
-                let record_id: String = row.try_get("record_id")?;
-                return Ok(Created {
-                    record_id: record_id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
-                    seq: row.try_get("created_seq")?,
-                    replayed: true,
-                });
-            }
-        }
-        Self::check_cosigners(&mut tx, actor, &record).await?;
-        let record_id = Uuid::now_v7();
-        let source = Source { channel: channel.to_string(), external_id, idempotency_key_hash: key_hash };
-        let event =
-            Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
-        let seq = append(&mut tx, &event, &self.config.extra_regions).await?;
-        tx.commit().await?;
-        Ok(Created { record_id, seq, replayed: false })
-    }
-
-    /// A correction: a new version pointing at the one it replaces, with the reason (R1). Only the
-    /// recorder amends; co-signers present confirm the new version afresh (R4).
-    pub async fn amend_record(
-        &self,
-        actor: &User,
-        id: Uuid,
-        draft: &RecordDraft,
-        reason: &str,
-        expected_version: Option<u32>,
-    ) -> Result<i64> {
-        Self::require_recorder_role(actor)?;
-        let reason = check_reason("reason", reason, "请说明修改理由", "give the reason for the amendment");
-        let record = self.validate(actor, draft);
-        let (reason, record) = match (reason, record) {
-            (Ok(r), Ok(rec)) => (r, rec),
-            (Err(StoreError::Invalid(mut a)), Err(StoreError::Invalid(b))) => {
-                a.extend(b);
-                return Err(StoreError::Invalid(a));
-            }
-            (Err(e), _) | (_, Err(e)) => return Err(e),
-        };
-        let mut tx = self.begin_write().await?;
-        let current = load_record(&mut tx, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
-        if current.recorder != actor.username {
-            return Err(StoreError::forbidden("只有录入人可以修改自己的记录", "only the recorder can amend a record"));
-        }
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(StoreError::conflict(
-                format!("记录已是第 {} 版，你修改的是第 {expected} 版；请先查看最新版本", current.version),
-                format!(
-                    "the record is at version {}, you amended version {expected}; look at the latest first",
-                    current.version
-                ),
-            ));
-        }
-        if current.record == record {
-            return Err(StoreError::conflict("修改后的内容与当前版本相同", "the amendment changes nothing"));
-        }
-        Self::check_cosigners(&mut tx, actor, &record).await?;
-        let body = EventBody::RecordAmended {
-            record_id: id,
-            version: current.version + 1,
-            replaces_version: current.version,
-            reason,
-            record,
-        };
-        let seq =
-            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
-                .await?;
-        tx.commit().await?;
-        Ok(seq)
-    }
-
-    /// R4: a court staff member present confirms the current version under their own login.
-    pub async fn cosign(&self, actor: &User, id: Uuid, version: Option<u32>) -> Result<i64> {
-        self.sign(actor, id, version, None).await
-    }
-
-    /// R4: a court staff member present disputes the current version, with the reason.
-    pub async fn dispute(&self, actor: &User, id: Uuid, version: Option<u32>, reason: &str) -> Result<i64> {
-        let reason = check_reason("reason", reason, "请说明异议理由", "give the reason for the dispute")?;
-        self.sign(actor, id, version, Some(reason)).await
-    }
-
-    async fn sign(&self, actor: &User, id: Uuid, version: Option<u32>, dispute: Option<String>) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
-        let current = load_record(&mut tx, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
-        if let Some(v) = version
-            && v != current.version
-        {
-            return Err(StoreError::conflict(
-                format!("记录已修改为第 {} 版，请查看并确认新版本", current.version),
-                format!("the record was amended to version {}; read and confirm the new version", current.version),
-            ));
-        }
-        let state: Option<String> =
-            sqlx::query("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")
-                .bind(id.to_string())
-                .bind(i64::from(current.version))
-                .bind(&actor.username)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("state"))
-                .transpose()?;
-        match state.as_deref() {
-            None => {
-                return Err(StoreError::forbidden(
-                    "你不在本记录列明的在场法院工作人员中，不能签字确认",
-                    "you are not among the court staff present named in this record",
-                ));
-            }
-            Some("pending") => {}
-            Some(other) => {
-                let label = CosignState::from_code(other).map(|s| s.zh()).unwrap_or(other);
-                return Err(StoreError::conflict(
-                    format!("你已对此版本作出表示：{label}"),
-                    format!("you have already answered for this version: {other}"),
-                ));
-            }
-        }
-        let version = current.version;
-        let signer = actor.username.clone();
-        let body = match dispute {
-            None => EventBody::RecordCosigned { record_id: id, version, signer },
-            Some(reason) => EventBody::RecordDisputed { record_id: id, version, signer, reason },
-        };
-        let seq =
-            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
-                .await?;
-        tx.commit().await?;
-        Ok(seq)
-    }
-
     /// Whether `actor` may add materials to the record: checked before an upload is streamed, and
     /// again when it is recorded.
     pub async fn check_can_add_material(&self, actor: &User, id: Uuid) -> Result<()> {
@@ -477,39 +265,6 @@ impl Store {
             ));
         }
         if problems.is_empty() { Ok(disposition) } else { Err(StoreError::Invalid(problems)) }
-    }
-
-    /// Record a material already written to the material store (R5).
-    pub async fn add_material(
-        &self,
-        actor: &User,
-        id: Uuid,
-        meta: &MaterialMeta,
-        stored: &StoredObject,
-    ) -> Result<(Uuid, i64)> {
-        let disposition = Self::check_material_meta(meta)?;
-        let mut tx = self.begin_write().await?;
-        let current = load_record(&mut tx, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
-        if current.recorder != actor.username {
-            return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
-        }
-        let material_id = Uuid::now_v7();
-        let body = EventBody::MaterialAdded {
-            record_id: id,
-            material_id,
-            sha256: stored.sha256.clone(),
-            size: stored.size,
-            category: meta.category,
-            file_name: meta.file_name.trim().to_string(),
-            media_type: stored.media_type.clone(),
-            disposition,
-            whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
-        };
-        let seq =
-            append(&mut tx, &Event::new(now(), &actor.username, &actor.court_id, body), &self.config.extra_regions)
-                .await?;
-        tx.commit().await?;
-        Ok((material_id, seq))
     }
 
     fn check_may_read(viewer: &User) -> Result<()> {

@@ -1,0 +1,447 @@
+//! Commands that change state, and the sequencer that writes them (DESIGN.md: one writer, group
+//! commit). A command is validated in the caller's task; the sequencer then runs every command
+//! waiting at that moment in one transaction — each inside its own savepoint, so one refused
+//! command does not disturb the others — signs one checkpoint for the batch, commits (one fsync),
+//! and only then answers each caller with its outcome and ledger index.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use liuhen_ledger::tlog::LogKey;
+use liuhen_ledger::{Event, EventBody, Source};
+use liuhen_rules::{CosignState, Disposition, Listed, Problem, Record, RecordDraft, Role, validate_record};
+use sqlx::{Acquire, Row, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::projection::append;
+use crate::records::{check_reason, decode_record, hash_key, load_record, not_found};
+use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
+
+/// Most commands one batch takes; the rest wait for the next batch.
+const MAX_BATCH: usize = 512;
+
+pub(crate) enum Op {
+    Create { actor: User, record: Record, source: Source },
+    Amend { actor: User, id: Uuid, record: Record, reason: String, expected: Option<u32> },
+    Sign { actor: User, id: Uuid, version: Option<u32>, dispute: Option<String> },
+    AddMaterial { actor: User, id: Uuid, meta: MaterialMeta, disposition: Disposition, stored: StoredObject },
+}
+
+pub(crate) enum Outcome {
+    Created(Created),
+    Appended(i64),
+    Material(Uuid, i64),
+}
+
+struct Job {
+    op: Op,
+    reply: oneshot::Sender<Result<Outcome>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Sequencer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Sequencer {
+    pub(crate) fn start(
+        writer: SqlitePool,
+        key: Arc<LogKey>,
+        extra_regions: Vec<String>,
+        linger: Duration,
+    ) -> Sequencer {
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(writer, key, extra_regions, linger, queue));
+        Sequencer { jobs }
+    }
+
+    pub(crate) async fn submit(&self, op: Op) -> Result<Outcome> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { op, reply })
+            .await
+            .map_err(|_| StoreError::Internal("the sequencer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Internal("the sequencer stopped before answering".into()))?
+    }
+}
+
+async fn run(
+    writer: SqlitePool,
+    key: Arc<LogKey>,
+    extra_regions: Vec<String>,
+    linger: Duration,
+    mut queue: mpsc::Receiver<Job>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        if !linger.is_zero() {
+            tokio::time::sleep(linger).await;
+        }
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
+        match write_batch(&writer, &key, &extra_regions, ops).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a batch could not be written; nothing of it was stored");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Internal(format!("写入失败，未保存 (not stored): {e}"))));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    writer: &SqlitePool,
+    key: &LogKey,
+    extra_regions: &[String],
+    ops: Vec<Op>,
+) -> Result<Vec<Result<Outcome>>> {
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        let mut savepoint = tx.begin().await?;
+        match execute(&mut savepoint, op, extra_regions).await {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                outcomes.push(Ok(outcome));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
+    tree::sign_checkpoint(&mut tx, key).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+async fn execute(conn: &mut SqliteConnection, op: Op, extra_regions: &[String]) -> Result<Outcome> {
+    match op {
+        Op::Create { actor, record, source } => {
+            create(conn, actor, record, source, extra_regions).await.map(Outcome::Created)
+        }
+        Op::Amend { actor, id, record, reason, expected } => {
+            amend(conn, actor, id, record, reason, expected, extra_regions).await.map(Outcome::Appended)
+        }
+        Op::Sign { actor, id, version, dispute } => {
+            sign(conn, actor, id, version, dispute, extra_regions).await.map(Outcome::Appended)
+        }
+        Op::AddMaterial { actor, id, meta, disposition, stored } => {
+            add_material(conn, actor, id, meta, disposition, stored, extra_regions).await
+        }
+    }
+}
+
+/// R4: the court staff present must be users of the recorder's court who can sign.
+async fn check_cosigners(conn: &mut SqliteConnection, actor: &User, record: &Record) -> Result<()> {
+    let mut problems = Vec::new();
+    for (i, signer) in record.court_staff_present.iter().enumerate() {
+        let row = sqlx::query("SELECT court_id, role FROM users WHERE username = ?")
+            .bind(signer)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let ok = match row {
+            Some(r) => {
+                r.try_get::<String, _>("court_id")? == actor.court_id
+                    && r.try_get::<String, _>("role")? != Role::SystemAdministrator.code()
+            }
+            None => false,
+        };
+        if !ok {
+            problems.push(Problem::new(
+                format!("court_staff_present[{i}]"),
+                "R4",
+                "unknown_user",
+                format!("“{signer}”不是本院可以签字确认的工作人员账号"),
+                format!("\"{signer}\" is not an account of this court's staff who can co-sign"),
+            ));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
+}
+
+async fn create(
+    conn: &mut SqliteConnection,
+    actor: User,
+    record: Record,
+    source: Source,
+    extra_regions: &[String],
+) -> Result<Created> {
+    if let Some(key_hash) = &source.idempotency_key_hash {
+        let earlier = sqlx::query(
+            "SELECT i.record_id, r.created_seq, v.data FROM idempotency i
+             JOIN records r ON r.id = i.record_id
+             JOIN record_versions v ON v.record_id = i.record_id AND v.version = 1
+             WHERE i.actor = ? AND i.key_hash = ?",
+        )
+        .bind(&actor.username)
+        .bind(key_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(row) = earlier {
+            if decode_record(&row.try_get::<String, _>("data")?)? != record {
+                return Err(StoreError::conflict(
+                    "这个 Idempotency-Key 已用于一条内容不同的记录；新的记录请用新的键",
+                    "this Idempotency-Key was used for a different record; use a new key for a new record",
+                ));
+            }
+            let record_id: String = row.try_get("record_id")?;
+            return Ok(Created {
+                record_id: record_id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
+                seq: row.try_get("created_seq")?,
+                replayed: true,
+            });
+        }
+    }
+    check_cosigners(conn, &actor, &record).await?;
+    let record_id = Uuid::now_v7();
+    let event =
+        Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
+    let seq = append(conn, &event, extra_regions).await?;
+    Ok(Created { record_id, seq, replayed: false })
+}
+
+async fn amend(
+    conn: &mut SqliteConnection,
+    actor: User,
+    id: Uuid,
+    record: Record,
+    reason: String,
+    expected: Option<u32>,
+    extra_regions: &[String],
+) -> Result<i64> {
+    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    if current.recorder != actor.username {
+        return Err(StoreError::forbidden("只有录入人可以修改自己的记录", "only the recorder can amend a record"));
+    }
+    if let Some(expected) = expected
+        && expected != current.version
+    {
+        return Err(StoreError::conflict(
+            format!("记录已是第 {} 版，你修改的是第 {expected} 版；请先查看最新版本", current.version),
+            format!(
+                "the record is at version {}, you amended version {expected}; look at the latest first",
+                current.version
+            ),
+        ));
+    }
+    if current.record == record {
+        return Err(StoreError::conflict("修改后的内容与当前版本相同", "the amendment changes nothing"));
+    }
+    check_cosigners(conn, &actor, &record).await?;
+    let body = EventBody::RecordAmended {
+        record_id: id,
+        version: current.version + 1,
+        replaces_version: current.version,
+        reason,
+        record,
+    };
+    append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await
+}
+
+async fn sign(
+    conn: &mut SqliteConnection,
+    actor: User,
+    id: Uuid,
+    version: Option<u32>,
+    dispute: Option<String>,
+    extra_regions: &[String],
+) -> Result<i64> {
+    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    if let Some(v) = version
+        && v != current.version
+    {
+        return Err(StoreError::conflict(
+            format!("记录已修改为第 {} 版，请查看并确认新版本", current.version),
+            format!("the record was amended to version {}; read and confirm the new version", current.version),
+        ));
+    }
+    let state: Option<String> =
+        sqlx::query("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")
+            .bind(id.to_string())
+            .bind(i64::from(current.version))
+            .bind(&actor.username)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get("state"))
+            .transpose()?;
+    match state.as_deref() {
+        None => {
+            return Err(StoreError::forbidden(
+                "你不在本记录列明的在场法院工作人员中，不能签字确认",
+                "you are not among the court staff present named in this record",
+            ));
+        }
+        Some("pending") => {}
+        Some(other) => {
+            let label = CosignState::from_code(other).map(|s| s.zh()).unwrap_or(other);
+            return Err(StoreError::conflict(
+                format!("你已对此版本作出表示：{label}"),
+                format!("you have already answered for this version: {other}"),
+            ));
+        }
+    }
+    let version = current.version;
+    let signer = actor.username.clone();
+    let body = match dispute {
+        None => EventBody::RecordCosigned { record_id: id, version, signer },
+        Some(reason) => EventBody::RecordDisputed { record_id: id, version, signer, reason },
+    };
+    append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await
+}
+
+async fn add_material(
+    conn: &mut SqliteConnection,
+    actor: User,
+    id: Uuid,
+    meta: MaterialMeta,
+    disposition: Disposition,
+    stored: StoredObject,
+    extra_regions: &[String],
+) -> Result<Outcome> {
+    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    if current.recorder != actor.username {
+        return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
+    }
+    let material_id = Uuid::now_v7();
+    let body = EventBody::MaterialAdded {
+        record_id: id,
+        material_id,
+        sha256: stored.sha256,
+        size: stored.size,
+        category: meta.category,
+        file_name: meta.file_name.trim().to_string(),
+        media_type: stored.media_type,
+        disposition,
+        whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
+    };
+    let seq = append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await?;
+    Ok(Outcome::Material(material_id, seq))
+}
+
+fn unexpected() -> StoreError {
+    StoreError::Internal("the sequencer answered with another kind of outcome".into())
+}
+
+impl Store {
+    fn validate(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
+        let ctx =
+            liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };
+        validate_record(draft, &ctx).map_err(StoreError::Invalid)
+    }
+
+    fn require_recorder_role(actor: &User) -> Result<()> {
+        if actor.role == Role::SystemAdministrator {
+            return Err(StoreError::forbidden(
+                "系统管理员不能录入或查看过问记录（职责分离）",
+                "the system administrator neither records nor reads records (separation of duties)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Record an inquiry (R1, S2). With an idempotency key (R3, the case-management system's
+    /// push), a repeated request returns the record made the first time.
+    pub async fn create_record(
+        &self,
+        actor: &User,
+        draft: &RecordDraft,
+        channel: &str,
+        external_id: Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Created> {
+        Self::require_recorder_role(actor)?;
+        let record = self.validate(actor, draft)?;
+        let source =
+            Source { channel: channel.to_string(), external_id, idempotency_key_hash: idempotency_key.map(hash_key) };
+        match self.sequencer.submit(Op::Create { actor: actor.clone(), record, source }).await? {
+            Outcome::Created(c) => Ok(c),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// A correction: a new version pointing at the one it replaces, with the reason (R1). Only the
+    /// recorder amends; co-signers present confirm the new version afresh (R4).
+    pub async fn amend_record(
+        &self,
+        actor: &User,
+        id: Uuid,
+        draft: &RecordDraft,
+        reason: &str,
+        expected_version: Option<u32>,
+    ) -> Result<i64> {
+        Self::require_recorder_role(actor)?;
+        let reason = check_reason("reason", reason, "请说明修改理由", "give the reason for the amendment");
+        let (reason, record) = match (reason, self.validate(actor, draft)) {
+            (Ok(r), Ok(rec)) => (r, rec),
+            (Err(StoreError::Invalid(mut a)), Err(StoreError::Invalid(b))) => {
+                a.extend(b);
+                return Err(StoreError::Invalid(a));
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        match self
+            .sequencer
+            .submit(Op::Amend { actor: actor.clone(), id, record, reason, expected: expected_version })
+            .await?
+        {
+            Outcome::Appended(seq) => Ok(seq),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// R4: a court staff member present confirms the current version under their own login.
+    pub async fn cosign(&self, actor: &User, id: Uuid, version: Option<u32>) -> Result<i64> {
+        self.sign(actor, id, version, None).await
+    }
+
+    /// R4: a court staff member present disputes the current version, with the reason.
+    pub async fn dispute(&self, actor: &User, id: Uuid, version: Option<u32>, reason: &str) -> Result<i64> {
+        let reason = check_reason("reason", reason, "请说明异议理由", "give the reason for the dispute")?;
+        self.sign(actor, id, version, Some(reason)).await
+    }
+
+    async fn sign(&self, actor: &User, id: Uuid, version: Option<u32>, dispute: Option<String>) -> Result<i64> {
+        match self.sequencer.submit(Op::Sign { actor: actor.clone(), id, version, dispute }).await? {
+            Outcome::Appended(seq) => Ok(seq),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Record a material already written to the material store (R5).
+    pub async fn add_material(
+        &self,
+        actor: &User,
+        id: Uuid,
+        meta: &MaterialMeta,
+        stored: &StoredObject,
+    ) -> Result<(Uuid, i64)> {
+        let disposition = Self::check_material_meta(meta)?;
+        match self
+            .sequencer
+            .submit(Op::AddMaterial {
+                actor: actor.clone(),
+                id,
+                meta: meta.clone(),
+                disposition,
+                stored: stored.clone(),
+            })
+            .await?
+        {
+            Outcome::Material(id, seq) => Ok((id, seq)),
+            _ => Err(unexpected()),
+        }
+    }
+}

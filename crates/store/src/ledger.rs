@@ -1,0 +1,241 @@
+//! The log as others read it: the signing key, signed checkpoints, hash tiles and entry bundles
+//! (c2sp.org/tlog-tiles), inclusion and consistency proofs, and the recorder's receipt.
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hashes};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+
+use crate::tree::{read_hashes, sign_checkpoint};
+use crate::{Result, Store, StoreConfig, StoreError, User};
+
+pub(crate) fn key_path(config: &StoreConfig) -> PathBuf {
+    config.log_key_file.clone().unwrap_or_else(|| config.data_dir.join("log-signing.key"))
+}
+
+/// Load the log's signing key, or make one on first start (the file is readable by its owner only).
+pub(crate) fn load_or_create_key(config: &StoreConfig) -> Result<LogKey> {
+    let path = key_path(config);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)?;
+        return LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())));
+    }
+    let (key, private) = LogKey::generate(&config.log_origin).map_err(|e| StoreError::Internal(e.to_string()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    use std::io::Write;
+    let mut file = options.open(&path)?;
+    file.write_all(format!("{private}\n").as_bytes())?;
+    file.sync_all()?;
+    tracing::info!(path = %path.display(), verifier_key = key.verifier_key(), "made a new log signing key");
+    Ok(key)
+}
+
+/// Bring the Merkle tree and the checkpoints up to the events (a data directory written before
+/// the ledger existed, or a tree extended by hand), then sign a checkpoint for it.
+pub(crate) async fn catch_up(writer: &SqlitePool, key: &LogKey) -> Result<()> {
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut *tx).await?.try_get(0)?;
+    let hashes: i64 = sqlx::query("SELECT COUNT(*) FROM tlog_hashes").fetch_one(&mut *tx).await?.try_get(0)?;
+    let mut covered = 0u64;
+    while covered < events as u64 && tlog::stored_hash_count(covered + 1) <= hashes as u64 {
+        covered += 1;
+    }
+    for n in covered..events as u64 {
+        let leaf: Vec<u8> = sqlx::query("SELECT leaf_hash FROM events WHERE seq = ?")
+            .bind(n as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let leaf =
+            tlog::hash_from_slice(&leaf).ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
+        crate::tree::append_leaf(&mut tx, n, leaf).await?;
+    }
+    sign_checkpoint(&mut tx, key).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SignedCheckpoint {
+    pub size: u64,
+    /// Root hash, base64.
+    pub root: String,
+    /// The signed note, exactly as served at /log/checkpoint.
+    pub note: String,
+}
+
+/// The recorder's proof that an event is in the log (回执; S8, S9 protect the recorder).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Receipt {
+    /// What this is, for whoever finds the file.
+    pub format: String,
+    pub origin: String,
+    /// The log's public key (`name+id+base64`). Compare it with the key the court publishes.
+    pub verifier_key: String,
+    /// Index of the event in the log.
+    pub index: u64,
+    /// The event's canonical bytes, base64: what was recorded, salt included.
+    pub entry: String,
+    /// SHA-256(0x00 ‖ entry), hex.
+    pub leaf_hash: String,
+    /// A signed checkpoint whose tree contains the event.
+    pub checkpoint: String,
+    /// RFC 6962 inclusion proof of `index` in that checkpoint's tree, base64 hashes.
+    pub inclusion_proof: Vec<String>,
+}
+
+/// A newer checkpoint and the proof that it extends an older tree.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Extension {
+    pub from_size: u64,
+    pub checkpoint: String,
+    pub consistency_proof: Vec<String>,
+}
+
+pub const RECEIPT_FORMAT: &str = "liuhen-receipt/v1 (RFC 6962 inclusion proof; c2sp.org/tlog-checkpoint signed note)";
+
+fn b64(hashes: &[Hash]) -> Vec<String> {
+    hashes.iter().map(|h| BASE64.encode(h.0)).collect()
+}
+
+impl Store {
+    pub fn verifier_key(&self) -> &str {
+        self.log_key.verifier_key()
+    }
+
+    pub fn log_origin(&self) -> &str {
+        self.log_key.origin()
+    }
+
+    /// The latest signed checkpoint.
+    pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>> {
+        let row = sqlx::query("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok(SignedCheckpoint {
+                size: r.try_get::<i64, _>(0)? as u64,
+                root: BASE64.encode(r.try_get::<Vec<u8>, _>(1)?),
+                note: String::from_utf8(r.try_get(2)?).map_err(|e| StoreError::Internal(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A hash tile (`level` Some) or an entry bundle (`level` None), if the latest checkpoint's tree
+    /// is large enough to hold it at that width. Tiles are cut from the stored hashes.
+    pub async fn tile(&self, coord: tlog::TileCoord) -> Result<Option<Vec<u8>>> {
+        let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
+        let level = coord.level.map_or(0, u32::from);
+        // Entries covered by one tile at this level: 256^(level+1).
+        let span = 1u128 << (u32::from(TILE_HEIGHT) * (level + 1));
+        let first_entry = u128::from(coord.n) * span;
+        let unit = span / u128::from(TILE_WIDTH);
+        let needed = first_entry + u128::from(coord.width) * unit;
+        if needed > u128::from(latest.size) {
+            return Ok(None);
+        }
+        // Any width the tree already covers is served: stored hashes never change, so a partial
+        // tile narrower than the current one is still a correct prefix.
+        match coord.level {
+            None => {
+                let start = coord.n * TILE_WIDTH;
+                let rows = sqlx::query("SELECT entry FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")
+                    .bind(start as i64)
+                    .bind((start + coord.width) as i64)
+                    .fetch_all(&self.reader)
+                    .await?;
+                let entries: Vec<Vec<u8>> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+                Ok(Some(tlog::entry_bundle(entries.iter().map(Vec::as_slice))))
+            }
+            Some(l) => {
+                let tile = tlog::Tile::new(TILE_HEIGHT, l, coord.n, coord.width as u32, false);
+                let data =
+                    with_hashes(|r| tile.read_data(r), |idx| async move { read_hashes(&self.reader, &idx).await })
+                        .await?;
+                Ok(Some(data))
+            }
+        }
+    }
+
+    /// The receipt for event `index`, proven against the latest checkpoint.
+    pub async fn receipt(&self, index: u64) -> Result<Receipt> {
+        let latest =
+            self.latest_checkpoint().await?.ok_or_else(|| StoreError::not_found("日志为空", "the log is empty"))?;
+        if index >= latest.size {
+            return Err(StoreError::not_found(
+                "该事件尚未进入已签名的检查点",
+                "the event is not yet in a signed checkpoint",
+            ));
+        }
+        let row = sqlx::query("SELECT entry, leaf_hash FROM events WHERE seq = ?")
+            .bind(index as i64)
+            .fetch_one(&self.reader)
+            .await?;
+        let entry: Vec<u8> = row.try_get(0)?;
+        let leaf: Vec<u8> = row.try_get(1)?;
+        let proof = with_hashes(
+            |r| tlog::prove_record(latest.size, index, r),
+            |idx| async move { read_hashes(&self.reader, &idx).await },
+        )
+        .await?;
+        Ok(Receipt {
+            format: RECEIPT_FORMAT.into(),
+            origin: self.log_key.origin().into(),
+            verifier_key: self.log_key.verifier_key().into(),
+            index,
+            entry: BASE64.encode(entry),
+            leaf_hash: hex::encode(leaf),
+            checkpoint: latest.note,
+            inclusion_proof: b64(&proof),
+        })
+    }
+
+    /// The latest checkpoint with the proof that it extends the tree of `from_size` entries.
+    pub async fn extension(&self, from_size: u64) -> Result<Extension> {
+        let latest =
+            self.latest_checkpoint().await?.ok_or_else(|| StoreError::not_found("日志为空", "the log is empty"))?;
+        if from_size == 0 || from_size > latest.size {
+            return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                "from",
+                "R1",
+                "invalid",
+                format!("起始大小应在 1 到 {} 之间", latest.size),
+                format!("from must be between 1 and {}", latest.size),
+            )));
+        }
+        let proof = with_hashes(
+            |r| tlog::prove_tree(latest.size, from_size, r),
+            |idx| async move { read_hashes(&self.reader, &idx).await },
+        )
+        .await?;
+        Ok(Extension { from_size, checkpoint: latest.note, consistency_proof: b64(&proof) })
+    }
+
+    /// Whether `viewer` may have the receipt of event `index`: its actor, for now (R1, S9).
+    pub async fn receipt_for(&self, viewer: &User, index: u64) -> Result<Receipt> {
+        let row = sqlx::query("SELECT entry FROM events WHERE seq = ?")
+            .bind(index as i64)
+            .fetch_optional(&self.reader)
+            .await?;
+        let entry: Vec<u8> = row.ok_or_else(|| StoreError::not_found("没有这个事件", "no such event"))?.try_get(0)?;
+        let event = liuhen_ledger::Event::decode(&entry)?;
+        if event.actor != viewer.username {
+            return Err(StoreError::forbidden(
+                "回执只发给事件的作出人",
+                "a receipt is given to the person who made the event",
+            ));
+        }
+        self.receipt(index).await
+    }
+}

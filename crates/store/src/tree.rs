@@ -1,0 +1,118 @@
+//! The Merkle tree in the database: stored hashes appended with each event, checkpoints signed
+//! once per committed batch, and the reads that serve tiles and proofs.
+
+use liuhen_ledger::tlog::{self, Hash, LogKey, with_hashes};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use crate::{Result, StoreError, now, ts};
+
+impl From<tlog::TreeError> for StoreError {
+    fn from(e: tlog::TreeError) -> Self {
+        StoreError::Internal(format!("Merkle tree: {e}"))
+    }
+}
+
+/// Read stored hashes by index; every one must exist.
+pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes: &[u64]) -> Result<Vec<Hash>> {
+    if indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT idx, hash FROM tlog_hashes WHERE idx IN (");
+    let mut sep = q.separated(", ");
+    for i in indexes {
+        sep.push_bind(i64::try_from(*i).map_err(|e| StoreError::Internal(e.to_string()))?);
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(db).await?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for r in rows {
+        let idx: i64 = r.try_get(0)?;
+        let bytes: Vec<u8> = r.try_get(1)?;
+        found.insert(
+            idx as u64,
+            tlog::hash_from_slice(&bytes)
+                .ok_or_else(|| StoreError::Internal(format!("stored hash {idx} has the wrong length")))?,
+        );
+    }
+    indexes
+        .iter()
+        .map(|i| found.get(i).copied().ok_or_else(|| StoreError::Internal(format!("stored hash {i} is missing"))))
+        .collect()
+}
+
+/// Append the stored hashes for leaf `n` (its leaf hash and the subtrees it completes).
+pub(crate) async fn append_leaf(conn: &mut SqliteConnection, n: u64, leaf: Hash) -> Result<()> {
+    let mut hashes = Vec::new();
+    {
+        let stored = with_hashes(
+            |r| tlog::stored_hashes_for_record_hash(n, leaf, r),
+            |idx| {
+                let conn = &mut *conn;
+                async move { read_hashes(conn, &idx).await }
+            },
+        )
+        .await?;
+        hashes.extend(stored);
+    }
+    let first = tlog::stored_hash_index(0, n);
+    for (i, h) in hashes.iter().enumerate() {
+        sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")
+            .bind(i64::try_from(first + i as u64).map_err(|e| StoreError::Internal(e.to_string()))?)
+            .bind(&h.0[..])
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The root hash of the first `size` entries.
+pub(crate) async fn tree_hash<'c, E: sqlx::SqliteExecutor<'c>>(db: E, size: u64) -> Result<Hash> {
+    with_hashes(|r| tlog::tree_hash(size, r), |idx| async move { read_hashes(db, &idx).await }).await
+}
+
+/// Sign a checkpoint for the tree as it now stands, unless the latest one already covers it. The
+/// new tree must extend the latest signed one (a consistency proof is computed and checked): the
+/// log never signs a checkpoint inconsistent with an earlier one.
+pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, key: &LogKey) -> Result<Option<u64>> {
+    let size: i64 =
+        sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
+    let size = size as u64;
+    let latest =
+        sqlx::query("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let latest = match latest {
+        Some(r) => Some((
+            r.try_get::<i64, _>(0)? as u64,
+            tlog::hash_from_slice(&r.try_get::<Vec<u8>, _>(1)?)
+                .ok_or_else(|| StoreError::Internal("checkpoint root length".into()))?,
+        )),
+        None => None,
+    };
+    if size == 0 || latest.is_some_and(|(s, _)| s >= size) {
+        return Ok(None);
+    }
+    let root = tree_hash(&mut *conn, size).await?;
+    if let Some((old_size, old_root)) = latest {
+        let proof = with_hashes(
+            |r| tlog::prove_tree(size, old_size, r),
+            |idx| {
+                let conn = &mut *conn;
+                async move { read_hashes(conn, &idx).await }
+            },
+        )
+        .await?;
+        tlog::check_tree(&proof, size, root, old_size, old_root).map_err(|e| {
+            StoreError::Internal(format!(
+                "refusing to sign: the tree of {size} entries does not extend the signed checkpoint of {old_size}: {e}"
+            ))
+        })?;
+    }
+    let note = key.sign_checkpoint(size, &root).map_err(|e| StoreError::Internal(e.to_string()))?;
+    sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, ?)")
+        .bind(size as i64)
+        .bind(&root.0[..])
+        .bind(&note)
+        .bind(ts(now()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(size))
+}
