@@ -20,6 +20,13 @@ pub struct Settings {
     /// Mark the session cookie Secure (set when served over TLS).
     pub secure_cookies: bool,
     pub session_hours: i64,
+    /// The log's name in its checkpoints, used when the signing key is first made
+    /// (no spaces or '+'; e.g. `liuhen.example-high-court.cn/log`).
+    pub log_origin: String,
+    /// The log's signing key; default `<data_dir>/log-signing.key`. Keep it off the database's disk.
+    pub log_key_file: Option<PathBuf>,
+    /// Milliseconds the sequencer waits for more writes to join a batch (0: only those queued).
+    pub batch_linger_ms: u64,
 }
 
 impl Default for Settings {
@@ -31,6 +38,9 @@ impl Default for Settings {
             extra_regions: Vec::new(),
             secure_cookies: false,
             session_hours: 12,
+            log_origin: "liuhen.local/log".into(),
+            log_key_file: None,
+            batch_linger_ms: 0,
         }
     }
 }
@@ -58,6 +68,9 @@ impl Settings {
         c.max_material_bytes = self.max_material_mb.saturating_mul(1_000_000);
         c.extra_regions = self.extra_regions.clone();
         c.session_hours = self.session_hours;
+        c.log_origin = self.log_origin.clone();
+        c.log_key_file = self.log_key_file.clone();
+        c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);
         c
     }
 }

@@ -83,8 +83,47 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Set up a data directory: the database and the log's signing key; prints the public key.
+    Init {
+        /// The log's name in its checkpoints (no spaces or '+').
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Print the log's public verifier key (publish it; receipts and checkpoints are checked with it).
+    LogKey,
+    /// Check a data directory or backup from the events up: leaves, tree, signed checkpoints,
+    /// query tables, materials. Exits non-zero naming the first bad entry.
+    Verify {
+        /// The log's public key to trust (name+id+base64). Default: derived from the data
+        /// directory's own signing key, which cannot show a re-signing.
+        #[arg(long)]
+        key: Option<String>,
+        /// Print a machine-readable summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receipts (回执): check one offline.
+    Receipt {
+        #[command(subcommand)]
+        command: ReceiptCommand,
+    },
     /// Rebuild the query tables from the event table and check they come out the same.
     RebuildProjections,
+}
+
+#[derive(Subcommand)]
+enum ReceiptCommand {
+    /// Prove that the receipt's event is in the log (and, with --checkpoint, still is later).
+    Verify {
+        file: PathBuf,
+        /// A newer checkpoint with its consistency proof (GET /api/v1/log/extension?from=SIZE).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's public key to trust; default: the one written in the receipt (compare it
+        /// with the key the court publishes).
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -199,6 +238,28 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Init { origin } => {
+            let mut s = settings(&cli)?;
+            if let Some(o) = origin {
+                s.log_origin = o.clone();
+            }
+            let store = Store::open(s.store_config()).await?;
+            println!("数据目录 {} 已就绪 (data directory ready)", s.data_dir.display());
+            println!("日志公钥 / log verifier key: {}", store.verifier_key());
+            store.close().await;
+            Ok(())
+        }
+        Command::LogKey => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()).await?;
+            println!("{}", store.verifier_key());
+            store.close().await;
+            Ok(())
+        }
+        Command::Verify { key, json } => verify(&settings(&cli)?, key.clone(), *json).await,
+        Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
+            receipt_verify(file, checkpoint.as_deref(), key.as_deref())
+        }
         Command::RebuildProjections => {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()).await?;
@@ -252,4 +313,99 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+async fn verify(s: &Settings, key: Option<String>, json: bool) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let options = liuhen_store::verify::VerifyOptions {
+        data_dir: s.data_dir.clone(),
+        verifier_key: key,
+        key_file: s.log_key_file.clone(),
+        extra_regions: s.extra_regions.clone(),
+    };
+    let terminal = std::io::stderr().is_terminal() && !json;
+    let mut progress = |done: u64, total: u64| {
+        if terminal && total > 0 {
+            let width = 40;
+            let filled = (done * width / total) as usize;
+            eprint!("\r校验中 [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width as usize - filled));
+        }
+    };
+    let report = liuhen_store::verify::verify_data_dir(&options, &mut progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "条目 {}，Merkle 哈希 {}，检查点 {}，材料 {}；根哈希 {}",
+            report.events, report.stored_hashes, report.checkpoints, report.materials, report.root
+        );
+        println!("用时 {:.2} 秒，校验 {} 字节", report.seconds, report.bytes_hashed);
+        if !report.key_given {
+            println!(
+                "注意：未用 --key 提供公钥，签名以数据目录自己的密钥校验，不能发现用该密钥重新签名的篡改 (no --key given)"
+            );
+        }
+        for fault in &report.faults {
+            match fault.entry {
+                Some(e) => println!("✗ 条目 {e}: {} ({})", fault.zh, fault.en),
+                None => println!("✗ {} ({})", fault.zh, fault.en),
+            }
+        }
+    }
+    if report.ok {
+        if !json {
+            println!("✓ 校验通过 (verified)");
+        }
+        Ok(())
+    } else {
+        let first = &report.faults[0];
+        anyhow::bail!(
+            "校验未通过，第一个问题{}：{} (verification failed)",
+            first.entry.map(|e| format!("在条目 {e}")).unwrap_or_default(),
+            first.zh
+        )
+    }
+}
+
+fn receipt_verify(
+    file: &std::path::Path,
+    checkpoint: Option<&std::path::Path>,
+    key: Option<&str>,
+) -> anyhow::Result<()> {
+    use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
+    let receipt: Receipt =
+        serde_json::from_slice(&std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?)
+            .context("回执文件格式有误 (malformed receipt)")?;
+    let extension: Option<Extension> = match checkpoint {
+        Some(p) => Some(
+            serde_json::from_slice(&std::fs::read(p).with_context(|| format!("无法读取 {}", p.display()))?)
+                .context("检查点文件格式有误")?,
+        ),
+        None => None,
+    };
+    let trusted = key.unwrap_or(&receipt.verifier_key);
+    let check = verify_receipt(&receipt, trusted, extension.as_ref())?;
+    println!(
+        "✓ 条目 {} 在日志 {} 大小为 {} 的已签名检查点中 (the entry is in the signed checkpoint)",
+        check.index, receipt.origin, check.checkpoint_size
+    );
+    println!(
+        "  事件：{}，{}，{}",
+        check.event.body.kind(),
+        check.event.actor,
+        liuhen_rules::period::format_cst(check.event.at)
+    );
+    if let Some(size) = check.extended_to {
+        println!("✓ 较新的检查点（大小 {size}）是其延续，该条目仍在日志中 (a newer checkpoint extends it)");
+    }
+    if key.is_none() {
+        println!(
+            "  公钥取自回执本身：{}，请与法院公布的公钥核对 (compare with the published key)",
+            receipt.verifier_key
+        );
+    }
+    Ok(())
 }

@@ -71,42 +71,53 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
         store.close().await;
     }
 
-    let mut server = start(dir.path());
     let client = reqwest::Client::new();
-    let token = login(&client, &server.base, "clerk").await;
-    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
-    let mut writers = Vec::new();
-    for w in 0..6 {
-        let (client, base, token, acknowledged) =
-            (client.clone(), server.base.clone(), token.clone(), acknowledged.clone());
-        writers.push(tokio::spawn(async move {
-            for i in 0.. {
-                let mut body = if w % 2 == 0 { common::letter() } else { common::in_person(&["judge_a"]) };
-                body["content"] = json!(format!("第 {w}-{i} 次写入：要求从轻处理"));
-                let Ok(r) = client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body).send().await
-                else {
-                    break;
-                };
-                if r.status() != 201 {
-                    break;
+    let mut acknowledged: Vec<String> = Vec::new();
+    // Several rounds: 64 writers, a SIGKILL at no particular moment, a restart, `verify`.
+    for round in 0..3 {
+        let mut server = start(dir.path());
+        let token = login(&client, &server.base, "clerk").await;
+        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut writers = Vec::new();
+        for w in 0..64 {
+            let (client, base, token, acked) = (client.clone(), server.base.clone(), token.clone(), acked.clone());
+            writers.push(tokio::spawn(async move {
+                for i in 0.. {
+                    let mut body = if w % 2 == 0 { common::letter() } else { common::in_person(&["judge_a"]) };
+                    body["content"] = json!(format!("第 {round}-{w}-{i} 次写入：要求从轻处理"));
+                    let Ok(r) =
+                        client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body).send().await
+                    else {
+                        break;
+                    };
+                    if r.status() != 201 {
+                        break;
+                    }
+                    let Ok(v) = r.json::<Value>().await else { break };
+                    acked.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
                 }
-                let Ok(v) = r.json::<Value>().await else { break };
-                acknowledged.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
-            }
-        }));
+            }));
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while acked.lock().unwrap().len() < 60 + 37 * round {
+            assert!(Instant::now() < deadline, "writes did not flow");
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        for w in writers {
+            w.await.unwrap();
+        }
+        acknowledged.extend(acked.lock().unwrap().iter().cloned());
+        let options = liuhen_store::verify::VerifyOptions {
+            data_dir: data.clone(),
+            verifier_key: None,
+            key_file: None,
+            extra_regions: vec!["示".into()],
+        };
+        let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).await.unwrap();
+        assert!(report.ok, "round {round}: {:?}", report.faults);
     }
-    // Kill once writes are flowing, at no particular point of any one of them.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acknowledged.lock().unwrap().len() < 40 {
-        assert!(Instant::now() < deadline, "writes did not flow");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
-    for w in writers {
-        w.await.unwrap();
-    }
-    let acknowledged = acknowledged.lock().unwrap().clone();
 
     // Restart: every acknowledged record is there.
     let mut server = start(dir.path());

@@ -371,10 +371,16 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/cosign-inbox", "get"),
         ("/api/v1/records/{id}/materials", "post"),
         ("/api/v1/materials/{id}", "get"),
+        ("/api/v1/records/{id}/receipt", "get"),
+        ("/api/v1/log/receipts/{index}", "get"),
+        ("/api/v1/log/extension", "get"),
+        ("/api/v1/log/key", "get"),
+        ("/log/checkpoint", "get"),
+        ("/log/tile/{path}", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from OpenAPI");
     }
-    assert_eq!(paths.len(), 13, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 19, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

@@ -173,6 +173,7 @@ closed_list! {
         CourtLeader = "court_leader", "院领导", "court leader";
         DisciplineInspector = "discipline_inspector", "纪检监察", "discipline inspector";
         SystemAdministrator = "system_administrator", "系统管理员", "system administrator";
+        Auditor = "auditor", "审计账户（只读日志全部条目）", "auditor (reads every log entry)";
     }
 }
 

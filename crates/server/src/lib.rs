@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod log;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub struct AppState {
         api::login, api::logout, api::me, api::lists, api::courts, api::check_case_number,
         api::create_record, api::list_records, api::get_record, api::amend_record,
         api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
+        log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
     ),
     components(schemas(error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -38,6 +40,7 @@ pub struct AppState {
         (name = "records", description = "过问记录 / records (R1–R6)"),
         (name = "cosignature", description = "在场人员签字确认 / co-signature (R4)"),
         (name = "materials", description = "相关材料 / materials (R5)"),
+        (name = "log", description = "可验证日志与回执 / the verifiable log and receipts (R1)"),
     )
 )]
 pub struct ApiDoc;
@@ -90,6 +93,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/records/{id}/materials", post(api::upload_material).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/cosign-inbox", get(api::cosign_inbox))
         .route("/api/v1/materials/{id}", get(api::download_material))
+        .route("/api/v1/records/{id}/receipt", get(log::record_receipt))
+        .route("/api/v1/log/receipts/{index}", get(log::event_receipt))
+        .route("/api/v1/log/extension", get(log::extension))
+        .route("/api/v1/log/key", get(log::key))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/tile/{*path}", get(log::tile))
         .fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
         })

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use liuhen_ledger::receipt::{Extension, RECEIPT_FORMAT, Receipt};
 use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hashes};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
@@ -73,36 +74,6 @@ pub struct SignedCheckpoint {
     /// The signed note, exactly as served at /log/checkpoint.
     pub note: String,
 }
-
-/// The recorder's proof that an event is in the log (回执; S8, S9 protect the recorder).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Receipt {
-    /// What this is, for whoever finds the file.
-    pub format: String,
-    pub origin: String,
-    /// The log's public key (`name+id+base64`). Compare it with the key the court publishes.
-    pub verifier_key: String,
-    /// Index of the event in the log.
-    pub index: u64,
-    /// The event's canonical bytes, base64: what was recorded, salt included.
-    pub entry: String,
-    /// SHA-256(0x00 ‖ entry), hex.
-    pub leaf_hash: String,
-    /// A signed checkpoint whose tree contains the event.
-    pub checkpoint: String,
-    /// RFC 6962 inclusion proof of `index` in that checkpoint's tree, base64 hashes.
-    pub inclusion_proof: Vec<String>,
-}
-
-/// A newer checkpoint and the proof that it extends an older tree.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Extension {
-    pub from_size: u64,
-    pub checkpoint: String,
-    pub consistency_proof: Vec<String>,
-}
-
-pub const RECEIPT_FORMAT: &str = "liuhen-receipt/v1 (RFC 6962 inclusion proof; c2sp.org/tlog-checkpoint signed note)";
 
 fn b64(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(|h| BASE64.encode(h.0)).collect()

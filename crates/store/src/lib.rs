@@ -13,6 +13,7 @@ mod projection;
 mod records;
 mod tree;
 mod users;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -21,7 +22,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Result, StoreError};
-pub use ledger::{Extension, RECEIPT_FORMAT, Receipt, SignedCheckpoint};
+pub use ledger::SignedCheckpoint;
+pub use liuhen_ledger::receipt::{Extension, Receipt};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,

@@ -234,64 +234,77 @@ pub(crate) async fn apply(
     Ok(())
 }
 
-const PROJECTION_TABLES: [&str; 6] =
+pub(crate) const PROJECTION_TABLES: [&str; 6] =
     ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency"];
+
+/// Throw the query tables away and derive them again from the event table, inside the caller's
+/// transaction. Returns the number of events replayed.
+pub(crate) async fn rebuild(conn: &mut SqliteConnection, extra_regions: &[String]) -> Result<u64> {
+    for table in PROJECTION_TABLES {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+    }
+    let mut count = 0u64;
+    let mut next: i64 = 0;
+    loop {
+        // Pages keep memory flat however long the log is.
+        let rows = sqlx::query("SELECT seq, entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 1000")
+            .bind(next)
+            .fetch_all(&mut *conn)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let seq: i64 = row.try_get("seq")?;
+            let entry: Vec<u8> = row.try_get("entry")?;
+            let event = Event::decode(&entry)?;
+            apply(conn, seq, &event, extra_regions).await?;
+            next = seq + 1;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// A digest of every projection table's contents, to compare the tables before and after a
+/// rebuild.
+pub(crate) async fn digest(conn: &mut SqliteConnection) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for table in PROJECTION_TABLES {
+        let columns: Vec<String> =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+        let quoted: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY 1", quoted.join(" || ',' || "));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+        h.update(table.as_bytes());
+        for row in rows {
+            h.update(row.try_get::<String, _>(0)?.as_bytes());
+            h.update([0x1e]);
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
 
 impl Store {
     /// Throw the query tables away and derive them again from the event table, in one transaction.
     /// Returns the number of events replayed.
     pub async fn rebuild_projections(&self) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        for table in PROJECTION_TABLES {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-        }
-        let mut count = 0u64;
-        let mut next: i64 = 0;
-        loop {
-            // Pages keep memory flat however long the log is.
-            let rows = sqlx::query("SELECT seq, entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 1000")
-                .bind(next)
-                .fetch_all(&mut *tx)
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in rows {
-                let seq: i64 = row.try_get("seq")?;
-                let entry: Vec<u8> = row.try_get("entry")?;
-                let event = Event::decode(&entry)?;
-                apply(&mut tx, seq, &event, &self.config.extra_regions).await?;
-                next = seq + 1;
-                count += 1;
-            }
-        }
+        let n = rebuild(&mut tx, &self.config.extra_regions).await?;
         tx.commit().await?;
-        Ok(count)
+        Ok(n)
     }
 
-    /// A digest of every projection table's contents, to compare the tables before and after a
-    /// rebuild (tests and `liuhen rebuild-projections --check`).
+    /// A digest of every projection table's contents (tests and `liuhen rebuild-projections`).
     pub async fn projection_digest(&self) -> Result<String> {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for table in PROJECTION_TABLES {
-            let columns: Vec<String> =
-                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
-                    .fetch_all(&self.writer)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0))
-                    .collect::<Result<_, _>>()?;
-            let quoted: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
-            let sql = format!("SELECT {} FROM {table} ORDER BY 1", quoted.join(" || ',' || "));
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.writer).await?;
-            h.update(table.as_bytes());
-            for row in rows {
-                h.update(row.try_get::<String, _>(0)?.as_bytes());
-                h.update([0x1e]);
-            }
-        }
-        Ok(hex::encode(h.finalize()))
+        let mut conn = self.writer.acquire().await?;
+        digest(&mut conn).await
     }
 
     /// The number of events in the log.

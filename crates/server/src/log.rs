@@ -1,0 +1,115 @@
+//! The log over HTTP in the c2sp.org/tlog-tiles layout, and the recorder's receipts (R1, S9).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liuhen_ledger::tlog::parse_tile_path;
+use liuhen_rules::Role;
+use liuhen_store::{Extension, Receipt};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ProblemDocument};
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "日志中还没有这一部分", "that part of the log does not exist yet")
+}
+
+/// The latest signed checkpoint (c2sp.org/tlog-checkpoint, signed note). Reveals no content.
+#[utoipa::path(get, path = "/log/checkpoint", tag = "log", responses((status = 200, content_type = "text/plain; charset=utf-8", body = String)))]
+pub async fn checkpoint(State(state): State<AppState>, CurrentUser(_): CurrentUser) -> Result<Response, ApiError> {
+    let latest = state.store.latest_checkpoint().await?.ok_or_else(not_found)?;
+    let mut response = latest.note.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A hash tile `tile/<L>/<N>[.p/<W>]` or an entry bundle `tile/entries/<N>[.p/<W>]`. Hash tiles
+/// reveal no content (entries are salted); entry bundles only to auditor accounts, which may
+/// read the whole log.
+#[utoipa::path(get, path = "/log/tile/{path}", tag = "log", params(("path" = String, Path, description = "e.g. 0/x001/234.p/17 or entries/000")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+pub async fn tile(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let coord = parse_tile_path(&format!("tile/{path}"))
+        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), e.to_string()))?;
+    if coord.level.is_none() && user.role != Role::Auditor {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "条目包含记录内容，只有审计账户可以读取",
+            "entry bundles hold record contents; only auditor accounts may read them",
+        ));
+    }
+    let data = state.store.tile(coord).await?.ok_or_else(not_found)?;
+    let mut response = data.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    // A full tile never changes; a partial one is replaced by wider ones as the log grows.
+    let cache =
+        if coord.width == liuhen_ledger::tlog::TILE_WIDTH { "public, max-age=31536000, immutable" } else { "no-store" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LogKeyInfo {
+    /// The log's origin line in its checkpoints.
+    pub origin: String,
+    /// The Ed25519 verifier key, `name+id+base64` (c2sp.org/signed-note).
+    pub verifier_key: String,
+}
+
+/// The log's public verifier key: publish it, and check receipts and checkpoints against it.
+#[utoipa::path(get, path = "/api/v1/log/key", tag = "log", security(()), responses((status = 200, body = LogKeyInfo)))]
+pub async fn key(State(state): State<AppState>) -> Json<LogKeyInfo> {
+    Json(LogKeyInfo { origin: state.store.log_origin().into(), verifier_key: state.store.verifier_key().into() })
+}
+
+/// The receipt (回执) for the creation of a record: only its recorder gets it (S8, S9).
+#[utoipa::path(get, path = "/api/v1/records/{id}/receipt", tag = "log", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Receipt), (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+pub async fn record_receipt(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Receipt>, ApiError> {
+    let view = state.store.record(&user, id).await?;
+    Ok(Json(state.store.receipt_for(&user, view.ledger.created_seq as u64).await?))
+}
+
+/// The receipt for any event you made (a confirmation, a dispute, an amendment, a material).
+#[utoipa::path(get, path = "/api/v1/log/receipts/{index}", tag = "log", params(("index" = u64, Path)),
+    responses((status = 200, body = Receipt), (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+pub async fn event_receipt(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(index): Path<u64>,
+) -> Result<Json<Receipt>, ApiError> {
+    Ok(Json(state.store.receipt_for(&user, index).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtensionQuery {
+    /// The size of the older tree (a receipt's checkpoint).
+    pub from: u64,
+}
+
+/// The latest checkpoint with the proof that it extends an older tree: feed it to
+/// `liuhen receipt verify --checkpoint`.
+#[utoipa::path(get, path = "/api/v1/log/extension", tag = "log", params(ExtensionQuery),
+    responses((status = 200, body = Extension), (status = 422, body = ProblemDocument)))]
+pub async fn extension(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    Query(q): Query<ExtensionQuery>,
+) -> Result<Json<Extension>, ApiError> {
+    Ok(Json(state.store.extension(q.from).await?))
+}

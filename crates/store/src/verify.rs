@@ -1,0 +1,371 @@
+//! `liuhen verify`: check a data directory (live or a backup) from its events up, trusting
+//! nothing derived. Every leaf, stored hash and root is recomputed with a tree builder of its own
+//! (not the code that wrote them); every checkpoint signature is checked with the given key; the
+//! query tables are compared with a rebuild from the events (on a copy); every material is hashed.
+//! The first fault names the entry and what is wrong.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use liuhen_ledger::tlog::{self, Hash, LogKey, TreeBuilder, open_checkpoint};
+use liuhen_ledger::{Event, leaf_hash};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+
+use crate::projection::PROJECTION_TABLES;
+use crate::{MaterialStore, Result, StoreError};
+
+const TRIGGERS: [&str; 6] = [
+    "events_refuse_update",
+    "events_refuse_delete",
+    "tlog_hashes_refuse_update",
+    "tlog_hashes_refuse_delete",
+    "checkpoints_refuse_update",
+    "checkpoints_refuse_delete",
+];
+
+/// Most faults listed; the first is the one that matters.
+const MAX_FAULTS: usize = 50;
+
+pub struct VerifyOptions {
+    pub data_dir: PathBuf,
+    /// The log's public key to trust. Without it, the key is derived from the data directory's
+    /// own signing key, which proves consistency but not that nobody re-signed.
+    pub verifier_key: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub extra_regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fault {
+    /// The log index of the entry concerned, where there is one.
+    pub entry: Option<u64>,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub events: u64,
+    pub stored_hashes: u64,
+    pub checkpoints: u64,
+    pub materials: u64,
+    /// Root hash (base64) of the whole log as recomputed.
+    pub root: String,
+    pub latest_checkpoint: Option<u64>,
+    pub verifier_key: String,
+    /// Whether the key was given from outside (`--key`) rather than taken from the data directory.
+    pub key_given: bool,
+    pub bytes_hashed: u64,
+    pub seconds: f64,
+    pub faults: Vec<Fault>,
+}
+
+struct Faults(Vec<Fault>);
+
+impl Faults {
+    fn add(&mut self, entry: Option<u64>, zh: impl Into<String>, en: impl Into<String>) {
+        if self.0.len() < MAX_FAULTS {
+            self.0.push(Fault { entry, zh: zh.into(), en: en.into() });
+        }
+    }
+}
+
+/// Verify the data directory. `progress(done, total)` is called as events are checked.
+pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport> {
+    let started = Instant::now();
+    let db_path = options.data_dir.join("liuhen.db");
+    if !db_path.exists() {
+        return Err(StoreError::not_found(
+            format!("{} 中没有数据库", options.data_dir.display()),
+            format!("no database in {}", options.data_dir.display()),
+        ));
+    }
+    let (verifier_key, key_given) = match &options.verifier_key {
+        Some(k) => (k.trim().to_string(), true),
+        None => {
+            let path = options.key_file.clone().unwrap_or_else(|| options.data_dir.join("log-signing.key"));
+            let text = std::fs::read_to_string(&path)?;
+            let key =
+                LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
+            (key.verifier_key().to_string(), false)
+        }
+    };
+    let mut conn = SqliteConnectOptions::new().filename(&db_path).read_only(true).connect().await?;
+    let mut faults = Faults(Vec::new());
+
+    // The database's own refusal of changes: a missing trigger means someone removed it.
+    let present: Vec<String> = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .fetch_all(&mut conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for t in TRIGGERS {
+        if !present.iter().any(|p| p == t) {
+            faults.add(
+                None,
+                format!("保护触发器 {t} 已被删除：有人绕过应用修改过数据库"),
+                format!("the protecting trigger {t} was dropped: someone changed the database outside the application"),
+            );
+        }
+    }
+
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut conn).await?.try_get(0)?;
+    let total = total as u64;
+    let checkpoints: Vec<(u64, Vec<u8>, Vec<u8>)> =
+        sqlx::query("SELECT size, root, note FROM checkpoints ORDER BY size")
+            .fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<_>>()?;
+    let mut next_checkpoint = 0usize;
+    let mut builder = TreeBuilder::default();
+    let mut bytes_hashed = 0u64;
+    let mut stored_count = 0u64;
+    let mut n: u64 = 0;
+    let check_checkpoints = |builder: &TreeBuilder, next: &mut usize, faults: &mut Faults| {
+        while *next < checkpoints.len() && checkpoints[*next].0 == builder.size() {
+            let (size, root, note) = &checkpoints[*next];
+            let recomputed = builder.root();
+            if root.as_slice() != recomputed.0 {
+                faults.add(Some(size - 1), format!("大小为 {size} 的检查点记载的根哈希与重新计算的不符：前 {size} 个条目中有被改动、删除或调换的"), format!("the checkpoint of size {size} records a root that differs from the recomputed one: an entry among the first {size} was changed, removed or moved"));
+            }
+            match open_checkpoint(note, &verifier_key) {
+                Err(e) => faults.add(
+                    Some(size - 1),
+                    format!("大小为 {size} 的检查点签名无效：{e}"),
+                    format!("the checkpoint of size {size} does not verify: {e}"),
+                ),
+                Ok(cp) => {
+                    if cp.size() != *size || cp.hash().0 != recomputed.0 {
+                        faults.add(
+                            Some(size - 1),
+                            format!("大小为 {size} 的检查点签署的内容与日志不符（被重新签名过）"),
+                            format!(
+                                "the checkpoint of size {size} signs a tree that is not this log (it was re-signed)"
+                            ),
+                        );
+                    }
+                }
+            }
+            *next += 1;
+        }
+    };
+    loop {
+        let rows = sqlx::query("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 2000")
+            .bind(n as i64)
+            .fetch_all(&mut conn)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let first_index = tlog::stored_hash_index(0, n);
+        let last_seq = rows.last().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0) as u64;
+        let stored: Vec<(i64, Vec<u8>)> =
+            sqlx::query("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")
+                .bind(first_index as i64)
+                .bind(tlog::stored_hash_index(0, last_seq + 1) as i64)
+                .fetch_all(&mut conn)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_>>()?;
+        let stored: std::collections::HashMap<u64, Vec<u8>> = stored.into_iter().map(|(i, h)| (i as u64, h)).collect();
+        for row in rows {
+            let seq = row.try_get::<i64, _>(0)? as u64;
+            if seq != n {
+                faults.add(
+                    Some(n),
+                    format!("条目 {n} 缺失（下一个是 {seq}）"),
+                    format!("entry {n} is missing (the next one is {seq})"),
+                );
+                // Carry on from what is there, so later faults are still found.
+            }
+            let entry: Vec<u8> = row.try_get(1)?;
+            let stored_leaf: Vec<u8> = row.try_get(2)?;
+            bytes_hashed += entry.len() as u64;
+            let leaf = leaf_hash(&entry);
+            if stored_leaf != leaf {
+                faults.add(
+                    Some(seq),
+                    format!("条目 {seq} 的内容与记下的叶哈希不符：内容被改动过"),
+                    format!("entry {seq} does not match its recorded leaf hash: its content was changed"),
+                );
+            }
+            if let Err(e) = Event::decode(&entry) {
+                faults.add(
+                    Some(seq),
+                    format!("条目 {seq} 无法按规范编码解析：{e}"),
+                    format!("entry {seq} is not a canonical event: {e}"),
+                );
+            }
+            let index = tlog::stored_hash_index(0, builder.size());
+            for (i, h) in builder.push(Hash(leaf)).iter().enumerate() {
+                stored_count += 1;
+                match stored.get(&(index + i as u64)) {
+                    Some(s) if s.as_slice() == h.0 => {}
+                    Some(_) => faults.add(
+                        Some(seq),
+                        format!("条目 {seq} 处的 Merkle 树哈希与重新计算的不符"),
+                        format!("the Merkle tree hash at entry {seq} differs from the recomputed one"),
+                    ),
+                    None => faults.add(
+                        Some(seq),
+                        format!("条目 {seq} 处缺少 Merkle 树哈希"),
+                        format!("the Merkle tree hash at entry {seq} is missing"),
+                    ),
+                }
+            }
+            check_checkpoints(&builder, &mut next_checkpoint, &mut faults);
+            n = seq + 1;
+        }
+        progress(n, total);
+    }
+    let extra_hashes: i64 = sqlx::query("SELECT COUNT(*) FROM tlog_hashes WHERE idx >= ?")
+        .bind(tlog::stored_hash_index(0, builder.size()) as i64)
+        .fetch_one(&mut conn)
+        .await?
+        .try_get(0)?;
+    if extra_hashes > 0 {
+        faults.add(
+            Some(builder.size()),
+            format!("Merkle 树比事件多出 {extra_hashes} 个哈希：从条目 {} 起的事件被删除了", builder.size()),
+            format!(
+                "the Merkle tree has {extra_hashes} more hashes than the events: events from {} on were deleted",
+                builder.size()
+            ),
+        );
+    }
+    for (size, _, _) in &checkpoints[next_checkpoint..] {
+        faults.add(
+            Some(builder.size()),
+            format!("已签名的检查点大小为 {size}，但日志只有 {} 个条目：条目被删除了", builder.size()),
+            format!("a checkpoint signs {size} entries but the log has only {}: entries were deleted", builder.size()),
+        );
+    }
+    let latest_checkpoint = checkpoints.last().map(|c| c.0);
+    if latest_checkpoint.unwrap_or(0) < builder.size() {
+        faults.add(
+            Some(latest_checkpoint.unwrap_or(0)),
+            format!("条目 {} 起没有任何已签名的检查点：它们是绕过应用写入的", latest_checkpoint.unwrap_or(0)),
+            format!(
+                "entries from {} on are in no signed checkpoint: they were written outside the application",
+                latest_checkpoint.unwrap_or(0)
+            ),
+        );
+    }
+
+    // Materials: every file must still hash to what its event says.
+    let materials: Vec<(String, i64)> = sqlx::query("SELECT sha256, seq FROM materials ORDER BY seq")
+        .fetch_all(&mut conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_>>()?;
+    let store = MaterialStore::open(&options.data_dir.join("materials"))?;
+    for (sha, seq) in &materials {
+        match hash_file(&store.file_path(sha)) {
+            Ok((digest, size)) => {
+                bytes_hashed += size;
+                if &digest != sha {
+                    faults.add(
+                        Some(*seq as u64),
+                        format!("条目 {seq} 登记的材料文件已被替换或损坏（应为 {sha}）"),
+                        format!("the material file of entry {seq} was replaced or damaged (should be {sha})"),
+                    );
+                }
+            }
+            Err(_) => faults.add(
+                Some(*seq as u64),
+                format!("条目 {seq} 登记的材料文件不见了（{sha}）"),
+                format!("the material file of entry {seq} is missing ({sha})"),
+            ),
+        }
+    }
+    conn.close().await?;
+
+    // Query tables against a rebuild from the events, on a copy.
+    check_projections(&db_path, &options.extra_regions, &mut faults).await?;
+
+    let mut list = faults.0;
+    list.sort_by_key(|f| f.entry.unwrap_or(0));
+    Ok(VerifyReport {
+        ok: list.is_empty(),
+        events: builder.size(),
+        stored_hashes: stored_count,
+        checkpoints: checkpoints.len() as u64,
+        materials: materials.len() as u64,
+        root: BASE64.encode(builder.root().0),
+        latest_checkpoint,
+        verifier_key,
+        key_given,
+        bytes_hashed,
+        seconds: started.elapsed().as_secs_f64(),
+        faults: list,
+    })
+}
+
+fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+async fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+    let scratch = tempfile_dir()?;
+    let copy = scratch.join("verify-copy.db");
+    {
+        let mut source = SqliteConnectOptions::new().filename(db_path).read_only(true).connect().await?;
+        sqlx::query("VACUUM INTO ?").bind(copy.to_string_lossy().into_owned()).execute(&mut source).await?;
+        source.close().await?;
+    }
+    let result = async {
+        let mut conn: SqliteConnection = SqliteConnectOptions::new().filename(&copy).connect().await?;
+        for table in PROJECTION_TABLES {
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM main.{table}"))).execute(&mut conn).await?;
+        }
+        // The copy has no triggers to fear and nobody else writes it.
+        crate::projection::rebuild(&mut conn, extra_regions).await?;
+        for table in PROJECTION_TABLES {
+            let edited: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM temp.before_{table} EXCEPT SELECT * FROM main.{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
+            let missing: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM temp.before_{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
+            if edited + missing == 0 {
+                continue;
+            }
+            let entry = if table == "records" {
+                sqlx::query("SELECT created_seq FROM (SELECT * FROM temp.before_records EXCEPT SELECT * FROM main.records) ORDER BY created_seq LIMIT 1")
+                    .fetch_optional(&mut conn)
+                    .await?
+                    .map(|r| r.try_get::<i64, _>(0))
+                    .transpose()?
+                    .map(|s| s as u64)
+            } else {
+                None
+            };
+            faults.add(
+                entry,
+                format!("查询表 {table} 与从事件重建的结果不符（{edited} 行被改动或多出，{missing} 行缺失）：有人绕过事件改过它"),
+                format!("query table {table} differs from a rebuild from the events ({edited} rows changed or added, {missing} missing): it was edited outside the event log"),
+            );
+        }
+        conn.close().await?;
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("liuhen-verify-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

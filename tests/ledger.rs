@@ -1,0 +1,334 @@
+//! The verifiable log (R1): signed checkpoints, C2SP tiles and entry bundles, receipts with
+//! inclusion and consistency proofs, group commit, and `liuhen verify` finding each kind of
+//! tampering and naming the entry.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::{letter, spawn_app};
+use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
+use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint, parse_entry_bundle};
+use liuhen_rules::Role;
+use liuhen_store::NewUser;
+use liuhen_store::verify::{VerifyOptions, VerifyReport, verify_data_dir};
+use serde_json::{Value, json};
+
+async fn text(app: &common::TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
+    let r = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+async fn verifier_key(app: &common::TestApp) -> String {
+    app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string()
+}
+
+async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
+    let options = VerifyOptions {
+        data_dir: app.dir.path().to_path_buf(),
+        verifier_key: Some(key.to_string()),
+        key_file: None,
+        extra_regions: vec!["示".into()],
+    };
+    verify_data_dir(&options, &mut |_, _| {}).await.unwrap()
+}
+
+#[tokio::test]
+async fn checkpoint_tiles_and_entries_agree_and_verify() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    for _ in 0..5 {
+        app.create(&clerk, &letter()).await;
+    }
+    let key = verifier_key(&app).await;
+    assert!(key.starts_with("liuhen.local/log+"), "{key}");
+
+    let (status, note) = text(&app, &clerk, "/log/checkpoint").await;
+    assert_eq!(status, 200);
+    let checkpoint = open_checkpoint(&note, &key).unwrap();
+    assert_eq!(checkpoint.size(), 5);
+
+    // Hash tile: the five leaf hashes; the root rebuilt from them is the signed one.
+    let (status, tile) = text(&app, &clerk, "/log/tile/0/000.p/5").await;
+    assert_eq!(status, 200);
+    assert_eq!(tile.len(), 5 * 32);
+    let mut builder = TreeBuilder::default();
+    for chunk in tile.chunks(32) {
+        builder.push(Hash(chunk.try_into().unwrap()));
+    }
+    assert_eq!(builder.root(), *checkpoint.hash());
+    assert_eq!(text(&app, &clerk, "/log/tile/0/000.p/6").await.0, 404, "not yet that wide");
+    assert_eq!(text(&app, &clerk, "/log/tile/0/000").await.0, 404, "no full tile yet");
+    assert_eq!(text(&app, &clerk, "/log/tile/0/0").await.0, 404, "not a C2SP path");
+
+    // Entry bundles hold content: auditors only. Their leaf hashes are the tile's hashes.
+    assert_eq!(text(&app, &clerk, "/log/tile/entries/000.p/5").await.0, 403);
+    app.store
+        .add_user(NewUser {
+            username: "auditor".into(),
+            display_name: "审计".into(),
+            court_id: "high".into(),
+            role: Role::Auditor,
+            password: common::PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    let auditor = app.token("auditor").await;
+    let (status, bundle) = text(&app, &auditor, "/log/tile/entries/000.p/5").await;
+    assert_eq!(status, 200);
+    let entries = parse_entry_bundle(&bundle).unwrap();
+    assert_eq!(entries.len(), 5);
+    for (entry, hash) in entries.iter().zip(tile.chunks(32)) {
+        assert_eq!(liuhen_ledger::leaf_hash(entry), hash);
+        assert!(String::from_utf8(entry.clone()).unwrap().contains("\"salt\":"));
+    }
+    assert!(verify(&app, &key).await.ok);
+}
+
+#[tokio::test]
+async fn a_receipt_proves_the_record_now_and_later() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &letter()).await;
+    let (status, receipt) = app.get(&clerk, &format!("/api/v1/records/{id}/receipt")).await;
+    assert_eq!(status, 200, "{receipt}");
+    let receipt: Receipt = serde_json::from_value(receipt).unwrap();
+    let key = verifier_key(&app).await;
+    let check = verify_receipt(&receipt, &key, None).unwrap();
+    assert_eq!(check.index, 0);
+    assert_eq!(check.event.actor, "clerk");
+    assert_eq!(check.event.body.record_id().unwrap().to_string(), id);
+
+    // Only the recorder gets it.
+    let office = app.token("office").await;
+    assert_eq!(app.get(&office, &format!("/api/v1/records/{id}/receipt")).await.0, 403);
+
+    // The log grows; a newer checkpoint with a consistency proof shows the record is still in it.
+    for _ in 0..9 {
+        app.create(&clerk, &letter()).await;
+    }
+    let (status, ext) = app.get(&clerk, &format!("/api/v1/log/extension?from={}", check.checkpoint_size)).await;
+    assert_eq!(status, 200, "{ext}");
+    let ext: Extension = serde_json::from_value(ext).unwrap();
+    assert_eq!(verify_receipt(&receipt, &key, Some(&ext)).unwrap().extended_to, Some(10));
+
+    // A changed entry, a proof for another tree or another key all fail.
+    let mut forged = receipt.clone();
+    let mut entry = BASE64.decode(&forged.entry).unwrap();
+    let pos = entry.windows(3).position(|w| w == "张某".as_bytes()[..3].as_ref()).unwrap();
+    entry[pos..pos + 3].copy_from_slice("李".as_bytes());
+    forged.entry = BASE64.encode(&entry);
+    assert!(verify_receipt(&forged, &key, None).is_err());
+    forged.leaf_hash = hex::encode(liuhen_ledger::leaf_hash(&entry));
+    assert!(verify_receipt(&forged, &key, None).is_err(), "a consistent forgery is not in the tree");
+    let (other, _) = tlog::LogKey::generate("liuhen.local/log").unwrap();
+    assert!(verify_receipt(&receipt, other.verifier_key(), None).is_err());
+    let mut wrong = ext.clone();
+    wrong.consistency_proof.reverse();
+    assert!(verify_receipt(&receipt, &key, Some(&wrong)).is_err());
+
+    // The CLI checks the same files offline.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.json"), serde_json::to_vec(&receipt).unwrap()).unwrap();
+    std::fs::write(dir.path().join("c.json"), serde_json::to_vec(&ext).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args([
+            "receipt",
+            "verify",
+            dir.path().join("r.json").to_str().unwrap(),
+            "--checkpoint",
+            dir.path().join("c.json").to_str().unwrap(),
+            "--key",
+            &key,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("条目 0") && said.contains("较新的检查点（大小 10）"), "{said}");
+    std::fs::write(dir.path().join("f.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["receipt", "verify", dir.path().join("f.json").to_str().unwrap(), "--key", &key])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_share_batches_without_gaps_or_duplicates() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let writes = (0..64).map(|i| {
+        let mut body = letter();
+        body["content"] = json!(format!("并发写入 {i}"));
+        let req = app.client.post(app.url("/api/v1/records")).bearer_auth(&clerk).json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap()["seq"].as_i64().unwrap() }
+    });
+    let mut seqs = futures::future::join_all(writes).await;
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..64).collect::<Vec<i64>>(), "every index once, no gap");
+    let checkpoints: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
+        .fetch_one(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    assert!(checkpoints < 64, "writes were batched: {checkpoints} checkpoints for 64 writes");
+    let key = verifier_key(&app).await;
+    let report = verify(&app, &key).await;
+    assert!(report.ok, "{:?}", report.faults);
+    assert_eq!((report.events, report.checkpoints as i64), (64, checkpoints));
+}
+
+/// A data directory with some history: records, an amendment, a co-signature and a material.
+async fn history() -> (common::TestApp, String) {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let judge = app.token("judge_a").await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let mut body = if i % 2 == 0 { letter() } else { common::in_person(&["judge_a"]) };
+        body["content"] = json!(format!("第 {i} 条"));
+        ids.push(app.create(&clerk, &body).await);
+    }
+    app.post(&judge, &format!("/api/v1/records/{}/cosign", ids[1]), &json!({})).await;
+    let form = reqwest::multipart::Form::new()
+        .text("category", "letter")
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 letter".to_vec()).file_name("函.pdf"));
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/records/{}/materials", ids[0])))
+        .bearer_auth(&clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let key = verifier_key(&app).await;
+    let report = verify(&app, &key).await;
+    assert!(report.ok, "clean history verifies: {:?}", report.faults);
+    assert_eq!(report.events, 8);
+    (app, key)
+}
+
+async fn sql(app: &common::TestApp, statements: &[&str]) {
+    for s in statements {
+        sqlx::query(sqlx::AssertSqlSafe(s.to_string())).execute(app.store.writer_pool_for_tests()).await.unwrap();
+    }
+}
+
+fn first(report: &VerifyReport) -> (Option<u64>, String) {
+    assert!(!report.ok, "tampering must be found");
+    (report.faults[0].entry, report.faults.iter().map(|f| f.zh.clone()).collect::<Vec<_>>().join(" / "))
+}
+
+#[tokio::test]
+async fn verify_finds_a_changed_event_byte() {
+    let (app, key) = history().await;
+    sql(
+        &app,
+        &[
+            "DROP TRIGGER events_refuse_update",
+            "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '第 3 条', '第 9 条') AS BLOB) WHERE seq = 3",
+        ],
+    )
+    .await;
+    let report = verify(&app, &key).await;
+    let (entry, text) = first(&report);
+    assert!(text.contains("触发器"), "{text}");
+    assert!(report.faults.iter().any(|f| f.entry == Some(3) && f.zh.contains("叶哈希")), "{text}");
+    assert_eq!(entry, None, "the dropped trigger is reported first, then entry 3");
+}
+
+#[tokio::test]
+async fn verify_finds_deleted_last_events() {
+    let (app, key) = history().await;
+    sql(&app, &["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq >= 6"]).await;
+    let report = verify(&app, &key).await;
+    assert!(report.faults.iter().any(|f| f.entry == Some(6) && f.zh.contains("删除")), "{:?}", report.faults);
+}
+
+#[tokio::test]
+async fn verify_finds_two_swapped_events() {
+    let (app, key) = history().await;
+    sql(
+        &app,
+        &[
+            "DROP TRIGGER events_refuse_update",
+            "UPDATE events SET seq = -1 WHERE seq = 2",
+            "UPDATE events SET seq = 2 WHERE seq = 4",
+            "UPDATE events SET seq = 4 WHERE seq = -1",
+        ],
+    )
+    .await;
+    let report = verify(&app, &key).await;
+    assert!(report.faults.iter().any(|f| f.entry == Some(2) && f.zh.contains("Merkle")), "{:?}", report.faults);
+}
+
+#[tokio::test]
+async fn verify_finds_a_replaced_material() {
+    let (app, key) = history().await;
+    let sha: String =
+        sqlx::query_scalar("SELECT sha256 FROM materials").fetch_one(app.store.writer_pool_for_tests()).await.unwrap();
+    let seq: i64 =
+        sqlx::query_scalar("SELECT seq FROM materials").fetch_one(app.store.writer_pool_for_tests()).await.unwrap();
+    std::fs::write(app.store.material_store().file_path(&sha), b"%PDF-1.4 another letter").unwrap();
+    let report = verify(&app, &key).await;
+    assert_eq!(first(&report).0, Some(seq as u64));
+    assert!(report.faults[0].zh.contains("材料"));
+}
+
+#[tokio::test]
+async fn verify_finds_an_edited_projection_row() {
+    let (app, key) = history().await;
+    sql(&app, &["UPDATE records SET intervener_name = '无名氏' WHERE created_seq = 2"]).await;
+    let report = verify(&app, &key).await;
+    let (entry, text) = first(&report);
+    assert_eq!(entry, Some(2), "{text}");
+    assert!(text.contains("records"), "{text}");
+}
+
+#[tokio::test]
+async fn verify_finds_a_checkpoint_resigned_over_another_root() {
+    let (app, key) = history().await;
+    // Whoever holds the data directory holds its key: re-sign the latest checkpoint over a
+    // different root. The recomputed tree does not match what is signed.
+    let private = std::fs::read_to_string(app.dir.path().join("log-signing.key")).unwrap();
+    let log_key = tlog::LogKey::from_private(&private).unwrap();
+    let fake = log_key.sign_checkpoint(8, &tlog::record_hash(b"another history")).unwrap();
+    sql(&app, &["DROP TRIGGER checkpoints_refuse_update"]).await;
+    sqlx::query("UPDATE checkpoints SET note = ?, root = ? WHERE size = 8")
+        .bind(&fake)
+        .bind(&tlog::record_hash(b"another history").0[..])
+        .execute(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    let report = verify(&app, &key).await;
+    assert!(report.faults.iter().any(|f| f.entry == Some(7) && f.zh.contains("根哈希")), "{:?}", report.faults);
+}
+
+#[tokio::test]
+async fn the_cli_verifies_a_data_directory_and_fails_on_tampering() {
+    let (app, key) = history().await;
+    let config = app.dir.path().join("cli.toml");
+    std::fs::write(&config, format!("data_dir = {:?}\nextra_regions = [\"示\"]\n", app.dir.path().to_str().unwrap()))
+        .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["--config", config.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["verify", "--key", &key, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["ok"], true);
+    assert_eq!(summary["events"], 8);
+    let out = run(&["log-key"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), key);
+
+    sql(&app, &["UPDATE records SET stage = 'other' WHERE created_seq = 0"]).await;
+    let out = run(&["verify", "--key", &key]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("条目 0"), "{said}");
+}
