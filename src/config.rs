@@ -27,6 +27,22 @@ pub struct Settings {
     pub log_key_file: Option<PathBuf>,
     /// Milliseconds the sequencer waits for more writes to join a batch (0: only those queued).
     pub batch_linger_ms: u64,
+    /// The name this deployment cosigns under when it witnesses the logs of courts below.
+    pub witness_name: String,
+    /// Witnesses this log pushes its checkpoints to (c2sp.org/tlog-witness).
+    pub witnesses: Vec<WitnessSetting>,
+    /// Cosignatures needed before a checkpoint counts as witnessed.
+    pub witness_quorum: usize,
+    /// How often to push new checkpoints to the witnesses, in milliseconds.
+    pub witness_push_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WitnessSetting {
+    /// The witness's submission prefix, e.g. `http://high-court.example:8080/witness`.
+    pub url: String,
+    /// Its cosignature key, `name+id+base64` (printed by `liuhen witness key` there).
+    pub verifier_key: String,
 }
 
 impl Default for Settings {
@@ -41,6 +57,10 @@ impl Default for Settings {
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger_ms: 0,
+            witness_name: "liuhen.local/witness".into(),
+            witnesses: Vec::new(),
+            witness_quorum: 1,
+            witness_push_ms: 1000,
         }
     }
 }
@@ -71,6 +91,16 @@ impl Settings {
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);
+        c.witness_name = self.witness_name.clone();
+        c.witnesses = self
+            .witnesses
+            .iter()
+            .map(|w| liuhen_store::witness::WitnessEndpoint {
+                url: w.url.clone(),
+                verifier_key: w.verifier_key.clone(),
+            })
+            .collect();
+        c.witness_quorum = self.witness_quorum;
         c
     }
 }

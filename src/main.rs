@@ -107,6 +107,11 @@ enum Command {
         #[command(subcommand)]
         command: ReceiptCommand,
     },
+    /// This deployment as a witness of the logs of the courts below.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
     /// Rebuild the query tables from the event table and check they come out the same.
     RebuildProjections,
 }
@@ -124,6 +129,19 @@ enum ReceiptCommand {
         #[arg(long)]
         key: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Print this deployment's cosignature key (give it to the logs that push to it).
+    Key,
+    /// Witness the log with this verifier key (from `liuhen log-key` at that court).
+    Follow {
+        #[arg(long)]
+        key: String,
+    },
+    /// List the refusals this witness raised (rollbacks, forks, rewritten histories).
+    Alerts,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -260,6 +278,36 @@ async fn main() -> anyhow::Result<()> {
         Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
             receipt_verify(file, checkpoint.as_deref(), key.as_deref())
         }
+        Command::Witness { command } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()).await?;
+            match command {
+                WitnessCommand::Key => println!("{}", store.witness_verifier_key()),
+                WitnessCommand::Follow { key } => {
+                    let origin = store.follow_log(key).await?;
+                    println!("已开始见证日志 {origin} (now witnessing)");
+                }
+                WitnessCommand::Alerts => {
+                    let alerts = store.witness_alerts().await?;
+                    if alerts.is_empty() {
+                        println!("没有见证告警 (no alerts)");
+                    }
+                    for a in alerts {
+                        println!(
+                            "{} {} [{}] 已见证 {}，收到 {}：{}",
+                            liuhen_rules::period::format_cst(a.at),
+                            a.origin,
+                            a.kind,
+                            a.witnessed_size,
+                            a.offered_size,
+                            a.detail
+                        );
+                    }
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
         Command::RebuildProjections => {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()).await?;
@@ -286,6 +334,7 @@ async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("留痕已启动，请在浏览器打开 http://{addr}/ (liuhen is serving at http://{addr}/)");
     let store = Arc::new(store);
+    liuhen_server::witness::spawn_pusher(store.clone(), std::time::Duration::from_millis(s.witness_push_ms.max(50)));
     let state = AppState { store: store.clone(), secure_cookies: s.secure_cookies };
     liuhen_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;

@@ -377,10 +377,14 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/log/key", "get"),
         ("/log/checkpoint", "get"),
         ("/log/tile/{path}", "get"),
+        ("/api/v1/log/status", "get"),
+        ("/witness/add-checkpoint", "post"),
+        ("/api/v1/witness/alerts", "get"),
+        ("/api/v1/witness/logs", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from OpenAPI");
     }
-    assert_eq!(paths.len(), 19, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 23, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

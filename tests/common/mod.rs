@@ -77,11 +77,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(tempfile::tempdir().unwrap(), true, adjust).await
+}
+
+/// Serve the data directory `dir` (seeded with courts and users first when `fresh`).
+pub async fn spawn_app_in(dir: tempfile::TempDir, fresh: bool, adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
     let mut cfg = config(dir.path());
     adjust(&mut cfg);
     let store = Arc::new(Store::open(cfg).await.unwrap());
-    seed(&store).await;
+    if fresh {
+        seed(&store).await;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub mod cosignature;
 pub mod receipt;
 pub mod tlog;
 

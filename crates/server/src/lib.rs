@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod log;
+pub mod witness;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub struct AppState {
         api::create_record, api::list_records, api::get_record, api::amend_record,
         api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
         log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
+        witness::add_checkpoint, witness::alerts, witness::logs, witness::status,
     ),
     components(schemas(error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -41,6 +43,7 @@ pub struct AppState {
         (name = "cosignature", description = "在场人员签字确认 / co-signature (R4)"),
         (name = "materials", description = "相关材料 / materials (R5)"),
         (name = "log", description = "可验证日志与回执 / the verifiable log and receipts (R1)"),
+        (name = "witness", description = "上级法院见证 / witnessing by the court above (R1)"),
     )
 )]
 pub struct ApiDoc;
@@ -99,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/key", get(log::key))
         .route("/log/checkpoint", get(log::checkpoint))
         .route("/log/tile/{*path}", get(log::tile))
+        .route("/api/v1/log/status", get(witness::status))
+        .route("/witness/add-checkpoint", post(witness::add_checkpoint))
+        .route("/api/v1/witness/alerts", get(witness::alerts))
+        .route("/api/v1/witness/logs", get(witness::logs))
         .fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
         })

@@ -18,11 +18,12 @@ fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "日志中还没有这一部分", "that part of the log does not exist yet")
 }
 
-/// The latest signed checkpoint (c2sp.org/tlog-checkpoint, signed note). Reveals no content.
+/// The latest signed checkpoint (c2sp.org/tlog-checkpoint, signed note) with the witnesses'
+/// cosignatures received for it. Reveals no content.
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log", responses((status = 200, content_type = "text/plain; charset=utf-8", body = String)))]
 pub async fn checkpoint(State(state): State<AppState>, CurrentUser(_): CurrentUser) -> Result<Response, ApiError> {
-    let latest = state.store.latest_checkpoint().await?.ok_or_else(not_found)?;
-    let mut response = latest.note.into_response();
+    let note = state.store.cosigned_checkpoint().await?.ok_or_else(not_found)?;
+    let mut response = note.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -28,16 +28,22 @@ pub(crate) fn load_or_create_key(config: &StoreConfig) -> Result<LogKey> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    write_secret(&path, &private)?;
+    tracing::info!(path = %path.display(), verifier_key = key.verifier_key(), "made a new log signing key");
+    Ok(key)
+}
+
+/// Write a private key to a new file readable by its owner only.
+pub(crate) fn write_secret(path: &std::path::Path, private: &str) -> Result<()> {
+    use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    use std::io::Write;
-    let mut file = options.open(&path)?;
+    let mut file = options.open(path)?;
     file.write_all(format!("{private}\n").as_bytes())?;
     file.sync_all()?;
-    tracing::info!(path = %path.display(), verifier_key = key.verifier_key(), "made a new log signing key");
-    Ok(key)
+    Ok(())
 }
 
 /// Bring the Merkle tree and the checkpoints up to the events (a data directory written before

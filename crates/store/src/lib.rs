@@ -14,6 +14,7 @@ mod records;
 mod tree;
 mod users;
 pub mod verify;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -48,6 +49,12 @@ pub struct StoreConfig {
     pub log_key_file: Option<PathBuf>,
     /// How long the sequencer waits for more writes to join a batch (0: only those already queued).
     pub batch_linger: Duration,
+    /// The name this deployment cosigns under when it witnesses other logs.
+    pub witness_name: String,
+    /// The witnesses this log pushes its checkpoints to.
+    pub witnesses: Vec<witness::WitnessEndpoint>,
+    /// How many witnesses must cosign before a checkpoint counts as witnessed.
+    pub witness_quorum: usize,
 }
 
 impl StoreConfig {
@@ -60,6 +67,9 @@ impl StoreConfig {
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger: Duration::ZERO,
+            witness_name: "liuhen.local/witness".into(),
+            witnesses: Vec::new(),
+            witness_quorum: 1,
         }
     }
 }
@@ -68,6 +78,7 @@ pub struct Store {
     options: SqliteConnectOptions,
     sequencer: commands::Sequencer,
     log_key: std::sync::Arc<liuhen_ledger::tlog::LogKey>,
+    witness_key: liuhen_ledger::cosignature::WitnessKey,
     writer: SqlitePool,
     reader: SqlitePool,
     materials: MaterialStore,
@@ -93,13 +104,14 @@ impl Store {
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_key(&config)?);
         ledger::catch_up(&writer, &log_key).await?;
+        let witness_key = witness::load_or_create_witness_key(&config)?;
         let sequencer = commands::Sequencer::start(
             writer.clone(),
             log_key.clone(),
             config.extra_regions.clone(),
             config.batch_linger,
         );
-        Ok(Store { options, sequencer, log_key, writer, reader, materials, config })
+        Ok(Store { options, sequencer, log_key, witness_key, writer, reader, materials, config })
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -153,6 +165,14 @@ impl Store {
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
         drop(snap);
+        // The signing keys go along, so a restored log can go on signing; keep backups as safe as
+        // the keys. (A key kept elsewhere with `log_key_file` stays where it is.)
+        for name in ["log-signing.key", "witness-signing.key"] {
+            let from = self.config.data_dir.join(name);
+            if from.exists() && (name != "log-signing.key" || self.config.log_key_file.is_none()) {
+                std::fs::copy(&from, target.join(name))?;
+            }
+        }
         let copy = MaterialStore::open(&target.join("materials"))?;
         let mut copied = 0;
         for sha in hashes {

@@ -1,0 +1,399 @@
+//! Witnessing (c2sp.org/tlog-witness, tlog-cosignature). An upper court's deployment witnesses the
+//! logs of the courts below: it cosigns each new checkpoint only if it extends the last one it
+//! cosigned, atomically per log, and keeps every refusal as an alert nobody can clear. A log
+//! pushes its checkpoints to its witnesses and keeps their cosignatures.
+
+use liuhen_ledger::cosignature::{WitnessKey, WitnessVerifier, parse_add_checkpoint};
+use liuhen_ledger::tlog::{self, open_checkpoint, with_hashes};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::tree::read_hashes;
+use crate::{Result, Store, StoreConfig, StoreError, now, parse_ts, ts};
+
+/// A witness a log pushes its checkpoints to.
+#[derive(Debug, Clone)]
+pub struct WitnessEndpoint {
+    /// Its submission prefix; `add-checkpoint` is appended.
+    pub url: String,
+    /// Its cosigning key, `name+id+base64(0x04 ‖ key)`.
+    pub verifier_key: String,
+}
+
+/// The witness's answer to `add-checkpoint`, as c2sp.org/tlog-witness defines the statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WitnessAnswer {
+    /// 200: the cosignature lines.
+    Cosigned(String),
+    /// 400: malformed, or the old size is above the checkpoint's.
+    BadRequest(String),
+    /// 403: no trusted signature.
+    NotSigned,
+    /// 404: a log this witness does not follow.
+    UnknownOrigin,
+    /// 409: the old size is not the size last cosigned (which is given), or same size, other root.
+    Conflict(u64),
+    /// 422: the consistency proof does not verify.
+    ProofRejected,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WitnessAlert {
+    pub origin: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+    /// rollback, fork or inconsistent.
+    pub kind: String,
+    pub witnessed_size: u64,
+    pub offered_size: u64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WitnessedLog {
+    pub origin: String,
+    pub verifier_key: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WitnessState {
+    pub name: String,
+    /// The size this witness last cosigned.
+    pub size: u64,
+    pub refusals: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LogStatus {
+    pub origin: String,
+    pub verifier_key: String,
+    pub latest_size: u64,
+    /// The largest checkpoint cosigned by at least `quorum` witnesses.
+    pub witnessed_size: u64,
+    pub quorum: usize,
+    pub witnesses: Vec<WitnessState>,
+}
+
+/// What a log sends one witness next.
+pub struct PushPlan {
+    pub old_size: u64,
+    pub size: u64,
+    pub body: Vec<u8>,
+}
+
+pub(crate) fn load_or_create_witness_key(config: &StoreConfig) -> Result<WitnessKey> {
+    let path = config.data_dir.join("witness-signing.key");
+    if path.exists() {
+        return WitnessKey::from_private(&std::fs::read_to_string(&path)?)
+            .map_err(|e| StoreError::Internal(e.to_string()));
+    }
+    let (key, private) = WitnessKey::generate(&config.witness_name).map_err(|e| StoreError::Internal(e.to_string()))?;
+    crate::ledger::write_secret(&path, &private)?;
+    Ok(key)
+}
+
+fn checkpoint_body(note: &[u8]) -> Result<Vec<u8>> {
+    let parsed = signed_note::Note::from_bytes(note).map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(parsed.text().to_vec())
+}
+
+impl Store {
+    /// This deployment's key as a witness.
+    pub fn witness_verifier_key(&self) -> String {
+        self.witness_key.verifier_key()
+    }
+
+    /// Follow (witness) the log with this verifier key.
+    pub async fn follow_log(&self, verifier_key: &str) -> Result<String> {
+        signed_note::StandardVerifier::new(verifier_key).map_err(|e| {
+            StoreError::invalid(liuhen_rules::Problem::new(
+                "key",
+                "R1",
+                "invalid",
+                format!("日志公钥无效：{e}"),
+                format!("invalid log key: {e}"),
+            ))
+        })?;
+        let origin = verifier_key.split('+').next().unwrap_or("").to_string();
+        sqlx::query("INSERT INTO witness_logs (origin, verifier_key) VALUES (?, ?) ON CONFLICT(origin) DO NOTHING")
+            .bind(&origin)
+            .bind(verifier_key)
+            .execute(&self.writer)
+            .await?;
+        Ok(origin)
+    }
+
+    pub async fn followed_logs(&self) -> Result<Vec<WitnessedLog>> {
+        let rows = sqlx::query("SELECT origin, verifier_key, size FROM witness_logs ORDER BY origin")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WitnessedLog {
+                    origin: r.try_get(0)?,
+                    verifier_key: r.try_get(1)?,
+                    size: r.try_get::<i64, _>(2)? as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// `add-checkpoint` (c2sp.org/tlog-witness): check and store atomically, then cosign.
+    pub async fn witness_add_checkpoint(&self, request: &[u8]) -> Result<WitnessAnswer> {
+        let Ok(add) = parse_add_checkpoint(request) else {
+            return Ok(WitnessAnswer::BadRequest("malformed request".into()));
+        };
+        let Ok(note) = signed_note::Note::from_bytes(&add.checkpoint) else {
+            return Ok(WitnessAnswer::BadRequest("malformed checkpoint".into()));
+        };
+        let origin = String::from_utf8_lossy(note.text()).lines().next().unwrap_or("").to_string();
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = ?")
+            .bind(&origin)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(WitnessAnswer::UnknownOrigin);
+        };
+        let verifier_key: String = row.try_get(0)?;
+        let stored_size = row.try_get::<i64, _>(1)? as u64;
+        let stored_root: Option<Vec<u8>> = row.try_get(2)?;
+        let Ok(checkpoint) = open_checkpoint(&add.checkpoint, &verifier_key) else {
+            return Ok(WitnessAnswer::NotSigned);
+        };
+        let (size, root) = (checkpoint.size(), *checkpoint.hash());
+        let alert = |kind: &'static str, detail: String| (kind, detail);
+        let mut raised = None;
+        let answer = if size < stored_size {
+            // A validly signed checkpoint smaller than one already cosigned: the log went back.
+            raised = Some(alert(
+                "rollback",
+                format!(
+                    "日志签署了 {size} 个条目的检查点，而本见证已为 {stored_size} 个条目的检查点联署：日志被回滚（如恢复旧备份）"
+                ),
+            ));
+            if add.old_size > size {
+                WitnessAnswer::BadRequest("old size above checkpoint size".into())
+            } else {
+                WitnessAnswer::Conflict(stored_size)
+            }
+        } else if add.old_size > size {
+            WitnessAnswer::BadRequest("old size above checkpoint size".into())
+        } else if add.old_size != stored_size {
+            WitnessAnswer::Conflict(stored_size)
+        } else if size == stored_size {
+            if stored_root.as_deref() == Some(&root.0[..]) || stored_size == 0 {
+                WitnessAnswer::Cosigned(String::new())
+            } else {
+                raised = Some(alert("fork", format!("同为 {size} 个条目，日志却签署了另一个根哈希：日志分叉")));
+                WitnessAnswer::Conflict(stored_size)
+            }
+        } else if stored_size == 0 {
+            if add.proof.is_empty() { WitnessAnswer::Cosigned(String::new()) } else { WitnessAnswer::ProofRejected }
+        } else {
+            let old_root = stored_root
+                .as_deref()
+                .and_then(tlog::hash_from_slice)
+                .ok_or_else(|| StoreError::Internal("witness state without root".into()))?;
+            match tlog::check_tree(&add.proof, size, root, stored_size, old_root) {
+                Ok(()) => WitnessAnswer::Cosigned(String::new()),
+                Err(_) => {
+                    raised = Some(alert(
+                        "inconsistent",
+                        format!("{size} 个条目的检查点不是本见证已联署的 {stored_size} 个条目的延续：历史被改写"),
+                    ));
+                    WitnessAnswer::ProofRejected
+                }
+            }
+        };
+        if let Some((kind, detail)) = raised {
+            sqlx::query("INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .bind(&origin)
+                .bind(ts(now()))
+                .bind(kind)
+                .bind(stored_size as i64)
+                .bind(size as i64)
+                .bind(&detail)
+                .bind(request)
+                .execute(&mut *tx)
+                .await?;
+            tracing::error!(%origin, kind, %detail, "witness refused a checkpoint");
+        }
+        if let WitnessAnswer::Cosigned(_) = answer {
+            sqlx::query("UPDATE witness_logs SET size = ?, root = ?, updated_at = ? WHERE origin = ?")
+                .bind(size as i64)
+                .bind(&root.0[..])
+                .bind(ts(now()))
+                .bind(&origin)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            let timestamp = now().unix_timestamp().max(0) as u64;
+            return Ok(WitnessAnswer::Cosigned(self.witness_key.cosign(note.text(), timestamp)));
+        }
+        tx.commit().await?;
+        Ok(answer)
+    }
+
+    /// Refusals this witness raised; they cannot be changed or cleared.
+    pub async fn witness_alerts(&self) -> Result<Vec<WitnessAlert>> {
+        let rows = sqlx::query(
+            "SELECT origin, at, kind, witnessed_size, offered_size, detail FROM witness_alerts ORDER BY id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WitnessAlert {
+                    origin: r.try_get(0)?,
+                    at: parse_ts(&r.try_get::<String, _>(1)?)?,
+                    kind: r.try_get(2)?,
+                    witnessed_size: r.try_get::<i64, _>(3)? as u64,
+                    offered_size: r.try_get::<i64, _>(4)? as u64,
+                    detail: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    // ---- the log side ----------------------------------------------------------------------
+
+    fn witness_verifier(endpoint: &WitnessEndpoint) -> Result<WitnessVerifier> {
+        WitnessVerifier::new(&endpoint.verifier_key).map_err(|e| StoreError::Internal(e.to_string()))
+    }
+
+    /// The request to send a witness now, if it has not cosigned the latest checkpoint.
+    pub async fn witness_push_plan(&self, endpoint: &WitnessEndpoint) -> Result<Option<PushPlan>> {
+        let name = Self::witness_verifier(endpoint)?.name;
+        let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
+        let old_size = sqlx::query("SELECT size FROM log_witness_state WHERE witness = ?")
+            .bind(&name)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?
+            .unwrap_or(0) as u64;
+        if old_size == latest.size {
+            return Ok(None);
+        }
+        let proof = if old_size == 0 || old_size > latest.size {
+            Vec::new()
+        } else {
+            with_hashes(
+                |r| tlog::prove_tree(latest.size, old_size, r),
+                |idx| async move { read_hashes(&self.reader, &idx).await },
+            )
+            .await?
+        };
+        Ok(Some(PushPlan {
+            old_size,
+            size: latest.size,
+            body: liuhen_ledger::cosignature::add_checkpoint_body(old_size, &proof, latest.note.as_bytes()),
+        }))
+    }
+
+    /// Keep a witness's cosignature of our checkpoint of `size` (checked first).
+    pub async fn record_cosignature(&self, endpoint: &WitnessEndpoint, size: u64, lines: &str) -> Result<bool> {
+        let verifier = Self::witness_verifier(endpoint)?;
+        let note: Vec<u8> = sqlx::query("SELECT note FROM checkpoints WHERE size = ?")
+            .bind(size as i64)
+            .fetch_one(&self.reader)
+            .await?
+            .try_get(0)?;
+        let body = checkpoint_body(&note)?;
+        let Some(line) = lines.lines().find(|l| matches!(verifier.verify_line(&body, l), Some(Ok(_)))) else {
+            return Ok(false);
+        };
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO log_cosignatures (size, witness, line, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(size as i64)
+        .bind(&verifier.name)
+        .bind(format!("{line}\n"))
+        .bind(ts(now()))
+        .execute(&mut *tx)
+        .await?;
+        Self::set_state(&mut tx, &verifier.name, size).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn set_state(conn: &mut sqlx::SqliteConnection, witness: &str, size: u64) -> Result<()> {
+        sqlx::query("INSERT INTO log_witness_state (witness, size, updated_at) VALUES (?, ?, ?) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at")
+            .bind(witness)
+            .bind(size as i64)
+            .bind(ts(now()))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// After a 409: the witness says it last cosigned `size`.
+    pub async fn set_witness_size(&self, endpoint: &WitnessEndpoint, size: u64) -> Result<()> {
+        let name = Self::witness_verifier(endpoint)?.name;
+        let mut conn = self.writer.acquire().await?;
+        Self::set_state(&mut conn, &name, size).await
+    }
+
+    /// A witness refused our checkpoint: kept for ever, shown on the log's status.
+    pub async fn record_refusal(&self, endpoint: &WitnessEndpoint, status: u16, size: u64, body: &str) -> Result<()> {
+        let name = Self::witness_verifier(endpoint)?.name;
+        sqlx::query("INSERT INTO log_witness_refusals (witness, at, status, size, body) VALUES (?, ?, ?, ?, ?)")
+            .bind(&name)
+            .bind(ts(now()))
+            .bind(i64::from(status))
+            .bind(size as i64)
+            .bind(body)
+            .execute(&self.writer)
+            .await?;
+        tracing::error!(witness = %name, status, size, "a witness refused our checkpoint");
+        Ok(())
+    }
+
+    /// The latest checkpoint with every cosignature received for it.
+    pub async fn cosigned_checkpoint(&self) -> Result<Option<String>> {
+        let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
+        let lines: Vec<String> = sqlx::query("SELECT line FROM log_cosignatures WHERE size = ? ORDER BY witness")
+            .bind(latest.size as i64)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(format!("{}{}", latest.note, lines.concat())))
+    }
+
+    pub async fn log_status(&self) -> Result<LogStatus> {
+        let latest_size = self.latest_checkpoint().await?.map_or(0, |c| c.size);
+        let quorum = self.config.witness_quorum;
+        let witnessed: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= ?)",
+        )
+        .bind(quorum as i64)
+        .fetch_one(&self.reader)
+        .await?;
+        let mut witnesses = Vec::new();
+        for endpoint in &self.config.witnesses {
+            let name = Self::witness_verifier(endpoint)?.name;
+            let size: Option<i64> = sqlx::query_scalar("SELECT size FROM log_witness_state WHERE witness = ?")
+                .bind(&name)
+                .fetch_optional(&self.reader)
+                .await?;
+            let refusals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_witness_refusals WHERE witness = ?")
+                .bind(&name)
+                .fetch_one(&self.reader)
+                .await?;
+            witnesses.push(WitnessState { name, size: size.unwrap_or(0) as u64, refusals: refusals as u64 });
+        }
+        Ok(LogStatus {
+            origin: self.log_key.origin().into(),
+            verifier_key: self.log_key.verifier_key().into(),
+            latest_size,
+            witnessed_size: if quorum == 0 { latest_size } else { witnessed.unwrap_or(0) as u64 },
+            quorum,
+            witnesses,
+        })
+    }
+}
