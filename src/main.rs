@@ -89,15 +89,20 @@ enum Command {
         #[arg(long)]
         origin: Option<String>,
     },
-    /// Print the log's public verifier key (publish it; receipts and checkpoints are checked with it).
-    LogKey,
+    /// Print the log's public verifier key(s) (publish them; receipts and checkpoints are checked
+    /// with them), or rotate the key without a flag day: `rotate` makes a next key that signs
+    /// alongside the current one from the next start; `promote` makes it the current one.
+    LogKey {
+        #[arg(value_parser = ["rotate", "promote"])]
+        action: Option<String>,
+    },
     /// Check a data directory or backup from the events up: leaves, tree, signed checkpoints,
     /// query tables, materials. Exits non-zero naming the first bad entry.
     Verify {
-        /// The log's public key to trust (name+id+base64). Default: derived from the data
-        /// directory's own signing key, which cannot show a re-signing.
+        /// The log's public key(s) to trust (name+id+base64; repeat across a rotation). Default:
+        /// derived from the data directory's own key files, which cannot show a re-signing.
         #[arg(long)]
-        key: Option<String>,
+        key: Vec<String>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
@@ -267,11 +272,33 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::LogKey => {
+        Command::LogKey { action } => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
-            println!("{}", store.verifier_key());
-            store.close().await;
+            match action.as_deref() {
+                Some("rotate") => {
+                    // Make sure the data directory and its first key exist.
+                    Store::open(s.store_config()).await?.close().await;
+                    let next = liuhen_store::rotate_key(&s.store_config())?;
+                    println!(
+                        "新密钥已生成，下次启动起与旧密钥同时签名 (next key; signs alongside the current one from the next start):"
+                    );
+                    println!("{next}");
+                }
+                Some(_) => {
+                    let current = liuhen_store::promote_key(&s.store_config())?;
+                    println!(
+                        "新密钥已成为当前密钥；旧密钥已退役但保留以校验旧检查点 (promoted; the old key is retired and kept):"
+                    );
+                    println!("{current}");
+                }
+                None => {
+                    let store = Store::open(s.store_config()).await?;
+                    for key in store.verifier_keys() {
+                        println!("{key}");
+                    }
+                    store.close().await;
+                }
+            }
             Ok(())
         }
         Command::Verify { key, json } => verify(&settings(&cli)?, key.clone(), *json).await,
@@ -364,11 +391,11 @@ async fn shutdown_signal() {
     }
 }
 
-async fn verify(s: &Settings, key: Option<String>, json: bool) -> anyhow::Result<()> {
+async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: s.data_dir.clone(),
-        verifier_key: key,
+        verifier_keys: key,
         key_file: s.log_key_file.clone(),
         extra_regions: s.extra_regions.clone(),
     };

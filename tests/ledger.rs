@@ -26,7 +26,7 @@ async fn verifier_key(app: &common::TestApp) -> String {
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
     let options = VerifyOptions {
         data_dir: app.dir.path().to_path_buf(),
-        verifier_key: Some(key.to_string()),
+        verifier_keys: vec![key.to_string()],
         key_file: None,
         extra_regions: vec!["示".into()],
     };
@@ -331,4 +331,81 @@ async fn the_cli_verifies_a_data_directory_and_fails_on_tampering() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("条目 0"), "{said}");
+}
+
+#[tokio::test]
+async fn the_log_key_rotates_without_a_flag_day() {
+    use liuhen_ledger::cosignature::add_checkpoint_body;
+    use liuhen_store::witness::WitnessAnswer;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path());
+    let witness_dir = tempfile::tempdir().unwrap();
+    let witness = liuhen_store::Store::open(common::config(witness_dir.path())).await.unwrap();
+    let draft: liuhen_rules::RecordDraft = serde_json::from_value(letter()).unwrap();
+    let mut witnessed = 0u64;
+    // Write one record, hand the new checkpoint to the witness, return the signed note.
+    async fn step(
+        store: &liuhen_store::Store,
+        witness: &liuhen_store::Store,
+        draft: &liuhen_rules::RecordDraft,
+        witnessed: &mut u64,
+    ) -> (Vec<u8>, WitnessAnswer) {
+        let clerk = store.user("clerk").await.unwrap().unwrap();
+        store.create_record(&clerk, draft, "api", None, None).await.unwrap();
+        let latest = store.latest_checkpoint().await.unwrap().unwrap();
+        let proof = if *witnessed == 0 { vec![] } else { store.extension(*witnessed).await.unwrap().consistency_proof };
+        let proof: Vec<tlog::Hash> =
+            proof.iter().map(|p| tlog::hash_from_slice(&BASE64.decode(p).unwrap()).unwrap()).collect();
+        let answer = witness
+            .witness_add_checkpoint(&add_checkpoint_body(*witnessed, &proof, latest.note.as_bytes()))
+            .await
+            .unwrap();
+        if let WitnessAnswer::Cosigned(_) = answer {
+            *witnessed = latest.size;
+        }
+        (latest.note.into_bytes(), answer)
+    }
+
+    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    common::seed(&store).await;
+    let old_key = store.verifier_key().to_string();
+    witness.follow_log(&old_key).await.unwrap();
+    let (_, answer) = step(&store, &witness, &draft, &mut witnessed).await;
+    assert!(matches!(answer, WitnessAnswer::Cosigned(_)));
+    store.close().await;
+
+    // Rotation begins: from the next start both keys sign every checkpoint.
+    let new_key = liuhen_store::rotate_key(&config).unwrap();
+    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    assert_eq!(store.verifier_keys(), vec![old_key.clone(), new_key.clone()]);
+    let (note, answer) = step(&store, &witness, &draft, &mut witnessed).await;
+    assert!(matches!(answer, WitnessAnswer::Cosigned(_)), "the witness still trusting only the old key cosigns");
+    assert!(open_checkpoint(&note, &old_key).is_ok() && open_checkpoint(&note, &new_key).is_ok());
+    witness.follow_log(&new_key).await.unwrap();
+    store.close().await;
+
+    // Rotation ends: only the new key signs; the old one is retired but kept.
+    assert_eq!(liuhen_store::promote_key(&config).unwrap(), new_key);
+    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    assert_eq!(store.verifier_keys(), vec![new_key.clone()]);
+    let (note, answer) = step(&store, &witness, &draft, &mut witnessed).await;
+    assert!(matches!(answer, WitnessAnswer::Cosigned(_)), "the witness now trusts the new key as well");
+    assert!(open_checkpoint(&note, &old_key).is_err());
+    assert!(open_checkpoint(&note, &new_key).is_ok());
+    store.close().await;
+
+    let check = |keys: Vec<String>| {
+        let options = VerifyOptions {
+            data_dir: dir.path().to_path_buf(),
+            verifier_keys: keys,
+            key_file: None,
+            extra_regions: vec!["示".into()],
+        };
+        async move { verify_data_dir(&options, &mut |_, _| {}).await.unwrap() }
+    };
+    assert!(check(vec![old_key.clone(), new_key.clone()]).await.ok);
+    assert!(check(vec![]).await.ok, "keys from the data directory include the retired one");
+    let only_new = check(vec![new_key.clone()]).await;
+    assert!(!only_new.ok, "checkpoints signed by the old key alone need the old key");
+    assert!(only_new.faults[0].zh.contains("签名无效"), "{:?}", only_new.faults);
 }

@@ -172,24 +172,43 @@ impl LogKey {
 
     /// A signed checkpoint (c2sp.org/tlog-checkpoint) for a tree of `size` entries with `root`.
     pub fn sign_checkpoint(&self, size: u64, root: &Hash) -> Result<Vec<u8>, TlogError> {
-        let checkpoint =
-            Checkpoint::new(&self.origin, size, *root, "").map_err(|e| TlogError::Checkpoint(e.to_string()))?;
-        let mut note = Note::new(&checkpoint.to_bytes(), &[]).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
-        note.add_sigs(&[&self.signer as &dyn Signer]).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
-        Ok(note.to_bytes())
+        sign_checkpoint_with(&[self], size, root)
     }
+}
+
+/// A checkpoint signed by several keys of the same origin: during a key rotation the new key signs
+/// alongside the old one, so verifiers can move over without a flag day.
+pub fn sign_checkpoint_with(keys: &[&LogKey], size: u64, root: &Hash) -> Result<Vec<u8>, TlogError> {
+    let origin = keys.first().ok_or_else(|| TlogError::Key("no signing key".into()))?.origin.clone();
+    if keys.iter().any(|k| k.origin != origin) {
+        return Err(TlogError::Key("all keys of a log must carry its origin".into()));
+    }
+    let checkpoint = Checkpoint::new(&origin, size, *root, "").map_err(|e| TlogError::Checkpoint(e.to_string()))?;
+    let mut note = Note::new(&checkpoint.to_bytes(), &[]).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
+    let signers: Vec<&dyn Signer> = keys.iter().map(|k| &k.signer as &dyn Signer).collect();
+    note.add_sigs(&signers).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
+    Ok(note.to_bytes())
 }
 
 /// Check a signed checkpoint with a verifier key and return what it says.
 pub fn open_checkpoint(note: &[u8], verifier_key: &str) -> Result<Checkpoint, TlogError> {
-    let verifier = StandardVerifier::new(verifier_key).map_err(|e| TlogError::Key(e.to_string()))?;
+    open_checkpoint_any(note, &[verifier_key])
+}
+
+/// Check a signed checkpoint against any of several keys of the log (old and new during a
+/// rotation): at least one must have signed it, and none of them may have signed it wrongly.
+pub fn open_checkpoint_any(note: &[u8], verifier_keys: &[&str]) -> Result<Checkpoint, TlogError> {
+    let mut verifiers: Vec<Box<dyn signed_note::Verifier>> = Vec::new();
+    for key in verifier_keys {
+        verifiers.push(Box::new(StandardVerifier::new(key).map_err(|e| TlogError::Key(e.to_string()))?));
+    }
     let parsed = Note::from_bytes(note).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
-    let list = VerifierList::new(vec![Box::new(verifier)]);
-    parsed.verify(&list).map_err(|e| TlogError::Checkpoint(format!("签名无效 (signature does not verify): {e}")))?;
+    parsed
+        .verify(&VerifierList::new(verifiers))
+        .map_err(|e| TlogError::Checkpoint(format!("签名无效 (signature does not verify): {e}")))?;
     let checkpoint = Checkpoint::from_bytes(parsed.text()).map_err(|e| TlogError::Checkpoint(e.to_string()))?;
-    let origin = verifier_key.split('+').next().unwrap_or("");
-    if checkpoint.origin() != origin {
-        return Err(TlogError::Checkpoint(format!("检查点的日志名称 {} 与密钥 {origin} 不符", checkpoint.origin())));
+    if !verifier_keys.iter().any(|k| k.split('+').next() == Some(checkpoint.origin())) {
+        return Err(TlogError::Checkpoint(format!("检查点的日志名称 {} 与密钥不符", checkpoint.origin())));
     }
     Ok(checkpoint)
 }
@@ -347,6 +366,22 @@ mod tests {
         assert_eq!(String::from_utf8(note.to_bytes()).unwrap(), want);
         let verifier = StandardVerifier::new(vkey).unwrap();
         Note::from_bytes(want.as_bytes()).unwrap().verify(&VerifierList::new(vec![Box::new(verifier)])).unwrap();
+    }
+
+    #[test]
+    fn a_rotation_signs_with_both_keys() {
+        let (old, _) = LogKey::generate("liuhen.test/log").unwrap();
+        let (new, _) = LogKey::generate("liuhen.test/log").unwrap();
+        let root = tlog_tiles::record_hash(b"x");
+        let both = sign_checkpoint_with(&[&old, &new], 1, &root).unwrap();
+        assert_eq!(String::from_utf8(both.clone()).unwrap().matches('\u{2014}').count(), 2);
+        assert!(open_checkpoint(&both, old.verifier_key()).is_ok(), "clients with the old key");
+        assert!(open_checkpoint(&both, new.verifier_key()).is_ok(), "clients with the new key");
+        let only_new = new.sign_checkpoint(2, &root).unwrap();
+        assert!(open_checkpoint(&only_new, old.verifier_key()).is_err());
+        assert!(open_checkpoint_any(&only_new, &[old.verifier_key(), new.verifier_key()]).is_ok());
+        let (other, _) = LogKey::generate("liuhen.test/other").unwrap();
+        assert!(sign_checkpoint_with(&[&old, &other], 1, &root).is_err(), "one origin per log");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use liuhen_ledger::tlog::LogKey;
+use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{CosignState, Disposition, Listed, Problem, Record, RecordDraft, Role, validate_record};
 use sqlx::{Acquire, Row, SqliteConnection, SqlitePool};
@@ -47,7 +47,7 @@ pub(crate) struct Sequencer {
 impl Sequencer {
     pub(crate) fn start(
         writer: SqlitePool,
-        key: Arc<LogKey>,
+        key: Arc<LogKeys>,
         extra_regions: Vec<String>,
         linger: Duration,
     ) -> Sequencer {
@@ -68,7 +68,7 @@ impl Sequencer {
 
 async fn run(
     writer: SqlitePool,
-    key: Arc<LogKey>,
+    key: Arc<LogKeys>,
     extra_regions: Vec<String>,
     linger: Duration,
     mut queue: mpsc::Receiver<Job>,
@@ -103,7 +103,7 @@ async fn run(
 
 async fn write_batch(
     writer: &SqlitePool,
-    key: &LogKey,
+    key: &LogKeys,
     extra_regions: &[String],
     ops: Vec<Op>,
 ) -> Result<Vec<Result<Outcome>>> {

@@ -17,12 +17,110 @@ pub(crate) fn key_path(config: &StoreConfig) -> PathBuf {
     config.log_key_file.clone().unwrap_or_else(|| config.data_dir.join("log-signing.key"))
 }
 
-/// Load the log's signing key, or make one on first start (the file is readable by its owner only).
-pub(crate) fn load_or_create_key(config: &StoreConfig) -> Result<LogKey> {
+/// The log's active signing keys: the current one and, during a rotation, the next one, which
+/// signs alongside it (DESIGN.md: key rotation without a flag day).
+pub struct LogKeys {
+    pub(crate) active: Vec<LogKey>,
+}
+
+impl LogKeys {
+    pub(crate) fn primary(&self) -> &LogKey {
+        &self.active[0]
+    }
+
+    pub(crate) fn sign(&self, size: u64, root: &Hash) -> std::result::Result<Vec<u8>, tlog::TlogError> {
+        let keys: Vec<&LogKey> = self.active.iter().collect();
+        tlog::sign_checkpoint_with(&keys, size, root)
+    }
+
+    pub fn verifier_keys(&self) -> Vec<String> {
+        self.active.iter().map(|k| k.verifier_key().to_string()).collect()
+    }
+}
+
+/// The key files of a data directory: current, next (during a rotation) and retired ones.
+pub fn key_files(config: &StoreConfig) -> (PathBuf, PathBuf) {
+    let current = key_path(config);
+    let next = current.with_file_name("log-signing.next.key");
+    (current, next)
+}
+
+fn read_key(path: &std::path::Path) -> Result<LogKey> {
+    let text = std::fs::read_to_string(path)?;
+    LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))
+}
+
+/// Every verifier key the data directory has had (current, next, retired), for checking old
+/// checkpoints after a rotation.
+pub fn all_verifier_keys(config: &StoreConfig) -> Result<Vec<String>> {
+    let (current, next) = key_files(config);
+    let mut keys = Vec::new();
+    for path in [current.clone(), next] {
+        if path.exists() {
+            keys.push(read_key(&path)?.verifier_key().to_string());
+        }
+    }
+    if let Some(dir) = current.parent() {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with("log-signing.retired-") && name.ends_with(".key") {
+                keys.push(read_key(&path)?.verifier_key().to_string());
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Start a rotation: make the next key, which signs alongside the current one from the next start.
+pub fn rotate_key(config: &StoreConfig) -> Result<String> {
+    let (current, next) = key_files(config);
+    let origin = read_key(&current)?.origin().to_string();
+    if next.exists() {
+        return Err(StoreError::conflict(
+            "已有一把新密钥在轮换中；先完成（promote）它",
+            "a rotation is already under way; promote it first",
+        ));
+    }
+    let (key, private) = LogKey::generate(&origin).map_err(|e| StoreError::Internal(e.to_string()))?;
+    write_secret(&next, &private)?;
+    Ok(key.verifier_key().to_string())
+}
+
+/// Finish a rotation: the next key becomes the current one; the old one is kept, retired, so old
+/// checkpoints can still be checked.
+pub fn promote_key(config: &StoreConfig) -> Result<String> {
+    let (current, next) = key_files(config);
+    if !next.exists() {
+        return Err(StoreError::conflict("没有正在轮换的新密钥；先运行 rotate", "no rotation under way; rotate first"));
+    }
+    let old = read_key(&current)?;
+    let id = old.verifier_key().split('+').nth(1).unwrap_or("old").to_string();
+    std::fs::rename(&current, current.with_file_name(format!("log-signing.retired-{id}.key")))?;
+    std::fs::rename(&next, &current)?;
+    Ok(read_key(&current)?.verifier_key().to_string())
+}
+
+/// Load the log's signing keys, or make the first one on first start (the file is readable by
+/// its owner only).
+pub(crate) fn load_or_create_keys(config: &StoreConfig) -> Result<LogKeys> {
+    let (current, next) = key_files(config);
+    let primary = load_or_create_key(config)?;
+    let mut active = vec![primary];
+    if next.exists() && current.exists() {
+        let next = read_key(&next)?;
+        if next.origin() != active[0].origin() {
+            return Err(StoreError::Internal("the next log key carries another origin".into()));
+        }
+        active.push(next);
+    }
+    Ok(LogKeys { active })
+}
+
+fn load_or_create_key(config: &StoreConfig) -> Result<LogKey> {
     let path = key_path(config);
     if path.exists() {
-        let text = std::fs::read_to_string(&path)?;
-        return LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())));
+        return read_key(&path);
     }
     let (key, private) = LogKey::generate(&config.log_origin).map_err(|e| StoreError::Internal(e.to_string()))?;
     if let Some(dir) = path.parent() {
@@ -48,7 +146,7 @@ pub(crate) fn write_secret(path: &std::path::Path, private: &str) -> Result<()> 
 
 /// Bring the Merkle tree and the checkpoints up to the events (a data directory written before
 /// the ledger existed, or a tree extended by hand), then sign a checkpoint for it.
-pub(crate) async fn catch_up(writer: &SqlitePool, key: &LogKey) -> Result<()> {
+pub(crate) async fn catch_up(writer: &SqlitePool, key: &LogKeys) -> Result<()> {
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut *tx).await?.try_get(0)?;
     let hashes: i64 = sqlx::query("SELECT COUNT(*) FROM tlog_hashes").fetch_one(&mut *tx).await?.try_get(0)?;
@@ -86,12 +184,18 @@ fn b64(hashes: &[Hash]) -> Vec<String> {
 }
 
 impl Store {
+    /// The log's current public key.
     pub fn verifier_key(&self) -> &str {
-        self.log_key.verifier_key()
+        self.log_key.primary().verifier_key()
+    }
+
+    /// Every key signing new checkpoints (two during a rotation).
+    pub fn verifier_keys(&self) -> Vec<String> {
+        self.log_key.verifier_keys()
     }
 
     pub fn log_origin(&self) -> &str {
-        self.log_key.origin()
+        self.log_key.primary().origin()
     }
 
     /// The latest signed checkpoint.
@@ -168,8 +272,8 @@ impl Store {
         .await?;
         Ok(Receipt {
             format: RECEIPT_FORMAT.into(),
-            origin: self.log_key.origin().into(),
-            verifier_key: self.log_key.verifier_key().into(),
+            origin: self.log_origin().into(),
+            verifier_key: self.verifier_key().into(),
             index,
             entry: BASE64.encode(entry),
             leaf_hash: hex::encode(leaf),

@@ -23,7 +23,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Result, StoreError};
-pub use ledger::SignedCheckpoint;
+pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
 pub use liuhen_ledger::receipt::{Extension, Receipt};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
@@ -77,7 +77,7 @@ impl StoreConfig {
 pub struct Store {
     options: SqliteConnectOptions,
     sequencer: commands::Sequencer,
-    log_key: std::sync::Arc<liuhen_ledger::tlog::LogKey>,
+    log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
     writer: SqlitePool,
     reader: SqlitePool,
@@ -102,7 +102,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
-        let log_key = std::sync::Arc::new(ledger::load_or_create_key(&config)?);
+        let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         ledger::catch_up(&writer, &log_key).await?;
         let witness_key = witness::load_or_create_witness_key(&config)?;
         let sequencer = commands::Sequencer::start(
@@ -167,10 +167,11 @@ impl Store {
         drop(snap);
         // The signing keys go along, so a restored log can go on signing; keep backups as safe as
         // the keys. (A key kept elsewhere with `log_key_file` stays where it is.)
-        for name in ["log-signing.key", "witness-signing.key"] {
-            let from = self.config.data_dir.join(name);
-            if from.exists() && (name != "log-signing.key" || self.config.log_key_file.is_none()) {
-                std::fs::copy(&from, target.join(name))?;
+        for entry in std::fs::read_dir(&self.config.data_dir)? {
+            let from = entry?.path();
+            let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            if name.ends_with(".key") && (name.starts_with("log-signing") || name == "witness-signing.key") {
+                std::fs::copy(&from, target.join(&name))?;
             }
         }
         let copy = MaterialStore::open(&target.join("materials"))?;

@@ -1,7 +1,9 @@
 //! The Merkle tree in the database: stored hashes appended with each event, checkpoints signed
 //! once per committed batch, and the reads that serve tiles and proofs.
 
-use liuhen_ledger::tlog::{self, Hash, LogKey, with_hashes};
+use liuhen_ledger::tlog::{self, Hash, with_hashes};
+
+use crate::ledger::LogKeys;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::{Result, StoreError, now, ts};
@@ -73,7 +75,7 @@ pub(crate) async fn tree_hash<'c, E: sqlx::SqliteExecutor<'c>>(db: E, size: u64)
 /// Sign a checkpoint for the tree as it now stands, unless the latest one already covers it. The
 /// new tree must extend the latest signed one (a consistency proof is computed and checked): the
 /// log never signs a checkpoint inconsistent with an earlier one.
-pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, key: &LogKey) -> Result<Option<u64>> {
+pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys) -> Result<Option<u64>> {
     let size: i64 =
         sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
     let size = size as u64;
@@ -106,7 +108,7 @@ pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, key: &LogKey) -
             ))
         })?;
     }
-    let note = key.sign_checkpoint(size, &root).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let note = keys.sign(size, &root).map_err(|e| StoreError::Internal(e.to_string()))?;
     sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, ?)")
         .bind(size as i64)
         .bind(&root.0[..])

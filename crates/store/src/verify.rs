@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use liuhen_ledger::tlog::{self, Hash, LogKey, TreeBuilder, open_checkpoint};
+use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint_any};
 use liuhen_ledger::{Event, leaf_hash};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -33,9 +33,10 @@ const MAX_FAULTS: usize = 50;
 
 pub struct VerifyOptions {
     pub data_dir: PathBuf,
-    /// The log's public key to trust. Without it, the key is derived from the data directory's
-    /// own signing key, which proves consistency but not that nobody re-signed.
-    pub verifier_key: Option<String>,
+    /// The log's public keys to trust (old and new across a rotation). Without them, the keys are
+    /// derived from the data directory's own key files, which proves consistency but not that
+    /// nobody re-signed.
+    pub verifier_keys: Vec<String>,
     pub key_file: Option<PathBuf>,
     pub extra_regions: Vec<String>,
 }
@@ -58,8 +59,8 @@ pub struct VerifyReport {
     /// Root hash (base64) of the whole log as recomputed.
     pub root: String,
     pub latest_checkpoint: Option<u64>,
-    pub verifier_key: String,
-    /// Whether the key was given from outside (`--key`) rather than taken from the data directory.
+    pub verifier_keys: Vec<String>,
+    /// Whether the keys were given from outside (`--key`) rather than taken from the data directory.
     pub key_given: bool,
     pub bytes_hashed: u64,
     pub seconds: f64,
@@ -86,16 +87,14 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
             format!("no database in {}", options.data_dir.display()),
         ));
     }
-    let (verifier_key, key_given) = match &options.verifier_key {
-        Some(k) => (k.trim().to_string(), true),
-        None => {
-            let path = options.key_file.clone().unwrap_or_else(|| options.data_dir.join("log-signing.key"));
-            let text = std::fs::read_to_string(&path)?;
-            let key =
-                LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))?;
-            (key.verifier_key().to_string(), false)
-        }
+    let (verifier_keys, key_given) = if options.verifier_keys.is_empty() {
+        let mut config = crate::StoreConfig::new(&options.data_dir);
+        config.log_key_file = options.key_file.clone();
+        (crate::all_verifier_keys(&config)?, false)
+    } else {
+        (options.verifier_keys.iter().map(|k| k.trim().to_string()).collect::<Vec<_>>(), true)
     };
+    let key_refs: Vec<&str> = verifier_keys.iter().map(String::as_str).collect();
     let mut conn = SqliteConnectOptions::new().filename(&db_path).read_only(true).connect().await?;
     let mut faults = Faults(Vec::new());
 
@@ -137,7 +136,7 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
             if root.as_slice() != recomputed.0 {
                 faults.add(Some(size - 1), format!("大小为 {size} 的检查点记载的根哈希与重新计算的不符：前 {size} 个条目中有被改动、删除或调换的"), format!("the checkpoint of size {size} records a root that differs from the recomputed one: an entry among the first {size} was changed, removed or moved"));
             }
-            match open_checkpoint(note, &verifier_key) {
+            match open_checkpoint_any(note, &key_refs) {
                 Err(e) => faults.add(
                     Some(size - 1),
                     format!("大小为 {size} 的检查点签名无效：{e}"),
@@ -304,7 +303,7 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         materials: materials.len() as u64,
         root: BASE64.encode(builder.root().0),
         latest_checkpoint,
-        verifier_key,
+        verifier_keys,
         key_given,
         bytes_hashed,
         seconds: started.elapsed().as_secs_f64(),

@@ -4,7 +4,7 @@
 //! pushes its checkpoints to its witnesses and keeps their cosignatures.
 
 use liuhen_ledger::cosignature::{WitnessKey, WitnessVerifier, parse_add_checkpoint};
-use liuhen_ledger::tlog::{self, open_checkpoint, with_hashes};
+use liuhen_ledger::tlog::{self, open_checkpoint_any, with_hashes};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -115,12 +115,17 @@ impl Store {
                 format!("invalid log key: {e}"),
             ))
         })?;
+        // A second key for a known origin is the log's rotation: both are trusted.
         let origin = verifier_key.split('+').next().unwrap_or("").to_string();
-        sqlx::query("INSERT INTO witness_logs (origin, verifier_key) VALUES (?, ?) ON CONFLICT(origin) DO NOTHING")
-            .bind(&origin)
-            .bind(verifier_key)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO witness_logs (origin, verifier_key) VALUES (?, ?)
+             ON CONFLICT(origin) DO UPDATE SET verifier_key = verifier_key || char(10) || excluded.verifier_key
+             WHERE instr(verifier_key, excluded.verifier_key) = 0",
+        )
+        .bind(&origin)
+        .bind(verifier_key.trim())
+        .execute(&self.writer)
+        .await?;
         Ok(origin)
     }
 
@@ -159,7 +164,8 @@ impl Store {
         let verifier_key: String = row.try_get(0)?;
         let stored_size = row.try_get::<i64, _>(1)? as u64;
         let stored_root: Option<Vec<u8>> = row.try_get(2)?;
-        let Ok(checkpoint) = open_checkpoint(&add.checkpoint, &verifier_key) else {
+        let keys: Vec<&str> = verifier_key.lines().collect();
+        let Ok(checkpoint) = open_checkpoint_any(&add.checkpoint, &keys) else {
             return Ok(WitnessAnswer::NotSigned);
         };
         let (size, root) = (checkpoint.size(), *checkpoint.hash());
@@ -388,8 +394,8 @@ impl Store {
             witnesses.push(WitnessState { name, size: size.unwrap_or(0) as u64, refusals: refusals as u64 });
         }
         Ok(LogStatus {
-            origin: self.log_key.origin().into(),
-            verifier_key: self.log_key.verifier_key().into(),
+            origin: self.log_origin().into(),
+            verifier_key: self.verifier_key().into(),
             latest_size,
             witnessed_size: if quorum == 0 { latest_size } else { witnessed.unwrap_or(0) as u64 },
             quorum,
