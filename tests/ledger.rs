@@ -409,3 +409,33 @@ async fn the_log_key_rotates_without_a_flag_day() {
     assert!(!only_new.ok, "checkpoints signed by the old key alone need the old key");
     assert!(only_new.faults[0].zh.contains("签名无效"), "{:?}", only_new.faults);
 }
+
+#[tokio::test]
+async fn the_printable_receipt_and_the_landing_page_show_the_log() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &letter()).await;
+    let key = verifier_key(&app).await;
+    let (status, page) = text(&app, &clerk, &format!("/records/{id}/receipt")).await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    for want in [
+        "过问记录回执",
+        "（2026）示0101民初12号",
+        "张某（某区人民政府，副区长）",
+        "2026-03-31 23:30",
+        "<svg",
+        key.as_str(),
+        "liuhen receipt verify",
+    ] {
+        assert!(page.contains(want), "receipt page lacks {want}");
+    }
+    assert!(page.contains("信件"), "the form is shown in Chinese");
+    let office = app.token("office").await;
+    assert_eq!(text(&app, &office, &format!("/records/{id}/receipt")).await.0, 403, "only the recorder");
+
+    let r = app.client.get(app.url("/")).send().await.unwrap();
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    let landing = r.text().await.unwrap();
+    assert!(landing.contains(&key) && landing.contains("1 个条目"), "the landing page shows the verifier key");
+}

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod log;
+pub mod pages;
 pub mod witness;
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use liuhen_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -67,10 +68,6 @@ async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
-async fn index() -> Html<&'static str> {
-    Html(include_str!("../assets/index.html"))
-}
-
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -80,7 +77,8 @@ pub fn router(state: AppState) -> Router {
     let upload_limit =
         usize::try_from(state.store.config().max_material_bytes).unwrap_or(usize::MAX).saturating_add(1 << 20);
     Router::new()
-        .route("/", get(index))
+        .route("/", get(pages::index))
+        .route("/records/{id}/receipt", get(pages::receipt))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/v1/session", post(api::login).delete(api::logout))

@@ -1,0 +1,456 @@
+//! Ledger benchmarks, each beside its baseline in the same run (docs/benchmarks.md):
+//!  1. durable appends per second: plain single-row inserts (one transaction each, and
+//!     group-committed), against the sequencer and the HTTP API with 64 concurrent writers;
+//!  2. proof and tile latency at 1 million and 10 million entries;
+//!  3. `liuhen verify` throughput against `sha256sum` over the same bytes.
+//!
+//! `cargo bench --bench ledger` (LIUHEN_BENCH_WRITES, LIUHEN_BENCH_SIZES to change the scale).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_WIDTH, TileCoord, TreeBuilder};
+use liuhen_ledger::{Event, EventBody};
+use liuhen_rules::{CourtLevel, RecordDraft, Role};
+use liuhen_server::AppState;
+use liuhen_store::{NewCourt, NewUser, Store, StoreConfig};
+use serde_json::{Value, json};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
+
+const WRITERS: usize = 64;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn record() -> Value {
+    json!({
+        "case_number": "（2026）示0101民初12号", "stage": "trial",
+        "intervener": {"name": "张某", "unit": "某区人民政府", "post": "副区长", "unit_type": "government",
+                       "leading_cadre": true, "relation": "self", "managing_level": "municipal"},
+        "occurred_at": "2026-03-31 23:30", "form": "letter", "content": "来信要求对某某有限公司从轻处理", "special_items": [1],
+    })
+}
+
+async fn seeded(dir: &std::path::Path) -> Store {
+    let mut config = StoreConfig::new(dir);
+    config.extra_regions = vec!["示".into()];
+    let store = Store::open(config).await.unwrap();
+    store
+        .add_court(&NewCourt {
+            id: "c".into(),
+            name: "示例市甲区人民法院".into(),
+            level: CourtLevel::Basic,
+            parent_id: None,
+            case_code: "示0101".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .add_user(NewUser {
+            username: "clerk".into(),
+            display_name: "张某".into(),
+            court_id: "c".into(),
+            role: Role::Recorder,
+            password: "bench-password".into(),
+        })
+        .await
+        .unwrap();
+    store
+}
+
+fn rate(n: usize, elapsed: Duration) -> f64 {
+    n as f64 / elapsed.as_secs_f64()
+}
+
+async fn plain_pool(path: &std::path::Path) -> sqlx::SqlitePool {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(30));
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+    sqlx::query("CREATE TABLE IF NOT EXISTS plain (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
+/// Baseline: each writer's row in its own durable transaction, no ledger.
+async fn baseline_single(path: &std::path::Path, n: usize, entry: &[u8]) -> f64 {
+    let pool = plain_pool(path).await;
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (pool, entry) = (pool.clone(), entry.to_vec());
+            tokio::spawn(async move {
+                for _ in 0..n / WRITERS {
+                    sqlx::query("INSERT INTO plain (body) VALUES (?)").bind(&entry).execute(&pool).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    rate(n / WRITERS * WRITERS, start.elapsed())
+}
+
+/// Baseline: the same rows group-committed (every row waiting goes into one transaction), no ledger.
+async fn baseline_grouped(path: &std::path::Path, n: usize, entry: &[u8]) -> f64 {
+    let pool = plain_pool(path).await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<()>>(4096);
+    let writer = tokio::spawn({
+        let (pool, entry) = (pool.clone(), entry.to_vec());
+        async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                let mut t = pool.begin().await.unwrap();
+                for _ in &batch {
+                    sqlx::query("INSERT INTO plain (body) VALUES (?)").bind(&entry).execute(&mut *t).await.unwrap();
+                }
+                t.commit().await.unwrap();
+                for reply in batch {
+                    let _ = reply.send(());
+                }
+            }
+        }
+    });
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                for _ in 0..n / WRITERS {
+                    let (reply, done) = tokio::sync::oneshot::channel();
+                    tx.send(reply).await.unwrap();
+                    done.await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let r = rate(n / WRITERS * WRITERS, start.elapsed());
+    drop(tx);
+    writer.await.unwrap();
+    r
+}
+
+async fn through_sequencer(store: Arc<Store>, n: usize) -> f64 {
+    let clerk = store.user("clerk").await.unwrap().unwrap();
+    let draft: RecordDraft = serde_json::from_value(record()).unwrap();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (store, clerk, draft) = (store.clone(), clerk.clone(), draft.clone());
+            tokio::spawn(async move {
+                for _ in 0..n / WRITERS {
+                    store.create_record(&clerk, &draft, "api", None, None).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    rate(n / WRITERS * WRITERS, start.elapsed())
+}
+
+async fn through_api(store: Arc<Store>, n: usize) -> f64 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(liuhen_server::serve(listener, AppState { store, secure_cookies: false }, std::future::pending()));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(WRITERS).build().unwrap();
+    let token = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "clerk", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = serde_json::to_vec(&record()).unwrap();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (client, base, token, body) = (client.clone(), base.clone(), token.clone(), body.clone());
+            tokio::spawn(async move {
+                for _ in 0..n / WRITERS {
+                    let r = client
+                        .post(format!("{base}/api/v1/records"))
+                        .bearer_auth(&token)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 201);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    rate(n / WRITERS * WRITERS, start.elapsed())
+}
+
+/// A log of `size` entries written straight into a data directory: events, stored hashes and one
+/// signed checkpoint, as the sequencer would have left them.
+async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
+    let store = Store::open(StoreConfig::new(dir)).await.unwrap();
+    store.close().await;
+    let key = LogKey::from_private(&std::fs::read_to_string(dir.join("log-signing.key")).unwrap()).unwrap();
+    let mut conn = SqliteConnectOptions::new()
+        .filename(dir.join("liuhen.db"))
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Off)
+        .connect()
+        .await
+        .unwrap();
+    let mut builder = TreeBuilder::default();
+    let mut bytes = 0u64;
+    let chunk = 50_000u64;
+    let mut n = 0u64;
+    while n < size {
+        let mut t = conn.begin().await.unwrap();
+        for _ in 0..chunk.min(size - n) {
+            let event = Event::new(
+                time::OffsetDateTime::now_utc(),
+                "judge",
+                "c",
+                EventBody::RecordCosigned { record_id: uuid::Uuid::now_v7(), version: 1, signer: "judge".into() },
+            );
+            let entry = event.encode().unwrap();
+            bytes += entry.len() as u64;
+            let leaf = liuhen_ledger::leaf_hash(&entry);
+            sqlx::query("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES (?, ?, ?, 'record_cosigned', NULL, '2026-11-27T00:00:00Z')").bind(n as i64).bind(&entry).bind(&leaf[..]).execute(&mut *t).await.unwrap();
+            let first = tlog::stored_hash_index(0, n);
+            for (i, h) in builder.push(Hash(leaf)).iter().enumerate() {
+                sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")
+                    .bind((first + i as u64) as i64)
+                    .bind(&h.0[..])
+                    .execute(&mut *t)
+                    .await
+                    .unwrap();
+            }
+            n += 1;
+        }
+        t.commit().await.unwrap();
+    }
+    let note = key.sign_checkpoint(size, &builder.root()).unwrap();
+    sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, '2026-11-27T00:00:00Z')")
+        .bind(size as i64)
+        .bind(&builder.root().0[..])
+        .bind(&note)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    (Store::open(StoreConfig::new(dir)).await.unwrap(), bytes)
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    (ms(samples[samples.len() / 2]), ms(samples[samples.len() * 99 / 100]))
+}
+
+async fn latencies(store: &Store, size: u64) -> Vec<(String, f64, f64)> {
+    let mut rng_state = 0x2015_0818u64;
+    let mut next = move |bound: u64| {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        rng_state % bound
+    };
+    let mut out = Vec::new();
+    let samples = 500;
+    let mut timed = Vec::new();
+    for _ in 0..samples {
+        let i = next(size);
+        let t = Instant::now();
+        store.receipt(i).await.unwrap();
+        timed.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(timed);
+    out.push(("receipt (entry + inclusion proof)".to_string(), p50, p99));
+    let mut timed = Vec::new();
+    for _ in 0..samples {
+        let from = 1 + next(size - 1);
+        let t = Instant::now();
+        store.extension(from).await.unwrap();
+        timed.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(timed);
+    out.push(("consistency proof".to_string(), p50, p99));
+    for level in [0u8, 1, 2] {
+        let span = TILE_WIDTH.pow(u32::from(level) + 1);
+        let full = size / span;
+        if full == 0 {
+            continue;
+        }
+        let mut timed = Vec::new();
+        for _ in 0..samples {
+            let n = next(full);
+            let t = Instant::now();
+            store.tile(TileCoord { level: Some(level), n, width: TILE_WIDTH }).await.unwrap().unwrap();
+            timed.push(t.elapsed());
+        }
+        let (p50, p99) = percentiles(timed);
+        out.push((format!("hash tile, level {level}"), p50, p99));
+    }
+    let mut timed = Vec::new();
+    for _ in 0..samples {
+        let n = next(size / TILE_WIDTH);
+        let t = Instant::now();
+        store.tile(TileCoord { level: None, n, width: TILE_WIDTH }).await.unwrap().unwrap();
+        timed.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(timed);
+    out.push(("entry bundle".to_string(), p50, p99));
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let writes = env_usize("LIUHEN_BENCH_WRITES", 20_000);
+    let sizes: Vec<u64> = std::env::var("LIUHEN_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000000,10000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let scratch =
+        std::env::var("LIUHEN_BENCH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
+    println!(
+        "# liuhen ledger benchmark ({} cores, {writes} writes, {WRITERS} writers)\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+
+    let entry = {
+        let draft: RecordDraft = serde_json::from_value(record()).unwrap();
+        let ctx = liuhen_rules::Context {
+            now: time::OffsetDateTime::now_utc(),
+            recorder: "clerk",
+            extra_regions: &["示".to_string()],
+        };
+        let rec = liuhen_rules::validate_record(&draft, &ctx).unwrap();
+        Event::new(
+            time::OffsetDateTime::now_utc(),
+            "clerk",
+            "c",
+            EventBody::RecordCreated {
+                record_id: uuid::Uuid::now_v7(),
+                source: liuhen_ledger::Source { channel: "api".into(), external_id: None, idempotency_key_hash: None },
+                record: rec,
+            },
+        )
+        .encode()
+        .unwrap()
+    };
+    println!("Entry size: {} bytes\n", entry.len());
+    println!("## Durable appends per second\n\n| path | records/s |\n|---|---|");
+    let dir = tempfile::tempdir_in(&scratch).unwrap();
+    println!(
+        "| baseline: plain INSERT, one transaction per row | {:.0} |",
+        baseline_single(&dir.path().join("plain1.db"), writes.min(5_000), &entry).await
+    );
+    println!(
+        "| baseline: plain INSERT, group-committed | {:.0} |",
+        baseline_grouped(&dir.path().join("plain2.db"), writes, &entry).await
+    );
+    let store = Arc::new(seeded(&dir.path().join("seq")).await);
+    println!(
+        "| ledger: sequencer (validate, event, Merkle hashes, checkpoint, projections) | {:.0} |",
+        through_sequencer(store, writes).await
+    );
+    let store = Arc::new(seeded(&dir.path().join("api")).await);
+    println!("| ledger: HTTP API, 64 concurrent clients over loopback | {:.0} |", through_api(store, writes).await);
+
+    for size in sizes {
+        let dir = tempfile::tempdir_in(&scratch).unwrap();
+        let start = Instant::now();
+        let (store, bytes) = synthetic_log(dir.path(), size).await;
+        println!(
+            "\n## A log of {size} entries (built in {:.0} s, {} MB of entries)\n",
+            start.elapsed().as_secs_f64(),
+            bytes / 1_000_000
+        );
+        println!("| operation | p50 ms | p99 ms |\n|---|---|---|");
+        for (name, p50, p99) in latencies(&store, size).await {
+            println!("| {name} | {p50:.3} | {p99:.3} |");
+        }
+        store.close().await;
+        if size <= 2_000_000 {
+            // Verify against sha256sum over the same entry bytes.
+            let mut conn = SqliteConnectOptions::new()
+                .filename(dir.path().join("liuhen.db"))
+                .read_only(true)
+                .connect()
+                .await
+                .unwrap();
+            let file = dir.path().join("entries.bin");
+            {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+                let mut n = 0i64;
+                loop {
+                    let rows: Vec<(Vec<u8>,)> =
+                        sqlx::query_as("SELECT entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 50000")
+                            .bind(n)
+                            .fetch_all(&mut conn)
+                            .await
+                            .unwrap();
+                    if rows.is_empty() {
+                        break;
+                    }
+                    n += rows.len() as i64;
+                    for (e,) in rows {
+                        out.write_all(&e).unwrap();
+                    }
+                }
+            }
+            let t = Instant::now();
+            let status = std::process::Command::new("sha256sum")
+                .arg(&file)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let sha = t.elapsed();
+            let options = liuhen_store::verify::VerifyOptions {
+                data_dir: dir.path().to_path_buf(),
+                verifier_keys: vec![],
+                key_file: None,
+                extra_regions: vec![],
+            };
+            let t = Instant::now();
+            let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).await.unwrap();
+            let verify = t.elapsed();
+            assert!(report.ok, "{:?}", report.faults);
+            println!("\n| check over {} MB of entries | seconds | MB/s |\n|---|---|---|", bytes / 1_000_000);
+            println!(
+                "| sha256sum (baseline) | {:.2} | {:.0} |",
+                sha.as_secs_f64(),
+                bytes as f64 / 1e6 / sha.as_secs_f64()
+            );
+            println!(
+                "| liuhen verify (all checks) | {:.2} | {:.0} |",
+                verify.as_secs_f64(),
+                bytes as f64 / 1e6 / verify.as_secs_f64()
+            );
+        }
+    }
+}
