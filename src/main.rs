@@ -106,6 +106,15 @@ enum Command {
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
+        /// Check a running server's log over HTTP instead of a data directory.
+        #[arg(long)]
+        url: Option<String>,
+        /// Bearer token for --url (an auditor's also checks every entry).
+        #[arg(long, env = "LIUHEN_TOKEN")]
+        token: Option<String>,
+        /// With --url: witness keys whose cosignatures the checkpoint must carry.
+        #[arg(long)]
+        witness_key: Vec<String>,
     },
     /// Receipts (回执): check one offline.
     Receipt {
@@ -301,7 +310,10 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Verify { key, json } => verify(&settings(&cli)?, key.clone(), *json).await,
+        Command::Verify { key, json, url: Some(url), token, witness_key } => {
+            verify_remote(url, token.as_deref(), key, witness_key, *json).await
+        }
+        Command::Verify { key, json, url: None, .. } => verify(&settings(&cli)?, key.clone(), *json).await,
         Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
             receipt_verify(file, checkpoint.as_deref(), key.as_deref())
         }
@@ -484,4 +496,43 @@ fn receipt_verify(
         );
     }
     Ok(())
+}
+
+async fn verify_remote(
+    url: &str,
+    token: Option<&str>,
+    keys: &[String],
+    witness_keys: &[String],
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal() && !json;
+    let mut progress = |done: u64, total: u64| {
+        if terminal && total > 0 {
+            eprint!("\r校验中 {done}/{total}");
+        }
+    };
+    let report = liuhen::remote::verify_url(url, token, keys, witness_keys, &mut progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}：{} 个条目，根哈希 {}；逐条校验 {} 个条目，见证联署 {} 个",
+            report.url, report.size, report.root, report.entries_checked, report.cosignatures_verified
+        );
+        for f in &report.faults {
+            println!("✗ {f}");
+        }
+    }
+    if report.ok {
+        if !json {
+            println!("✓ 校验通过 (verified)");
+        }
+        Ok(())
+    } else {
+        anyhow::bail!("校验未通过：{} (verification failed)", report.faults[0])
+    }
 }

@@ -439,3 +439,45 @@ async fn the_printable_receipt_and_the_landing_page_show_the_log() {
     let landing = r.text().await.unwrap();
     assert!(landing.contains(&key) && landing.contains("1 个条目"), "the landing page shows the verifier key");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_verifies_a_running_server_over_http() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    for _ in 0..3 {
+        app.create(&clerk, &letter()).await;
+    }
+    app.store
+        .add_user(NewUser {
+            username: "auditor".into(),
+            display_name: "审计".into(),
+            court_id: "high".into(),
+            role: Role::Auditor,
+            password: common::PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    let auditor = app.token("auditor").await;
+    let key = verifier_key(&app).await;
+    let base = app.base.clone();
+    let run = move |token: String, key: String| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+                .args(["verify", "--url", &base, "--token", &token, "--key", &key, "--json"])
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(auditor.clone(), key.clone()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["size"].as_u64(), report["entries_checked"].as_u64()), (Some(3), Some(3)));
+    let out = run(clerk, key).await.unwrap();
+    assert!(out.status.success(), "hash tiles alone still prove the root");
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["entries_checked"], 0);
+    let (other, _) = tlog::LogKey::generate("liuhen.local/log").unwrap();
+    let out = run(auditor, other.verifier_key().to_string()).await.unwrap();
+    assert!(!out.status.success(), "another key does not verify the checkpoint");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("签名无效"));
+}
