@@ -434,6 +434,14 @@ async fn the_printable_receipt_and_the_landing_page_show_the_log() {
     let office = app.token("office").await;
     assert_eq!(text(&app, &office, &format!("/records/{id}/receipt")).await.0, 403, "only the recorder");
 
+    assert!(page.contains("测试clerk（clerk）"), "the recorder by name");
+    assert!(
+        page.contains("href=\"/assets/liuhen.css\"") && !page.contains("<style"),
+        "no inline style: the CSP forbids it"
+    );
+    let css = app.client.get(app.url("/assets/liuhen.css")).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains("@media print"));
     let r = app.client.get(app.url("/")).send().await.unwrap();
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
     let landing = r.text().await.unwrap();

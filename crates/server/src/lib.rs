@@ -68,6 +68,13 @@ async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/liuhen.css"),
+    )
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -80,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::index))
         .route("/records/{id}/receipt", get(pages::receipt))
         .route("/healthz", get(healthz))
+        .route("/assets/liuhen.css", get(stylesheet))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/me", get(api::me))

@@ -83,6 +83,10 @@ pub async fn receipt(
     let mut lines = receipt.checkpoint.lines();
     let (_, size, root) =
         (lines.next(), lines.next().and_then(|s| s.parse().ok()).unwrap_or(0), lines.next().unwrap_or("").to_string());
+    let recorder = match state.store.user(&event.actor).await? {
+        Some(u) => format!("{}（{}）", u.display_name, u.username),
+        None => event.actor.clone(),
+    };
     let qr_text = receipt_qr_text(&receipt.origin, receipt.index, &receipt.leaf_hash, size, &root);
     let qr =
         qrcode::QrCode::new(qr_text.as_bytes()).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
@@ -93,7 +97,7 @@ pub async fn receipt(
         intervener: format!("{}（{}，{}）", record.intervener.name, record.intervener.unit, record.intervener.post),
         form: record.form.zh().into(),
         occurred_at: format_cst(record.occurred_at),
-        recorder: event.actor.clone(),
+        recorder,
         recorded_at: format_cst(event.at),
         origin: receipt.origin,
         index: receipt.index,
