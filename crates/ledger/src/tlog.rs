@@ -272,6 +272,25 @@ impl TreeBuilder {
         self.size
     }
 
+    /// The stored-hash indexes of the pending subtrees of a tree of `size` leaves, lowest level
+    /// first: what [`TreeBuilder::from_frontier`] needs to go on from there.
+    pub fn frontier_indexes(size: u64) -> Vec<u64> {
+        (0..64u8).filter(|l| (size >> l) & 1 == 1).map(|l| stored_hash_index(l, (size >> l) - 1)).collect()
+    }
+
+    /// Go on from a tree of `size` leaves, given the hashes at [`TreeBuilder::frontier_indexes`].
+    pub fn from_frontier(size: u64, frontier: &[Hash]) -> Option<TreeBuilder> {
+        let levels: Vec<usize> = (0..64usize).filter(|l| (size >> l) & 1 == 1).collect();
+        if levels.len() != frontier.len() {
+            return None;
+        }
+        let mut pending = vec![Hash([0; HASH_SIZE]); levels.last().map_or(0, |l| l + 1)];
+        for (level, hash) in levels.into_iter().zip(frontier) {
+            pending[level] = *hash;
+        }
+        Some(TreeBuilder { size, pending })
+    }
+
     /// Add the leaf with hash `leaf`; returns the stored hashes it completes: the leaf itself and
     /// every subtree it closes, lowest level first.
     pub fn push(&mut self, leaf: Hash) -> Vec<Hash> {
@@ -436,5 +455,17 @@ mod tests {
             assert_eq!(builder.root(), root, "root at size {}", n + 1);
         }
         assert_eq!(TreeBuilder::default().root(), tlog_tiles::EMPTY_HASH);
+        // Going on from the frontier of any size gives the same tree as building from the start.
+        for size in [0u64, 1, 2, 3, 7, 8, 255, 256, 257, 511, 599] {
+            let frontier: Vec<Hash> = TreeBuilder::frontier_indexes(size).iter().map(|i| stored[*i as usize]).collect();
+            let mut resumed = TreeBuilder::from_frontier(size, &frontier).unwrap();
+            let mut full = TreeBuilder::default();
+            for n in 0..size {
+                full.push(tlog_tiles::record_hash(format!("entry {n}").as_bytes()));
+            }
+            assert_eq!(resumed.root(), full.root(), "size {size}");
+            let next = tlog_tiles::record_hash(b"next");
+            assert_eq!(resumed.push(next), full.push(next), "size {size}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{CosignState, Disposition, Listed, Problem, Record, RecordDraft, Role, validate_record};
-use sqlx::{Acquire, Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -108,38 +108,39 @@ async fn write_batch(
     ops: Vec<Op>,
 ) -> Result<Vec<Result<Outcome>>> {
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut appender = tree::Appender::start(&mut tx, extra_regions).await?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
-        let mut savepoint = tx.begin().await?;
-        match execute(&mut savepoint, op, extra_regions).await {
-            Ok(outcome) => {
-                savepoint.commit().await?;
-                outcomes.push(Ok(outcome));
-            }
-            Err(e) => {
-                savepoint.rollback().await?;
-                outcomes.push(Err(e));
-            }
+        // Every command checks everything before its first write, so a refusal has written
+        // nothing and the batch goes on. Any other failure may have written half a command:
+        // the whole batch is rolled back and every caller told.
+        match execute(&mut tx, op, &mut appender).await {
+            Ok(outcome) => outcomes.push(Ok(outcome)),
+            Err(e) if e.is_refusal() => outcomes.push(Err(e)),
+            Err(e) => return Err(e),
         }
     }
-    tree::sign_checkpoint(&mut tx, key).await?;
+    appender.flush(&mut tx).await?;
+    if let Some((_, root)) = tree::sign_checkpoint(&mut tx, key).await?
+        && root != appender.root()
+    {
+        return Err(StoreError::Internal("the stored tree and the sequencer's tree disagree; nothing written".into()));
+    }
     tx.commit().await?;
     Ok(outcomes)
 }
 
-async fn execute(conn: &mut SqliteConnection, op: Op, extra_regions: &[String]) -> Result<Outcome> {
+async fn execute(conn: &mut SqliteConnection, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
     match op {
-        Op::Create { actor, record, source } => {
-            create(conn, actor, record, source, extra_regions).await.map(Outcome::Created)
-        }
+        Op::Create { actor, record, source } => create(conn, actor, record, source, app).await.map(Outcome::Created),
         Op::Amend { actor, id, record, reason, expected } => {
-            amend(conn, actor, id, record, reason, expected, extra_regions).await.map(Outcome::Appended)
+            amend(conn, actor, id, record, reason, expected, app).await.map(Outcome::Appended)
         }
         Op::Sign { actor, id, version, dispute } => {
-            sign(conn, actor, id, version, dispute, extra_regions).await.map(Outcome::Appended)
+            sign(conn, actor, id, version, dispute, app).await.map(Outcome::Appended)
         }
         Op::AddMaterial { actor, id, meta, disposition, stored } => {
-            add_material(conn, actor, id, meta, disposition, stored, extra_regions).await
+            add_material(conn, actor, id, meta, disposition, stored, app).await
         }
     }
 }
@@ -177,7 +178,7 @@ async fn create(
     actor: User,
     record: Record,
     source: Source,
-    extra_regions: &[String],
+    app: &mut tree::Appender<'_>,
 ) -> Result<Created> {
     if let Some(key_hash) = &source.idempotency_key_hash {
         let earlier = sqlx::query(
@@ -209,7 +210,7 @@ async fn create(
     let record_id = Uuid::now_v7();
     let event =
         Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
-    let seq = append(conn, &event, extra_regions).await?;
+    let seq = append(conn, app, &event).await?;
     Ok(Created { record_id, seq, replayed: false })
 }
 
@@ -220,7 +221,7 @@ async fn amend(
     record: Record,
     reason: String,
     expected: Option<u32>,
-    extra_regions: &[String],
+    app: &mut tree::Appender<'_>,
 ) -> Result<i64> {
     let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {
@@ -248,7 +249,7 @@ async fn amend(
         reason,
         record,
     };
-    append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await
+    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await
 }
 
 async fn sign(
@@ -257,7 +258,7 @@ async fn sign(
     id: Uuid,
     version: Option<u32>,
     dispute: Option<String>,
-    extra_regions: &[String],
+    app: &mut tree::Appender<'_>,
 ) -> Result<i64> {
     let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if let Some(v) = version
@@ -299,7 +300,7 @@ async fn sign(
         None => EventBody::RecordCosigned { record_id: id, version, signer },
         Some(reason) => EventBody::RecordDisputed { record_id: id, version, signer, reason },
     };
-    append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await
+    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await
 }
 
 async fn add_material(
@@ -309,7 +310,7 @@ async fn add_material(
     meta: MaterialMeta,
     disposition: Disposition,
     stored: StoredObject,
-    extra_regions: &[String],
+    app: &mut tree::Appender<'_>,
 ) -> Result<Outcome> {
     let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {
@@ -327,7 +328,7 @@ async fn add_material(
         disposition,
         whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
     };
-    let seq = append(conn, &Event::new(now(), &actor.username, &actor.court_id, body), extra_regions).await?;
+    let seq = append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await?;
     Ok(Outcome::Material(material_id, seq))
 }
 

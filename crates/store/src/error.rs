@@ -47,6 +47,19 @@ impl StoreError {
     pub fn invalid(problem: Problem) -> Self {
         StoreError::Invalid(vec![problem])
     }
+
+    /// A refusal of the request itself (bad input, not allowed, not found, conflict), as opposed to
+    /// a failure of the system.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Invalid(_)
+                | StoreError::NotFound { .. }
+                | StoreError::Forbidden { .. }
+                | StoreError::Conflict { .. }
+                | StoreError::Ledger(_)
+        )
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -6,14 +6,15 @@ use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
 use sqlx::{Row, SqliteConnection};
 
+use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
 
-/// Append one event at the next index and apply it, inside the caller's transaction.
-pub(crate) async fn append(conn: &mut SqliteConnection, event: &Event, extra_regions: &[String]) -> Result<i64> {
+/// Append one event at the next index and apply it, inside the sequencer's transaction. The event
+/// is encoded (and may be refused) before anything is written.
+pub(crate) async fn append(conn: &mut SqliteConnection, appender: &mut Appender<'_>, event: &Event) -> Result<i64> {
     let entry = event.encode()?;
     let leaf = liuhen_ledger::leaf_hash(&entry);
-    let seq: i64 =
-        sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
+    let seq = appender.next_index() as i64;
     sqlx::query("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(seq)
         .bind(&entry)
@@ -23,8 +24,8 @@ pub(crate) async fn append(conn: &mut SqliteConnection, event: &Event, extra_reg
         .bind(ts(event.at))
         .execute(&mut *conn)
         .await?;
-    crate::tree::append_leaf(conn, seq as u64, liuhen_ledger::tlog::Hash(leaf)).await?;
-    apply(conn, seq, event, extra_regions).await?;
+    appender.push(liuhen_ledger::tlog::Hash(leaf));
+    apply(conn, seq, event, appender.extra_regions).await?;
     Ok(seq)
 }
 
@@ -62,13 +63,19 @@ async fn write_record_row(
     .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM record_special_items WHERE record_id = ?").bind(record_id).execute(&mut *conn).await?;
-    for item in &record.special_items {
-        sqlx::query("INSERT INTO record_special_items (record_id, item) VALUES (?, ?)")
-            .bind(record_id)
-            .bind(i64::from(*item))
-            .execute(&mut *conn)
-            .await?;
+    insert_special_items(conn, record_id, record).await
+}
+
+async fn insert_special_items(conn: &mut SqliteConnection, record_id: &str, record: &Record) -> Result<()> {
+    if record.special_items.is_empty() {
+        return Ok(());
     }
+    let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+        sqlx::QueryBuilder::new("INSERT INTO record_special_items (record_id, item) ");
+    q.push_values(&record.special_items, |mut row, item| {
+        row.push_bind(record_id.to_string()).push_bind(i64::from(*item));
+    });
+    q.build().execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -94,13 +101,16 @@ async fn add_version(
     .execute(&mut *conn)
     .await?;
     // R4: each court staff member present confirms what this version says.
-    for signer in &record.court_staff_present {
-        sqlx::query("INSERT INTO cosignatures (record_id, version, signer, state) VALUES (?, ?, ?, 'pending')")
-            .bind(record_id)
-            .bind(i64::from(version))
-            .bind(signer)
-            .execute(&mut *conn)
-            .await?;
+    if !record.court_staff_present.is_empty() {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+            sqlx::QueryBuilder::new("INSERT INTO cosignatures (record_id, version, signer, state) ");
+        q.push_values(&record.court_staff_present, |mut row, signer| {
+            row.push_bind(record_id.to_string())
+                .push_bind(i64::from(version))
+                .push_bind(signer.clone())
+                .push_bind("pending");
+        });
+        q.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -132,27 +142,44 @@ pub(crate) async fn apply(
 ) -> Result<()> {
     match &event.body {
         EventBody::RecordCreated { record_id, source, record } => {
+            // One statement for the whole row: the sequencer's cost is the number of statements.
             let id = record_id.to_string();
+            let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
+            let cosign_status = if record.court_staff_present.is_empty() { "not_required" } else { "pending" };
             sqlx::query(
                 "INSERT INTO records (id, court_id, recorder, register, version, created_seq, last_seq, created_at, updated_at,
-                 occurred_at, stage, form, intervener_name, intervener_unit, unit_type, leading_cadre, serious, special_items,
-                 cosign_status, channel, external_id, data)
-                 VALUES (?, ?, ?, '', 1, ?, ?, ?, ?, '', '', '', '', '', '', 0, 0, '', 'not_required', ?, ?, '')",
+                 occurred_at, case_number, case_year, case_type_code, stage, form, intervener_name, intervener_unit, unit_type,
+                 leading_cadre, serious, special_items, cosign_status, channel, external_id, data)
+                 VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&id)
             .bind(&event.court)
             .bind(&event.actor)
+            .bind(record.register.code())
             .bind(seq)
             .bind(seq)
             .bind(ts(event.at))
             .bind(ts(event.at))
+            .bind(ts(record.occurred_at))
+            .bind(&record.case_number)
+            .bind(parsed.as_ref().map(|p| i64::from(p.year)))
+            .bind(parsed.as_ref().map(|p| p.case_type_code.clone()))
+            .bind(record.stage.code())
+            .bind(record.form.code())
+            .bind(&record.intervener.name)
+            .bind(&record.intervener.unit)
+            .bind(record.intervener.unit_type.code())
+            .bind(record.intervener.leading_cadre)
+            .bind(record.serious)
+            .bind(special_items_text(record))
+            .bind(cosign_status)
             .bind(&source.channel)
             .bind(&source.external_id)
+            .bind(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?)
             .execute(&mut *conn)
             .await?;
-            write_record_row(conn, &id, record, extra_regions).await?;
+            insert_special_items(conn, &id, record).await?;
             add_version(conn, &id, 1, seq, event, None, record).await?;
-            refresh_cosign_status(conn, &id).await?;
             if let Some(key_hash) = &source.idempotency_key_hash {
                 sqlx::query("INSERT INTO idempotency (actor, key_hash, record_id) VALUES (?, ?, ?)")
                     .bind(&event.actor)

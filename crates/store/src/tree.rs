@@ -42,6 +42,57 @@ pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes:
         .collect()
 }
 
+/// The sequencer's view of the tree during one batch: the next index and the pending subtrees,
+/// read once at the start, so appending an event costs no read; the new stored hashes are written
+/// in a few multi-row statements at the end of the batch.
+pub(crate) struct Appender<'a> {
+    pub extra_regions: &'a [String],
+    tree: tlog::TreeBuilder,
+    hashes: Vec<(u64, Hash)>,
+}
+
+impl<'a> Appender<'a> {
+    pub(crate) async fn start(conn: &mut SqliteConnection, extra_regions: &'a [String]) -> Result<Appender<'a>> {
+        let size: i64 =
+            sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
+        let size = size as u64;
+        let frontier = read_hashes(&mut *conn, &tlog::TreeBuilder::frontier_indexes(size)).await?;
+        let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
+            .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
+        Ok(Appender { extra_regions, tree, hashes: Vec::new() })
+    }
+
+    /// The index the next event gets.
+    pub(crate) fn next_index(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Add the leaf of the event at `next_index()`.
+    pub(crate) fn push(&mut self, leaf: Hash) {
+        let first = tlog::stored_hash_index(0, self.tree.size());
+        for (i, h) in self.tree.push(leaf).into_iter().enumerate() {
+            self.hashes.push((first + i as u64, h));
+        }
+    }
+
+    pub(crate) fn root(&self) -> Hash {
+        self.tree.root()
+    }
+
+    /// Write the batch's stored hashes.
+    pub(crate) async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<()> {
+        for chunk in self.hashes.chunks(400) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO tlog_hashes (idx, hash) ");
+            q.push_values(chunk, |mut row, (idx, h)| {
+                row.push_bind(*idx as i64).push_bind(h.0.to_vec());
+            });
+            q.build().execute(&mut *conn).await?;
+        }
+        self.hashes.clear();
+        Ok(())
+    }
+}
+
 /// Append the stored hashes for leaf `n` (its leaf hash and the subtrees it completes).
 pub(crate) async fn append_leaf(conn: &mut SqliteConnection, n: u64, leaf: Hash) -> Result<()> {
     let mut hashes = Vec::new();
@@ -75,7 +126,7 @@ pub(crate) async fn tree_hash<'c, E: sqlx::SqliteExecutor<'c>>(db: E, size: u64)
 /// Sign a checkpoint for the tree as it now stands, unless the latest one already covers it. The
 /// new tree must extend the latest signed one (a consistency proof is computed and checked): the
 /// log never signs a checkpoint inconsistent with an earlier one.
-pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys) -> Result<Option<u64>> {
+pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys) -> Result<Option<(u64, Hash)>> {
     let size: i64 =
         sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
     let size = size as u64;
@@ -116,5 +167,5 @@ pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys)
         .bind(ts(now()))
         .execute(&mut *conn)
         .await?;
-    Ok(Some(size))
+    Ok(Some((size, root)))
 }

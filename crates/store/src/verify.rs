@@ -327,12 +327,20 @@ async fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mu
         source.close().await?;
     }
     let result = async {
-        let mut conn: SqliteConnection = SqliteConnectOptions::new().filename(&copy).connect().await?;
+        // A scratch copy: no journal, no fsync; the rebuild runs in one transaction.
+        let mut conn: SqliteConnection = SqliteConnectOptions::new()
+            .filename(&copy)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Off)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
+            .connect()
+            .await?;
         for table in PROJECTION_TABLES {
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM main.{table}"))).execute(&mut conn).await?;
         }
         // The copy has no triggers to fear and nobody else writes it.
-        crate::projection::rebuild(&mut conn, extra_regions).await?;
+        let mut tx = conn.begin().await?;
+        crate::projection::rebuild(&mut tx, extra_regions).await?;
+        tx.commit().await?;
         for table in PROJECTION_TABLES {
             let edited: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM temp.before_{table} EXCEPT SELECT * FROM main.{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
             let missing: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM temp.before_{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
