@@ -64,6 +64,10 @@ pub struct VerifyReport {
     pub key_given: bool,
     pub bytes_hashed: u64,
     pub seconds: f64,
+    /// Seconds spent on each part: entries, tree and checkpoints; materials; query tables.
+    pub ledger_seconds: f64,
+    pub materials_seconds: f64,
+    pub projections_seconds: f64,
     pub faults: Vec<Fault>,
 }
 
@@ -261,6 +265,8 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         );
     }
 
+    let ledger_seconds = started.elapsed().as_secs_f64();
+    let phase = Instant::now();
     // Materials: every file must still hash to what its event says.
     let materials: Vec<(String, i64)> = sqlx::query("SELECT sha256, seq FROM materials ORDER BY seq")
         .fetch_all(&mut conn)
@@ -289,9 +295,12 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         }
     }
     conn.close().await?;
+    let materials_seconds = phase.elapsed().as_secs_f64();
+    let phase = Instant::now();
 
     // Query tables against a rebuild from the events, on a copy.
     check_projections(&db_path, &options.extra_regions, &mut faults).await?;
+    let projections_seconds = phase.elapsed().as_secs_f64();
 
     let mut list = faults.0;
     list.sort_by_key(|f| f.entry.unwrap_or(0));
@@ -307,6 +316,9 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         key_given,
         bytes_hashed,
         seconds: started.elapsed().as_secs_f64(),
+        ledger_seconds,
+        materials_seconds,
+        projections_seconds,
         faults: list,
     })
 }
