@@ -229,7 +229,12 @@ async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
         let mut events: Vec<(i64, Vec<u8>, [u8; 32])> = Vec::with_capacity(chunk as usize);
         let mut hashes: Vec<(i64, Hash)> = Vec::new();
         for _ in 0..chunk.min(size - n) {
-            let event = Event::new(time::OffsetDateTime::now_utc(), "judge", "c", EventBody::RecordCosigned { record_id: uuid::Uuid::now_v7(), version: 1, signer: "judge".into() });
+            let event = Event::new(
+                time::OffsetDateTime::now_utc(),
+                "judge",
+                "c",
+                EventBody::RecordCosigned { record_id: uuid::Uuid::now_v7(), version: 1, signer: "judge".into() },
+            );
             let entry = event.encode().unwrap();
             bytes += entry.len() as u64;
             let leaf = liuhen_ledger::leaf_hash(&entry);
@@ -241,14 +246,21 @@ async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
             n += 1;
         }
         for rows in events.chunks(300) {
-            let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) ");
+            let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+                sqlx::QueryBuilder::new("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) ");
             q.push_values(rows, |mut b, (seq, entry, leaf)| {
-                b.push_bind(*seq).push_bind(entry.clone()).push_bind(leaf.to_vec()).push_bind("record_cosigned").push_bind(Option::<String>::None).push_bind("2026-11-27T00:00:00Z");
+                b.push_bind(*seq)
+                    .push_bind(entry.clone())
+                    .push_bind(leaf.to_vec())
+                    .push_bind("record_cosigned")
+                    .push_bind(Option::<String>::None)
+                    .push_bind("2026-11-27T00:00:00Z");
             });
             q.build().execute(&mut *t).await.unwrap();
         }
         for rows in hashes.chunks(400) {
-            let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new("INSERT INTO tlog_hashes (idx, hash) ");
+            let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+                sqlx::QueryBuilder::new("INSERT INTO tlog_hashes (idx, hash) ");
             q.push_values(rows, |mut b, (idx, h)| {
                 b.push_bind(*idx).push_bind(h.0.to_vec());
             });

@@ -4,8 +4,6 @@
 
 mod common;
 
-use liuhen_rules::Role;
-use liuhen_store::NewUser;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -23,17 +21,7 @@ async fn go_sumdb_verifies_the_served_checkpoint_tiles_and_entries() {
         async move { assert_eq!(req.send().await.unwrap().status(), 201) }
     });
     futures::future::join_all(writes).await;
-    app.store
-        .add_user(NewUser {
-            username: "auditor".into(),
-            display_name: "审计".into(),
-            court_id: "high".into(),
-            role: Role::Auditor,
-            password: common::PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    let auditor = app.token("auditor").await;
+    let auditor = app.auditor().await;
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
 
     let cache = tempfile::tempdir().unwrap();

@@ -9,8 +9,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{letter, spawn_app};
 use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
 use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint, parse_entry_bundle};
-use liuhen_rules::Role;
-use liuhen_store::NewUser;
 use liuhen_store::verify::{VerifyOptions, VerifyReport, verify_data_dir};
 use serde_json::{Value, json};
 
@@ -63,17 +61,7 @@ async fn checkpoint_tiles_and_entries_agree_and_verify() {
 
     // Entry bundles hold content: auditors only. Their leaf hashes are the tile's hashes.
     assert_eq!(text(&app, &clerk, "/log/tile/entries/000.p/5").await.0, 403);
-    app.store
-        .add_user(NewUser {
-            username: "auditor".into(),
-            display_name: "审计".into(),
-            court_id: "high".into(),
-            role: Role::Auditor,
-            password: common::PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    let auditor = app.token("auditor").await;
+    let auditor = app.auditor().await;
     let (status, bundle) = text(&app, &auditor, "/log/tile/entries/000.p/5").await;
     assert_eq!(status, 200);
     let entries = parse_entry_bundle(&bundle).unwrap();
@@ -455,17 +443,7 @@ async fn the_cli_verifies_a_running_server_over_http() {
     for _ in 0..3 {
         app.create(&clerk, &letter()).await;
     }
-    app.store
-        .add_user(NewUser {
-            username: "auditor".into(),
-            display_name: "审计".into(),
-            court_id: "high".into(),
-            role: Role::Auditor,
-            password: common::PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    let auditor = app.token("auditor").await;
+    let auditor = app.auditor().await;
     let key = verifier_key(&app).await;
     let base = app.base.clone();
     let run = move |token: String, key: String| {

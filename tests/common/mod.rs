@@ -127,6 +127,21 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// An auditor account (reads every log entry) at the high court, logged in.
+    pub async fn auditor(&self) -> String {
+        self.store
+            .add_user(NewUser {
+                username: "auditor".into(),
+                display_name: "审计".into(),
+                court_id: "high".into(),
+                role: Role::Auditor,
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+        self.token("auditor").await
+    }
+
     /// Create a record and return its id.
     pub async fn create(&self, token: &str, body: &Value) -> String {
         let (status, created) = self.post(token, "/api/v1/records", body).await;

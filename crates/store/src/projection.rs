@@ -33,19 +33,47 @@ fn special_items_text(record: &Record) -> String {
     record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
 }
 
-async fn write_record_row(
+/// What a record row holds besides the record itself.
+struct RowMeta<'a> {
+    id: &'a str,
+    version: u32,
+    seq: i64,
+    event: &'a Event,
+    channel: &'a str,
+    external_id: Option<&'a str>,
+}
+
+/// Write a record's row in one statement: a new record inserts it; an amendment (the row exists)
+/// replaces what can change and keeps who recorded it, where and when.
+async fn upsert_record_row(
     conn: &mut SqliteConnection,
-    record_id: &str,
+    meta: RowMeta<'_>,
     record: &Record,
     extra_regions: &[String],
 ) -> Result<()> {
     let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
+    let cosign_status = if record.court_staff_present.is_empty() { "not_required" } else { "pending" };
     sqlx::query(
-        "UPDATE records SET register = ?, occurred_at = ?, case_number = ?, case_year = ?, case_type_code = ?, stage = ?, form = ?,
-         intervener_name = ?, intervener_unit = ?, unit_type = ?, leading_cadre = ?, serious = ?, special_items = ?, data = ?
-         WHERE id = ?",
+        "INSERT INTO records (id, court_id, recorder, register, version, created_seq, last_seq, created_at, updated_at,
+         occurred_at, case_number, case_year, case_type_code, stage, form, intervener_name, intervener_unit, unit_type,
+         leading_cadre, serious, special_items, cosign_status, channel, external_id, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET register = excluded.register, version = excluded.version, last_seq = excluded.last_seq,
+         updated_at = excluded.updated_at, occurred_at = excluded.occurred_at, case_number = excluded.case_number,
+         case_year = excluded.case_year, case_type_code = excluded.case_type_code, stage = excluded.stage, form = excluded.form,
+         intervener_name = excluded.intervener_name, intervener_unit = excluded.intervener_unit, unit_type = excluded.unit_type,
+         leading_cadre = excluded.leading_cadre, serious = excluded.serious, special_items = excluded.special_items,
+         cosign_status = excluded.cosign_status, data = excluded.data",
     )
+    .bind(meta.id)
+    .bind(&meta.event.court)
+    .bind(&meta.event.actor)
     .bind(record.register.code())
+    .bind(i64::from(meta.version))
+    .bind(meta.seq)
+    .bind(meta.seq)
+    .bind(ts(meta.event.at))
+    .bind(ts(meta.event.at))
     .bind(ts(record.occurred_at))
     .bind(&record.case_number)
     .bind(parsed.as_ref().map(|p| i64::from(p.year)))
@@ -58,12 +86,13 @@ async fn write_record_row(
     .bind(record.intervener.leading_cadre)
     .bind(record.serious)
     .bind(special_items_text(record))
+    .bind(cosign_status)
+    .bind(meta.channel)
+    .bind(meta.external_id)
     .bind(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?)
-    .bind(record_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM record_special_items WHERE record_id = ?").bind(record_id).execute(&mut *conn).await?;
-    insert_special_items(conn, record_id, record).await
+    Ok(())
 }
 
 async fn insert_special_items(conn: &mut SqliteConnection, record_id: &str, record: &Record) -> Result<()> {
@@ -144,40 +173,15 @@ pub(crate) async fn apply(
         EventBody::RecordCreated { record_id, source, record } => {
             // One statement for the whole row: the sequencer's cost is the number of statements.
             let id = record_id.to_string();
-            let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
-            let cosign_status = if record.court_staff_present.is_empty() { "not_required" } else { "pending" };
-            sqlx::query(
-                "INSERT INTO records (id, court_id, recorder, register, version, created_seq, last_seq, created_at, updated_at,
-                 occurred_at, case_number, case_year, case_type_code, stage, form, intervener_name, intervener_unit, unit_type,
-                 leading_cadre, serious, special_items, cosign_status, channel, external_id, data)
-                 VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&id)
-            .bind(&event.court)
-            .bind(&event.actor)
-            .bind(record.register.code())
-            .bind(seq)
-            .bind(seq)
-            .bind(ts(event.at))
-            .bind(ts(event.at))
-            .bind(ts(record.occurred_at))
-            .bind(&record.case_number)
-            .bind(parsed.as_ref().map(|p| i64::from(p.year)))
-            .bind(parsed.as_ref().map(|p| p.case_type_code.clone()))
-            .bind(record.stage.code())
-            .bind(record.form.code())
-            .bind(&record.intervener.name)
-            .bind(&record.intervener.unit)
-            .bind(record.intervener.unit_type.code())
-            .bind(record.intervener.leading_cadre)
-            .bind(record.serious)
-            .bind(special_items_text(record))
-            .bind(cosign_status)
-            .bind(&source.channel)
-            .bind(&source.external_id)
-            .bind(serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?)
-            .execute(&mut *conn)
-            .await?;
+            let meta = RowMeta {
+                id: &id,
+                version: 1,
+                seq,
+                event,
+                channel: &source.channel,
+                external_id: source.external_id.as_deref(),
+            };
+            upsert_record_row(conn, meta, record, extra_regions).await?;
             insert_special_items(conn, &id, record).await?;
             add_version(conn, &id, 1, seq, event, None, record).await?;
             if let Some(key_hash) = &source.idempotency_key_hash {
@@ -191,14 +195,11 @@ pub(crate) async fn apply(
         }
         EventBody::RecordAmended { record_id, version, reason, record, .. } => {
             let id = record_id.to_string();
-            sqlx::query("UPDATE records SET version = ?, last_seq = ?, updated_at = ? WHERE id = ?")
-                .bind(i64::from(*version))
-                .bind(seq)
-                .bind(ts(event.at))
-                .bind(&id)
-                .execute(&mut *conn)
-                .await?;
-            write_record_row(conn, &id, record, extra_regions).await?;
+            // channel and external_id stay as recorded: the upsert does not touch them.
+            let meta = RowMeta { id: &id, version: *version, seq, event, channel: "", external_id: None };
+            upsert_record_row(conn, meta, record, extra_regions).await?;
+            sqlx::query("DELETE FROM record_special_items WHERE record_id = ?").bind(&id).execute(&mut *conn).await?;
+            insert_special_items(conn, &id, record).await?;
             add_version(conn, &id, *version, seq, event, Some(reason), record).await?;
             refresh_cosign_status(conn, &id).await?;
         }
