@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_WIDTH, TileCoord, TreeBuilder};
+use liuhen_ledger::tlog::{self, Hash, TILE_WIDTH, TileCoord, TreeBuilder};
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{CourtLevel, RecordDraft, Role};
 use liuhen_server::AppState;
@@ -209,10 +209,18 @@ async fn through_api(store: Arc<Store>, n: usize) -> f64 {
 
 /// A log of `size` entries written straight into a data directory: events, stored hashes and one
 /// signed checkpoint, as the sequencer would have left them.
-async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
+/// Logs small enough to verify hold real new records (the common event, with its projections);
+/// the larger ones, used only for proof and tile latency, hold short co-signature events.
+async fn synthetic_log(dir: &std::path::Path, size: u64, records: bool) -> (Store, u64) {
+    let record: liuhen_rules::Record = {
+        let draft: RecordDraft = serde_json::from_value(self::record()).unwrap();
+        let ctx = liuhen_rules::Context { now: time::OffsetDateTime::now_utc(), recorder: "clerk", extra_regions: &[] };
+        let mut draft = draft;
+        draft.case_number = Some("（2026）京0101民初12号".into());
+        liuhen_rules::validate_record(&draft, &ctx).unwrap()
+    };
     let store = Store::open(StoreConfig::new(dir)).await.unwrap();
     store.close().await;
-    let key = LogKey::from_private(&std::fs::read_to_string(dir.join("log-signing.key")).unwrap()).unwrap();
     let mut conn = SqliteConnectOptions::new()
         .filename(dir.join("liuhen.db"))
         .journal_mode(SqliteJournalMode::Wal)
@@ -229,12 +237,20 @@ async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
         let mut events: Vec<(i64, Vec<u8>, [u8; 32])> = Vec::with_capacity(chunk as usize);
         let mut hashes: Vec<(i64, Hash)> = Vec::new();
         for _ in 0..chunk.min(size - n) {
-            let event = Event::new(
-                time::OffsetDateTime::now_utc(),
-                "judge",
-                "c",
-                EventBody::RecordCosigned { record_id: uuid::Uuid::now_v7(), version: 1, signer: "judge".into() },
-            );
+            let body = if records {
+                EventBody::RecordCreated {
+                    record_id: uuid::Uuid::now_v7(),
+                    source: liuhen_ledger::Source {
+                        channel: "api".into(),
+                        external_id: None,
+                        idempotency_key_hash: None,
+                    },
+                    record: record.clone(),
+                }
+            } else {
+                EventBody::RecordCosigned { record_id: uuid::Uuid::now_v7(), version: 1, signer: "judge".into() }
+            };
+            let event = Event::new(time::OffsetDateTime::now_utc(), "judge", "c", body);
             let entry = event.encode().unwrap();
             bytes += entry.len() as u64;
             let leaf = liuhen_ledger::leaf_hash(&entry);
@@ -268,16 +284,18 @@ async fn synthetic_log(dir: &std::path::Path, size: u64) -> (Store, u64) {
         }
         t.commit().await.unwrap();
     }
-    let note = key.sign_checkpoint(size, &builder.root()).unwrap();
-    sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, '2026-11-27T00:00:00Z')")
-        .bind(size as i64)
-        .bind(&builder.root().0[..])
-        .bind(&note)
-        .execute(&mut conn)
-        .await
-        .unwrap();
     conn.close().await.unwrap();
-    (Store::open(StoreConfig::new(dir)).await.unwrap(), bytes)
+    // Opening the store signs the checkpoint for the tree written above (and checks its root).
+    let store = Store::open(StoreConfig::new(dir)).await.unwrap();
+    assert_eq!(
+        store.latest_checkpoint().await.unwrap().unwrap().root,
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, builder.root().0)
+    );
+    if records {
+        // The query tables as the sequencer would have left them.
+        store.rebuild_projections().await.unwrap();
+    }
+    (store, bytes)
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
@@ -400,7 +418,8 @@ async fn main() {
     for size in sizes {
         let dir = tempfile::tempdir_in(&scratch).unwrap();
         let start = Instant::now();
-        let (store, bytes) = synthetic_log(dir.path(), size).await;
+        let verifiable = size <= 2_000_000;
+        let (store, bytes) = synthetic_log(dir.path(), size, verifiable).await;
         println!(
             "\n## A log of {size} entries (built in {:.0} s, {} MB of entries)\n",
             start.elapsed().as_secs_f64(),
@@ -411,7 +430,7 @@ async fn main() {
             println!("| {name} | {p50:.3} | {p99:.3} |");
         }
         store.close().await;
-        if size <= 2_000_000 {
+        if verifiable {
             // Verify against sha256sum over the same entry bytes.
             let mut conn = SqliteConnectOptions::new()
                 .filename(dir.path().join("liuhen.db"))

@@ -120,6 +120,7 @@ async fn write_batch(
             Err(e) => return Err(e),
         }
     }
+    appender.pending.flush(&mut tx).await?;
     appender.flush(&mut tx).await?;
     if let Some((_, root)) = tree::sign_checkpoint(&mut tx, key).await?
         && root != appender.root()
@@ -131,6 +132,12 @@ async fn write_batch(
 }
 
 async fn execute(conn: &mut SqliteConnection, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
+    // A command whose checks read records or idempotency keys must see the rows of the commands
+    // before it in this batch; a plain new record reads neither and lets them wait.
+    let reads_state = !matches!(&op, Op::Create { source, .. } if source.idempotency_key_hash.is_none());
+    if reads_state {
+        app.pending.flush(conn).await?;
+    }
     match op {
         Op::Create { actor, record, source } => create(conn, actor, record, source, app).await.map(Outcome::Created),
         Op::Amend { actor, id, record, reason, expected } => {

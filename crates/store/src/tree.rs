@@ -47,6 +47,9 @@ pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes:
 /// in a few multi-row statements at the end of the batch.
 pub(crate) struct Appender<'a> {
     pub extra_regions: &'a [String],
+    /// Rows of this batch's events and new records, written at the end of the batch (or before
+    /// anything reads them).
+    pub pending: crate::projection::Pending,
     tree: tlog::TreeBuilder,
     hashes: Vec<(u64, Hash)>,
 }
@@ -59,7 +62,7 @@ impl<'a> Appender<'a> {
         let frontier = read_hashes(&mut *conn, &tlog::TreeBuilder::frontier_indexes(size)).await?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
-        Ok(Appender { extra_regions, tree, hashes: Vec::new() })
+        Ok(Appender { extra_regions, pending: Default::default(), tree, hashes: Vec::new() })
     }
 
     /// The index the next event gets.
