@@ -72,13 +72,13 @@ struct RecordRow {
 }
 
 impl RecordRow {
+    /// `source` is there for a new record; an amendment keeps the row's channel and external id.
     fn new(
         id: &str,
         version: u32,
         seq: i64,
         event: &Event,
-        channel: &str,
-        external_id: Option<&str>,
+        source: Option<&liuhen_ledger::Source>,
         record: &Record,
         extra_regions: &[String],
     ) -> Result<RecordRow> {
@@ -104,8 +104,8 @@ impl RecordRow {
             serious: record.serious,
             special_items: record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(","),
             cosign_status: if record.court_staff_present.is_empty() { "not_required" } else { "pending" },
-            channel: channel.to_string(),
-            external_id: external_id.map(str::to_string),
+            channel: source.map(|s| s.channel.clone()).unwrap_or_default(),
+            external_id: source.and_then(|s| s.external_id.clone()),
             data: serde_json::to_string(record).map_err(|e| StoreError::Internal(e.to_string()))?,
         })
     }
@@ -307,16 +307,7 @@ pub(crate) async fn apply(
     if let EventBody::RecordCreated { record_id, source, record } = &event.body {
         // A new record only adds rows: they wait for the next flush.
         let id = record_id.to_string();
-        pending.records.push(RecordRow::new(
-            &id,
-            1,
-            seq,
-            event,
-            &source.channel,
-            source.external_id.as_deref(),
-            record,
-            extra_regions,
-        )?);
+        pending.records.push(RecordRow::new(&id, 1, seq, event, Some(source), record, extra_regions)?);
         pending.add_special_items(&id, record);
         pending.add_version(&id, 1, seq, event, None, record)?;
         if let Some(key_hash) = &source.idempotency_key_hash {
@@ -331,7 +322,7 @@ pub(crate) async fn apply(
         EventBody::RecordAmended { record_id, version, reason, record, .. } => {
             let id = record_id.to_string();
             // channel and external_id stay as recorded: the upsert does not touch them.
-            let row = RecordRow::new(&id, *version, seq, event, "", None, record, extra_regions)?;
+            let row = RecordRow::new(&id, *version, seq, event, None, record, extra_regions)?;
             write_record_rows(conn, std::slice::from_ref(&row), true).await?;
             sqlx::query("DELETE FROM record_special_items WHERE record_id = ?").bind(&id).execute(&mut *conn).await?;
             pending.add_special_items(&id, record);
