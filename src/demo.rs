@@ -24,13 +24,14 @@ pub const COURTS: [(&str, &str, CourtLevel, Option<&str>, &str); 8] = [
 ];
 
 /// Accounts of the 甲区 court, one per role, listed in the README.
-pub const ACCOUNTS: [(&str, &str, Role); 6] = [
+pub const ACCOUNTS: [(&str, &str, Role); 7] = [
     ("clerk", "书记员张某", Role::Recorder),
     ("judge", "法官李某", Role::Recorder),
     ("office", "审管办王某", Role::StoreMaintainer),
     ("president", "院长赵某", Role::CourtLeader),
     ("inspector", "纪检监察刘某", Role::DisciplineInspector),
     ("admin", "系统管理员陈某", Role::SystemAdministrator),
+    ("auditor", "审计账户某丁", Role::Auditor),
 ];
 
 const SURNAMES: [&str; 12] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "孙", "郑"];
