@@ -468,3 +468,17 @@ async fn the_cli_verifies_a_running_server_over_http() {
     assert!(!out.status.success(), "another key does not verify the checkpoint");
     assert!(String::from_utf8_lossy(&out.stderr).contains("签名无效"));
 }
+
+#[tokio::test]
+async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
+    // A data directory written before the ledger existed has events but no tree.
+    let (app, key) = history().await;
+    sql(&app, &["DROP TRIGGER tlog_hashes_refuse_delete", "DELETE FROM tlog_hashes"]).await;
+    app.store.close().await;
+    let reopened = liuhen_store::Store::open(common::config(app.dir.path())).await.unwrap();
+    assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, 8);
+    reopened.close().await;
+    let report = verify(&app, &key).await;
+    let without_trigger: Vec<_> = report.faults.iter().filter(|f| !f.zh.contains("触发器")).collect();
+    assert!(without_trigger.is_empty(), "{:?}", report.faults);
+}

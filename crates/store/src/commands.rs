@@ -1,8 +1,8 @@
 //! Commands that change state, and the sequencer that writes them (DESIGN.md: one writer, group
 //! commit). A command is validated in the caller's task; the sequencer then runs every command
-//! waiting at that moment in one transaction — each inside its own savepoint, so one refused
-//! command does not disturb the others — signs one checkpoint for the batch, commits (one fsync),
-//! and only then answers each caller with its outcome and ledger index.
+//! waiting at that moment in one transaction — every command checks before it writes, so a refused
+//! one leaves nothing behind and the others go on — signs one checkpoint for the batch, commits
+//! (one fsync), and only then answers each caller with its outcome and ledger index.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -154,15 +154,19 @@ pub(crate) async fn catch_up(writer: &SqlitePool, key: &LogKeys) -> Result<()> {
     while covered < events as u64 && tlog::stored_hash_count(covered + 1) <= hashes as u64 {
         covered += 1;
     }
-    for n in covered..events as u64 {
-        let leaf: Vec<u8> = sqlx::query("SELECT leaf_hash FROM events WHERE seq = ?")
-            .bind(n as i64)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        let leaf =
-            tlog::hash_from_slice(&leaf).ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
-        crate::tree::append_leaf(&mut tx, n, leaf).await?;
+    if covered < events as u64 {
+        let mut appender = crate::tree::Appender::start_at(&mut tx, covered, &[]).await?;
+        for n in covered..events as u64 {
+            let leaf: Vec<u8> = sqlx::query("SELECT leaf_hash FROM events WHERE seq = ?")
+                .bind(n as i64)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let leaf =
+                tlog::hash_from_slice(&leaf).ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
+            appender.push(leaf);
+        }
+        appender.flush(&mut tx).await?;
     }
     sign_checkpoint(&mut tx, key).await?;
     tx.commit().await?;

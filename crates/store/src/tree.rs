@@ -58,7 +58,15 @@ impl<'a> Appender<'a> {
     pub(crate) async fn start(conn: &mut SqliteConnection, extra_regions: &'a [String]) -> Result<Appender<'a>> {
         let size: i64 =
             sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
-        let size = size as u64;
+        Appender::start_at(conn, size as u64, extra_regions).await
+    }
+
+    /// Go on from a tree of `size` leaves whose stored hashes are in the database.
+    pub(crate) async fn start_at(
+        conn: &mut SqliteConnection,
+        size: u64,
+        extra_regions: &'a [String],
+    ) -> Result<Appender<'a>> {
         let frontier = read_hashes(&mut *conn, &tlog::TreeBuilder::frontier_indexes(size)).await?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
@@ -94,31 +102,6 @@ impl<'a> Appender<'a> {
         self.hashes.clear();
         Ok(())
     }
-}
-
-/// Append the stored hashes for leaf `n` (its leaf hash and the subtrees it completes).
-pub(crate) async fn append_leaf(conn: &mut SqliteConnection, n: u64, leaf: Hash) -> Result<()> {
-    let mut hashes = Vec::new();
-    {
-        let stored = with_hashes(
-            |r| tlog::stored_hashes_for_record_hash(n, leaf, r),
-            |idx| {
-                let conn = &mut *conn;
-                async move { read_hashes(conn, &idx).await }
-            },
-        )
-        .await?;
-        hashes.extend(stored);
-    }
-    let first = tlog::stored_hash_index(0, n);
-    for (i, h) in hashes.iter().enumerate() {
-        sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")
-            .bind(i64::try_from(first + i as u64).map_err(|e| StoreError::Internal(e.to_string()))?)
-            .bind(&h.0[..])
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// The root hash of the first `size` entries.
