@@ -82,6 +82,7 @@ pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
     materials: MaterialStore,
+    sessions: users::SessionCache,
     config: StoreConfig,
 }
 
@@ -111,7 +112,17 @@ impl Store {
             config.extra_regions.clone(),
             config.batch_linger,
         );
-        Ok(Store { options, sequencer, log_key, witness_key, writer, reader, materials, config })
+        Ok(Store {
+            options,
+            sequencer,
+            log_key,
+            witness_key,
+            writer,
+            reader,
+            materials,
+            sessions: Default::default(),
+            config,
+        })
     }
 
     pub fn config(&self) -> &StoreConfig {

@@ -45,6 +45,46 @@ pub struct NewUser {
     pub password: String,
 }
 
+/// How long a looked-up session is trusted without asking the database again. A logout through
+/// this process takes effect at once; one through another process over the same database within
+/// this time.
+const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const SESSION_CACHE_MAX: usize = 20_000;
+
+struct CachedSession {
+    user: User,
+    expires: time::OffsetDateTime,
+    looked_up: std::time::Instant,
+}
+
+/// Valid sessions recently read from the database, by token hash: the API asks for the session on
+/// every request, and a database round trip each time costs more than the rest of a request.
+#[derive(Default)]
+pub(crate) struct SessionCache(std::sync::Mutex<std::collections::HashMap<String, CachedSession>>);
+
+impl SessionCache {
+    fn get(&self, hash: &str) -> Option<User> {
+        let map = self.0.lock().ok()?;
+        let hit = map.get(hash)?;
+        (hit.looked_up.elapsed() < SESSION_CACHE_TTL && hit.expires > now()).then(|| hit.user.clone())
+    }
+
+    fn put(&self, hash: String, user: User, expires: time::OffsetDateTime) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= SESSION_CACHE_MAX {
+                map.retain(|_, s| s.looked_up.elapsed() < SESSION_CACHE_TTL);
+            }
+            map.insert(hash, CachedSession { user, expires, looked_up: std::time::Instant::now() });
+        }
+    }
+
+    fn forget(&self, hash: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(hash);
+        }
+    }
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -219,22 +259,30 @@ impl Store {
 
     /// The user a session token belongs to, if it is valid and not expired.
     pub async fn session_user(&self, token: &str) -> Result<Option<User>> {
+        let hash = token_hash(token);
+        if let Some(user) = self.sessions.get(&hash) {
+            return Ok(Some(user));
+        }
         let row = sqlx::query(
             "SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?",
         )
-        .bind(token_hash(token))
+        .bind(&hash)
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let expires: String = row.try_get("expires_at")?;
-        if parse_ts(&expires)? <= now() {
+        let expires = parse_ts(&row.try_get::<String, _>("expires_at")?)?;
+        if expires <= now() {
             return Ok(None);
         }
-        Ok(Some(row_user(&row)?))
+        let user = row_user(&row)?;
+        self.sessions.put(hash, user.clone(), expires);
+        Ok(Some(user))
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash(token)).execute(&self.writer).await?;
+        let hash = token_hash(token);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(&self.writer).await?;
+        self.sessions.forget(&hash);
         Ok(())
     }
 }
