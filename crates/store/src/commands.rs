@@ -1,8 +1,9 @@
 //! Commands that change state, and the sequencer that writes them (DESIGN.md: one writer, group
-//! commit). A command is validated in the caller's task; the sequencer then runs every command
-//! waiting at that moment in one transaction — every command checks before it writes, so a refused
-//! one leaves nothing behind and the others go on — signs one checkpoint for the batch, commits
-//! (one fsync), and only then answers each caller with its outcome and ledger index.
+//! commit). A command is validated in the caller's task; the sequencer, on its own thread with its
+//! own synchronous SQLite connection, then runs every command waiting at that moment in one
+//! transaction — every command checks before it writes, so a refused one leaves nothing behind and
+//! the others go on — signs one checkpoint for the batch, commits (one fsync), and only then
+//! answers each caller with its outcome and ledger index.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +11,12 @@ use std::time::Duration;
 use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{CosignState, Disposition, Listed, Problem, Record, RecordDraft, Role, validate_record};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::projection::append;
-use crate::records::{check_reason, decode_record, hash_key, load_record, not_found};
+use crate::records::{check_reason, decode_record, hash_key, load_record_for_write, not_found};
 use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
 
 /// Most commands one batch takes; the rest wait for the next batch.
@@ -45,15 +46,26 @@ pub(crate) struct Sequencer {
 }
 
 impl Sequencer {
-    pub(crate) fn start(
-        writer: SqlitePool,
+    /// Start the sequencer's thread on `conn` (the one connection that appends events). It first
+    /// brings the tree and checkpoints up to the events; that result is returned here.
+    pub(crate) async fn start(
+        mut conn: Connection,
         key: Arc<LogKeys>,
         extra_regions: Vec<String>,
         linger: Duration,
-    ) -> Sequencer {
+    ) -> Result<Sequencer> {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(writer, key, extra_regions, linger, queue));
-        Sequencer { jobs }
+        let (ready, started) = oneshot::channel();
+        std::thread::Builder::new().name("liuhen-sequencer".into()).spawn(move || {
+            let caught_up = crate::ledger::catch_up(&mut conn, &key);
+            let ok = caught_up.is_ok();
+            let _ = ready.send(caught_up);
+            if ok {
+                run(conn, &key, &extra_regions, linger, queue);
+            }
+        })?;
+        started.await.map_err(|_| StoreError::Internal("the sequencer did not start".into()))??;
+        Ok(Sequencer { jobs })
     }
 
     pub(crate) async fn submit(&self, op: Op) -> Result<Outcome> {
@@ -66,17 +78,18 @@ impl Sequencer {
     }
 }
 
-async fn run(
-    writer: SqlitePool,
-    key: Arc<LogKeys>,
-    extra_regions: Vec<String>,
+/// The sequencer's loop; it ends when every `Sequencer` handle is gone.
+fn run(
+    mut conn: Connection,
+    key: &LogKeys,
+    extra_regions: &[String],
     linger: Duration,
     mut queue: mpsc::Receiver<Job>,
 ) {
-    while let Some(first) = queue.recv().await {
+    while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         if !linger.is_zero() {
-            tokio::time::sleep(linger).await;
+            std::thread::sleep(linger);
         }
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -85,7 +98,7 @@ async fn run(
             }
         }
         let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
-        match write_batch(&writer, &key, &extra_regions, ops).await {
+        match write_batch(&mut conn, key, extra_regions, ops) {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -101,72 +114,55 @@ async fn run(
     }
 }
 
-async fn write_batch(
-    writer: &SqlitePool,
+fn write_batch(
+    conn: &mut Connection,
     key: &LogKeys,
     extra_regions: &[String],
     ops: Vec<Op>,
 ) -> Result<Vec<Result<Outcome>>> {
-    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    let mut appender = tree::Appender::start(&mut tx, extra_regions).await?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut appender = tree::Appender::start(&tx, extra_regions)?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         // Every command checks everything before its first write, so a refusal has written
         // nothing and the batch goes on. Any other failure may have written half a command:
-        // the whole batch is rolled back and every caller told.
-        match execute(&mut tx, op, &mut appender).await {
+        // the whole batch is rolled back (the transaction is dropped) and every caller told.
+        match execute(&tx, op, &mut appender) {
             Ok(outcome) => outcomes.push(Ok(outcome)),
             Err(e) if e.is_refusal() => outcomes.push(Err(e)),
             Err(e) => return Err(e),
         }
     }
-    appender.pending.flush(&mut tx).await?;
-    appender.flush(&mut tx).await?;
-    if let Some((_, root)) = tree::sign_checkpoint(&mut tx, key).await?
+    appender.flush(&tx)?;
+    if let Some((_, root)) = tree::sign_checkpoint(&tx, key)?
         && root != appender.root()
     {
         return Err(StoreError::Internal("the stored tree and the sequencer's tree disagree; nothing written".into()));
     }
-    tx.commit().await?;
+    tx.commit()?;
     Ok(outcomes)
 }
 
-async fn execute(conn: &mut SqliteConnection, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
-    // A command whose checks read records or idempotency keys must see the rows of the commands
-    // before it in this batch; a plain new record reads neither and lets them wait.
-    let reads_state = !matches!(&op, Op::Create { source, .. } if source.idempotency_key_hash.is_none());
-    if reads_state {
-        app.pending.flush(conn).await?;
-    }
+fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
     match op {
-        Op::Create { actor, record, source } => create(conn, actor, record, source, app).await.map(Outcome::Created),
+        Op::Create { actor, record, source } => create(conn, actor, record, source, app).map(Outcome::Created),
         Op::Amend { actor, id, record, reason, expected } => {
-            amend(conn, actor, id, record, reason, expected, app).await.map(Outcome::Appended)
+            amend(conn, actor, id, record, reason, expected, app).map(Outcome::Appended)
         }
-        Op::Sign { actor, id, version, dispute } => {
-            sign(conn, actor, id, version, dispute, app).await.map(Outcome::Appended)
-        }
+        Op::Sign { actor, id, version, dispute } => sign(conn, actor, id, version, dispute, app).map(Outcome::Appended),
         Op::AddMaterial { actor, id, meta, disposition, stored } => {
-            add_material(conn, actor, id, meta, disposition, stored, app).await
+            add_material(conn, actor, id, meta, disposition, stored, app)
         }
     }
 }
 
 /// R4: the court staff present must be users of the recorder's court who can sign.
-async fn check_cosigners(conn: &mut SqliteConnection, actor: &User, record: &Record) -> Result<()> {
+fn check_cosigners(conn: &Connection, actor: &User, record: &Record) -> Result<()> {
     let mut problems = Vec::new();
+    let mut lookup = conn.prepare_cached("SELECT court_id, role FROM users WHERE username = ?")?;
     for (i, signer) in record.court_staff_present.iter().enumerate() {
-        let row = sqlx::query("SELECT court_id, role FROM users WHERE username = ?")
-            .bind(signer)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let ok = match row {
-            Some(r) => {
-                r.try_get::<String, _>("court_id")? == actor.court_id
-                    && r.try_get::<String, _>("role")? != Role::SystemAdministrator.code()
-            }
-            None => false,
-        };
+        let row: Option<(String, String)> = lookup.query_row([signer], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let ok = row.is_some_and(|(court, role)| court == actor.court_id && role != Role::SystemAdministrator.code());
         if !ok {
             problems.push(Problem::new(
                 format!("court_staff_present[{i}]"),
@@ -180,49 +176,47 @@ async fn check_cosigners(conn: &mut SqliteConnection, actor: &User, record: &Rec
     if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
 }
 
-async fn create(
-    conn: &mut SqliteConnection,
+fn create(
+    conn: &Connection,
     actor: User,
     record: Record,
     source: Source,
     app: &mut tree::Appender<'_>,
 ) -> Result<Created> {
     if let Some(key_hash) = &source.idempotency_key_hash {
-        let earlier = sqlx::query(
-            "SELECT i.record_id, r.created_seq, v.data FROM idempotency i
-             JOIN records r ON r.id = i.record_id
-             JOIN record_versions v ON v.record_id = i.record_id AND v.version = 1
-             WHERE i.actor = ? AND i.key_hash = ?",
-        )
-        .bind(&actor.username)
-        .bind(key_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(row) = earlier {
-            if decode_record(&row.try_get::<String, _>("data")?)? != record {
+        let earlier: Option<(String, i64, String)> = conn
+            .prepare_cached(
+                "SELECT i.record_id, r.created_seq, v.data FROM idempotency i
+                 JOIN records r ON r.id = i.record_id
+                 JOIN record_versions v ON v.record_id = i.record_id AND v.version = 1
+                 WHERE i.actor = ? AND i.key_hash = ?",
+            )?
+            .query_row(params![actor.username, key_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((record_id, seq, data)) = earlier {
+            if decode_record(&data)? != record {
                 return Err(StoreError::conflict(
                     "这个 Idempotency-Key 已用于一条内容不同的记录；新的记录请用新的键",
                     "this Idempotency-Key was used for a different record; use a new key for a new record",
                 ));
             }
-            let record_id: String = row.try_get("record_id")?;
             return Ok(Created {
                 record_id: record_id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
-                seq: row.try_get("created_seq")?,
+                seq,
                 replayed: true,
             });
         }
     }
-    check_cosigners(conn, &actor, &record).await?;
+    check_cosigners(conn, &actor, &record)?;
     let record_id = Uuid::now_v7();
     let event =
         Event::new(now(), &actor.username, &actor.court_id, EventBody::RecordCreated { record_id, source, record });
-    let seq = append(conn, app, &event).await?;
+    let seq = append(conn, app, &event)?;
     Ok(Created { record_id, seq, replayed: false })
 }
 
-async fn amend(
-    conn: &mut SqliteConnection,
+fn amend(
+    conn: &Connection,
     actor: User,
     id: Uuid,
     record: Record,
@@ -230,7 +224,7 @@ async fn amend(
     expected: Option<u32>,
     app: &mut tree::Appender<'_>,
 ) -> Result<i64> {
-    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {
         return Err(StoreError::forbidden("只有录入人可以修改自己的记录", "only the recorder can amend a record"));
     }
@@ -248,7 +242,7 @@ async fn amend(
     if current.record == record {
         return Err(StoreError::conflict("修改后的内容与当前版本相同", "the amendment changes nothing"));
     }
-    check_cosigners(conn, &actor, &record).await?;
+    check_cosigners(conn, &actor, &record)?;
     let body = EventBody::RecordAmended {
         record_id: id,
         version: current.version + 1,
@@ -256,18 +250,18 @@ async fn amend(
         reason,
         record,
     };
-    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await
+    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body))
 }
 
-async fn sign(
-    conn: &mut SqliteConnection,
+fn sign(
+    conn: &Connection,
     actor: User,
     id: Uuid,
     version: Option<u32>,
     dispute: Option<String>,
     app: &mut tree::Appender<'_>,
 ) -> Result<i64> {
-    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if let Some(v) = version
         && v != current.version
     {
@@ -276,15 +270,10 @@ async fn sign(
             format!("the record was amended to version {}; read and confirm the new version", current.version),
         ));
     }
-    let state: Option<String> =
-        sqlx::query("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")
-            .bind(id.to_string())
-            .bind(i64::from(current.version))
-            .bind(&actor.username)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get("state"))
-            .transpose()?;
+    let state: Option<String> = conn
+        .prepare_cached("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")?
+        .query_row(params![id.to_string(), i64::from(current.version), actor.username], |r| r.get(0))
+        .optional()?;
     match state.as_deref() {
         None => {
             return Err(StoreError::forbidden(
@@ -307,11 +296,11 @@ async fn sign(
         None => EventBody::RecordCosigned { record_id: id, version, signer },
         Some(reason) => EventBody::RecordDisputed { record_id: id, version, signer, reason },
     };
-    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await
+    append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body))
 }
 
-async fn add_material(
-    conn: &mut SqliteConnection,
+fn add_material(
+    conn: &Connection,
     actor: User,
     id: Uuid,
     meta: MaterialMeta,
@@ -319,7 +308,7 @@ async fn add_material(
     stored: StoredObject,
     app: &mut tree::Appender<'_>,
 ) -> Result<Outcome> {
-    let current = load_record(conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+    let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {
         return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
     }
@@ -335,7 +324,7 @@ async fn add_material(
         disposition,
         whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
     };
-    let seq = append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).await?;
+    let seq = append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body))?;
     Ok(Outcome::Material(material_id, seq))
 }
 

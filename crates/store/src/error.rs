@@ -22,6 +22,8 @@ pub enum StoreError {
     Ledger(#[from] liuhen_ledger::LedgerError),
     #[error("数据库错误 (database error): {0}")]
     Database(#[from] sqlx::Error),
+    #[error("数据库错误 (database error): {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("数据库迁移失败 (migration failed): {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("材料存储错误 (material store error): {0}")]

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use liuhen_ledger::receipt::{Extension, RECEIPT_FORMAT, Receipt};
 use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hashes};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 
 use crate::tree::{read_hashes, sign_checkpoint};
 use crate::{Result, Store, StoreConfig, StoreError, User};
@@ -146,30 +146,32 @@ pub(crate) fn write_secret(path: &std::path::Path, private: &str) -> Result<()> 
 
 /// Bring the Merkle tree and the checkpoints up to the events (a data directory written before
 /// the ledger existed, or a tree extended by hand), then sign a checkpoint for it.
-pub(crate) async fn catch_up(writer: &SqlitePool, key: &LogKeys) -> Result<()> {
-    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut *tx).await?.try_get(0)?;
-    let hashes: i64 = sqlx::query("SELECT COUNT(*) FROM tlog_hashes").fetch_one(&mut *tx).await?.try_get(0)?;
+pub(crate) fn catch_up(conn: &mut rusqlite::Connection, key: &LogKeys) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let events: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    let hashes: i64 = tx.query_row("SELECT COUNT(*) FROM tlog_hashes", [], |r| r.get(0))?;
     let mut covered = 0u64;
     while covered < events as u64 && tlog::stored_hash_count(covered + 1) <= hashes as u64 {
         covered += 1;
     }
     if covered < events as u64 {
-        let mut appender = crate::tree::Appender::start_at(&mut tx, covered, &[]).await?;
-        for n in covered..events as u64 {
-            let leaf: Vec<u8> = sqlx::query("SELECT leaf_hash FROM events WHERE seq = ?")
-                .bind(n as i64)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+        let mut appender = crate::tree::Appender::start_at(&tx, covered, &[])?;
+        let mut leaves = tx.prepare("SELECT leaf_hash FROM events WHERE seq >= ? ORDER BY seq")?;
+        let mut rows = leaves.query([covered as i64])?;
+        let mut n = covered;
+        while let Some(row) = rows.next()? {
+            let leaf: Vec<u8> = row.get(0)?;
             let leaf =
                 tlog::hash_from_slice(&leaf).ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
             appender.push(leaf);
+            n += 1;
         }
-        appender.flush(&mut tx).await?;
+        drop(rows);
+        drop(leaves);
+        appender.flush(&tx)?;
     }
-    sign_checkpoint(&mut tx, key).await?;
-    tx.commit().await?;
+    sign_checkpoint(&tx, key)?;
+    tx.commit()?;
     Ok(())
 }
 

@@ -1,9 +1,10 @@
 //! Storage: the append-only event table, the projections rebuilt from it, courts, users and
 //! sessions, and the content-addressed material store. SQLite is the embedded default.
 //!
-//! Writes go through one connection (one writer, DESIGN.md): every command checks the current
-//! state, appends its event and updates the projections in one `BEGIN IMMEDIATE` transaction, so a
-//! crash leaves either all of it or none of it.
+//! Events are written through one connection (one writer, DESIGN.md), the sequencer's own
+//! synchronous one: every command checks the current state, appends its event and updates the
+//! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
+//! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
 mod commands;
 mod error;
@@ -104,14 +105,14 @@ impl Store {
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
-        ledger::catch_up(&writer, &log_key).await?;
         let witness_key = witness::load_or_create_witness_key(&config)?;
         let sequencer = commands::Sequencer::start(
-            writer.clone(),
+            open_write_connection(&db_path)?,
             log_key.clone(),
             config.extra_regions.clone(),
             config.batch_linger,
-        );
+        )
+        .await?;
         Ok(Store {
             options,
             sequencer,
@@ -141,12 +142,6 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
-    }
-
-    /// A write transaction that takes the database's write lock at once, so two processes on one
-    /// data directory never interleave their read-check-append steps.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// A consistent copy of the data directory in `target` (which must not hold a database yet),
@@ -198,10 +193,34 @@ impl Store {
         Ok((events, copied))
     }
 
+    /// Run `f` on a fresh synchronous connection to the database, off the async threads
+    /// (maintenance: rebuilding and digesting the query tables).
+    async fn with_write_connection<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let path = self.config.data_dir.join("liuhen.db");
+        tokio::task::spawn_blocking(move || f(&mut open_write_connection(&path)?))
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?
+    }
+
     /// Direct access for tests that must show what the database itself refuses.
     pub fn writer_pool_for_tests(&self) -> &SqlitePool {
         &self.writer
     }
+}
+
+/// A synchronous connection with the same guarantees as the pools: WAL, every commit on disk
+/// before it is acknowledged (synchronous=FULL), foreign keys, and patience with other writers.
+pub(crate) fn open_write_connection(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 pub(crate) fn now() -> time::OffsetDateTime {

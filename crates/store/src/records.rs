@@ -175,6 +175,19 @@ pub(crate) fn u32_of(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// The current version of a record, read on the sequencer's connection.
+pub(crate) fn load_record_for_write(conn: &rusqlite::Connection, id: Uuid) -> Result<Option<RecordRow>> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(String, String, i64, String)> = conn
+        .prepare_cached("SELECT court_id, recorder, version, data FROM records WHERE id = ?")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    row.map(|(court_id, recorder, version, data)| {
+        Ok(RecordRow { court_id, recorder, version: u32_of(version), record: decode_record(&data)? })
+    })
+    .transpose()
+}
+
 pub(crate) async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
     let row = sqlx::query("SELECT court_id, recorder, version, data FROM records WHERE id = ?")
         .bind(id.to_string())

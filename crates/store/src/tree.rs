@@ -1,10 +1,10 @@
 //! The Merkle tree in the database: stored hashes appended with each event, checkpoints signed
 //! once per committed batch, and the reads that serve tiles and proofs.
 
-use liuhen_ledger::tlog::{self, Hash, with_hashes};
+use liuhen_ledger::tlog::{self, Hash};
 
 use crate::ledger::LogKeys;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{Result, StoreError, now, ts};
 
@@ -42,35 +42,54 @@ pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes:
         .collect()
 }
 
+/// Stored hashes read on the sequencer's own connection, for `tlog_tiles`.
+pub(crate) struct WriterHashes<'c>(pub &'c rusqlite::Connection);
+
+impl tlog::HashReader for WriterHashes<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::TreeError> {
+        let fail = |e: &dyn std::fmt::Display| tlog::TreeError::InvalidInput(format!("stored hash: {e}"));
+        let mut statement =
+            self.0.prepare_cached("SELECT hash FROM tlog_hashes WHERE idx = ?").map_err(|e| fail(&e))?;
+        indexes
+            .iter()
+            .map(|i| {
+                let bytes: Vec<u8> = statement.query_row([*i as i64], |r| r.get(0)).map_err(|e| fail(&e))?;
+                tlog::hash_from_slice(&bytes).ok_or_else(|| fail(&format!("{i} has the wrong length")))
+            })
+            .collect()
+    }
+}
+
+/// The number of events in the log, as the writer sees it.
+pub(crate) fn log_size(conn: &rusqlite::Connection) -> Result<u64> {
+    let size: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM events")?.query_row([], |r| r.get(0))?;
+    Ok(size as u64)
+}
+
 /// The sequencer's view of the tree during one batch: the next index and the pending subtrees,
 /// read once at the start, so appending an event costs no read; the new stored hashes are written
-/// in a few multi-row statements at the end of the batch.
+/// at the end of the batch.
 pub(crate) struct Appender<'a> {
     pub extra_regions: &'a [String],
-    /// Rows of this batch's events and new records, written at the end of the batch (or before
-    /// anything reads them).
-    pub pending: crate::projection::Pending,
     tree: tlog::TreeBuilder,
     hashes: Vec<(u64, Hash)>,
 }
 
 impl<'a> Appender<'a> {
-    pub(crate) async fn start(conn: &mut SqliteConnection, extra_regions: &'a [String]) -> Result<Appender<'a>> {
-        let size: i64 =
-            sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
-        Appender::start_at(conn, size as u64, extra_regions).await
+    pub(crate) fn start(conn: &rusqlite::Connection, extra_regions: &'a [String]) -> Result<Appender<'a>> {
+        Appender::start_at(conn, log_size(conn)?, extra_regions)
     }
 
     /// Go on from a tree of `size` leaves whose stored hashes are in the database.
-    pub(crate) async fn start_at(
-        conn: &mut SqliteConnection,
+    pub(crate) fn start_at(
+        conn: &rusqlite::Connection,
         size: u64,
         extra_regions: &'a [String],
     ) -> Result<Appender<'a>> {
-        let frontier = read_hashes(&mut *conn, &tlog::TreeBuilder::frontier_indexes(size)).await?;
+        let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
-        Ok(Appender { extra_regions, pending: Default::default(), tree, hashes: Vec::new() })
+        Ok(Appender { extra_regions, tree, hashes: Vec::new() })
     }
 
     /// The index the next event gets.
@@ -91,54 +110,39 @@ impl<'a> Appender<'a> {
     }
 
     /// Write the batch's stored hashes.
-    pub(crate) async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<()> {
-        for chunk in self.hashes.chunks(400) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO tlog_hashes (idx, hash) ");
-            q.push_values(chunk, |mut row, (idx, h)| {
-                row.push_bind(*idx as i64).push_bind(h.0.to_vec());
-            });
-            q.build().execute(&mut *conn).await?;
+    pub(crate) fn flush(&mut self, conn: &rusqlite::Connection) -> Result<()> {
+        let mut insert = conn.prepare_cached("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")?;
+        for (idx, h) in self.hashes.drain(..) {
+            insert.execute(rusqlite::params![idx as i64, &h.0[..]])?;
         }
-        self.hashes.clear();
         Ok(())
     }
-}
-
-/// The root hash of the first `size` entries.
-pub(crate) async fn tree_hash<'c, E: sqlx::SqliteExecutor<'c>>(db: E, size: u64) -> Result<Hash> {
-    with_hashes(|r| tlog::tree_hash(size, r), |idx| async move { read_hashes(db, &idx).await }).await
 }
 
 /// Sign a checkpoint for the tree as it now stands, unless the latest one already covers it. The
 /// new tree must extend the latest signed one (a consistency proof is computed and checked): the
 /// log never signs a checkpoint inconsistent with an earlier one.
-pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys) -> Result<Option<(u64, Hash)>> {
-    let size: i64 =
-        sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) FROM events").fetch_one(&mut *conn).await?.try_get(0)?;
-    let size = size as u64;
-    let latest =
-        sqlx::query("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+pub(crate) fn sign_checkpoint(conn: &rusqlite::Connection, keys: &LogKeys) -> Result<Option<(u64, Hash)>> {
+    use rusqlite::OptionalExtension;
+    let size = log_size(conn)?;
+    let latest: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     let latest = match latest {
-        Some(r) => Some((
-            r.try_get::<i64, _>(0)? as u64,
-            tlog::hash_from_slice(&r.try_get::<Vec<u8>, _>(1)?)
-                .ok_or_else(|| StoreError::Internal("checkpoint root length".into()))?,
+        Some((s, root)) => Some((
+            s as u64,
+            tlog::hash_from_slice(&root).ok_or_else(|| StoreError::Internal("checkpoint root length".into()))?,
         )),
         None => None,
     };
     if size == 0 || latest.is_some_and(|(s, _)| s >= size) {
         return Ok(None);
     }
-    let root = tree_hash(&mut *conn, size).await?;
+    let hashes = WriterHashes(conn);
+    let root = tlog::tree_hash(size, &hashes)?;
     if let Some((old_size, old_root)) = latest {
-        let proof = with_hashes(
-            |r| tlog::prove_tree(size, old_size, r),
-            |idx| {
-                let conn = &mut *conn;
-                async move { read_hashes(conn, &idx).await }
-            },
-        )
-        .await?;
+        let proof = tlog::prove_tree(size, old_size, &hashes)?;
         tlog::check_tree(&proof, size, root, old_size, old_root).map_err(|e| {
             StoreError::Internal(format!(
                 "refusing to sign: the tree of {size} entries does not extend the signed checkpoint of {old_size}: {e}"
@@ -146,12 +150,7 @@ pub(crate) async fn sign_checkpoint(conn: &mut SqliteConnection, keys: &LogKeys)
         })?;
     }
     let note = keys.sign(size, &root).map_err(|e| StoreError::Internal(e.to_string()))?;
-    sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, ?)")
-        .bind(size as i64)
-        .bind(&root.0[..])
-        .bind(&note)
-        .bind(ts(now()))
-        .execute(&mut *conn)
-        .await?;
+    conn.prepare_cached("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, ?)")?
+        .execute(rusqlite::params![size as i64, &root.0[..], note, ts(now())])?;
     Ok(Some((size, root)))
 }

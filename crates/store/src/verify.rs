@@ -14,7 +14,7 @@ use liuhen_ledger::{Event, leaf_hash};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Row};
 
 use crate::projection::PROJECTION_TABLES;
 use crate::{MaterialStore, Result, StoreError};
@@ -303,7 +303,13 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
     let phase = Instant::now();
 
     // Query tables against a rebuild from the events, on a copy.
-    check_projections(&db_path, &options.extra_regions, &mut faults).await?;
+    let (db, regions) = (db_path.to_path_buf(), options.extra_regions.clone());
+    let faults = tokio::task::spawn_blocking(move || {
+        check_projections(&db, &regions, &mut faults)?;
+        Ok::<_, StoreError>(faults)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(e.to_string()))??;
     let projections_seconds = phase.elapsed().as_secs_f64();
 
     let mut list = faults.0;
@@ -350,42 +356,44 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), size))
 }
 
-async fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
     let scratch = tempfile_dir()?;
     let copy = scratch.join("verify-copy.db");
-    {
-        let mut source = SqliteConnectOptions::new().filename(db_path).read_only(true).connect().await?;
-        sqlx::query("VACUUM INTO ?").bind(copy.to_string_lossy().into_owned()).execute(&mut source).await?;
-        source.close().await?;
-    }
-    let result = async {
+    let result = (|| {
+        let source = rusqlite::Connection::open_with_flags(db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        source.execute("VACUUM INTO ?", [copy.to_string_lossy()])?;
+        drop(source);
         // A scratch copy: no journal, no fsync; the rebuild runs in one transaction.
-        let mut conn: SqliteConnection = SqliteConnectOptions::new()
-            .filename(&copy)
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Off)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
-            .connect()
-            .await?;
+        let mut conn = rusqlite::Connection::open(&copy)?;
+        conn.pragma_update(None, "journal_mode", "OFF")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
         for table in PROJECTION_TABLES {
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM main.{table}"))).execute(&mut conn).await?;
+            conn.execute(&format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM main.{table}"), [])?;
         }
         // The copy has no triggers to fear and nobody else writes it.
-        let mut tx = conn.begin().await?;
-        crate::projection::rebuild(&mut tx, extra_regions).await?;
-        tx.commit().await?;
+        let tx = conn.transaction()?;
+        crate::projection::rebuild(&tx, extra_regions)?;
+        tx.commit()?;
+        let count = |sql: String| conn.query_row(&sql, [], |r| r.get::<_, i64>(0));
         for table in PROJECTION_TABLES {
-            let edited: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM temp.before_{table} EXCEPT SELECT * FROM main.{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
-            let missing: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM temp.before_{table})"))).fetch_one(&mut conn).await?.try_get(0)?;
+            let edited = count(format!(
+                "SELECT COUNT(*) FROM (SELECT * FROM temp.before_{table} EXCEPT SELECT * FROM main.{table})"
+            ))?;
+            let missing = count(format!(
+                "SELECT COUNT(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM temp.before_{table})"
+            ))?;
             if edited + missing == 0 {
                 continue;
             }
             let entry = if table == "records" {
-                sqlx::query("SELECT created_seq FROM (SELECT * FROM temp.before_records EXCEPT SELECT * FROM main.records) ORDER BY created_seq LIMIT 1")
-                    .fetch_optional(&mut conn)
-                    .await?
-                    .map(|r| r.try_get::<i64, _>(0))
-                    .transpose()?
-                    .map(|s| s as u64)
+                use rusqlite::OptionalExtension;
+                conn.query_row(
+                    "SELECT created_seq FROM (SELECT * FROM temp.before_records EXCEPT SELECT * FROM main.records) ORDER BY created_seq LIMIT 1",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(|s| s as u64)
             } else {
                 None
             };
@@ -395,10 +403,8 @@ async fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mu
                 format!("query table {table} differs from a rebuild from the events ({edited} rows changed or added, {missing} missing): it was edited outside the event log"),
             );
         }
-        conn.close().await?;
         Ok::<(), StoreError>(())
-    }
-    .await;
+    })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
 }
