@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use liuhen_ledger::tlog::{self, Hash, TILE_WIDTH, TileCoord, TreeBuilder};
 use liuhen_ledger::{Event, EventBody};
-use liuhen_rules::{CourtLevel, RecordDraft, Role};
+use liuhen_rules::{CourtLevel, Listed, RecordDraft, Role};
 use liuhen_server::AppState;
 use liuhen_store::{NewCourt, NewUser, Store, StoreConfig};
 use serde_json::{Value, json};
@@ -99,37 +99,55 @@ async fn baseline_single(path: &std::path::Path, n: usize, entry: &[u8]) -> f64 
     rate(n / WRITERS * WRITERS, start.elapsed())
 }
 
-/// Baseline: the same rows group-committed (every row waiting goes into one transaction), no ledger.
-async fn baseline_grouped(path: &std::path::Path, n: usize, entry: &[u8]) -> f64 {
-    let pool = plain_pool(path).await;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<()>>(4096);
-    let writer = tokio::spawn({
-        let (pool, entry) = (pool.clone(), entry.to_vec());
-        async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while let Ok(more) = rx.try_recv() {
-                    batch.push(more);
-                }
-                let mut t = pool.begin().await.unwrap();
-                for _ in &batch {
-                    sqlx::query("INSERT INTO plain (body) VALUES (?)").bind(&entry).execute(&mut *t).await.unwrap();
-                }
-                t.commit().await.unwrap();
-                for reply in batch {
-                    let _ = reply.send(());
-                }
+type Reply = tokio::sync::oneshot::Sender<()>;
+
+/// A writer thread on its own synchronous connection that commits every job waiting at that
+/// moment in one transaction (one fsync), then answers them: the sequencer's scheme without its
+/// ledger, for the baselines.
+fn group_writer<J: Send + 'static>(
+    path: &std::path::Path,
+    write: impl Fn(&rusqlite::Transaction, J) + Send + 'static,
+) -> (tokio::sync::mpsc::Sender<(J, Reply)>, std::thread::JoinHandle<()>) {
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(J, Reply)>(4096);
+    let thread = std::thread::spawn(move || {
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            let t = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+            let mut replies = Vec::with_capacity(batch.len());
+            for (job, reply) in batch {
+                write(&t, job);
+                replies.push(reply);
+            }
+            t.commit().unwrap();
+            for reply in replies {
+                let _ = reply.send(());
             }
         }
     });
+    (tx, thread)
+}
+
+/// 64 writers, each submitting `make()` to the group writer and waiting for its commit.
+async fn run_writers<J: Send + 'static>(
+    tx: tokio::sync::mpsc::Sender<(J, Reply)>,
+    n: usize,
+    make: impl Fn() -> J + Send + Sync + 'static,
+) -> f64 {
+    let make = Arc::new(make);
     let start = Instant::now();
     let tasks: Vec<_> = (0..WRITERS)
         .map(|_| {
-            let tx = tx.clone();
+            let (tx, make) = (tx.clone(), make.clone());
             tokio::spawn(async move {
                 for _ in 0..n / WRITERS {
                     let (reply, done) = tokio::sync::oneshot::channel();
-                    tx.send(reply).await.unwrap();
+                    tx.send((make(), reply)).await.unwrap();
                     done.await.unwrap();
                 }
             })
@@ -138,9 +156,79 @@ async fn baseline_grouped(path: &std::path::Path, n: usize, entry: &[u8]) -> f64
     for t in tasks {
         t.await.unwrap();
     }
-    let r = rate(n / WRITERS * WRITERS, start.elapsed());
-    drop(tx);
-    writer.await.unwrap();
+    rate(n / WRITERS * WRITERS, start.elapsed())
+}
+
+/// Baseline: the entry's bytes as one row each, group-committed, no ledger: the floor of any
+/// durable store on this disk.
+async fn baseline_grouped(path: &std::path::Path, n: usize, entry: &[u8]) -> f64 {
+    drop(plain_pool(path).await);
+    let (tx, thread) = group_writer(path, |t, body: Vec<u8>| {
+        t.prepare_cached("INSERT INTO plain (body) VALUES (?)").unwrap().execute([body]).unwrap();
+    });
+    let entry = entry.to_vec();
+    let r = run_writers(tx, n, move || entry.clone()).await;
+    thread.join().unwrap();
+    r
+}
+
+/// Baseline: a conventional register without the ledger. The same records, validated the same
+/// way, written group-committed into the same query tables (the record row, its version, its
+/// special items) with the same JSON, but no event, no Merkle hashes and no checkpoint: what the
+/// ledger's tamper evidence adds is the difference.
+async fn baseline_register(dir: &std::path::Path, n: usize) -> f64 {
+    seeded(dir).await.close().await;
+    let (tx, thread) = group_writer(&dir.join("liuhen.db"), |t, record: liuhen_rules::Record| {
+        let id = uuid::Uuid::now_v7().to_string();
+        let data = serde_json::to_string(&record).unwrap();
+        let at = liuhen_rules::period::format_utc(time::OffsetDateTime::now_utc());
+        let items = record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+        t.prepare_cached(
+            "INSERT INTO records (id, court_id, recorder, register, version, created_seq, last_seq, created_at,
+             updated_at, occurred_at, case_number, stage, form, intervener_name, intervener_unit, unit_type,
+             leading_cadre, serious, special_items, cosign_status, channel, data)
+             VALUES (?1, 'c', 'clerk', ?2, 1, 0, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'not_required', 'api', ?14)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            id,
+            record.register.code(),
+            at,
+            liuhen_rules::period::format_utc(record.occurred_at),
+            record.case_number,
+            record.stage.code(),
+            record.form.code(),
+            record.intervener.name,
+            record.intervener.unit,
+            record.intervener.unit_type.code(),
+            record.intervener.leading_cadre,
+            record.serious,
+            items,
+            data
+        ])
+        .unwrap();
+        t.prepare_cached(
+            "INSERT INTO record_versions (record_id, version, seq, actor, at, data) VALUES (?, 1, 0, 'clerk', ?, ?)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![id, at, data])
+        .unwrap();
+        for item in &record.special_items {
+            t.prepare_cached("INSERT INTO record_special_items (record_id, item) VALUES (?, ?)")
+                .unwrap()
+                .execute(rusqlite::params![id, i64::from(*item)])
+                .unwrap();
+        }
+    });
+    let draft: RecordDraft = serde_json::from_value(record()).unwrap();
+    let regions = vec!["示".to_string()];
+    let r = run_writers(tx, n, move || {
+        let ctx =
+            liuhen_rules::Context { now: time::OffsetDateTime::now_utc(), recorder: "clerk", extra_regions: &regions };
+        liuhen_rules::validate_record(&draft, &ctx).unwrap()
+    })
+    .await;
+    thread.join().unwrap();
     r
 }
 
@@ -404,8 +492,12 @@ async fn main() {
         baseline_single(&dir.path().join("plain1.db"), writes.min(5_000), &entry).await
     );
     println!(
-        "| baseline: plain INSERT, group-committed | {:.0} |",
+        "| baseline: plain INSERT of the entry bytes, group-committed | {:.0} |",
         baseline_grouped(&dir.path().join("plain2.db"), writes, &entry).await
+    );
+    println!(
+        "| baseline: register without ledger (validate, record row, version, items), group-committed | {:.0} |",
+        baseline_register(&dir.path().join("register"), writes).await
     );
     let store = Arc::new(seeded(&dir.path().join("seq")).await);
     println!(

@@ -165,9 +165,9 @@ fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), L
             if !(n.is_i64() || n.is_u64()) {
                 return Err(LedgerError::FloatNotAllowed);
             }
-            out.extend_from_slice(n.to_string().as_bytes());
+            serde_json::to_writer(&mut *out, n).expect("a number serialises into memory");
         }
-        Value::String(s) => out.extend_from_slice(serde_json::to_string(s).expect("a string serialises").as_bytes()),
+        Value::String(s) => serde_json::to_writer(&mut *out, s).expect("a string serialises into memory"),
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -179,16 +179,20 @@ fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), L
             out.push(b']');
         }
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
+            // serde_json's map keeps keys sorted unless its `preserve_order` feature is on
+            // somewhere in the build; sort only then.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            }
             out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(serde_json::to_string(key).expect("a string serialises").as_bytes());
+                serde_json::to_writer(&mut *out, key).expect("a string serialises into memory");
                 out.push(b':');
-                write_canonical(&map[key], out)?;
+                write_canonical(item, out)?;
             }
             out.push(b'}');
         }

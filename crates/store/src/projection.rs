@@ -23,6 +23,8 @@ struct Version<'a> {
     seq: i64,
     event: &'a Event,
     record: &'a Record,
+    /// The record as stored JSON, serialised once for both tables.
+    data: String,
 }
 
 /// Write the `records` row of a version. For an amendment (`source` is None) the row exists: it
@@ -34,7 +36,7 @@ fn write_record_row(
     source: Option<&liuhen_ledger::Source>,
     extra_regions: &[String],
 ) -> Result<()> {
-    let Version { id, number: version, seq, event, record } = *v;
+    let Version { id, number: version, seq, event, record, .. } = *v;
     let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
     let at = ts(event.at);
     let special_items = record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
@@ -58,7 +60,7 @@ fn write_record_row(
         record.serious,
         special_items,
         cosign_status,
-        json(record)?,
+        v.data,
     ];
     match source {
         Some(source) => {
@@ -93,11 +95,11 @@ fn write_record_row(
 /// A version's rows: the version itself, its special items, and a pending co-signature for each
 /// court staff member present (R4: each confirms what this version says).
 fn write_version(conn: &Connection, v: &Version<'_>, reason: Option<&str>) -> Result<()> {
-    let Version { id, number: version, seq, event, record } = *v;
+    let Version { id, number: version, seq, event, record, .. } = *v;
     conn.prepare_cached(
         "INSERT INTO record_versions (record_id, version, seq, actor, at, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )?
-    .execute(params![id, i64::from(version), seq, event.actor, ts(event.at), reason, json(record)?])?;
+    .execute(params![id, i64::from(version), seq, event.actor, ts(event.at), reason, v.data])?;
     let mut item = conn.prepare_cached("INSERT INTO record_special_items (record_id, item) VALUES (?, ?)")?;
     for i in &record.special_items {
         item.execute(params![id, i64::from(*i)])?;
@@ -151,7 +153,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     match &event.body {
         EventBody::RecordCreated { record_id, source, record } => {
             let id = record_id.to_string();
-            let v = Version { id: &id, number: 1, seq, event, record };
+            let v = Version { id: &id, number: 1, seq, event, record, data: json(record)? };
             write_record_row(conn, &v, Some(source), extra_regions)?;
             write_version(conn, &v, None)?;
             if let Some(key_hash) = &source.idempotency_key_hash {
@@ -161,7 +163,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
         }
         EventBody::RecordAmended { record_id, version, reason, record, .. } => {
             let id = record_id.to_string();
-            let v = Version { id: &id, number: *version, seq, event, record };
+            let v = Version { id: &id, number: *version, seq, event, record, data: json(record)? };
             write_record_row(conn, &v, None, extra_regions)?;
             conn.prepare_cached("DELETE FROM record_special_items WHERE record_id = ?")?.execute([&id])?;
             write_version(conn, &v, Some(reason))?;
