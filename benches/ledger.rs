@@ -566,7 +566,7 @@ async fn main() {
                 extra_regions: vec![],
             };
             let t = Instant::now();
-            let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).await.unwrap();
+            let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
             let verify = t.elapsed();
             assert!(report.ok, "{:?}", report.faults);
             println!("\n| check over {} MB of entries | seconds | MB/s |\n|---|---|---|", bytes / 1_000_000);

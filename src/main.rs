@@ -419,7 +419,7 @@ async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()
             eprint!("\r校验中 [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width as usize - filled));
         }
     };
-    let report = liuhen_store::verify::verify_data_dir(&options, &mut progress).await?;
+    let report = liuhen_store::verify::verify_data_dir(&options, &mut progress)?;
     if terminal {
         eprintln!();
     }

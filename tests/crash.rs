@@ -115,7 +115,7 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
             key_file: None,
             extra_regions: vec!["示".into()],
         };
-        let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).await.unwrap();
+        let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
         assert!(report.ok, "round {round}: {:?}", report.faults);
     }
 

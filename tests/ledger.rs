@@ -28,7 +28,7 @@ async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
         key_file: None,
         extra_regions: vec!["示".into()],
     };
-    verify_data_dir(&options, &mut |_, _| {}).await.unwrap()
+    verify_data_dir(&options, &mut |_, _| {}).unwrap()
 }
 
 #[tokio::test]
@@ -390,7 +390,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
             key_file: None,
             extra_regions: vec!["示".into()],
         };
-        async move { verify_data_dir(&options, &mut |_, _| {}).await.unwrap() }
+        async move { verify_data_dir(&options, &mut |_, _| {}).unwrap() }
     };
     assert!(check(vec![old_key.clone(), new_key.clone()]).await.ok);
     assert!(check(vec![]).await.ok, "keys from the data directory include the retired one");

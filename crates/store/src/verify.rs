@@ -13,8 +13,6 @@ use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint_any};
 use liuhen_ledger::{Event, leaf_hash};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection, Row};
 
 use crate::projection::PROJECTION_TABLES;
 use crate::{MaterialStore, Result, StoreError};
@@ -81,8 +79,9 @@ impl Faults {
     }
 }
 
-/// Verify the data directory. `progress(done, total)` is called as events are checked.
-pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport> {
+/// Verify the data directory. `progress(done, total)` is called as events are checked. This reads
+/// the whole database and may take minutes: call it from a thread that may block.
+pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport> {
     let started = Instant::now();
     let db_path = options.data_dir.join("liuhen.db");
     if !db_path.exists() {
@@ -99,16 +98,14 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         (options.verifier_keys.iter().map(|k| k.trim().to_string()).collect::<Vec<_>>(), true)
     };
     let key_refs: Vec<&str> = verifier_keys.iter().map(String::as_str).collect();
-    let mut conn = SqliteConnectOptions::new().filename(&db_path).read_only(true).connect().await?;
+    let conn = rusqlite::Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut faults = Faults(Vec::new());
+    let all = |sql: &str| -> Result<Vec<String>> {
+        Ok(conn.prepare(sql)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    };
 
     // The database's own refusal of changes: a missing trigger means someone removed it.
-    let present: Vec<String> = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        .fetch_all(&mut conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+    let present = all("SELECT name FROM sqlite_master WHERE type = 'trigger'")?;
     for t in TRIGGERS {
         if !present.iter().any(|p| p == t) {
             faults.add(
@@ -119,15 +116,11 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         }
     }
 
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut conn).await?.try_get(0)?;
-    let total = total as u64;
-    let checkpoints: Vec<(u64, Vec<u8>, Vec<u8>)> =
-        sqlx::query("SELECT size, root, note FROM checkpoints ORDER BY size")
-            .fetch_all(&mut conn)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<_>>()?;
+    let total = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64;
+    let checkpoints: Vec<(u64, Vec<u8>, Vec<u8>)> = conn
+        .prepare("SELECT size, root, note FROM checkpoints ORDER BY size")?
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     let mut next_checkpoint = 0usize;
     let mut builder = TreeBuilder::default();
     let mut bytes_hashed = 0u64;
@@ -161,30 +154,16 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
             *next += 1;
         }
     };
+    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 4000")?;
+    let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")?;
     loop {
-        let rows = sqlx::query("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 2000")
-            .bind(n as i64)
-            .fetch_all(&mut conn)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        let first_index = tlog::stored_hash_index(0, n);
-        let last_seq = rows.last().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0) as u64;
-        let stored: Vec<(i64, Vec<u8>)> =
-            sqlx::query("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")
-                .bind(first_index as i64)
-                .bind(tlog::stored_hash_index(0, last_seq + 1) as i64)
-                .fetch_all(&mut conn)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<_>>()?;
-        let stored: std::collections::HashMap<u64, Vec<u8>> = stored.into_iter().map(|(i, h)| (i as u64, h)).collect();
-        let rows: Vec<(u64, Vec<u8>, Vec<u8>)> = rows
-            .iter()
-            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<_>>()?;
+        let rows: Vec<(u64, Vec<u8>, Vec<u8>)> = events
+            .query_map([n as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some(last_seq) = rows.last().map(|r| r.0) else { break };
+        let range = [tlog::stored_hash_index(0, n) as i64, tlog::stored_hash_index(0, last_seq + 1) as i64];
+        let stored: std::collections::HashMap<u64, Vec<u8>> =
+            hashes.query_map(range, |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?.collect::<Result<_, _>>()?;
         // Hashing and the canonical-form check of each entry are independent: spread them over the
         // cores; the tree itself is then built in order.
         let checked = check_entries(&rows);
@@ -235,11 +214,12 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
         }
         progress(n, total);
     }
-    let extra_hashes: i64 = sqlx::query("SELECT COUNT(*) FROM tlog_hashes WHERE idx >= ?")
-        .bind(tlog::stored_hash_index(0, builder.size()) as i64)
-        .fetch_one(&mut conn)
-        .await?
-        .try_get(0)?;
+    drop((events, hashes));
+    let extra_hashes: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM tlog_hashes WHERE idx >= ?",
+        [tlog::stored_hash_index(0, builder.size()) as i64],
+        |r| r.get(0),
+    )?;
     if extra_hashes > 0 {
         faults.add(
             Some(builder.size()),
@@ -272,12 +252,10 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
     let ledger_seconds = started.elapsed().as_secs_f64();
     let phase = Instant::now();
     // Materials: every file must still hash to what its event says.
-    let materials: Vec<(String, i64)> = sqlx::query("SELECT sha256, seq FROM materials ORDER BY seq")
-        .fetch_all(&mut conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_>>()?;
+    let materials: Vec<(String, i64)> = conn
+        .prepare("SELECT sha256, seq FROM materials ORDER BY seq")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     let store = MaterialStore::open(&options.data_dir.join("materials"))?;
     for (sha, seq) in &materials {
         match hash_file(&store.file_path(sha)) {
@@ -298,18 +276,12 @@ pub async fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u
             ),
         }
     }
-    conn.close().await?;
+    drop(conn);
     let materials_seconds = phase.elapsed().as_secs_f64();
     let phase = Instant::now();
 
     // Query tables against a rebuild from the events, on a copy.
-    let (db, regions) = (db_path.to_path_buf(), options.extra_regions.clone());
-    let faults = tokio::task::spawn_blocking(move || {
-        check_projections(&db, &regions, &mut faults)?;
-        Ok::<_, StoreError>(faults)
-    })
-    .await
-    .map_err(|e| StoreError::Internal(e.to_string()))??;
+    check_projections(&db_path, &options.extra_regions, &mut faults)?;
     let projections_seconds = phase.elapsed().as_secs_f64();
 
     let mut list = faults.0;
