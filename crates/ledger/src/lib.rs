@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod canonical;
 pub mod cosignature;
 pub mod receipt;
 pub mod tlog;
@@ -125,9 +126,7 @@ impl Event {
 
     /// The canonical bytes: the log entry.
     pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
-        let value = serde_json::to_value(self).map_err(|e| LedgerError::Decode(e.to_string()))?;
-        let mut out = Vec::with_capacity(1024);
-        write_canonical(&value, &mut out)?;
+        let out = canonical::to_canonical_vec(self, 1024)?;
         if out.len() > MAX_ENTRY_BYTES {
             return Err(LedgerError::EntryTooLarge(out.len()));
         }
@@ -156,50 +155,6 @@ pub fn leaf_hash(entry: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), LedgerError> {
-    use serde_json::Value;
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => {
-            if !(n.is_i64() || n.is_u64()) {
-                return Err(LedgerError::FloatNotAllowed);
-            }
-            serde_json::to_writer(&mut *out, n).expect("a number serialises into memory");
-        }
-        Value::String(s) => serde_json::to_writer(&mut *out, s).expect("a string serialises into memory"),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_canonical(item, out)?;
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            // serde_json's map keeps keys sorted unless its `preserve_order` feature is on
-            // somewhere in the build; sort only then.
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-            }
-            out.push(b'{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                serde_json::to_writer(&mut *out, key).expect("a string serialises into memory");
-                out.push(b':');
-                write_canonical(item, out)?;
-            }
-            out.push(b'}');
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +181,61 @@ mod tests {
         assert!(text.contains("\"type\":\"record_cosigned\""));
         assert!(!text.contains(' '));
         assert_eq!(Event::decode(&bytes).unwrap(), e);
+    }
+
+    /// Every kind of event encodes exactly as the sorted `serde_json::Value` of it would.
+    #[test]
+    fn encoding_matches_the_sorted_value_for_every_kind() {
+        let draft: liuhen_rules::RecordDraft = serde_json::from_value(serde_json::json!({
+            "case_number": "（2026）示0101民初12号", "stage": "trial",
+            "intervener": {"name": "张某", "unit": "某区人民政府", "post": "副区长", "unit_type": "government",
+                           "leading_cadre": true, "relation": "self", "managing_level": "municipal"},
+            "occurred_at": "2026-03-31 23:30", "form": "in_person", "place": "办公室\n三楼",
+            "persons_present": ["李某"], "court_staff_present": ["judge2"],
+            "content": "要求“从轻”处理\t\"引号\"", "special_items": [1, 4],
+        }))
+        .unwrap();
+        let ctx = liuhen_rules::Context {
+            now: datetime!(2026-04-01 00:00 UTC),
+            recorder: "clerk1",
+            extra_regions: &["示".to_string()],
+        };
+        let record = liuhen_rules::validate_record(&draft, &ctx).unwrap();
+        let source = Source { channel: "api".into(), external_id: Some("X-1".into()), idempotency_key_hash: None };
+        let bodies = [
+            EventBody::RecordCreated { record_id: Uuid::nil(), source, record: record.clone() },
+            EventBody::RecordAmended {
+                record_id: Uuid::nil(),
+                version: 2,
+                replaces_version: 1,
+                reason: "更正".into(),
+                record,
+            },
+            EventBody::RecordCosigned { record_id: Uuid::nil(), version: 1, signer: "judge2".into() },
+            EventBody::RecordDisputed {
+                record_id: Uuid::nil(),
+                version: 1,
+                signer: "judge2".into(),
+                reason: "不符".into(),
+            },
+            EventBody::MaterialAdded {
+                record_id: Uuid::nil(),
+                material_id: Uuid::max(),
+                sha256: "ab".repeat(32),
+                size: u64::MAX,
+                category: liuhen_rules::MaterialCategory::OfficialLetter,
+                file_name: "来信.pdf".into(),
+                media_type: "application/pdf".into(),
+                disposition: liuhen_rules::Disposition::FiledWithCase,
+                whereabouts: None,
+            },
+        ];
+        for body in bodies {
+            let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);
+            let sorted = serde_json::to_vec(&serde_json::to_value(&event).unwrap()).unwrap();
+            assert_eq!(event.encode().unwrap(), sorted, "{}", event.body.kind());
+            assert_eq!(Event::decode(&sorted).unwrap(), event);
+        }
     }
 
     #[test]
