@@ -25,6 +25,8 @@ pub(crate) fn to_canonical_vec<T: Serialize>(value: &T, capacity: usize) -> Resu
 struct Canonical {
     /// The objects being written, innermost last.
     open: Vec<Object>,
+    /// Closed objects kept for their buffers' capacity.
+    spare: Vec<Object>,
 }
 
 /// An object being written: its entries as ranges of one buffer, sorted when it closes.
@@ -169,7 +171,8 @@ impl Formatter for Canonical {
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.open.push(Object::default());
+        let object = self.spare.pop().unwrap_or_default();
+        self.open.push(object);
         Ok(())
     }
 
@@ -205,24 +208,32 @@ impl Formatter for Canonical {
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        let object = self.open.pop().ok_or_else(|| io::Error::other("an object closed twice"))?;
-        let mut order = object.entries.clone();
-        order.sort_unstable_by(|a, b| object.raw_key(a).cmp(&object.raw_key(b)));
-        if order.windows(2).any(|w| object.raw_key(&w[0]) == object.raw_key(&w[1])) {
+        let mut object = self.open.pop().ok_or_else(|| io::Error::other("an object closed twice"))?;
+        let mut entries = std::mem::take(&mut object.entries);
+        if !entries.is_sorted_by(|a, b| object.raw_key(a) <= object.raw_key(b)) {
+            entries.sort_unstable_by(|a, b| object.raw_key(a).cmp(&object.raw_key(b)));
+        }
+        if entries.windows(2).any(|w| object.raw_key(&w[0]) == object.raw_key(&w[1])) {
             return Err(io::Error::other("an object has the same key twice"));
         }
-        let mut written = Vec::with_capacity(object.buf.len() + 2 * order.len() + 2);
-        written.push(b'{');
-        for (i, entry) in order.iter().enumerate() {
-            if i > 0 {
-                written.push(b',');
+        let result = (|| {
+            self.put(writer, b"{")?;
+            for (i, entry) in entries.iter().enumerate() {
+                if i > 0 {
+                    self.put(writer, b",")?;
+                }
+                self.put(writer, &object.buf[entry.start..entry.key_end])?;
+                self.put(writer, b":")?;
+                self.put(writer, &object.buf[entry.key_end..entry.end])?;
             }
-            written.extend_from_slice(&object.buf[entry.start..entry.key_end]);
-            written.push(b':');
-            written.extend_from_slice(&object.buf[entry.key_end..entry.end]);
-        }
-        written.push(b'}');
-        self.put(writer, &written)
+            self.put(writer, b"}")
+        })();
+        entries.clear();
+        object.buf.clear();
+        object.entries = entries;
+        object.in_key = false;
+        self.spare.push(object);
+        result
     }
 }
 

@@ -154,19 +154,25 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             *next += 1;
         }
     };
-    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 4000")?;
+    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 8000")?;
     let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")?;
-    loop {
-        let rows: Vec<(u64, Vec<u8>, Vec<u8>)> = events
-            .query_map([n as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))?
+    let mut read_from = 0u64;
+    let mut read = || -> Result<Option<Chunk>> {
+        let rows: Vec<(u64, Vec<u8>, [u8; 32])> = events
+            .query_map([read_from as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, hash32(r, 2)?)))?
             .collect::<Result<_, _>>()?;
-        let Some(last_seq) = rows.last().map(|r| r.0) else { break };
-        let range = [tlog::stored_hash_index(0, n) as i64, tlog::stored_hash_index(0, last_seq + 1) as i64];
-        let stored: std::collections::HashMap<u64, Vec<u8>> =
-            hashes.query_map(range, |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        // Hashing and the canonical-form check of each entry are independent: spread them over the
-        // cores; the tree itself is then built in order.
-        let checked = check_entries(&rows);
+        let Some(last_seq) = rows.last().map(|r| r.0) else { return Ok(None) };
+        let range = [tlog::stored_hash_index(0, read_from) as i64, tlog::stored_hash_index(0, last_seq + 1) as i64];
+        let mut stored = StoredHashes { first: range[0] as u64, hashes: vec![None; (range[1] - range[0]) as usize] };
+        for row in hashes.query_map(range, |r| Ok((r.get::<_, i64>(0)? as u64, hash32(r, 1)?)))? {
+            let (idx, hash) = row?;
+            stored.hashes[(idx - stored.first) as usize] = Some(hash);
+        }
+        read_from = last_seq + 1;
+        Ok(Some((rows, stored)))
+    };
+    // The tree is built in order on this thread, a chunk behind the per-entry checks.
+    let mut build = |(rows, stored): Chunk, checked: Checked| {
         for ((seq, entry, stored_leaf), (leaf, decode_error)) in rows.iter().zip(checked) {
             let seq = *seq;
             if seq != n {
@@ -195,7 +201,7 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             let index = tlog::stored_hash_index(0, builder.size());
             for (i, h) in builder.push(Hash(leaf)).iter().enumerate() {
                 stored_count += 1;
-                match stored.get(&(index + i as u64)) {
+                match stored.get(index + i as u64) {
                     Some(s) if s.as_slice() == h.0 => {}
                     Some(_) => faults.add(
                         Some(seq),
@@ -213,6 +219,33 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             n = seq + 1;
         }
         progress(n, total);
+    };
+    // Hashing and the canonical-form check of each entry take most of the time and are
+    // independent: every core works through one chunk's entries in small blocks while this thread
+    // builds the tree over the previous chunk and reads the next, then joins in.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    let mut current = read()?;
+    let mut previous: Option<(Chunk, Checked)> = None;
+    while current.is_some() || previous.is_some() {
+        let shared = current.as_ref().map(|(rows, _)| SharedChecks::new(rows));
+        let next = std::thread::scope(|scope| {
+            if let Some(shared) = &shared {
+                for _ in 0..threads {
+                    scope.spawn(|| shared.work());
+                }
+            }
+            if let Some((chunk, checked)) = previous.take() {
+                build(chunk, checked);
+            }
+            let next = if current.is_some() { read() } else { Ok(None) };
+            if let Some(shared) = &shared {
+                shared.work();
+            }
+            next
+        });
+        let checked = shared.map(SharedChecks::into_checked);
+        previous = current.take().zip(checked);
+        current = next?;
     }
     drop((events, hashes));
     let extra_hashes: i64 = conn.query_row(
@@ -305,20 +338,64 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
     })
 }
 
-/// The leaf hash of each entry and whether it decodes as a canonical event, computed on every core.
-fn check_entries(rows: &[(u64, Vec<u8>, Vec<u8>)]) -> Vec<([u8; 32], Option<String>)> {
-    let check =
-        |(_, entry, _): &(u64, Vec<u8>, Vec<u8>)| (leaf_hash(entry), Event::decode(entry).err().map(|e| e.to_string()));
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
-    if threads == 1 || rows.len() < 64 {
-        return rows.iter().map(check).collect();
+/// Events (index, entry, recorded leaf hash) and the stored hashes their leaves add.
+type Chunk = (Vec<(u64, Vec<u8>, [u8; 32])>, StoredHashes);
+
+/// The stored hashes of a range of indexes, each where its index says (a missing one is None).
+struct StoredHashes {
+    first: u64,
+    hashes: Vec<Option<[u8; 32]>>,
+}
+
+impl StoredHashes {
+    fn get(&self, index: u64) -> Option<&[u8; 32]> {
+        let offset = usize::try_from(index.checked_sub(self.first)?).ok()?;
+        self.hashes.get(offset)?.as_ref()
     }
-    let chunk = rows.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            rows.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a checking thread panicked")).collect()
-    })
+}
+/// Each entry's leaf hash, and why it is not a canonical event if it is not.
+type Checked = Vec<([u8; 32], Option<String>)>;
+
+/// A stored 32-byte hash; one of any other length reads as zeros, so that it shows as a mismatch
+/// at its entry rather than stopping the check.
+fn hash32(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<[u8; 32]> {
+    Ok(row.get_ref(column)?.as_blob().ok().and_then(|b| b.try_into().ok()).unwrap_or([0; 32]))
+}
+
+/// Entries per block of checking work.
+const CHECK_BLOCK: usize = 128;
+
+/// The leaf hash of each entry of a chunk and whether it decodes as a canonical event, shared out
+/// in blocks: whichever thread is free takes the next block, so no core waits for another.
+struct SharedChecks<'a> {
+    rows: &'a [(u64, Vec<u8>, [u8; 32])],
+    next: std::sync::atomic::AtomicUsize,
+    blocks: Vec<std::sync::OnceLock<Checked>>,
+}
+
+impl<'a> SharedChecks<'a> {
+    fn new(rows: &'a [(u64, Vec<u8>, [u8; 32])]) -> Self {
+        let blocks = (0..rows.len().div_ceil(CHECK_BLOCK)).map(|_| std::sync::OnceLock::new()).collect();
+        SharedChecks { rows, next: std::sync::atomic::AtomicUsize::new(0), blocks }
+    }
+
+    fn work(&self) {
+        loop {
+            let block = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(slot) = self.blocks.get(block) else { return };
+            let rows = &self.rows[block * CHECK_BLOCK..((block + 1) * CHECK_BLOCK).min(self.rows.len())];
+            let checked = rows
+                .iter()
+                .map(|(_, entry, _)| (leaf_hash(entry), Event::decode(entry).err().map(|e| e.to_string())))
+                .collect();
+            let _ = slot.set(checked);
+        }
+    }
+
+    /// Every block's results in order (all threads have finished working).
+    fn into_checked(self) -> Checked {
+        self.blocks.into_iter().flat_map(|b| b.into_inner().expect("every block was checked")).collect()
+    }
 }
 
 fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
