@@ -154,7 +154,7 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             *next += 1;
         }
     };
-    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 8000")?;
+    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 16000")?;
     let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")?;
     let mut read_from = 0u64;
     let mut read = || -> Result<Option<Chunk>> {
@@ -363,7 +363,7 @@ fn hash32(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<[u8; 32]> 
 }
 
 /// Entries per block of checking work.
-const CHECK_BLOCK: usize = 128;
+const CHECK_BLOCK: usize = 64;
 
 /// The leaf hash of each entry of a chunk and whether it decodes as a canonical event, shared out
 /// in blocks: whichever thread is free takes the next block, so no core waits for another.
