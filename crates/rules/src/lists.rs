@@ -174,6 +174,24 @@ closed_list! {
         DisciplineInspector = "discipline_inspector", "纪检监察", "discipline inspector";
         SystemAdministrator = "system_administrator", "系统管理员", "system administrator";
         Auditor = "auditor", "审计账户（只读日志全部条目）", "auditor (reads every log entry)";
+        Witness = "witness", "见证账户（只读检查点和哈希瓦片）", "witness (reads checkpoints and hash tiles)";
+    }
+}
+
+closed_list! {
+    /// What a role may do (S3: 录入、存储、报送、查看、处理). Deny by default: a role holds only the
+    /// permissions granted to it (`access::PermissionMatrix`).
+    Permission {
+        RecordCreate = "record.create", "录入过问记录，修改本人录入的记录", "record inquiries and amend one's own";
+        RecordReadOwn = "record.read_own", "查看本人录入或在场的记录", "read records one recorded or was present at";
+        RecordReadCourt = "record.read_court", "查看本院专库的全部记录", "read every record of the court's store";
+        RecordSeeRecorder = "record.see_recorder", "查看他人记录的录入人", "see who recorded others' records";
+        RecordViews = "record.views", "查看记录被谁查看过", "see who viewed a record";
+        RecordCosign = "record.cosign", "对在场的口头过问记录签字确认或提出异议", "confirm or dispute oral records one was present at";
+        LogTiles = "log.tiles", "读取日志检查点和哈希瓦片", "read the log's checkpoints and hash tiles";
+        LogEntries = "log.entries", "读取日志全部条目", "read every log entry";
+        AdminUsers = "admin.users", "管理用户账号", "manage user accounts";
+        AdminCourts = "admin.courts", "管理法院", "manage courts";
     }
 }
 
