@@ -179,7 +179,10 @@ pub(crate) fn u32_of(v: i64) -> u32 {
 pub(crate) fn load_record_for_write(conn: &rusqlite::Connection, id: Uuid) -> Result<Option<RecordRow>> {
     use rusqlite::OptionalExtension;
     let row: Option<(String, String, i64, String)> = conn
-        .prepare_cached("SELECT court_id, recorder, version, data FROM records WHERE id = ?")?
+        .prepare_cached(
+            "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
+             JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = ?",
+        )?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     row.map(|(court_id, recorder, version, data)| {
@@ -189,10 +192,13 @@ pub(crate) fn load_record_for_write(conn: &rusqlite::Connection, id: Uuid) -> Re
 }
 
 pub(crate) async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
-    let row = sqlx::query("SELECT court_id, recorder, version, data FROM records WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
     row.map(|r| {
         Ok(RecordRow {
             court_id: r.try_get("court_id")?,
@@ -294,12 +300,15 @@ impl Store {
     pub async fn record(&self, viewer: &User, id: Uuid) -> Result<RecordView> {
         Self::check_may_read(viewer)?;
         let sid = id.to_string();
-        let row = sqlx::query("SELECT * FROM records WHERE id = ? AND court_id = ?")
-            .bind(&sid)
-            .bind(&viewer.court_id)
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or_else(not_found)?;
+        let row = sqlx::query(
+            "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+             WHERE r.id = ? AND r.court_id = ?",
+        )
+        .bind(&sid)
+        .bind(&viewer.court_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or_else(not_found)?;
         let record = decode_record(&row.try_get::<String, _>("data")?)?;
         let case =
             record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());

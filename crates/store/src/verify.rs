@@ -154,7 +154,8 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             *next += 1;
         }
     };
-    let mut events = conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 16000")?;
+    let mut events =
+        conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 16000")?;
     let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")?;
     let mut read_from = 0u64;
     let mut read = || -> Result<Option<Chunk>> {
