@@ -35,6 +35,9 @@ pub struct Settings {
     pub witness_quorum: usize,
     /// How often to push new checkpoints to the witnesses, in milliseconds.
     pub witness_push_ms: u64,
+    /// S3, S11: a province's changes to the shipped permission matrix — for each role named, the
+    /// full list of permissions it holds (`liuhen permissions` lists the defaults).
+    pub permissions: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +64,7 @@ impl Default for Settings {
             witnesses: Vec::new(),
             witness_quorum: 1,
             witness_push_ms: 1000,
+            permissions: Default::default(),
         }
     }
 }
@@ -83,8 +87,14 @@ impl Settings {
         Ok(settings)
     }
 
-    pub fn store_config(&self) -> liuhen_store::StoreConfig {
+    /// The store's settings; refuses a permission matrix that names unknown roles or permissions
+    /// or breaks the separation of duties, listing every problem.
+    pub fn store_config(&self) -> anyhow::Result<liuhen_store::StoreConfig> {
         let mut c = liuhen_store::StoreConfig::new(&self.data_dir);
+        c.permissions = liuhen_rules::PermissionMatrix::with_overrides(&self.permissions).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  {}: {} ({})", p.field, p.zh, p.en)).collect();
+            anyhow::anyhow!("配置有误 (configuration error):\n{}", lines.join("\n"))
+        })?;
         c.max_material_bytes = self.max_material_mb.saturating_mul(1_000_000);
         c.extra_regions = self.extra_regions.clone();
         c.session_hours = self.session_hours;
@@ -101,6 +111,6 @@ impl Settings {
             })
             .collect();
         c.witness_quorum = self.witness_quorum;
-        c
+        Ok(c)
     }
 }

@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(l) = listen {
                 s.listen = l.clone();
             }
-            let store = Store::open(s.store_config())
+            let store = Store::open(s.store_config()?)
                 .await
                 .with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
             serve(store, &s).await
@@ -201,7 +201,7 @@ async fn main() -> anyhow::Result<()> {
             if *reset && s.data_dir.exists() {
                 std::fs::remove_dir_all(&s.data_dir)?;
             }
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             if store.courts().await?.is_empty() {
                 let n = demo::populate(&store, *records).await?;
                 println!(
@@ -223,7 +223,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CourtAdd { id, name, level, parent, code } => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             let level = CourtLevel::from_code(level)
                 .with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
             store
@@ -241,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::UserAdd { username, name, court, role } => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
             let password = match std::env::var("LIUHEN_NEW_PASSWORD") {
                 Ok(p) => p,
@@ -266,7 +266,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Backup { to } => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             let (events, files) = store.backup_to(to).await?;
             store.close().await;
             println!(
@@ -280,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(o) = origin {
                 s.log_origin = o.clone();
             }
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             println!("数据目录 {} 已就绪 (data directory ready)", s.data_dir.display());
             println!("日志公钥 / log verifier key: {}", store.verifier_key());
             store.close().await;
@@ -291,22 +291,22 @@ async fn main() -> anyhow::Result<()> {
             match action.as_deref() {
                 Some("rotate") => {
                     // Make sure the data directory and its first key exist.
-                    Store::open(s.store_config()).await?.close().await;
-                    let next = liuhen_store::rotate_key(&s.store_config())?;
+                    Store::open(s.store_config()?).await?.close().await;
+                    let next = liuhen_store::rotate_key(&s.store_config()?)?;
                     println!(
                         "新密钥已生成，下次启动起与旧密钥同时签名 (next key; signs alongside the current one from the next start):"
                     );
                     println!("{next}");
                 }
                 Some(_) => {
-                    let current = liuhen_store::promote_key(&s.store_config())?;
+                    let current = liuhen_store::promote_key(&s.store_config()?)?;
                     println!(
                         "新密钥已成为当前密钥；旧密钥已退役但保留以校验旧检查点 (promoted; the old key is retired and kept):"
                     );
                     println!("{current}");
                 }
                 None => {
-                    let store = Store::open(s.store_config()).await?;
+                    let store = Store::open(s.store_config()?).await?;
                     for key in store.verifier_keys() {
                         println!("{key}");
                     }
@@ -324,7 +324,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Witness { command } => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             match command {
                 WitnessCommand::Key => println!("{}", store.witness_verifier_key()),
                 WitnessCommand::Follow { key } => {
@@ -354,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::RebuildProjections => {
             let s = settings(&cli)?;
-            let store = Store::open(s.store_config()).await?;
+            let store = Store::open(s.store_config()?).await?;
             let before = store.projection_digest().await?;
             let n = store.rebuild_projections().await?;
             let after = store.projection_digest().await?;

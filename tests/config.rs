@@ -14,7 +14,7 @@ fn file_then_environment_override_the_defaults() {
     let s = Settings::load(Some(&file)).unwrap();
     assert_eq!(s.data_dir, std::path::PathBuf::from("/srv/liuhen"));
     assert_eq!(s.listen, "0.0.0.0:9000");
-    assert_eq!(s.store_config().max_material_bytes, 20_000_000);
+    assert_eq!(s.store_config().unwrap().max_material_bytes, 20_000_000);
     assert_eq!(s.extra_regions, vec!["示"]);
     assert_eq!(s.session_hours, 12, "default kept");
 
@@ -28,4 +28,18 @@ fn file_then_environment_override_the_defaults() {
     assert!(missing.contains("配置文件"), "{missing}");
     std::fs::write(&file, "max_material_mb = \"lots\"\n").unwrap();
     assert!(Settings::load(Some(&file)).unwrap_err().to_string().contains("配置有误"));
+
+    // S3, S11: a province's permission matrix; one that breaks the separation of duties is refused
+    // with every problem named.
+    std::fs::write(&file, "[permissions]\ncourt_leader = [\"record.create\", \"record.read_court\"]\n").unwrap();
+    let matrix = Settings::load(Some(&file)).unwrap().store_config().unwrap().permissions;
+    assert!(matrix.permits(liuhen_rules::Role::CourtLeader, liuhen_rules::Permission::RecordReadCourt));
+    std::fs::write(
+        &file,
+        "[permissions]\nsystem_administrator = [\"record.read_court\"]\nclerk = [\"record.create\"]\n",
+    )
+    .unwrap();
+    let refused = Settings::load(Some(&file)).unwrap().store_config().unwrap_err().to_string();
+    assert!(refused.contains("permissions.system_administrator") && refused.contains("职责分离"), "{refused}");
+    assert!(refused.contains("permissions.clerk"), "{refused}");
 }

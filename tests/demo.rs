@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use liuhen_rules::{Form, Listed, Stage};
+use liuhen_rules::{Form, Listed, Permission, Stage};
 use liuhen_store::{RecordFilter, Store};
 
 #[tokio::test]
@@ -22,7 +22,10 @@ async fn demo_data_spans_every_court_form_item_and_stage() {
     let mut total = 0;
     for court in store.courts().await.unwrap() {
         let users = store.users_of_court(&court.id).await.unwrap();
-        let reader = users.iter().find(|u| u.may_read_records()).expect("a reader in every court");
+        let reader = users
+            .iter()
+            .find(|u| store.permits(u, Permission::RecordReadCourt))
+            .expect("a store maintainer in every court");
         let page = store.list_records(reader, &RecordFilter { per_page: 200, ..Default::default() }).await.unwrap();
         assert!(page.total > 0, "{} has records", court.name);
         total += page.total;

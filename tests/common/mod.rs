@@ -129,17 +129,22 @@ impl TestApp {
 
     /// An auditor account (reads every log entry) at the high court, logged in.
     pub async fn auditor(&self) -> String {
+        self.user("auditor", "high", Role::Auditor).await
+    }
+
+    /// A new account with `role` in `court`, logged in.
+    pub async fn user(&self, username: &str, court: &str, role: Role) -> String {
         self.store
             .add_user(NewUser {
-                username: "auditor".into(),
-                display_name: "审计".into(),
-                court_id: "high".into(),
-                role: Role::Auditor,
+                username: username.into(),
+                display_name: format!("测试{username}"),
+                court_id: court.into(),
+                role,
                 password: PASSWORD.into(),
             })
             .await
             .unwrap();
-        self.token("auditor").await
+        self.token(username).await
     }
 
     /// Create a record and return its id.

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liuhen_ledger::tlog::parse_tile_path;
-use liuhen_rules::Role;
+use liuhen_rules::Permission;
 use liuhen_store::{Extension, Receipt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -14,6 +14,15 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ProblemDocument};
 
+/// S3: the checkpoint and hash tiles reveal no content, but are still read only by roles granted
+/// `log.tiles` (every staff role, witnesses and auditors by default).
+fn require_tiles(state: &AppState, user: &liuhen_store::User) -> Result<(), ApiError> {
+    if state.store.permits(user, Permission::LogTiles) {
+        return Ok(());
+    }
+    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "你的角色不能读取日志", "your role may not read the log"))
+}
+
 fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "日志中还没有这一部分", "that part of the log does not exist yet")
 }
@@ -21,7 +30,8 @@ fn not_found() -> ApiError {
 /// The latest signed checkpoint (c2sp.org/tlog-checkpoint, signed note) with the witnesses'
 /// cosignatures received for it. Reveals no content.
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log", responses((status = 200, content_type = "text/plain; charset=utf-8", body = String)))]
-pub async fn checkpoint(State(state): State<AppState>, CurrentUser(_): CurrentUser) -> Result<Response, ApiError> {
+pub async fn checkpoint(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> Result<Response, ApiError> {
+    require_tiles(&state, &user)?;
     let note = state.store.cosigned_checkpoint().await?.ok_or_else(not_found)?;
     let mut response = note.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
@@ -41,7 +51,8 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let coord = parse_tile_path(&format!("tile/{path}"))
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), e.to_string()))?;
-    if coord.level.is_none() && user.role != Role::Auditor {
+    require_tiles(&state, &user)?;
+    if coord.level.is_none() && !state.store.permits(&user, Permission::LogEntries) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -109,8 +120,9 @@ pub struct ExtensionQuery {
     responses((status = 200, body = Extension), (status = 422, body = ProblemDocument)))]
 pub async fn extension(
     State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
+    CurrentUser(user): CurrentUser,
     Query(q): Query<ExtensionQuery>,
 ) -> Result<Json<Extension>, ApiError> {
+    require_tiles(&state, &user)?;
     Ok(Json(state.store.extension(q.from).await?))
 }

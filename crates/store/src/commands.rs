@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
-use liuhen_rules::{CosignState, Disposition, Listed, Problem, Record, RecordDraft, Role, validate_record};
+use liuhen_rules::{CosignState, Disposition, Listed, Permission, Problem, Record, RecordDraft, Role, validate_record};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -339,14 +339,19 @@ impl Store {
         validate_record(draft, &ctx).map_err(StoreError::Invalid)
     }
 
-    fn require_recorder_role(actor: &User) -> Result<()> {
+    /// S3: recording (and amending one's own records) needs `record.create`; the system
+    /// administrator never holds it (separation of duties).
+    fn require_recorder_role(&self, actor: &User) -> Result<()> {
+        if self.permits(actor, Permission::RecordCreate) {
+            return Ok(());
+        }
         if actor.role == Role::SystemAdministrator {
             return Err(StoreError::forbidden(
                 "系统管理员不能录入或查看过问记录（职责分离）",
                 "the system administrator neither records nor reads records (separation of duties)",
             ));
         }
-        Ok(())
+        Err(StoreError::forbidden("你的角色不能录入过问记录", "your role may not record inquiries"))
     }
 
     /// Record an inquiry (R1, S2). With an idempotency key (R3, the case-management system's
@@ -359,7 +364,7 @@ impl Store {
         external_id: Option<String>,
         idempotency_key: Option<&str>,
     ) -> Result<Created> {
-        Self::require_recorder_role(actor)?;
+        self.require_recorder_role(actor)?;
         let record = self.validate(actor, draft)?;
         let source =
             Source { channel: channel.to_string(), external_id, idempotency_key_hash: idempotency_key.map(hash_key) };
@@ -379,7 +384,7 @@ impl Store {
         reason: &str,
         expected_version: Option<u32>,
     ) -> Result<i64> {
-        Self::require_recorder_role(actor)?;
+        self.require_recorder_role(actor)?;
         let reason = check_reason("reason", reason, "请说明修改理由", "give the reason for the amendment");
         let (reason, record) = match (reason, self.validate(actor, draft)) {
             (Ok(r), Ok(rec)) => (r, rec),
@@ -411,6 +416,9 @@ impl Store {
     }
 
     async fn sign(&self, actor: &User, id: Uuid, version: Option<u32>, dispute: Option<String>) -> Result<i64> {
+        if !self.permits(actor, Permission::RecordCosign) {
+            return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
+        }
         match self.sequencer.submit(Op::Sign { actor: actor.clone(), id, version, dispute }).await? {
             Outcome::Appended(seq) => Ok(seq),
             _ => Err(unexpected()),

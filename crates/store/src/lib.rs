@@ -56,6 +56,8 @@ pub struct StoreConfig {
     pub witnesses: Vec<witness::WitnessEndpoint>,
     /// How many witnesses must cosign before a checkpoint counts as witnessed.
     pub witness_quorum: usize,
+    /// Who may do what (S3); the shipped defaults unless the configuration changes them (S11).
+    pub permissions: liuhen_rules::PermissionMatrix,
 }
 
 impl StoreConfig {
@@ -71,6 +73,7 @@ impl StoreConfig {
             witness_name: "liuhen.local/witness".into(),
             witnesses: Vec::new(),
             witness_quorum: 1,
+            permissions: Default::default(),
         }
     }
 }
@@ -128,6 +131,11 @@ impl Store {
 
     pub fn config(&self) -> &StoreConfig {
         &self.config
+    }
+
+    /// Whether `user`'s role holds `permission` (deny by default).
+    pub fn permits(&self, user: &User, permission: liuhen_rules::Permission) -> bool {
+        self.config.permissions.permits(user.role, permission)
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -2,7 +2,7 @@
 //! Each command validates, checks the current state and appends its event in one transaction.
 
 use liuhen_rules::{
-    CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Problem, Record, Register,
+    CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Permission, Problem, Record, Register, Role,
     parse_case_number_with,
 };
 use serde::Serialize;
@@ -38,7 +38,9 @@ pub struct CosignatureView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     pub version: u32,
-    pub actor: String,
+    /// Who wrote this version (the recorder); shown only to the recorder and to roles that may see
+    /// recorders (S9).
+    pub actor: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// Why the record was amended; none for the first version.
@@ -57,7 +59,8 @@ pub struct MaterialView {
     pub media_type: String,
     pub disposition: Disposition,
     pub whereabouts: Option<String>,
-    pub added_by: String,
+    /// The recorder, who added it; hidden like `RecordView::recorder`.
+    pub added_by: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub added_at: OffsetDateTime,
     pub seq: i64,
@@ -74,7 +77,9 @@ pub struct LedgerPosition {
 pub struct RecordView {
     pub id: Uuid,
     pub court_id: String,
-    pub recorder: String,
+    /// Who recorded it: shown to the recorder and to roles that need it (the store's maintainers,
+    /// discipline inspection); null for everyone else (S9, protecting the recorder).
+    pub recorder: Option<String>,
     pub version: u32,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -98,7 +103,8 @@ pub struct RecordView {
 pub struct RecordSummary {
     pub id: Uuid,
     pub court_id: String,
-    pub recorder: String,
+    /// Hidden (null) as in `RecordView`.
+    pub recorder: Option<String>,
     pub register: Register,
     pub version: u32,
     #[serde(with = "time::serde::rfc3339")]
@@ -286,29 +292,64 @@ impl Store {
         if problems.is_empty() { Ok(disposition) } else { Err(StoreError::Invalid(problems)) }
     }
 
-    fn check_may_read(viewer: &User) -> Result<()> {
-        if !viewer.may_read_records() {
+    /// What `viewer` may read (S3): the court's whole store, or only the records they recorded or
+    /// were present at; nothing at all for roles without a record permission (the system
+    /// administrator: separation of duties).
+    fn read_scope(&self, viewer: &User) -> Result<ReadScope> {
+        if self.permits(viewer, Permission::RecordReadCourt) {
+            return Ok(ReadScope::Court);
+        }
+        if self.permits(viewer, Permission::RecordReadOwn) {
+            return Ok(ReadScope::Own);
+        }
+        if viewer.role == Role::SystemAdministrator {
             return Err(StoreError::forbidden(
                 "系统管理员不能查看过问记录的内容（职责分离）",
                 "the system administrator cannot read record contents (separation of duties)",
             ));
         }
-        Ok(())
+        Err(StoreError::forbidden("你的角色不能查看过问记录", "your role may not read records"))
     }
 
-    /// A record with its versions, co-signatures and materials, if `viewer` may see it.
-    pub async fn record(&self, viewer: &User, id: Uuid) -> Result<RecordView> {
-        Self::check_may_read(viewer)?;
-        let sid = id.to_string();
+    /// Whether `viewer` may see who recorded a record `recorder` wrote (S9).
+    fn sees_recorder(&self, viewer: &User, recorder: &str) -> bool {
+        recorder == viewer.username || self.permits(viewer, Permission::RecordSeeRecorder)
+    }
+
+    /// The record's court, recorder and whether it is in `viewer`'s read scope; not found (never
+    /// "forbidden") when it is not, so that guessing ids reveals nothing.
+    async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::sqlite::SqliteRow, String)> {
+        let scope = self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
              WHERE r.id = ? AND r.court_id = ?",
         )
-        .bind(&sid)
+        .bind(id.to_string())
         .bind(&viewer.court_id)
         .fetch_optional(&self.reader)
         .await?
         .ok_or_else(not_found)?;
+        let recorder: String = row.try_get("recorder")?;
+        if scope == ReadScope::Own && recorder != viewer.username {
+            let present: bool =
+                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = ? AND signer = ?)")
+                    .bind(id.to_string())
+                    .bind(&viewer.username)
+                    .fetch_one(&self.reader)
+                    .await?
+                    .try_get(0)?;
+            if !present {
+                return Err(not_found());
+            }
+        }
+        Ok((row, recorder))
+    }
+
+    /// A record with its versions, co-signatures and materials, if `viewer` may see it.
+    pub async fn record(&self, viewer: &User, id: Uuid) -> Result<RecordView> {
+        let (row, recorder) = self.readable_record(viewer, id).await?;
+        let show_recorder = self.sees_recorder(viewer, &recorder);
+        let sid = id.to_string();
         let record = decode_record(&row.try_get::<String, _>("data")?)?;
         let case =
             record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
@@ -321,7 +362,7 @@ impl Store {
             .map(|v| {
                 Ok(VersionView {
                     version: u32_of(v.try_get("version")?),
-                    actor: v.try_get("actor")?,
+                    actor: show_recorder.then(|| v.try_get("actor")).transpose()?,
                     at: parse_ts(&v.try_get::<String, _>("at")?)?,
                     reason: v.try_get("reason")?,
                     seq: v.try_get("seq")?,
@@ -352,11 +393,14 @@ impl Store {
             .bind(&sid)
             .fetch_all(&self.reader)
             .await?;
-        let materials = materials.iter().map(material_view).collect::<Result<Vec<_>>>()?;
+        let mut materials = materials.iter().map(material_view).collect::<Result<Vec<_>>>()?;
+        if !show_recorder {
+            materials.iter_mut().for_each(|m| m.added_by = None);
+        }
         Ok(RecordView {
             id,
             court_id: row.try_get("court_id")?,
-            recorder: row.try_get("recorder")?,
+            recorder: show_recorder.then_some(recorder),
             version: u32_of(row.try_get("version")?),
             created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
             updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
@@ -374,7 +418,7 @@ impl Store {
 
     /// Records of the viewer's court matching `filter`, newest inquiry first.
     pub async fn list_records(&self, viewer: &User, filter: &RecordFilter) -> Result<Page<RecordSummary>> {
-        Self::check_may_read(viewer)?;
+        let scope = self.read_scope(viewer)?;
         if let Some(court) = &filter.court_id
             && court != &viewer.court_id
         {
@@ -386,6 +430,13 @@ impl Store {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(select);
             q.push(" FROM records WHERE court_id = ").push_bind(viewer.court_id.clone());
             q.push(" AND register = ").push_bind(filter.register.unwrap_or(Register::Store).code());
+            if scope == ReadScope::Own {
+                q.push(" AND (recorder = ")
+                    .push_bind(viewer.username.clone())
+                    .push(" OR id IN (SELECT record_id FROM cosignatures WHERE signer = ")
+                    .push_bind(viewer.username.clone())
+                    .push("))");
+            }
             if let Some(from) = filter.from {
                 q.push(" AND occurred_at >= ").push_bind(ts(from));
             }
@@ -429,13 +480,15 @@ impl Store {
             .push(" OFFSET ")
             .push_bind(i64::from((page - 1) * per_page));
         let rows = q.build().fetch_all(&self.reader).await?;
-        let items = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(|r| self.summary_for(viewer, r)).collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total, page, per_page })
     }
 
     /// The co-signature inbox: records whose current version waits for `viewer` (R4).
     pub async fn cosign_inbox(&self, viewer: &User) -> Result<Vec<RecordSummary>> {
-        Self::check_may_read(viewer)?;
+        if !self.permits(viewer, Permission::RecordCosign) {
+            return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
+        }
         let rows = sqlx::query(
             "SELECT r.* FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
              WHERE c.signer = ? AND c.state = 'pending' AND r.court_id = ? ORDER BY r.created_at",
@@ -444,12 +497,12 @@ impl Store {
         .bind(&viewer.court_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(summary).collect()
+        rows.iter().map(|r| self.summary_for(viewer, r)).collect()
     }
 
     /// A material's description, if `viewer` may see its record.
     pub async fn material(&self, viewer: &User, material_id: Uuid) -> Result<(Uuid, MaterialView)> {
-        Self::check_may_read(viewer)?;
+        self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = ? AND r.court_id = ?",
         )
@@ -460,8 +513,21 @@ impl Store {
         .ok_or_else(|| {
             StoreError::not_found("材料不存在，或不在你可以查看的范围内", "no such material, or not one you may see")
         })?;
-        let record_id: String = row.try_get("record_id")?;
-        Ok((record_id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?, material_view(&row)?))
+        let record_id: Uuid =
+            row.try_get::<String, _>("record_id")?.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
+        // The material is readable exactly when its record is.
+        let (_, recorder) = self.readable_record(viewer, record_id).await.map_err(|e| match e {
+            StoreError::NotFound { .. } => StoreError::not_found(
+                "材料不存在，或不在你可以查看的范围内",
+                "no such material, or not one you may see",
+            ),
+            other => other,
+        })?;
+        let mut view = material_view(&row)?;
+        if !self.sees_recorder(viewer, &recorder) {
+            view.added_by = None;
+        }
+        Ok((record_id, view))
     }
 
     pub fn material_store(&self) -> &MaterialStore {
@@ -482,10 +548,27 @@ fn material_view(m: &sqlx::sqlite::SqliteRow) -> Result<MaterialView> {
         media_type: m.try_get("media_type")?,
         disposition: Disposition::from_code(&disposition).ok_or_else(|| StoreError::Internal(disposition.clone()))?,
         whereabouts: m.try_get("whereabouts")?,
-        added_by: m.try_get("added_by")?,
+        added_by: Some(m.try_get("added_by")?),
         added_at: parse_ts(&m.try_get::<String, _>("added_at")?)?,
         seq: m.try_get("seq")?,
     })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadScope {
+    Court,
+    Own,
+}
+
+impl Store {
+    /// A list line, with the recorder hidden unless `viewer` may see it.
+    fn summary_for(&self, viewer: &User, r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
+        let mut line = summary(r)?;
+        if line.recorder.as_deref().is_some_and(|who| !self.sees_recorder(viewer, who)) {
+            line.recorder = None;
+        }
+        Ok(line)
+    }
 }
 
 fn summary(r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
@@ -496,7 +579,7 @@ fn summary(r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
     Ok(RecordSummary {
         id: id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
         court_id: r.try_get("court_id")?,
-        recorder: r.try_get("recorder")?,
+        recorder: Some(r.try_get("recorder")?),
         register: Register::from_code(&register).ok_or_else(|| StoreError::Internal(register.clone()))?,
         version: u32_of(r.try_get("version")?),
         created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,

@@ -1,0 +1,135 @@
+//! Who may read what (issue 4, S3, S9): scopes per role, ids guessed across courts, the recorder's
+//! identity, the administrator, and a province's own permission matrix.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use liuhen_rules::{PermissionMatrix, Role};
+use serde_json::Value;
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_recorder_reads_only_what_they_recorded_or_were_present_at() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let judge_a = app.token("judge_a").await;
+    let judge_b = app.token("judge_b").await;
+    let own = app.create(&clerk, &common::letter()).await;
+    let present = app.create(&judge_b, &common::in_person(&["clerk"])).await;
+    let others = app.create(&judge_a, &common::letter()).await;
+
+    assert_eq!(app.get(&clerk, &format!("/api/v1/records/{own}")).await.0, 200);
+    let (status, seen) = app.get(&clerk, &format!("/api/v1/records/{present}")).await;
+    assert_eq!(status, 200, "present at the inquiry: {seen}");
+    assert!(seen["recorder"].is_null(), "a colleague present does not learn who recorded it (S9): {seen}");
+    assert!(seen["versions"][0]["actor"].is_null());
+    let (status, body) = app.get(&clerk, &format!("/api/v1/records/{others}")).await;
+    assert_eq!(status, 404, "another's record is not revealed, not even as forbidden: {body}");
+
+    let (status, page) = app.get(&clerk, "/api/v1/records").await;
+    assert_eq!(status, 200);
+    let mut listed = ids(&page);
+    listed.sort();
+    let mut expected = vec![own.clone(), present.clone()];
+    expected.sort();
+    assert_eq!(listed, expected, "a clerk's list holds their own records and those they were present at");
+    let mine = app.get(&clerk, &format!("/api/v1/records/{own}")).await.1;
+    assert_eq!(mine["recorder"], "clerk", "the recorder sees their own name");
+}
+
+#[tokio::test]
+async fn maintainers_and_inspectors_read_the_store_with_recorders_leaders_do_not() {
+    let app = common::spawn_app().await;
+    let judge_a = app.token("judge_a").await;
+    let id = app.create(&judge_a, &common::letter()).await;
+    let office = app.token("office").await;
+    let inspector = app.user("inspector", "basic1", Role::DisciplineInspector).await;
+    let leader = app.user("leader", "basic1", Role::CourtLeader).await;
+
+    for token in [&office, &inspector] {
+        let (status, record) = app.get(token, &format!("/api/v1/records/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(record["recorder"], "judge_a");
+        let (_, page) = app.get(token, "/api/v1/records").await;
+        assert_eq!(ids(&page), [id.clone()]);
+        assert_eq!(page["items"][0]["recorder"], "judge_a");
+    }
+    assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 404, "leaders see reports, not the store");
+    assert!(ids(&app.get(&leader, "/api/v1/records").await.1).is_empty());
+}
+
+#[tokio::test]
+async fn ids_guessed_across_courts_are_not_found() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::in_person(&["judge_a"])).await;
+    let (material_status, material) = {
+        let form = reqwest::multipart::Form::new()
+            .text("category", "other")
+            .text("disposition", "filed_with_case")
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec()).file_name("a.pdf"));
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/records/{id}/materials")))
+            .bearer_auth(&clerk)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(material_status, 201, "{material}");
+    let material_id = material["material_id"].as_str().unwrap();
+
+    let outsider = app.token("other_court").await;
+    let office_elsewhere = app.user("office2", "basic2", Role::StoreMaintainer).await;
+    for token in [&outsider, &office_elsewhere] {
+        assert_eq!(app.get(token, &format!("/api/v1/records/{id}")).await.0, 404);
+        assert_eq!(app.get(token, &format!("/api/v1/materials/{material_id}")).await.0, 404);
+        assert_eq!(app.get(token, &format!("/api/v1/records/{id}/receipt")).await.0, 404);
+        let (status, _) = app.post(token, &format!("/api/v1/records/{id}/cosign"), &serde_json::json!({})).await;
+        assert_eq!(status, 404);
+    }
+    // A colleague of the same court who was not present cannot fetch the material either.
+    let judge_b = app.token("judge_b").await;
+    assert_eq!(app.get(&judge_b, &format!("/api/v1/materials/{material_id}")).await.0, 404);
+    let judge_a = app.token("judge_a").await;
+    assert_eq!(app.get(&judge_a, &format!("/api/v1/materials/{material_id}")).await.0, 200, "present, so readable");
+}
+
+#[tokio::test]
+async fn the_administrator_reads_no_contents_anywhere() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::letter()).await;
+    let admin = app.token("admin").await;
+    for path in [format!("/api/v1/records/{id}"), "/api/v1/records".into(), "/api/v1/cosign-inbox".into()] {
+        let (status, body) = app.get(&admin, &path).await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert!(body["detail"].as_str().unwrap().contains("职责分离") || body["title"].is_string(), "{body}");
+    }
+    assert_eq!(app.post(&admin, "/api/v1/records", &common::letter()).await.0, 403);
+    let r = app.client.get(app.url("/log/tile/entries/000.p/1")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), 403, "entry bundles hold contents");
+}
+
+#[tokio::test]
+async fn a_province_may_widen_a_role_by_configuration() {
+    let overrides: BTreeMap<String, Vec<String>> = [(
+        "court_leader".to_string(),
+        vec!["record.create".to_string(), "record.read_own".to_string(), "record.read_court".to_string()],
+    )]
+    .into();
+    let app = common::spawn_app_with(|c| c.permissions = PermissionMatrix::with_overrides(&overrides).unwrap()).await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::letter()).await;
+    let leader = app.user("leader", "basic1", Role::CourtLeader).await;
+    let (status, record) = app.get(&leader, &format!("/api/v1/records/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(record["recorder"].is_null(), "granted the store, not the recorders' names");
+    assert_eq!(app.get(&leader, "/log/checkpoint").await.0, 403, "the override replaced the role's grants");
+}
