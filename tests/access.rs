@@ -55,7 +55,7 @@ async fn maintainers_and_inspectors_read_the_store_with_recorders_leaders_do_not
         assert_eq!(status, 200);
         assert_eq!(record["recorder"], "judge_a");
         let (_, page) = app.get(token, "/api/v1/records").await;
-        assert_eq!(ids(&page), [id.clone()]);
+        assert_eq!(ids(&page), std::slice::from_ref(&id));
         assert_eq!(page["items"][0]["recorder"], "judge_a");
     }
     assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 404, "leaders see reports, not the store");
