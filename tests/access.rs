@@ -133,3 +133,50 @@ async fn a_province_may_widen_a_role_by_configuration() {
     assert!(record["recorder"].is_null(), "granted the store, not the recorders' names");
     assert_eq!(app.get(&leader, "/log/checkpoint").await.0, 403, "the override replaced the role's grants");
 }
+
+#[tokio::test]
+async fn every_read_is_a_ledger_event_and_the_recorder_sees_who_read() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::letter()).await;
+    let office = app.token("office").await;
+    let before = app.store.event_count().await.unwrap();
+
+    assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 200);
+    assert_eq!(app.get(&office, "/api/v1/records").await.0, 200);
+    assert_eq!(app.store.event_count().await.unwrap(), before + 2, "a read and a list: two ledger events");
+
+    let (status, views) = app.get(&clerk, &format!("/api/v1/records/{id}/views")).await;
+    assert_eq!(status, 200, "{views}");
+    let seen: Vec<(String, String)> = views
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["viewer"].as_str().unwrap().to_string(), v["part"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(seen, [("office".to_string(), "record".to_string()), ("office".to_string(), "list".to_string())]);
+    // The view is an entry of the log: its reader can get a receipt for it, like any event they made.
+    let seq = views[0]["seq"].as_i64().unwrap();
+    let (status, receipt) = app.get(&office, &format!("/api/v1/log/receipts/{seq}")).await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(receipt["index"], seq);
+    let entry =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, receipt["entry"].as_str().unwrap()).unwrap();
+    let event = liuhen_ledger::Event::decode(&entry).unwrap();
+    assert_eq!(event.actor, "office");
+    assert!(
+        matches!(&event.body, liuhen_ledger::EventBody::RecordViewed { record_id, part, .. } if record_id.to_string() == id && part == "record"),
+        "{event:?}"
+    );
+
+    assert_eq!(app.get(&office, &format!("/api/v1/records/{id}/views")).await.0, 200, "maintainers see views");
+    let judge_b = app.token("judge_b").await;
+    assert_eq!(app.get(&judge_b, &format!("/api/v1/records/{id}/views")).await.0, 404);
+    let leader = app.user("leader", "basic1", Role::CourtLeader).await;
+    assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}/views")).await.0, 404);
+
+    // The views survive a rebuild of the query tables from the events: they are in the ledger.
+    let digest = app.store.projection_digest().await.unwrap();
+    app.store.rebuild_projections().await.unwrap();
+    assert_eq!(app.store.projection_digest().await.unwrap(), digest);
+}

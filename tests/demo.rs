@@ -26,7 +26,8 @@ async fn demo_data_spans_every_court_form_item_and_stage() {
             .iter()
             .find(|u| store.permits(u, Permission::RecordReadCourt))
             .expect("a store maintainer in every court");
-        let page = store.list_records(reader, &RecordFilter { per_page: 200, ..Default::default() }).await.unwrap();
+        let page =
+            store.list_records(reader, &RecordFilter { per_page: 200, ..Default::default() }, "api").await.unwrap();
         assert!(page.total > 0, "{} has records", court.name);
         total += page.total;
         courts.insert(court.id.clone());

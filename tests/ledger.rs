@@ -98,7 +98,8 @@ async fn a_receipt_proves_the_record_now_and_later() {
     let (status, ext) = app.get(&clerk, &format!("/api/v1/log/extension?from={}", check.checkpoint_size)).await;
     assert_eq!(status, 200, "{ext}");
     let ext: Extension = serde_json::from_value(ext).unwrap();
-    assert_eq!(verify_receipt(&receipt, &key, Some(&ext)).unwrap().extended_to, Some(10));
+    // Ten records and the clerk's one read of the receipt (a view is an event too).
+    assert_eq!(verify_receipt(&receipt, &key, Some(&ext)).unwrap().extended_to, Some(11));
 
     // A changed entry, a proof for another tree or another key all fail.
     let mut forged = receipt.clone();
@@ -133,7 +134,7 @@ async fn a_receipt_proves_the_record_now_and_later() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8(out.stdout).unwrap();
-    assert!(said.contains("条目 0") && said.contains("较新的检查点（大小 10）"), "{said}");
+    assert!(said.contains("条目 0") && said.contains("较新的检查点（大小 11）"), "{said}");
     std::fs::write(dir.path().join("f.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["receipt", "verify", dir.path().join("f.json").to_str().unwrap(), "--key", &key])
@@ -434,7 +435,8 @@ async fn the_printable_receipt_and_the_landing_page_show_the_log() {
     let r = app.client.get(app.url("/")).send().await.unwrap();
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
     let landing = r.text().await.unwrap();
-    assert!(landing.contains(&key) && landing.contains("1 个条目"), "the landing page shows the verifier key");
+    // One record and the recorder's one read of its printable receipt.
+    assert!(landing.contains(&key) && landing.contains("2 个条目"), "the landing page shows the verifier key");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

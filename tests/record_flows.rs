@@ -131,7 +131,7 @@ async fn amendments_keep_every_version_with_who_when_and_why() {
         assert!(v["at"].as_str().unwrap().ends_with('Z'));
     }
     assert!(versions[0]["seq"].as_i64() < versions[1]["seq"].as_i64());
-    assert_eq!(app.store.event_count().await.unwrap(), 3);
+    assert_eq!(app.store.event_count().await.unwrap(), 4, "three versions and the one read of them");
 }
 
 async fn upload(
@@ -355,7 +355,7 @@ async fn a_backup_taken_while_serving_holds_every_event_and_material() {
     let copy = liuhen_store::Store::open(common::config(&target.path().join("copy"))).await.unwrap();
     assert_eq!(copy.projection_digest().await.unwrap(), app.store.projection_digest().await.unwrap());
     let clerk_user = copy.user("clerk").await.unwrap().unwrap();
-    let view = copy.record(&clerk_user, id.parse().unwrap()).await.unwrap();
+    let view = copy.record(&clerk_user, id.parse().unwrap(), "api").await.unwrap();
     let material = &view.materials[0];
     let bytes: Vec<u8> = futures::StreamExt::concat(futures::StreamExt::map(
         copy.material_store().get_verified(&material.sha256).await.unwrap(),

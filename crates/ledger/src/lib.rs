@@ -75,6 +75,11 @@ pub enum EventBody {
         disposition: Disposition,
         whereabouts: Option<String>,
     },
+    /// Someone read a record's contents (查看留痕): which record, which part (`record`, `material`,
+    /// `receipt`) and through what (`api`, `page`). The actor is the reader.
+    RecordViewed { record_id: Uuid, part: String, material_id: Option<Uuid>, via: String },
+    /// Someone was shown a list of records, whose lines name interveners: which records.
+    RecordsListed { record_ids: Vec<Uuid>, via: String },
 }
 
 impl EventBody {
@@ -85,6 +90,8 @@ impl EventBody {
             EventBody::RecordCosigned { .. } => "record_cosigned",
             EventBody::RecordDisputed { .. } => "record_disputed",
             EventBody::MaterialAdded { .. } => "material_added",
+            EventBody::RecordViewed { .. } => "record_viewed",
+            EventBody::RecordsListed { .. } => "records_listed",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -93,7 +100,9 @@ impl EventBody {
             | EventBody::RecordAmended { record_id, .. }
             | EventBody::RecordCosigned { record_id, .. }
             | EventBody::RecordDisputed { record_id, .. }
-            | EventBody::MaterialAdded { record_id, .. } => Some(*record_id),
+            | EventBody::MaterialAdded { record_id, .. }
+            | EventBody::RecordViewed { record_id, .. } => Some(*record_id),
+            EventBody::RecordsListed { .. } => None,
         }
     }
 }
@@ -229,6 +238,13 @@ mod tests {
                 disposition: liuhen_rules::Disposition::FiledWithCase,
                 whereabouts: None,
             },
+            EventBody::RecordViewed {
+                record_id: Uuid::nil(),
+                part: "material".into(),
+                material_id: Some(Uuid::max()),
+                via: "api".into(),
+            },
+            EventBody::RecordsListed { record_ids: vec![Uuid::nil(), Uuid::max()], via: "page".into() },
         ];
         for body in bodies {
             let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);

@@ -12,7 +12,9 @@ use liuhen_rules::{
     C8_KINDS, CaseNumber, Disposition, Form, Listed, ManagingLevel, MaterialCategory, Problem, RecordDraft, Register,
     RegulationItem, Relation, SPECIAL_ITEMS, Stage, UnitType, parse_case_number_with, period::parse_instant,
 };
-use liuhen_store::{Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, User};
+use liuhen_store::{
+    Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, User, ViewEntry,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -383,7 +385,7 @@ pub async fn list_records(
     CurrentUser(user): CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<RecordSummary>>, ApiError> {
-    Ok(Json(state.store.list_records(&user, &q.to_filter()?).await?))
+    Ok(Json(state.store.list_records(&user, &q.to_filter()?, "api").await?))
 }
 
 /// A record with its whole history: versions, co-signatures, materials and ledger position.
@@ -394,7 +396,19 @@ pub async fn get_record(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<RecordView>, ApiError> {
-    Ok(Json(state.store.record(&user, id).await?))
+    Ok(Json(state.store.record(&user, id, "api").await?))
+}
+
+/// Who has read the record and when (查看留痕, S9): for its recorder, and for the store's
+/// maintainers and discipline inspection.
+#[utoipa::path(get, path = "/api/v1/records/{id}/views", tag = "records", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<ViewEntry>), (status = 404, body = ProblemDocument)))]
+pub async fn record_views(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<ViewEntry>>, ApiError> {
+    Ok(Json(state.store.record_views(&user, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -467,7 +481,7 @@ pub async fn cosign_inbox(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<RecordSummary>>, ApiError> {
-    Ok(Json(state.store.cosign_inbox(&user).await?))
+    Ok(Json(state.store.cosign_inbox(&user, "api").await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,7 +600,7 @@ pub async fn download_material(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let (_, material) = state.store.material(&user, id).await?;
+    let (_, material) = state.store.material(&user, id, "api").await?;
     let stream = state.store.material_store().get_verified(&material.sha256).await?;
     let digest = hex::decode(&material.sha256).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
     let mut response = Response::new(Body::from_stream(stream));

@@ -30,7 +30,7 @@ pub struct AppState {
     info(title = "留痕 liuhen API", description = "外部人员过问信息专库 — the store of outside inquiries into court cases (中办发〔2015〕23号 and the SPC implementation measures). Errors are application/problem+json in Chinese, or English with Accept-Language: en."),
     paths(
         api::login, api::logout, api::me, api::lists, api::courts, api::check_case_number,
-        api::create_record, api::list_records, api::get_record, api::amend_record,
+        api::create_record, api::list_records, api::get_record, api::record_views, api::amend_record,
         api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
         log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
         witness::add_checkpoint, witness::alerts, witness::logs, witness::status,
@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/case-numbers/{case_number}", get(api::check_case_number))
         .route("/api/v1/records", post(api::create_record).get(api::list_records))
         .route("/api/v1/records/{id}", get(api::get_record))
+        .route("/api/v1/records/{id}/views", get(api::record_views))
         .route("/api/v1/records/{id}/amendments", post(api::amend_record))
         .route("/api/v1/records/{id}/cosign", post(api::cosign))
         .route("/api/v1/records/{id}/dispute", post(api::dispute))

@@ -92,8 +92,7 @@ pub async fn record_receipt(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Receipt>, ApiError> {
-    let view = state.store.record(&user, id).await?;
-    Ok(Json(state.store.receipt_for(&user, view.ledger.created_seq as u64).await?))
+    Ok(Json(state.store.record_receipt(&user, id, "api").await?))
 }
 
 /// The receipt for any event you made (a confirmation, a dispute, an amendment, a material).

@@ -71,8 +71,7 @@ pub async fn receipt(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let view = state.store.record(&user, id).await?;
-    let receipt = state.store.receipt_for(&user, view.ledger.created_seq as u64).await?;
+    let receipt = state.store.record_receipt(&user, id, "page").await?;
     let entry = base64::engine::general_purpose::STANDARD
         .decode(&receipt.entry)
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;

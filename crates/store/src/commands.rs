@@ -23,10 +23,36 @@ use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User
 const MAX_BATCH: usize = 512;
 
 pub(crate) enum Op {
-    Create { actor: User, record: Record, source: Source },
-    Amend { actor: User, id: Uuid, record: Record, reason: String, expected: Option<u32> },
-    Sign { actor: User, id: Uuid, version: Option<u32>, dispute: Option<String> },
-    AddMaterial { actor: User, id: Uuid, meta: MaterialMeta, disposition: Disposition, stored: StoredObject },
+    Create {
+        actor: User,
+        record: Record,
+        source: Source,
+    },
+    Amend {
+        actor: User,
+        id: Uuid,
+        record: Record,
+        reason: String,
+        expected: Option<u32>,
+    },
+    Sign {
+        actor: User,
+        id: Uuid,
+        version: Option<u32>,
+        dispute: Option<String>,
+    },
+    AddMaterial {
+        actor: User,
+        id: Uuid,
+        meta: MaterialMeta,
+        disposition: Disposition,
+        stored: StoredObject,
+    },
+    /// An event that needs no check of the current state (a view).
+    Note {
+        actor: User,
+        body: EventBody,
+    },
 }
 
 pub(crate) enum Outcome {
@@ -152,6 +178,9 @@ fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Ou
         Op::Sign { actor, id, version, dispute } => sign(conn, actor, id, version, dispute, app).map(Outcome::Appended),
         Op::AddMaterial { actor, id, meta, disposition, stored } => {
             add_material(conn, actor, id, meta, disposition, stored, app)
+        }
+        Op::Note { actor, body } => {
+            append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
     }
 }
@@ -420,6 +449,15 @@ impl Store {
             return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
         }
         match self.sequencer.submit(Op::Sign { actor: actor.clone(), id, version, dispute }).await? {
+            Outcome::Appended(seq) => Ok(seq),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// 查看留痕: note in the ledger that `viewer` read what `body` says, durably, before the
+    /// contents are handed over. Returns the event's index.
+    pub(crate) async fn note_view(&self, viewer: &User, body: EventBody) -> Result<i64> {
+        match self.sequencer.submit(Op::Note { actor: viewer.clone(), body }).await? {
             Outcome::Appended(seq) => Ok(seq),
             _ => Err(unexpected()),
         }

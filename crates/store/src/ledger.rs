@@ -310,6 +310,27 @@ impl Store {
     }
 
     /// Whether `viewer` may have the receipt of event `index`: its actor, for now (R1, S9).
+    /// The receipt (回执) of a record's creation, for its recorder only (S8, S9). Handing it over
+    /// is a read of the record's contents and is noted in the ledger first (查看留痕).
+    pub async fn record_receipt(&self, viewer: &User, id: uuid::Uuid, via: &str) -> Result<Receipt> {
+        let (row, recorder) = self.readable_record(viewer, id).await?;
+        if recorder != viewer.username {
+            return Err(StoreError::forbidden(
+                "回执只发给事件的作出人",
+                "a receipt is given to the person who made the event",
+            ));
+        }
+        let created: i64 = row.try_get("created_seq")?;
+        let body = liuhen_ledger::EventBody::RecordViewed {
+            record_id: id,
+            part: "receipt".into(),
+            material_id: None,
+            via: via.into(),
+        };
+        self.note_view(viewer, body).await?;
+        self.receipt(created as u64).await
+    }
+
     pub async fn receipt_for(&self, viewer: &User, index: u64) -> Result<Receipt> {
         let row = sqlx::query("SELECT entry FROM events WHERE seq = ?")
             .bind(index as i64)

@@ -29,7 +29,7 @@ pub use liuhen_ledger::receipt::{Extension, Receipt};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
-    RecordView, VersionView,
+    RecordView, VersionView, ViewEntry,
 };
 pub use users::{Court, NewCourt, NewUser, User};
 

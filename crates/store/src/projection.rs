@@ -213,12 +213,34 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             ])?;
             conn.prepare_cached("UPDATE records SET last_seq = ? WHERE id = ?")?.execute(params![seq, id])?;
         }
+        EventBody::RecordViewed { record_id, part, material_id, via } => {
+            conn.prepare_cached(
+                "INSERT INTO record_views (record_id, seq, viewer, at, part, material_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                record_id.to_string(),
+                seq,
+                event.actor,
+                ts(event.at),
+                part,
+                material_id.map(|m| m.to_string()),
+                via
+            ])?;
+        }
+        EventBody::RecordsListed { record_ids, via } => {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO record_views (record_id, seq, viewer, at, part, via) VALUES (?, ?, ?, ?, 'list', ?)",
+            )?;
+            for id in record_ids {
+                insert.execute(params![id.to_string(), seq, event.actor, ts(event.at), via])?;
+            }
+        }
     }
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 6] =
-    ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency"];
+pub(crate) const PROJECTION_TABLES: [&str; 7] =
+    ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency", "record_views"];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's
 /// transaction. Returns the number of events replayed.

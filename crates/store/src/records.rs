@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{MaterialStore, Result, Store, StoreError, User, parse_ts, ts};
+use liuhen_ledger::EventBody;
 
 pub const MAX_REASON_CHARS: usize = 2000;
 
@@ -96,6 +97,22 @@ pub struct RecordView {
     pub versions: Vec<VersionView>,
     pub materials: Vec<MaterialView>,
     pub ledger: LedgerPosition,
+}
+
+/// One read of a record (查看留痕).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ViewEntry {
+    /// Who read it.
+    pub viewer: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `record`, `material`, `receipt` or `list` (it was a line of a list shown to them).
+    pub part: String,
+    pub material_id: Option<Uuid>,
+    /// `api` or `page`.
+    pub via: String,
+    /// The view's entry in the ledger.
+    pub seq: i64,
 }
 
 /// One line of a list.
@@ -318,7 +335,7 @@ impl Store {
 
     /// The record's court, recorder and whether it is in `viewer`'s read scope; not found (never
     /// "forbidden") when it is not, so that guessing ids reveals nothing.
-    async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::sqlite::SqliteRow, String)> {
+    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::sqlite::SqliteRow, String)> {
         let scope = self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
@@ -345,8 +362,10 @@ impl Store {
         Ok((row, recorder))
     }
 
-    /// A record with its versions, co-signatures and materials, if `viewer` may see it.
-    pub async fn record(&self, viewer: &User, id: Uuid) -> Result<RecordView> {
+    /// A record with its versions, co-signatures and materials, if `viewer` may see it. The read
+    /// is noted in the ledger (查看留痕) before the record is returned; `via` says through what
+    /// (`api`, `page`).
+    pub async fn record(&self, viewer: &User, id: Uuid, via: &str) -> Result<RecordView> {
         let (row, recorder) = self.readable_record(viewer, id).await?;
         let show_recorder = self.sees_recorder(viewer, &recorder);
         let sid = id.to_string();
@@ -397,6 +416,11 @@ impl Store {
         if !show_recorder {
             materials.iter_mut().for_each(|m| m.added_by = None);
         }
+        self.note_view(
+            viewer,
+            EventBody::RecordViewed { record_id: id, part: "record".into(), material_id: None, via: via.into() },
+        )
+        .await?;
         Ok(RecordView {
             id,
             court_id: row.try_get("court_id")?,
@@ -417,7 +441,8 @@ impl Store {
     }
 
     /// Records of the viewer's court matching `filter`, newest inquiry first.
-    pub async fn list_records(&self, viewer: &User, filter: &RecordFilter) -> Result<Page<RecordSummary>> {
+    /// Its lines name interveners, so the records listed are noted in the ledger (查看留痕).
+    pub async fn list_records(&self, viewer: &User, filter: &RecordFilter, via: &str) -> Result<Page<RecordSummary>> {
         let scope = self.read_scope(viewer)?;
         if let Some(court) = &filter.court_id
             && court != &viewer.court_id
@@ -481,11 +506,12 @@ impl Store {
             .push_bind(i64::from((page - 1) * per_page));
         let rows = q.build().fetch_all(&self.reader).await?;
         let items = rows.iter().map(|r| self.summary_for(viewer, r)).collect::<Result<Vec<_>>>()?;
+        self.note_listed(viewer, &items, via).await?;
         Ok(Page { items, total, page, per_page })
     }
 
     /// The co-signature inbox: records whose current version waits for `viewer` (R4).
-    pub async fn cosign_inbox(&self, viewer: &User) -> Result<Vec<RecordSummary>> {
+    pub async fn cosign_inbox(&self, viewer: &User, via: &str) -> Result<Vec<RecordSummary>> {
         if !self.permits(viewer, Permission::RecordCosign) {
             return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
         }
@@ -497,11 +523,14 @@ impl Store {
         .bind(&viewer.court_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(|r| self.summary_for(viewer, r)).collect()
+        let items = rows.iter().map(|r| self.summary_for(viewer, r)).collect::<Result<Vec<_>>>()?;
+        self.note_listed(viewer, &items, via).await?;
+        Ok(items)
     }
 
-    /// A material's description, if `viewer` may see its record.
-    pub async fn material(&self, viewer: &User, material_id: Uuid) -> Result<(Uuid, MaterialView)> {
+    /// A material's description, if `viewer` may see its record. Reading it is noted in the ledger
+    /// (查看留痕) before this returns: call it only to hand the material over.
+    pub async fn material(&self, viewer: &User, material_id: Uuid, via: &str) -> Result<(Uuid, MaterialView)> {
         self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = ? AND r.court_id = ?",
@@ -527,7 +556,66 @@ impl Store {
         if !self.sees_recorder(viewer, &recorder) {
             view.added_by = None;
         }
+        self.note_view(
+            viewer,
+            EventBody::RecordViewed {
+                record_id,
+                part: "material".into(),
+                material_id: Some(material_id),
+                via: via.into(),
+            },
+        )
+        .await?;
         Ok((record_id, view))
+    }
+
+    async fn note_listed(&self, viewer: &User, items: &[RecordSummary], via: &str) -> Result<()> {
+        if !items.is_empty() {
+            let record_ids = items.iter().map(|r| r.id).collect();
+            self.note_view(viewer, EventBody::RecordsListed { record_ids, via: via.into() }).await?;
+        }
+        Ok(())
+    }
+
+    /// Who has read a record (查看留痕, S9): for its recorder, and for roles granted
+    /// `record.views` that may read it. Oldest first.
+    pub async fn record_views(&self, viewer: &User, id: Uuid) -> Result<Vec<ViewEntry>> {
+        let scope = self.read_scope(viewer)?;
+        let recorder: Option<String> = sqlx::query("SELECT recorder FROM records WHERE id = ? AND court_id = ?")
+            .bind(id.to_string())
+            .bind(&viewer.court_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let allowed = match recorder {
+            Some(r) if r == viewer.username => true,
+            Some(_) => scope == ReadScope::Court && self.permits(viewer, Permission::RecordViews),
+            None => false,
+        };
+        if !allowed {
+            return Err(not_found());
+        }
+        let rows = sqlx::query("SELECT * FROM record_views WHERE record_id = ? ORDER BY seq")
+            .bind(id.to_string())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ViewEntry {
+                    viewer: r.try_get("viewer")?,
+                    at: parse_ts(&r.try_get::<String, _>("at")?)?,
+                    part: r.try_get("part")?,
+                    material_id: r
+                        .try_get::<Option<String>, _>("material_id")?
+                        .map(|m| m.parse())
+                        .transpose()
+                        .map_err(|e| StoreError::Internal(format!("{e}")))?,
+                    via: r.try_get("via")?,
+                    seq: r.try_get("seq")?,
+                })
+            })
+            .collect()
     }
 
     pub fn material_store(&self) -> &MaterialStore {
