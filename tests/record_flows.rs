@@ -88,8 +88,8 @@ async fn amendments_keep_every_version_with_who_when_and_why() {
     assert_eq!(problems(&answer), vec![("reason".to_string(), "R1".to_string())]);
     assert_eq!(
         app.post(&judge, &amend, &json!({"record": v2, "reason": "补充"})).await.0,
-        403,
-        "only the recorder amends"
+        404,
+        "only the recorder amends; a colleague who may not read the record does not learn it exists"
     );
     assert_eq!(
         app.post(&clerk, &amend, &json!({"record": letter(), "reason": "无变化"})).await.0,

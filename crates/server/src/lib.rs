@@ -79,40 +79,56 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Every route, declared once: the router is built from this list and `ROUTE_PATHS` is read
+/// from it, so the access test (tests/route_access.rs) sees every route there is.
+macro_rules! routes {
+    ($limit:ident; $($path:literal => $handler:expr,)*) => {
+        /// Every path the router serves (with axum's `{param}` placeholders).
+        pub const ROUTE_PATHS: &[&str] = &[$($path),*];
+
+        fn routes($limit: usize) -> Router<AppState> {
+            Router::new()$(.route($path, $handler))*
+        }
+    };
+}
+
+routes! { upload_limit;
+    "/" => get(pages::index),
+    "/records/{id}/receipt" => get(pages::receipt),
+    "/healthz" => get(healthz),
+    "/assets/liuhen.css" => get(stylesheet),
+    "/api/openapi.json" => get(openapi_json),
+    "/api/v1/session" => post(api::login).delete(api::logout),
+    "/api/v1/me" => get(api::me),
+    "/api/v1/lists" => get(api::lists),
+    "/api/v1/courts" => get(api::courts),
+    "/api/v1/case-numbers/{case_number}" => get(api::check_case_number),
+    "/api/v1/records" => post(api::create_record).get(api::list_records),
+    "/api/v1/records/{id}" => get(api::get_record),
+    "/api/v1/records/{id}/views" => get(api::record_views),
+    "/api/v1/records/{id}/amendments" => post(api::amend_record),
+    "/api/v1/records/{id}/cosign" => post(api::cosign),
+    "/api/v1/records/{id}/dispute" => post(api::dispute),
+    "/api/v1/records/{id}/materials" => post(api::upload_material).layer(DefaultBodyLimit::max(upload_limit)),
+    "/api/v1/cosign-inbox" => get(api::cosign_inbox),
+    "/api/v1/materials/{id}" => get(api::download_material),
+    "/api/v1/records/{id}/receipt" => get(log::record_receipt),
+    "/api/v1/log/receipts/{index}" => get(log::event_receipt),
+    "/api/v1/log/extension" => get(log::extension),
+    "/api/v1/log/key" => get(log::key),
+    "/log/checkpoint" => get(log::checkpoint),
+    "/log/tile/{*path}" => get(log::tile),
+    "/api/v1/log/status" => get(witness::status),
+    "/witness/add-checkpoint" => post(witness::add_checkpoint),
+    "/api/v1/witness/alerts" => get(witness::alerts),
+    "/api/v1/witness/logs" => get(witness::logs),
+}
+
 pub fn router(state: AppState) -> Router {
     // Uploads are limited by the material size limit while they stream, not by a body buffer.
     let upload_limit =
         usize::try_from(state.store.config().max_material_bytes).unwrap_or(usize::MAX).saturating_add(1 << 20);
-    Router::new()
-        .route("/", get(pages::index))
-        .route("/records/{id}/receipt", get(pages::receipt))
-        .route("/healthz", get(healthz))
-        .route("/assets/liuhen.css", get(stylesheet))
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/v1/session", post(api::login).delete(api::logout))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/lists", get(api::lists))
-        .route("/api/v1/courts", get(api::courts))
-        .route("/api/v1/case-numbers/{case_number}", get(api::check_case_number))
-        .route("/api/v1/records", post(api::create_record).get(api::list_records))
-        .route("/api/v1/records/{id}", get(api::get_record))
-        .route("/api/v1/records/{id}/views", get(api::record_views))
-        .route("/api/v1/records/{id}/amendments", post(api::amend_record))
-        .route("/api/v1/records/{id}/cosign", post(api::cosign))
-        .route("/api/v1/records/{id}/dispute", post(api::dispute))
-        .route("/api/v1/records/{id}/materials", post(api::upload_material).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/api/v1/cosign-inbox", get(api::cosign_inbox))
-        .route("/api/v1/materials/{id}", get(api::download_material))
-        .route("/api/v1/records/{id}/receipt", get(log::record_receipt))
-        .route("/api/v1/log/receipts/{index}", get(log::event_receipt))
-        .route("/api/v1/log/extension", get(log::extension))
-        .route("/api/v1/log/key", get(log::key))
-        .route("/log/checkpoint", get(log::checkpoint))
-        .route("/log/tile/{*path}", get(log::tile))
-        .route("/api/v1/log/status", get(witness::status))
-        .route("/witness/add-checkpoint", post(witness::add_checkpoint))
-        .route("/api/v1/witness/alerts", get(witness::alerts))
-        .route("/api/v1/witness/logs", get(witness::logs))
+    routes(upload_limit)
         .fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
         })

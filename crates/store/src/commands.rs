@@ -414,6 +414,7 @@ impl Store {
         expected_version: Option<u32>,
     ) -> Result<i64> {
         self.require_recorder_role(actor)?;
+        self.check_can_amend(actor, id).await?;
         let reason = check_reason("reason", reason, "请说明修改理由", "give the reason for the amendment");
         let (reason, record) = match (reason, self.validate(actor, draft)) {
             (Ok(r), Ok(rec)) => (r, rec),

@@ -251,6 +251,32 @@ pub(crate) fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Res
 }
 
 impl Store {
+    /// Whether `actor` may amend the record: checked before the amendment is validated, so that
+    /// someone else's record answers "not found" or "forbidden", never with details of the draft;
+    /// the sequencer checks again when it writes.
+    pub(crate) async fn check_can_amend(&self, actor: &User, id: Uuid) -> Result<()> {
+        let mut conn = self.reader.acquire().await?;
+        let current =
+            load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+        if current.recorder != actor.username {
+            let present: bool =
+                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = ? AND signer = ?)")
+                    .bind(id.to_string())
+                    .bind(&actor.username)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
+            if present || self.permits(actor, Permission::RecordReadCourt) {
+                return Err(StoreError::forbidden(
+                    "只有录入人可以修改自己的记录",
+                    "only the recorder can amend a record",
+                ));
+            }
+            return Err(not_found());
+        }
+        Ok(())
+    }
+
     /// Whether `actor` may add materials to the record: checked before an upload is streamed, and
     /// again when it is recorded.
     pub async fn check_can_add_material(&self, actor: &User, id: Uuid) -> Result<()> {

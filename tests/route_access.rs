@@ -1,0 +1,191 @@
+//! Every route the router has, against every role, inside and outside the record's court (issue 4,
+//! S3): the table says who is allowed and who is refused. The routes come from the router itself
+//! (`liuhen_server::ROUTE_PATHS`) and the methods each serves are found by asking it, so a new route
+//! or method that is not in the table fails this test.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use liuhen_rules::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Who asks. The record of each case is made by `clerk` (basic1) with `judge_a` named present.
+const WHO: [&str; 12] = [
+    "anonymous",
+    "clerk",        // the recorder of the record
+    "judge_a",      // present at the inquiry, named in the record
+    "judge_b",      // a colleague of the same court, not present
+    "office",       // 专库管理员 of the court
+    "leader",       // 院领导 of the court
+    "inspector",    // 纪检监察 of the court
+    "admin",        // 系统管理员 of the court
+    "auditor",      // auditor service account (high court)
+    "witness",      // witness service account (high court)
+    "other_court",  // a recorder of another court
+    "other_office", // 专库管理员 of another court
+];
+
+/// (method, route, variant, who may: one letter per `WHO`, `A` allowed, `-` refused). Refused
+/// means 401, 403 or 404; anything else (2xx, 400, 409, 422) means the request got through.
+const TABLE: &[(&str, &str, &str, &str)] = &[
+    ("GET", "/", "", "AAAAAAAAAAAA"),
+    ("GET", "/records/{id}/receipt", "", "-A----------"),
+    ("GET", "/healthz", "", "AAAAAAAAAAAA"),
+    ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAA"),
+    ("GET", "/api/openapi.json", "", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/session", "", "AAAAAAAAAAAA"),
+    ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAA"),
+    ("GET", "/api/v1/me", "", "-AAAAAAAAAAA"),
+    ("GET", "/api/v1/lists", "", "AAAAAAAAAAAA"),
+    ("GET", "/api/v1/courts", "", "-AAAAAAAAAAA"),
+    ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAA"),
+    ("POST", "/api/v1/records", "", "-AAAAAA---AA"),
+    ("GET", "/api/v1/records", "", "-AAAAAA---AA"),
+    ("GET", "/api/v1/records/{id}", "", "-AA-A-A-----"),
+    ("GET", "/api/v1/records/{id}/views", "", "-A--A-A-----"),
+    ("POST", "/api/v1/records/{id}/amendments", "", "-A----------"),
+    ("POST", "/api/v1/records/{id}/cosign", "", "--A---------"),
+    ("POST", "/api/v1/records/{id}/dispute", "", "--A---------"),
+    ("POST", "/api/v1/records/{id}/materials", "", "-A----------"),
+    ("GET", "/api/v1/cosign-inbox", "", "-AAAAAA---AA"),
+    ("GET", "/api/v1/materials/{id}", "", "-AA-A-A-----"),
+    ("GET", "/api/v1/records/{id}/receipt", "", "-A----------"),
+    ("GET", "/api/v1/log/receipts/{index}", "", "-A----------"),
+    ("GET", "/api/v1/log/extension", "", "-AAAAAAAAAAA"),
+    ("GET", "/api/v1/log/key", "", "AAAAAAAAAAAA"),
+    ("GET", "/log/checkpoint", "", "-AAAAAAAAAAA"),
+    ("GET", "/log/tile/{*path}", "hash tile", "-AAAAAAAAAAA"),
+    ("GET", "/log/tile/{*path}", "entry bundle", "--------A---"),
+    ("GET", "/api/v1/log/status", "", "-AAAAAAAAAAA"),
+    ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAA"),
+    ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAA"),
+    ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAA"),
+];
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// What a route needs: a fresh record of `clerk` with `judge_a` present, and one material on it.
+struct Fixture {
+    record: String,
+    seq: i64,
+    material: String,
+}
+
+async fn fixture(app: &common::TestApp, clerk: &str) -> Fixture {
+    let (status, created) = app.post(clerk, "/api/v1/records", &common::in_person(&["judge_a"])).await;
+    assert_eq!(status, 201, "{created}");
+    let record = created["record_id"].as_str().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("category", "other")
+        .text("disposition", "filed_with_case")
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 fixture".to_vec()).file_name("a.pdf"));
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/records/{record}/materials")))
+        .bearer_auth(clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let material = r.json::<Value>().await.unwrap()["material_id"].as_str().unwrap().to_string();
+    Fixture { record, seq: created["seq"].as_i64().unwrap(), material }
+}
+
+fn concrete(route: &str, variant: &str, f: &Fixture) -> String {
+    let path = route
+        .replace("{id}", if route.starts_with("/api/v1/materials/") { &f.material } else { &f.record })
+        .replace("{index}", &f.seq.to_string())
+        .replace("{case_number}", "（2026）示0101民初12号")
+        .replace("{*path}", if variant == "entry bundle" { "entries/000.p/1" } else { "0/000.p/1" });
+    if route == "/api/v1/log/extension" { format!("{path}?from=1") } else { path }
+}
+
+async fn request(
+    app: &common::TestApp,
+    method: &str,
+    route: &str,
+    path: &str,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app.client.request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req = match (method, route) {
+        ("POST", "/api/v1/session") => req.json(&json!({"username": "clerk", "password": common::PASSWORD})),
+        ("POST", "/api/v1/records") => req.json(&common::letter()),
+        ("POST", "/api/v1/records/{id}/amendments") => {
+            let mut record = common::in_person(&["judge_a"]);
+            record["handling"] = json!("已告知依法办理");
+            req.json(&json!({"record": record, "reason": "补充处理情况", "expected_version": 1}))
+        }
+        ("POST", "/api/v1/records/{id}/cosign") => req.json(&json!({})),
+        ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
+        ("POST", "/api/v1/records/{id}/materials") => req.multipart(
+            reqwest::multipart::Form::new()
+                .text("category", "other")
+                .text("disposition", "filed_with_case")
+                .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("b.pdf")),
+        ),
+        ("POST", "/witness/add-checkpoint") => req.body("old 0\n\nnot a checkpoint\n"),
+        (_, _) => req,
+    };
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_against_every_role() {
+    let app = common::spawn_app().await;
+    for (name, court, role) in [
+        ("leader", "basic1", Role::CourtLeader),
+        ("inspector", "basic1", Role::DisciplineInspector),
+        ("auditor", "high", Role::Auditor),
+        ("witness", "high", Role::Witness),
+        ("other_office", "basic2", Role::StoreMaintainer),
+    ] {
+        app.user(name, court, role).await;
+    }
+
+    // The methods each route serves, as the router answers (405: not served).
+    let mut served: BTreeSet<(String, String)> = BTreeSet::new();
+    let probe = Fixture { record: uuid::Uuid::nil().to_string(), seq: 0, material: uuid::Uuid::nil().to_string() };
+    for route in liuhen_server::ROUTE_PATHS {
+        for method in METHODS {
+            let r = request(&app, method, route, &concrete(route, "", &probe), None).await;
+            if r.status() != 405 {
+                served.insert((method.to_string(), route.to_string()));
+            }
+        }
+    }
+    let table: BTreeSet<(String, String)> = TABLE.iter().map(|(m, r, _, _)| (m.to_string(), r.to_string())).collect();
+    assert_eq!(served, table, "every route and method the router serves has a row in TABLE, and no more");
+
+    let mut tokens: BTreeMap<&str, String> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for (method, route, variant, allowed) in TABLE {
+        for (who, expect) in WHO.iter().zip(allowed.chars()) {
+            if *who != "anonymous" && !tokens.contains_key(who) {
+                tokens.insert(who, app.token(who).await);
+            }
+            let clerk = match tokens.get("clerk") {
+                Some(t) => t.clone(),
+                None => app.token("clerk").await,
+            };
+            let f = fixture(&app, &clerk).await;
+            let path = concrete(route, variant, &f);
+            let token = tokens.get(who).map(String::as_str);
+            let status = request(&app, method, route, &path, token).await.status().as_u16();
+            let refused = matches!(status, 401 | 403 | 404);
+            if refused == (expect == 'A') {
+                wrong.push(format!("{method} {path} ({variant}) as {who}: {status}, expected {expect}"));
+            }
+            if (*method, *route) == ("DELETE", "/api/v1/session") {
+                tokens.remove(who); // logged out: log in again for the next row
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cases disagree with the table:\n{}", wrong.len(), wrong.join("\n"));
+}
