@@ -20,6 +20,11 @@ pub struct Settings {
     /// Mark the session cookie Secure (set when served over TLS).
     pub secure_cookies: bool,
     pub session_hours: i64,
+    /// A session ends after this many minutes without a request (等保).
+    pub session_idle_minutes: i64,
+    /// Consecutive failed logins that lock an account (等保), and for how many minutes.
+    pub max_failed_logins: u32,
+    pub lockout_minutes: i64,
     /// The log's name in its checkpoints, used when the signing key is first made
     /// (no spaces or '+'; e.g. `liuhen.example-high-court.cn/log`).
     pub log_origin: String,
@@ -57,6 +62,9 @@ impl Default for Settings {
             extra_regions: Vec::new(),
             secure_cookies: false,
             session_hours: 12,
+            session_idle_minutes: 30,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger_ms: 0,
@@ -98,6 +106,9 @@ impl Settings {
         c.max_material_bytes = self.max_material_mb.saturating_mul(1_000_000);
         c.extra_regions = self.extra_regions.clone();
         c.session_hours = self.session_hours;
+        c.session_idle_minutes = self.session_idle_minutes;
+        c.max_failed_logins = self.max_failed_logins.max(1);
+        c.lockout_minutes = self.lockout_minutes;
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

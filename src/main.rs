@@ -82,6 +82,11 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Unlock an account locked after failed logins (等保), before its lock runs out.
+    UserUnlock {
+        #[arg(long)]
+        username: String,
+    },
     /// Copy the data directory consistently while the server runs (database snapshot + materials).
     Backup {
         /// An empty directory to hold the copy; serve it with --data-dir to restore.
@@ -262,6 +267,15 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             println!("已添加用户 {} ({})", user.username, user.role.zh());
             store.close().await;
+            Ok(())
+        }
+        Command::UserUnlock { username } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let unlocked = store.unlock_user(username).await?;
+            store.close().await;
+            anyhow::ensure!(unlocked, "没有用户 {username} (no such user)");
+            println!("已解锁 {username}");
             Ok(())
         }
         Command::Backup { to } => {

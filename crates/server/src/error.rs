@@ -75,6 +75,17 @@ impl From<StoreError> for ApiError {
                 "用户名或密码错误",
                 "wrong user name or password",
             ),
+            StoreError::Locked { until } => {
+                let when = liuhen_rules::period::format_cst(until);
+                ApiError::new(
+                    StatusCode::LOCKED,
+                    "locked",
+                    format!("登录失败次数过多，账号已锁定至 {when}（北京时间）；如需提前解锁，请联系系统管理员"),
+                    format!(
+                        "too many failed logins: the account is locked until {when} China Standard Time; the system administrator can unlock it sooner"
+                    ),
+                )
+            }
             StoreError::TooLarge { limit } => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",

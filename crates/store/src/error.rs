@@ -16,6 +16,8 @@ pub enum StoreError {
     TooLarge { limit: u64 },
     #[error("用户名或密码错误 (wrong user name or password)")]
     BadCredentials,
+    #[error("登录失败次数过多，账号暂时锁定 (account locked after too many failed logins)")]
+    Locked { until: time::OffsetDateTime },
     #[error("材料 {sha256} 的内容与登记的哈希不符，可能已被改动或损坏 (material does not match its recorded hash)")]
     MaterialCorrupt { sha256: String },
     #[error("账本事件无法编码: {0}")]

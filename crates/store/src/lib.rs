@@ -41,8 +41,13 @@ pub struct StoreConfig {
     pub max_material_bytes: u64,
     /// S11: region abbreviations added to the case-number rules (the demo's 示).
     pub extra_regions: Vec<String>,
-    /// How long a login session lasts.
+    /// How long a login session lasts at most.
     pub session_hours: i64,
+    /// A session ends after this many minutes without a request (等保).
+    pub session_idle_minutes: i64,
+    /// Consecutive failed logins that lock an account, and for how long (等保).
+    pub max_failed_logins: u32,
+    pub lockout_minutes: i64,
     /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
     /// first made.
     pub log_origin: String,
@@ -67,6 +72,9 @@ impl StoreConfig {
             max_material_bytes: 500 * 1000 * 1000,
             extra_regions: Vec::new(),
             session_hours: 12,
+            session_idle_minutes: 30,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger: Duration::ZERO,

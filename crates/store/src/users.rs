@@ -219,6 +219,15 @@ impl Store {
         rows.iter().map(row_user).collect()
     }
 
+    /// Lift a lockout after failed logins. Returns whether the user exists.
+    pub async fn unlock_user(&self, username: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
+            .bind(username)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Check a password (argon2id) and open a session; the token is returned once and only its
     /// hash is kept.
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
@@ -241,19 +250,56 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let (true, Some(user)) = (ok, user) else {
+        let Some(user) = user else { return Err(StoreError::BadCredentials) };
+        // 等保: failed logins lock the account for a while. A locked account is refused whatever
+        // the password, so that guessing on cannot find it.
+        let locked_until = row
+            .as_ref()
+            .map(|r| r.try_get::<Option<String>, _>("locked_until"))
+            .transpose()?
+            .flatten()
+            .map(|t| parse_ts(&t))
+            .transpose()?;
+        if let Some(until) = locked_until.filter(|u| *u > now()) {
+            return Err(StoreError::Locked { until });
+        }
+        if !ok {
+            let failed: i64 = sqlx::query(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? RETURNING failed_logins",
+            )
+            .bind(&user.username)
+            .fetch_one(&self.writer)
+            .await?
+            .try_get(0)?;
+            if failed >= i64::from(self.config.max_failed_logins) {
+                let until = now() + time::Duration::minutes(self.config.lockout_minutes);
+                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = ? WHERE username = ?")
+                    .bind(ts(until))
+                    .bind(&user.username)
+                    .execute(&self.writer)
+                    .await?;
+                tracing::warn!(user = %user.username, "account locked after {failed} failed logins");
+                return Err(StoreError::Locked { until });
+            }
             return Err(StoreError::BadCredentials);
-        };
+        }
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
+            .bind(&user.username)
+            .execute(&self.writer)
+            .await?;
         let token_bytes: [u8; 32] = rand::random();
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token_bytes);
         let created = now();
-        sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(token_hash(&token))
-            .bind(&user.username)
-            .bind(ts(created))
-            .bind(ts(created + time::Duration::hours(self.config.session_hours)))
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(&user.username)
+        .bind(ts(created))
+        .bind(ts(created + time::Duration::hours(self.config.session_hours)))
+        .bind(ts(created))
+        .execute(&self.writer)
+        .await?;
         Ok((token, user))
     }
 
@@ -264,18 +310,32 @@ impl Store {
             return Ok(Some(user));
         }
         let row = sqlx::query(
-            "SELECT u.*, s.expires_at FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?",
+            "SELECT u.*, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.username = s.username
+             WHERE s.token_hash = ?",
         )
         .bind(&hash)
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let at = now();
         let expires = parse_ts(&row.try_get::<String, _>("expires_at")?)?;
-        if expires <= now() {
+        let last_seen = parse_ts(&row.try_get::<String, _>("last_seen")?)?;
+        let idle = time::Duration::minutes(self.config.session_idle_minutes);
+        if expires <= at || at - last_seen > idle {
+            // Over: absolutely, or after too long without use (等保: sessions end by themselves).
+            sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(&self.writer).await?;
             return Ok(None);
         }
+        if at - last_seen > time::Duration::minutes(1) {
+            sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+                .bind(ts(at))
+                .bind(&hash)
+                .execute(&self.writer)
+                .await?;
+        }
         let user = row_user(&row)?;
-        self.sessions.put(hash, user.clone(), expires);
+        // Trusted from the cache until the session would end of either cause.
+        self.sessions.put(hash, user.clone(), expires.min(at + idle));
         Ok(Some(user))
     }
 
