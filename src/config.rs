@@ -25,6 +25,9 @@ pub struct Settings {
     /// Consecutive failed logins that lock an account (等保), and for how many minutes.
     pub max_failed_logins: u32,
     pub lockout_minutes: i64,
+    /// Roles that read the court's whole store log in with a TOTP second factor (等保). Only the
+    /// demo turns this off.
+    pub second_factor_for_store: bool,
     /// The log's name in its checkpoints, used when the signing key is first made
     /// (no spaces or '+'; e.g. `liuhen.example-high-court.cn/log`).
     pub log_origin: String,
@@ -65,6 +68,7 @@ impl Default for Settings {
             session_idle_minutes: 30,
             max_failed_logins: 5,
             lockout_minutes: 15,
+            second_factor_for_store: true,
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger_ms: 0,
@@ -109,6 +113,7 @@ impl Settings {
         c.session_idle_minutes = self.session_idle_minutes;
         c.max_failed_logins = self.max_failed_logins.max(1);
         c.lockout_minutes = self.lockout_minutes;
+        c.second_factor_for_store = self.second_factor_for_store;
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

@@ -203,6 +203,8 @@ async fn main() -> anyhow::Result<()> {
             }
             s.listen = listen.clone();
             s.extra_regions = vec![demo::REGION.to_string()];
+            // The demo's store readers need no authenticator app; a real deployment's do.
+            s.second_factor_for_store = false;
             if *reset && s.data_dir.exists() {
                 std::fs::remove_dir_all(&s.data_dir)?;
             }

@@ -38,6 +38,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("GET", "/api/v1/me", "", "-AAAAAAAAAAA"),
+    ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAA"),
+    ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAA"),
     ("GET", "/api/v1/lists", "", "AAAAAAAAAAAA"),
     ("GET", "/api/v1/courts", "", "-AAAAAAAAAAA"),
     ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAA"),
@@ -123,6 +125,7 @@ async fn request(
             req.json(&json!({"record": record, "reason": "补充处理情况", "expected_version": 1}))
         }
         ("POST", "/api/v1/records/{id}/cosign") => req.json(&json!({})),
+        ("POST", "/api/v1/me/totp/confirm") => req.json(&json!({"code": "000000"})),
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
         ("POST", "/api/v1/records/{id}/materials") => req.multipart(
             reqwest::multipart::Form::new()

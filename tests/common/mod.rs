@@ -69,6 +69,9 @@ pub async fn seed(store: &Store) {
 pub fn config(dir: &std::path::Path) -> StoreConfig {
     let mut c = StoreConfig::new(dir);
     c.extra_regions = vec!["示".into()];
+    // Tests of other behaviour read the store with a password alone; tests/auth.rs checks that a
+    // real deployment (the default) asks store readers for their second factor.
+    c.second_factor_for_store = false;
     c
 }
 

@@ -13,7 +13,7 @@ use liuhen_rules::{
     RegulationItem, Relation, SPECIAL_ITEMS, Stage, UnitType, parse_case_number_with, period::parse_instant,
 };
 use liuhen_store::{
-    Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, User, ViewEntry,
+    Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, TotpEnrolment, User, ViewEntry,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -57,6 +57,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The 6-digit code of the TOTP second factor, for accounts that have one.
+    pub code: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -70,7 +72,7 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ProblemDocument)))]
 pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
-    let (token, user) = state.store.login(req.username.trim(), &req.password).await?;
+    let (token, user) = state.store.login(req.username.trim(), &req.password, req.code.as_deref()).await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -97,6 +99,43 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Result<R
         HeaderValue::from_static("liuhen_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     );
     Ok(response)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TotpConfirmation {
+    /// The 6 digits the authenticator shows.
+    pub code: String,
+}
+
+/// Begin setting up a TOTP second factor (等保): a new secret and its otpauth URL for the
+/// authenticator. It counts once confirmed.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "session",
+    responses((status = 200, body = TotpEnrolment), (status = 409, body = ProblemDocument)))]
+pub async fn start_totp(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    Ok(Json(state.store.start_second_factor(&user).await?))
+}
+
+/// Confirm the second factor with a code; from then on logging in needs it. Other sessions of
+/// the account end.
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "session", request_body = TotpConfirmation,
+    responses((status = 204), (status = 409, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    request: Request,
+) -> Result<StatusCode, ApiError> {
+    let (parts, body) = request.into_parts();
+    let token = request_token(&parts)?.ok_or_else(ApiError::unauthorized)?;
+    let bytes =
+        axum::body::to_bytes(body, 4096).await.map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let req: TotpConfirmation = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(format!("请求正文不是有效的 JSON：{e}"), format!("the body is not valid JSON: {e}"))
+    })?;
+    state.store.confirm_second_factor(&user, &req.code, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The logged-in user.

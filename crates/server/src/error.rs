@@ -75,6 +75,18 @@ impl From<StoreError> for ApiError {
                 "用户名或密码错误",
                 "wrong user name or password",
             ),
+            StoreError::SecondFactorRequired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "请输入验证器显示的 6 位验证码（第二因素）",
+                "enter the 6-digit code your authenticator shows (second factor)",
+            ),
+            StoreError::SecondFactorWrong => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_invalid",
+                "验证码不对或已用过；请等验证器显示新的验证码",
+                "wrong or already used code; wait for your authenticator to show a new one",
+            ),
             StoreError::Locked { until } => {
                 let when = liuhen_rules::period::format_cst(until);
                 ApiError::new(

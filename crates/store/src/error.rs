@@ -16,6 +16,10 @@ pub enum StoreError {
     TooLarge { limit: u64 },
     #[error("用户名或密码错误 (wrong user name or password)")]
     BadCredentials,
+    #[error("须输入第二因素验证码 (the second-factor code is required)")]
+    SecondFactorRequired,
+    #[error("第二因素验证码不对或已用过 (wrong or reused second-factor code)")]
+    SecondFactorWrong,
     #[error("登录失败次数过多，账号暂时锁定 (account locked after too many failed logins)")]
     Locked { until: time::OffsetDateTime },
     #[error("材料 {sha256} 的内容与登记的哈希不符，可能已被改动或损坏 (material does not match its recorded hash)")]

@@ -31,7 +31,7 @@ pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
     RecordView, VersionView, ViewEntry,
 };
-pub use users::{Court, NewCourt, NewUser, User};
+pub use users::{Court, NewCourt, NewUser, TotpEnrolment, User};
 
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ pub struct StoreConfig {
     /// Consecutive failed logins that lock an account, and for how long (等保).
     pub max_failed_logins: u32,
     pub lockout_minutes: i64,
+    /// Roles that read the court's whole store must log in with a TOTP second factor (等保).
+    pub second_factor_for_store: bool,
     /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
     /// first made.
     pub log_origin: String,
@@ -75,6 +77,7 @@ impl StoreConfig {
             session_idle_minutes: 30,
             max_failed_logins: 5,
             lockout_minutes: 15,
+            second_factor_for_store: true,
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger: Duration::ZERO,

@@ -340,6 +340,12 @@ impl Store {
     /// administrator: separation of duties).
     fn read_scope(&self, viewer: &User) -> Result<ReadScope> {
         if self.permits(viewer, Permission::RecordReadCourt) {
+            if self.config.second_factor_for_store && !viewer.second_factor {
+                return Err(StoreError::forbidden(
+                    "查看专库须先启用第二因素（TOTP）：在“我的账号”中设置，或 POST /api/v1/me/totp",
+                    "reading the store needs a TOTP second factor: set it up under your account, or POST /api/v1/me/totp",
+                ));
+            }
             return Ok(ReadScope::Court);
         }
         if self.permits(viewer, Permission::RecordReadOwn) {

@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
-use liuhen_rules::{CourtLevel, Listed, Role};
+use liuhen_rules::{CourtLevel, Listed, Problem, Role};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -28,6 +28,8 @@ pub struct User {
     pub display_name: String,
     pub court_id: String,
     pub role: Role,
+    /// Whether the account has a confirmed TOTP second factor (and so logs in with it).
+    pub second_factor: bool,
 }
 
 impl User {
@@ -78,6 +80,12 @@ impl SessionCache {
         }
     }
 
+    fn forget_user(&self, username: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, s| s.user.username != username);
+        }
+    }
+
     fn forget(&self, hash: &str) {
         if let Ok(mut map) = self.0.lock() {
             map.remove(hash);
@@ -108,7 +116,34 @@ fn row_user(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         display_name: row.try_get("display_name")?,
         court_id: row.try_get("court_id")?,
         role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
+        second_factor: row.try_get::<i64, _>("totp_enabled")? != 0,
     })
+}
+
+/// The TOTP generator of a stored base32 secret: RFC 6238 defaults (SHA-1, 6 digits, 30 s, one
+/// step of skew either way), which every authenticator app reads.
+fn totp(secret_base32: &str, username: &str) -> Result<totp_rs::Totp> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32)
+        .map_err(|e| StoreError::Internal(format!("stored TOTP secret: {e:?}")))?;
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name(username.replace(':', "_"))
+        .with_issuer(Some("liuhen"))
+        .build()
+        .map_err(|e| StoreError::Internal(format!("TOTP: {e:?}")))
+}
+
+fn unix_now() -> u64 {
+    now().unix_timestamp().max(0) as u64
+}
+
+/// What a user needs to set up their authenticator: the secret, and the same as an otpauth URL
+/// (for a QR code).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TotpEnrolment {
+    /// Base32, as authenticator apps take it when typed in.
+    pub secret: String,
+    pub otpauth_url: String,
 }
 
 impl Store {
@@ -202,7 +237,13 @@ impl Store {
                 }
                 e => e.into(),
             })?;
-        Ok(User { username, display_name: new.display_name, court_id: new.court_id, role: new.role })
+        Ok(User {
+            username,
+            display_name: new.display_name,
+            court_id: new.court_id,
+            role: new.role,
+            second_factor: false,
+        })
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
@@ -219,6 +260,66 @@ impl Store {
         rows.iter().map(row_user).collect()
     }
 
+    /// Begin enrolling a TOTP second factor: a new secret, which counts once a code from it is
+    /// confirmed. Starting again replaces an unconfirmed secret; a confirmed one stays until an
+    /// administrator resets it.
+    pub async fn start_second_factor(&self, user: &User) -> Result<TotpEnrolment> {
+        if user.second_factor {
+            return Err(StoreError::conflict("已启用第二因素", "the second factor is already set up"));
+        }
+        let secret = totp_rs::Secret::from(rand::random::<[u8; 20]>()).to_base32();
+        let otpauth_url =
+            totp(&secret, &user.username)?.to_url().map_err(|e| StoreError::Internal(format!("{e:?}")))?;
+        sqlx::query("UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE username = ? AND totp_enabled = 0")
+            .bind(&secret)
+            .bind(&user.username)
+            .execute(&self.writer)
+            .await?;
+        Ok(TotpEnrolment { secret, otpauth_url })
+    }
+
+    /// Confirm the second factor with a code from the authenticator. The session that confirms
+    /// it has shown both factors; every other session of the user, opened with the password
+    /// alone, is ended.
+    pub async fn confirm_second_factor(&self, user: &User, code: &str, this_token: &str) -> Result<()> {
+        let row = sqlx::query("SELECT totp_secret, totp_enabled FROM users WHERE username = ?")
+            .bind(&user.username)
+            .fetch_one(&self.reader)
+            .await?;
+        if row.try_get::<i64, _>("totp_enabled")? != 0 {
+            return Err(StoreError::conflict("已启用第二因素", "the second factor is already set up"));
+        }
+        let Some(secret) = row.try_get::<Option<String>, _>("totp_secret")? else {
+            return Err(StoreError::conflict(
+                "请先开始设置第二因素（POST /api/v1/me/totp）",
+                "start setting up the second factor first (POST /api/v1/me/totp)",
+            ));
+        };
+        let Some(step) = totp(&secret, &user.username)?.check(code.trim(), unix_now()) else {
+            return Err(StoreError::invalid(Problem::new(
+                "code",
+                "S3",
+                "invalid",
+                "验证码不对：请输入验证器当前显示的 6 位数字",
+                "wrong code: enter the 6 digits your authenticator shows now",
+            )));
+        };
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE username = ?")
+            .bind(step as i64)
+            .bind(&user.username)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE username = ? AND token_hash <> ?")
+            .bind(&user.username)
+            .bind(token_hash(this_token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.sessions.forget_user(&user.username);
+        Ok(())
+    }
+
     /// Lift a lockout after failed logins. Returns whether the user exists.
     pub async fn unlock_user(&self, username: &str) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
@@ -230,7 +331,7 @@ impl Store {
 
     /// Check a password (argon2id) and open a session; the token is returned once and only its
     /// hash is kept.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(String, User)> {
+    pub async fn login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
         let row =
             sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
         // Hash even for an unknown user so that timing does not tell which names exist.
@@ -263,7 +364,20 @@ impl Store {
         if let Some(until) = locked_until.filter(|u| *u > now()) {
             return Err(StoreError::Locked { until });
         }
-        if !ok {
+        // The second factor, for accounts that have one: a wrong or replayed code counts as a failed
+        // login; a missing one is asked for and does not.
+        let mut accepted_step = None;
+        if ok && user.second_factor {
+            let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+                return Err(StoreError::SecondFactorRequired);
+            };
+            let row = row.as_ref().expect("a known user has a row");
+            let secret: String = row.try_get::<Option<String>, _>("totp_secret")?.unwrap_or_default();
+            let last: i64 = row.try_get("totp_last_step")?;
+            accepted_step = totp(&secret, &user.username)?.check(code, unix_now()).filter(|step| *step as i64 > last);
+        }
+        let second_factor_failed = ok && user.second_factor && accepted_step.is_none();
+        if !ok || second_factor_failed {
             let failed: i64 = sqlx::query(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? RETURNING failed_logins",
             )
@@ -281,7 +395,15 @@ impl Store {
                 tracing::warn!(user = %user.username, "account locked after {failed} failed logins");
                 return Err(StoreError::Locked { until });
             }
-            return Err(StoreError::BadCredentials);
+            return Err(if second_factor_failed { StoreError::SecondFactorWrong } else { StoreError::BadCredentials });
+        }
+        if let Some(step) = accepted_step {
+            // Each code is accepted once (RFC 6238 §5.2).
+            sqlx::query("UPDATE users SET totp_last_step = ? WHERE username = ?")
+                .bind(step as i64)
+                .bind(&user.username)
+                .execute(&self.writer)
+                .await?;
         }
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
             .bind(&user.username)
