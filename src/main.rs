@@ -138,6 +138,37 @@ enum Command {
     },
     /// Rebuild the query tables from the event table and check they come out the same.
     RebuildProjections,
+    /// Scoped API tokens for service accounts (the case-management system, witnesses, auditors).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token acting as USERNAME within the given scopes (permissions its role holds);
+    /// the token is printed once.
+    Issue {
+        #[arg(long)]
+        username: String,
+        /// What it is for, e.g. "案件管理系统推送".
+        #[arg(long)]
+        name: String,
+        /// A permission, e.g. record.create (repeat for more).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires (default: never; revoke it when no longer needed).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// List every token issued (never the tokens themselves).
+    List,
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -174,6 +205,44 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         s.data_dir = d.clone();
     }
     Ok(s)
+}
+
+async fn token_command(store: &Store, command: &TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Issue { username, name, scopes, days } => {
+            let (token, listed) = store.issue_token(username, name, scopes, *days).await.map_err(explain)?;
+            let scopes: Vec<&str> = listed.scopes.iter().map(|p| p.code()).collect();
+            println!("令牌（只显示这一次，请妥善保存）(the token, shown this once):\n{token}");
+            println!("id {} · {} · {} · {}", listed.id, listed.username, listed.name, scopes.join(", "));
+        }
+        TokenCommand::List => {
+            for t in store.tokens().await? {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(at), _) => format!("已撤销 revoked {}", liuhen_rules::period::format_cst(at)),
+                    (None, Some(at)) => format!("有效至 until {}", liuhen_rules::period::format_cst(at)),
+                    (None, None) => "长期有效 no expiry".to_string(),
+                };
+                let scopes: Vec<&str> = t.scopes.iter().map(|p| p.code()).collect();
+                println!("{}  {}  {}  [{}]  {state}", t.id, t.username, t.name, scopes.join(", "));
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            anyhow::ensure!(store.revoke_token(id).await?, "没有未撤销的令牌 {id} (no live token with that id)");
+            println!("已撤销 {id}");
+        }
+    }
+    Ok(())
+}
+
+/// A store refusal as lines a person can act on.
+fn explain(e: liuhen_store::StoreError) -> anyhow::Error {
+    match e {
+        liuhen_store::StoreError::Invalid(problems) => anyhow::anyhow!(
+            "{}",
+            problems.iter().map(|p| format!("{}: {} ({})", p.field, p.zh, p.en)).collect::<Vec<_>>().join("\n")
+        ),
+        other => other.into(),
+    }
 }
 
 #[tokio::main]
@@ -279,6 +348,13 @@ async fn main() -> anyhow::Result<()> {
             anyhow::ensure!(unlocked, "没有用户 {username} (no such user)");
             println!("已解锁 {username}");
             Ok(())
+        }
+        Command::Token { command } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let result = token_command(&store, command).await;
+            store.close().await;
+            result
         }
         Command::Backup { to } => {
             let s = settings(&cli)?;

@@ -118,3 +118,66 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
     let (status, body) = with(next).await;
     assert_eq!((status, body["type"].as_str()), (401, Some("/problems/totp_invalid")), "a replayed code: {body}");
 }
+
+#[tokio::test]
+async fn api_tokens_act_within_their_scopes_until_revoked() {
+    let app = common::spawn_app().await;
+    app.user("casesys", "basic1", liuhen_rules::Role::Recorder).await;
+
+    // A token never does more than its account could.
+    let refused = app.store.issue_token("casesys", "案件系统", &["record.read_court".into()], None).await;
+    assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "beyond_role"), "{refused:?}");
+    let refused = app.store.issue_token("admin", "运维", &["record.create".into()], None).await;
+    assert!(refused.is_err(), "the administrator's role holds no content permission to hand on");
+
+    let (token, listed) =
+        app.store.issue_token("casesys", "案件管理系统推送", &["record.create".into()], None).await.unwrap();
+    assert!(token.starts_with("lht_"));
+    let (status, created) = app.post(&token, "/api/v1/records", &common::letter()).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["record_id"].as_str().unwrap();
+    assert_eq!(app.get(&token, "/api/v1/records").await.0, 403, "reading is outside the token's scope");
+    assert_eq!(app.get(&token, &format!("/api/v1/records/{id}")).await.0, 403);
+    assert_eq!(app.get(&token, "/log/checkpoint").await.0, 403, "so is the log");
+    let me = app.get(&token, "/api/v1/me").await.1;
+    assert_eq!((me["username"].as_str(), me["scopes"].clone()), (Some("casesys"), json!(["record.create"])));
+
+    assert!(app.store.revoke_token(&listed.id).await.unwrap());
+    assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "revoked at once");
+    assert!(!app.store.revoke_token(&listed.id).await.unwrap(), "revoking twice changes nothing");
+
+    let (expired, _) = app.store.issue_token("casesys", "过期", &["record.create".into()], Some(0)).await.unwrap();
+    assert_eq!(app.post(&expired, "/api/v1/records", &common::letter()).await.0, 401, "expired");
+    let tokens = app.store.tokens().await.unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens.iter().any(|t| t.id == listed.id && t.revoked_at.is_some()), "revoked tokens stay listed");
+}
+
+#[tokio::test]
+async fn the_cli_issues_lists_and_revokes_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("LIUHEN_NEW_PASSWORD", "a-long-enough-password")
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
+    assert!(run(&["user-add", "--username", "auditor1", "--name", "审计", "--court", "c", "--role", "auditor"]).0);
+    let (ok, said) = run(&["token", "issue", "--username", "auditor1", "--name", "外部审计", "--scope", "log.entries"]);
+    assert!(ok, "{said}");
+    let token = said.lines().find(|l| l.starts_with("lht_")).expect("the token is printed");
+    assert!(token.len() > 40);
+    let (ok, said) =
+        run(&["token", "issue", "--username", "auditor1", "--name", "越权", "--scope", "record.read_court"]);
+    assert!(!ok && said.contains("scopes") && said.contains("令牌不能超出"), "{said}");
+    let (ok, listed) = run(&["token", "list"]);
+    assert!(ok && listed.contains("外部审计") && listed.contains("log.entries") && !listed.contains(token), "{listed}");
+    let id = listed.split_whitespace().next().unwrap();
+    assert!(run(&["token", "revoke", "--id", id]).0);
+    assert!(run(&["token", "list"]).1.contains("已撤销"));
+}

@@ -31,7 +31,7 @@ pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
     RecordView, VersionView, ViewEntry,
 };
-pub use users::{Court, NewCourt, NewUser, TotpEnrolment, User};
+pub use users::{ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
 
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]
@@ -145,8 +145,11 @@ impl Store {
     }
 
     /// Whether `user`'s role holds `permission` (deny by default).
+    /// Whether `user` may do `permission`: their role holds it and, when they act through an API
+    /// token, the token's scopes include it (deny by default).
     pub fn permits(&self, user: &User, permission: liuhen_rules::Permission) -> bool {
         self.config.permissions.permits(user.role, permission)
+            && user.scopes.as_ref().is_none_or(|scopes| scopes.contains(&permission))
     }
 
     pub fn data_dir(&self) -> &Path {

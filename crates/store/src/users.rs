@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
-use liuhen_rules::{CourtLevel, Listed, Problem, Role};
+use liuhen_rules::{CourtLevel, Listed, Permission, Problem, Role};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -30,6 +30,10 @@ pub struct User {
     pub role: Role,
     /// Whether the account has a confirmed TOTP second factor (and so logs in with it).
     pub second_factor: bool,
+    /// When acting through an API token: what the token allows (within the role). None for a
+    /// login session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<Permission>>,
 }
 
 impl User {
@@ -117,7 +121,30 @@ fn row_user(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         court_id: row.try_get("court_id")?,
         role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
         second_factor: row.try_get::<i64, _>("totp_enabled")? != 0,
+        scopes: None,
     })
+}
+
+/// API tokens start with this, so the server knows not to look among login sessions.
+const TOKEN_PREFIX: &str = "lht_";
+
+/// An issued API token as listed (the token itself is shown once, when issued).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub scopes: Vec<Permission>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<time::OffsetDateTime>,
+}
+
+fn scopes_of(text: &str) -> Vec<Permission> {
+    text.split(',').filter_map(Permission::from_code).collect()
 }
 
 /// The TOTP generator of a stored base32 secret: RFC 6238 defaults (SHA-1, 6 digits, 30 s, one
@@ -243,6 +270,7 @@ impl Store {
             court_id: new.court_id,
             role: new.role,
             second_factor: false,
+            scopes: None,
         })
     }
 
@@ -318,6 +346,157 @@ impl Store {
         tx.commit().await?;
         self.sessions.forget_user(&user.username);
         Ok(())
+    }
+
+    async fn token_user(&self, hash: String) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.*, t.scopes, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.username = t.username
+             WHERE t.token_hash = ?",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let at = now();
+        let expires = row.try_get::<Option<String>, _>("expires_at")?.map(|t| parse_ts(&t)).transpose()?;
+        if row.try_get::<Option<String>, _>("revoked_at")?.is_some() || expires.is_some_and(|e| e <= at) {
+            return Ok(None);
+        }
+        let mut user = row_user(&row)?;
+        user.scopes = Some(scopes_of(&row.try_get::<String, _>("scopes")?));
+        // A token is no second factor: its holder never reads the whole store.
+        user.second_factor = false;
+        let until = expires.unwrap_or(at + time::Duration::hours(1)).min(at + time::Duration::hours(1));
+        self.sessions.put(hash, user.clone(), until);
+        Ok(Some(user))
+    }
+
+    /// Issue an API token for a service account: `scopes` must be permissions its role holds
+    /// (never more than the account could do itself). Returns the token — shown this once, only
+    /// its hash is kept — and its listing.
+    pub async fn issue_token(
+        &self,
+        username: &str,
+        name: &str,
+        scopes: &[String],
+        valid_days: Option<i64>,
+    ) -> Result<(String, ApiToken)> {
+        let user = self
+            .user(username)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")))?;
+        let mut problems = Vec::new();
+        let mut granted = Vec::new();
+        for code in scopes {
+            match Permission::from_code(code) {
+                Some(p) if self.config.permissions.permits(user.role, p) => granted.push(p),
+                Some(_) => problems.push(Problem::new(
+                    "scopes",
+                    "S3",
+                    "beyond_role",
+                    format!("{username} 的角色（{}）没有“{code}”权限，令牌不能超出账号本身的权限", user.role.zh()),
+                    format!(
+                        "{username}'s role ({}) does not hold \"{code}\"; a token cannot do more than its account",
+                        user.role.code()
+                    ),
+                )),
+                None => problems.push(Problem::new(
+                    "scopes",
+                    "S3",
+                    "unknown_permission",
+                    format!("没有“{code}”这项权限；可用：{}", Permission::codes().join("、")),
+                    format!("there is no permission \"{code}\"; permissions: {}", Permission::codes().join(", ")),
+                )),
+            }
+        }
+        if granted.is_empty() && problems.is_empty() {
+            problems.push(Problem::new(
+                "scopes",
+                "S3",
+                "required",
+                "请至少给令牌一项权限",
+                "give the token at least one scope",
+            ));
+        }
+        if name.trim().is_empty() {
+            problems.push(Problem::new(
+                "name",
+                "S3",
+                "required",
+                "请为令牌起个名字（用途）",
+                "name the token (what it is for)",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+        );
+        let created = now();
+        let listed = ApiToken {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.trim().to_string(),
+            username: username.to_string(),
+            scopes: granted,
+            created_at: created,
+            expires_at: valid_days.map(|d| created + time::Duration::days(d)),
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&listed.id)
+        .bind(token_hash(&token))
+        .bind(&listed.name)
+        .bind(username)
+        .bind(listed.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","))
+        .bind(ts(created))
+        .bind(listed.expires_at.map(ts))
+        .execute(&self.writer)
+        .await?;
+        Ok((token, listed))
+    }
+
+    /// Every token ever issued, newest first (revoked ones stay listed).
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC").fetch_all(&self.reader).await?;
+        let time_of = |r: &sqlx::sqlite::SqliteRow, c: &str| -> Result<Option<time::OffsetDateTime>> {
+            r.try_get::<Option<String>, _>(c)?.map(|t| parse_ts(&t)).transpose()
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    username: r.try_get("username")?,
+                    scopes: scopes_of(&r.try_get::<String, _>("scopes")?),
+                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                    expires_at: time_of(r, "expires_at")?,
+                    revoked_at: time_of(r, "revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revoke a token at once (in this process; in others within the session cache's time).
+    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING token_hash",
+        )
+        .bind(ts(now()))
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?;
+        match row {
+            Some(r) => {
+                self.sessions.forget(&r.try_get::<String, _>(0)?);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Lift a lockout after failed logins. Returns whether the user exists.
@@ -430,6 +609,9 @@ impl Store {
         let hash = token_hash(token);
         if let Some(user) = self.sessions.get(&hash) {
             return Ok(Some(user));
+        }
+        if token.starts_with(TOKEN_PREFIX) {
+            return self.token_user(hash).await;
         }
         let row = sqlx::query(
             "SELECT u.*, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.username = s.username
