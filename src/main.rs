@@ -82,6 +82,12 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Set a new password for an account (read from LIUHEN_NEW_PASSWORD or standard input) and end
+    /// its sessions; shows no record content.
+    UserPassword {
+        #[arg(long)]
+        username: String,
+    },
     /// Unlock an account locked after failed logins (等保), before its lock runs out.
     UserUnlock {
         #[arg(long)]
@@ -234,6 +240,18 @@ async fn token_command(store: &Store, command: &TokenCommand) -> anyhow::Result<
     Ok(())
 }
 
+/// A new password from LIUHEN_NEW_PASSWORD, or the first line of standard input.
+fn new_password() -> anyhow::Result<String> {
+    Ok(match std::env::var("LIUHEN_NEW_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    })
+}
+
 /// A store refusal as lines a person can act on.
 fn explain(e: liuhen_store::StoreError) -> anyhow::Error {
     match e {
@@ -319,14 +337,7 @@ async fn main() -> anyhow::Result<()> {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()?).await?;
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
-            let password = match std::env::var("LIUHEN_NEW_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = new_password()?;
             let user = store
                 .add_user(NewUser {
                     username: username.clone(),
@@ -335,9 +346,19 @@ async fn main() -> anyhow::Result<()> {
                     role,
                     password,
                 })
-                .await?;
+                .await
+                .map_err(explain)?;
             println!("已添加用户 {} ({})", user.username, user.role.zh());
             store.close().await;
+            Ok(())
+        }
+        Command::UserPassword { username } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let result = store.set_password(username, &new_password()?, None).await.map_err(explain);
+            store.close().await;
+            result?;
+            println!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)");
             Ok(())
         }
         Command::UserUnlock { username } => {

@@ -181,3 +181,44 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
     assert!(run(&["token", "revoke", "--id", id]).0);
     assert!(run(&["token", "list"]).1.contains("已撤销"));
 }
+
+#[tokio::test]
+async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
+    let app = common::spawn_app().await;
+    for weak in ["short-1", "onlyletterslong", "1234567890123", "judge_b"] {
+        let refused = app
+            .store
+            .add_user(liuhen_store::NewUser {
+                username: "judge_b".into(),
+                display_name: "弱".into(),
+                court_id: "basic1".into(),
+                role: liuhen_rules::Role::Recorder,
+                password: weak.into(),
+            })
+            .await;
+        assert!(
+            matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "weak_password"),
+            "{weak}: {refused:?}"
+        );
+    }
+
+    let clerk = app.token("clerk").await;
+    let elsewhere = app.token("clerk").await;
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let (status, body) =
+        app.post(&clerk, "/api/v1/me/password", &change("wrong-password-9", "new-password-2026")).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("current_password")), "{body}");
+    let (status, body) = app.post(&clerk, "/api/v1/me/password", &change(common::PASSWORD, "weak")).await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (422, Some("weak_password")), "{body}");
+    let (status, _) = app.post(&clerk, "/api/v1/me/password", &change(common::PASSWORD, "new-password-2026")).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 200, "this session goes on");
+    assert_eq!(app.get(&elsewhere, "/api/v1/me").await.0, 401, "the others end");
+    assert_eq!(login(&app, "clerk", common::PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "clerk", "new-password-2026").await.0, 200);
+
+    // The administrator's reset ends every session and lifts a lock.
+    app.store.set_password("clerk", "reset-by-admin-1", None).await.unwrap();
+    assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 401);
+    assert_eq!(login(&app, "clerk", "reset-by-admin-1").await.0, 200);
+}

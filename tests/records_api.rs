@@ -366,6 +366,7 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/records", "get"),
         ("/api/v1/records/{id}", "get"),
         ("/api/v1/records/{id}/views", "get"),
+        ("/api/v1/me/password", "post"),
         ("/api/v1/me/totp", "post"),
         ("/api/v1/me/totp/confirm", "post"),
         ("/api/v1/records/{id}/amendments", "post"),
@@ -387,7 +388,7 @@ async fn the_openapi_document_describes_every_api_route() {
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from OpenAPI");
     }
-    assert_eq!(paths.len(), 26, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 27, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

@@ -38,6 +38,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("GET", "/api/v1/me", "", "-AAAAAAAAAAA"),
+    ("POST", "/api/v1/me/password", "", "-AAAAAAAAAAA"),
     ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAA"),
     ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAA"),
     ("GET", "/api/v1/lists", "", "AAAAAAAAAAAA"),
@@ -126,6 +127,9 @@ async fn request(
         }
         ("POST", "/api/v1/records/{id}/cosign") => req.json(&json!({})),
         ("POST", "/api/v1/me/totp/confirm") => req.json(&json!({"code": "000000"})),
+        ("POST", "/api/v1/me/password") => {
+            req.json(&json!({"current_password": "not-the-password-1", "new_password": "short"}))
+        }
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
         ("POST", "/api/v1/records/{id}/materials") => req.multipart(
             reqwest::multipart::Form::new()

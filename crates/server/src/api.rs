@@ -127,15 +127,41 @@ pub async fn confirm_totp(
     CurrentUser(user): CurrentUser,
     request: Request,
 ) -> Result<StatusCode, ApiError> {
+    let (token, req): (String, TotpConfirmation) = token_and_json(request).await?;
+    state.store.confirm_second_factor(&user, &req.code, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 10 characters of at least two kinds (letters, digits, signs).
+    pub new_password: String,
+}
+
+/// Change your own password; your other sessions end.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = ProblemDocument)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    request: Request,
+) -> Result<StatusCode, ApiError> {
+    let (token, req): (String, PasswordChange) = token_and_json(request).await?;
+    state.store.change_password(&user, &req.current_password, &req.new_password, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The request's token and its JSON body (for changes that end the account's other sessions).
+async fn token_and_json<T: serde::de::DeserializeOwned>(request: Request) -> Result<(String, T), ApiError> {
     let (parts, body) = request.into_parts();
     let token = request_token(&parts)?.ok_or_else(ApiError::unauthorized)?;
     let bytes =
-        axum::body::to_bytes(body, 4096).await.map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
-    let req: TotpConfirmation = serde_json::from_slice(&bytes).map_err(|e| {
+        axum::body::to_bytes(body, 16 * 1024).await.map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::bad_request(format!("请求正文不是有效的 JSON：{e}"), format!("the body is not valid JSON: {e}"))
     })?;
-    state.store.confirm_second_factor(&user, &req.code, &token).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((token, value))
 }
 
 /// The logged-in user.

@@ -29,7 +29,7 @@ pub struct AppState {
 #[openapi(
     info(title = "留痕 liuhen API", description = "外部人员过问信息专库 — the store of outside inquiries into court cases (中办发〔2015〕23号 and the SPC implementation measures). Errors are application/problem+json in Chinese, or English with Accept-Language: en."),
     paths(
-        api::login, api::logout, api::me, api::start_totp, api::confirm_totp, api::lists, api::courts, api::check_case_number,
+        api::login, api::logout, api::me, api::change_password, api::start_totp, api::confirm_totp, api::lists, api::courts, api::check_case_number,
         api::create_record, api::list_records, api::get_record, api::record_views, api::amend_record,
         api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
         log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
@@ -100,6 +100,7 @@ routes! { upload_limit;
     "/api/openapi.json" => get(openapi_json),
     "/api/v1/session" => post(api::login).delete(api::logout),
     "/api/v1/me" => get(api::me),
+    "/api/v1/me/password" => post(api::change_password),
     "/api/v1/me/totp" => post(api::start_totp),
     "/api/v1/me/totp/confirm" => post(api::confirm_totp),
     "/api/v1/lists" => get(api::lists),
