@@ -67,21 +67,8 @@ async fn ids_guessed_across_courts_are_not_found() {
     let app = common::spawn_app().await;
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &common::in_person(&["judge_a"])).await;
-    let (material_status, material) = {
-        let form = reqwest::multipart::Form::new()
-            .text("category", "other")
-            .text("disposition", "filed_with_case")
-            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec()).file_name("a.pdf"));
-        let r = app
-            .client
-            .post(app.url(&format!("/api/v1/records/{id}/materials")))
-            .bearer_auth(&clerk)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    };
+    let fields = [("category", "other"), ("disposition", "filed_with_case")];
+    let (material_status, material) = app.upload(&clerk, &id, &fields, "a.pdf", b"%PDF-1.4 test".to_vec()).await;
     assert_eq!(material_status, 201, "{material}");
     let material_id = material["material_id"].as_str().unwrap();
 

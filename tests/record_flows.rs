@@ -134,31 +134,6 @@ async fn amendments_keep_every_version_with_who_when_and_why() {
     assert_eq!(app.store.event_count().await.unwrap(), 4, "three versions and the one read of them");
 }
 
-async fn upload(
-    app: &common::TestApp,
-    token: &str,
-    id: &str,
-    fields: &[(&str, &str)],
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, Value) {
-    let mut form = reqwest::multipart::Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/records/{id}/materials")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn materials_round_trip_by_hash_and_a_changed_file_is_refused() {
     let app = spawn_app().await;
@@ -169,7 +144,7 @@ async fn materials_round_trip_by_hash_and_a_changed_file_is_refused() {
     let expected = hex::encode(Sha256::digest(&content));
 
     let (status, added) =
-        upload(&app, &clerk, &id, &[("category", "official_letter")], "某区人民政府函.pdf", content.clone()).await;
+        app.upload(&clerk, &id, &[("category", "official_letter")], "某区人民政府函.pdf", content.clone()).await;
     assert_eq!(status, 201, "{added}");
     assert_eq!(added["sha256"], expected.as_str());
     assert_eq!(added["size"], content.len());
@@ -217,37 +192,37 @@ async fn material_rules_and_size_limit() {
     let id = app.create(&clerk, &letter()).await;
 
     let (status, answer) =
-        upload(&app, &clerk, &id, &[("category", "audiovisual")], "录音.amr", b"#!AMR\nxxxx".to_vec()).await;
+        app.upload(&clerk, &id, &[("category", "audiovisual")], "录音.amr", b"#!AMR\nxxxx".to_vec()).await;
     assert_eq!(status, 422, "audio needs its whereabouts");
     assert_eq!(problems(&answer), vec![("whereabouts".to_string(), "R5".to_string())]);
-    let (status, answer) = upload(
-        &app,
-        &clerk,
-        &id,
-        &[("category", "letter"), ("disposition", "whereabouts"), ("whereabouts", "x")],
-        "信.txt",
-        b"letter".to_vec(),
-    )
-    .await;
+    let (status, answer) = app
+        .upload(
+            &clerk,
+            &id,
+            &[("category", "letter"), ("disposition", "whereabouts"), ("whereabouts", "x")],
+            "信.txt",
+            b"letter".to_vec(),
+        )
+        .await;
     assert_eq!(status, 422, "letters are filed with the case");
     assert_eq!(problems(&answer), vec![("disposition".to_string(), "R5".to_string())]);
-    let (status, answer) = upload(
-        &app,
-        &clerk,
-        &id,
-        &[("category", "audiovisual"), ("whereabouts", "原始录音交档案室保存")],
-        "录音.amr",
-        b"#!AMR\nxxxx".to_vec(),
-    )
-    .await;
+    let (status, answer) = app
+        .upload(
+            &clerk,
+            &id,
+            &[("category", "audiovisual"), ("whereabouts", "原始录音交档案室保存")],
+            "录音.amr",
+            b"#!AMR\nxxxx".to_vec(),
+        )
+        .await;
     assert_eq!(status, 201, "{answer}");
 
     let (status, answer) =
-        upload(&app, &clerk, &id, &[("category", "other"), ("whereabouts", "x")], "big.bin", vec![7u8; 1001]).await;
+        app.upload(&clerk, &id, &[("category", "other"), ("whereabouts", "x")], "big.bin", vec![7u8; 1001]).await;
     assert_eq!(status, 413, "{answer}");
     assert!(answer["detail"].as_str().unwrap().contains("大小上限"));
     assert_eq!(
-        upload(&app, &judge, &id, &[("category", "other"), ("whereabouts", "x")], "a.txt", b"a".to_vec()).await.0,
+        app.upload(&judge, &id, &[("category", "other"), ("whereabouts", "x")], "a.txt", b"a".to_vec()).await.0,
         403,
         "only the recorder adds materials"
     );
@@ -325,7 +300,7 @@ async fn projections_rebuilt_from_events_equal_the_live_ones() {
         &json!({"record": v2, "reason": "补充"}),
     )
     .await;
-    upload(&app, &clerk, &a, &[("category", "letter")], "a.txt", b"hello".to_vec()).await;
+    app.upload(&clerk, &a, &[("category", "letter")], "a.txt", b"hello".to_vec()).await;
 
     let before = app.store.projection_digest().await.unwrap();
     assert_eq!(app.store.rebuild_projections().await.unwrap(), 5);
@@ -346,7 +321,7 @@ async fn a_backup_taken_while_serving_holds_every_event_and_material() {
     let app = spawn_app().await;
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &letter()).await;
-    upload(&app, &clerk, &id, &[("category", "letter")], "信.txt", "示例来信".as_bytes().to_vec()).await;
+    app.upload(&clerk, &id, &[("category", "letter")], "信.txt", "示例来信".as_bytes().to_vec()).await;
     let target = tempfile::tempdir().unwrap();
     let (events, files) = app.store.backup_to(&target.path().join("copy")).await.unwrap();
     assert_eq!((events, files), (2, 1));

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use liuhen_rules::Role;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Who asks. The record of each case is made by `clerk` (basic1) with `judge_a` named present.
 const WHO: [&str; 12] = [
@@ -80,20 +80,10 @@ async fn fixture(app: &common::TestApp, clerk: &str) -> Fixture {
     let (status, created) = app.post(clerk, "/api/v1/records", &common::in_person(&["judge_a"])).await;
     assert_eq!(status, 201, "{created}");
     let record = created["record_id"].as_str().unwrap().to_string();
-    let form = reqwest::multipart::Form::new()
-        .text("category", "other")
-        .text("disposition", "filed_with_case")
-        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 fixture".to_vec()).file_name("a.pdf"));
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/records/{record}/materials")))
-        .bearer_auth(clerk)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let material = r.json::<Value>().await.unwrap()["material_id"].as_str().unwrap().to_string();
+    let fields = [("category", "other"), ("disposition", "filed_with_case")];
+    let (status, material) = app.upload(clerk, &record, &fields, "a.pdf", b"%PDF-1.4 fixture".to_vec()).await;
+    assert_eq!(status, 201, "{material}");
+    let material = material["material_id"].as_str().unwrap().to_string();
     Fixture { record, seq: created["seq"].as_i64().unwrap(), material }
 }
 

@@ -150,6 +150,32 @@ impl TestApp {
         self.token(username).await
     }
 
+    /// Upload a material to record `id` with the form `fields` (category, disposition, …).
+    pub async fn upload(
+        &self,
+        token: &str,
+        id: &str,
+        fields: &[(&str, &str)],
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+        let r = self
+            .client
+            .post(self.url(&format!("/api/v1/records/{id}/materials")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Create a record and return its id.
     pub async fn create(&self, token: &str, body: &Value) -> String {
         let (status, created) = self.post(token, "/api/v1/records", body).await;
