@@ -167,3 +167,81 @@ async fn every_read_is_a_ledger_event_and_the_recorder_sees_who_read() {
     app.store.rebuild_projections().await.unwrap();
     assert_eq!(app.store.projection_digest().await.unwrap(), digest);
 }
+
+/// Every event of the log with its kind, as the ledger holds it.
+async fn events(app: &common::TestApp) -> Vec<liuhen_ledger::Event> {
+    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
+        .fetch_all(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    rows.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn administrative_changes_are_ledger_events_without_secrets() {
+    use liuhen_ledger::EventBody;
+    let overrides: BTreeMap<String, Vec<String>> =
+        [("court_leader".to_string(), vec!["record.create".to_string(), "record.read_own".to_string()])].into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let app = common::spawn_app_in(dir, true, |c| {
+        c.permissions = PermissionMatrix::with_overrides(&overrides).unwrap();
+    })
+    .await;
+    let kinds = |events: &[liuhen_ledger::Event]| events.iter().map(|e| e.body.kind()).collect::<Vec<_>>();
+
+    // The province's matrix, then the fixture's courts and accounts.
+    let log = events(&app).await;
+    assert_eq!(kinds(&log)[0], "permissions_set");
+    let EventBody::PermissionsSet { grants } = &log[0].body else { unreachable!() };
+    assert_eq!(grants["court_leader"], ["record.create", "record.read_own"]);
+    assert!(kinds(&log).contains(&"court_added"));
+    let clerk_added = log
+        .iter()
+        .find(|e| matches!(&e.body, EventBody::UserAdded { username, .. } if username == "clerk"))
+        .expect("the clerk's account is in the ledger");
+    assert_eq!(clerk_added.actor, "console");
+    assert_eq!(clerk_added.court, "basic1");
+
+    let (token, listed) =
+        app.store.issue_token("clerk", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
+    app.store.revoke_token(&listed.id).await.unwrap();
+    app.store.set_password("judge_a", "reset-by-admin-2", None).await.unwrap();
+    app.store.unlock_user("judge_b").await.unwrap();
+    let log = events(&app).await;
+    let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
+    assert_eq!(tail, ["user_unlocked", "password_set", "token_revoked", "token_issued"]);
+    let text: String = sqlx::query_scalar("SELECT group_concat(CAST(entry AS TEXT), '') FROM events")
+        .fetch_one(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
+    let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
+    let report = liuhen_store::verify::verify_data_dir(
+        &liuhen_store::verify::VerifyOptions {
+            data_dir: path.clone(),
+            verifier_keys: vec![key],
+            key_file: None,
+            extra_regions: vec!["示".into()],
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(report.ok, "{:?}", report.faults);
+
+    // Reopening with the same matrix records nothing; with the defaults again, the change.
+    let count = app.store.event_count().await.unwrap();
+    app.store.close().await;
+    let same = liuhen_store::Store::open({
+        let mut c = common::config(&path);
+        c.permissions = PermissionMatrix::with_overrides(&overrides).unwrap();
+        c
+    })
+    .await
+    .unwrap();
+    assert_eq!(same.event_count().await.unwrap(), count);
+    same.close().await;
+    let defaults = liuhen_store::Store::open(common::config(&path)).await.unwrap();
+    assert_eq!(defaults.event_count().await.unwrap(), count + 1, "back to the defaults is a change too");
+    defaults.close().await;
+}

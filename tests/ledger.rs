@@ -34,6 +34,8 @@ async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
 #[tokio::test]
 async fn checkpoint_tiles_and_entries_agree_and_verify() {
     let app = spawn_app().await;
+    // The accounts and courts of the fixture are the log's first entries (administrative events).
+    let s = app.store.event_count().await.unwrap() as usize;
     let clerk = app.token("clerk").await;
     for _ in 0..5 {
         app.create(&clerk, &letter()).await;
@@ -44,28 +46,29 @@ async fn checkpoint_tiles_and_entries_agree_and_verify() {
     let (status, note) = text(&app, &clerk, "/log/checkpoint").await;
     assert_eq!(status, 200);
     let checkpoint = open_checkpoint(&note, &key).unwrap();
-    assert_eq!(checkpoint.size(), 5);
+    assert_eq!(checkpoint.size(), s as u64 + 5);
 
-    // Hash tile: the five leaf hashes; the root rebuilt from them is the signed one.
-    let (status, tile) = text(&app, &clerk, "/log/tile/0/000.p/5").await;
+    // Hash tile: every leaf hash; the root rebuilt from them is the signed one.
+    let (status, tile) = text(&app, &clerk, &format!("/log/tile/0/000.p/{}", s + 5)).await;
     assert_eq!(status, 200);
-    assert_eq!(tile.len(), 5 * 32);
+    assert_eq!(tile.len(), (s + 5) * 32);
     let mut builder = TreeBuilder::default();
     for chunk in tile.chunks(32) {
         builder.push(Hash(chunk.try_into().unwrap()));
     }
     assert_eq!(builder.root(), *checkpoint.hash());
-    assert_eq!(text(&app, &clerk, "/log/tile/0/000.p/6").await.0, 404, "not yet that wide");
+    assert_eq!(text(&app, &clerk, &format!("/log/tile/0/000.p/{}", s + 6)).await.0, 404, "not yet that wide");
     assert_eq!(text(&app, &clerk, "/log/tile/0/000").await.0, 404, "no full tile yet");
     assert_eq!(text(&app, &clerk, "/log/tile/0/0").await.0, 404, "not a C2SP path");
 
     // Entry bundles hold content: auditors only. Their leaf hashes are the tile's hashes.
-    assert_eq!(text(&app, &clerk, "/log/tile/entries/000.p/5").await.0, 403);
+    let bundle_path = format!("/log/tile/entries/000.p/{}", s + 5);
+    assert_eq!(text(&app, &clerk, &bundle_path).await.0, 403);
     let auditor = app.auditor().await;
-    let (status, bundle) = text(&app, &auditor, "/log/tile/entries/000.p/5").await;
+    let (status, bundle) = text(&app, &auditor, &bundle_path).await;
     assert_eq!(status, 200);
     let entries = parse_entry_bundle(&bundle).unwrap();
-    assert_eq!(entries.len(), 5);
+    assert_eq!(entries.len(), s + 5);
     for (entry, hash) in entries.iter().zip(tile.chunks(32)) {
         assert_eq!(liuhen_ledger::leaf_hash(entry), hash);
         assert!(String::from_utf8(entry.clone()).unwrap().contains("\"salt\":"));
@@ -76,6 +79,7 @@ async fn checkpoint_tiles_and_entries_agree_and_verify() {
 #[tokio::test]
 async fn a_receipt_proves_the_record_now_and_later() {
     let app = spawn_app().await;
+    let s = app.store.event_count().await.unwrap() as u64;
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &letter()).await;
     let (status, receipt) = app.get(&clerk, &format!("/api/v1/records/{id}/receipt")).await;
@@ -83,7 +87,7 @@ async fn a_receipt_proves_the_record_now_and_later() {
     let receipt: Receipt = serde_json::from_value(receipt).unwrap();
     let key = verifier_key(&app).await;
     let check = verify_receipt(&receipt, &key, None).unwrap();
-    assert_eq!(check.index, 0);
+    assert_eq!(check.index, s, "the first entry after the fixture's accounts");
     assert_eq!(check.event.actor, "clerk");
     assert_eq!(check.event.body.record_id().unwrap().to_string(), id);
 
@@ -99,7 +103,7 @@ async fn a_receipt_proves_the_record_now_and_later() {
     assert_eq!(status, 200, "{ext}");
     let ext: Extension = serde_json::from_value(ext).unwrap();
     // Ten records and the clerk's one read of the receipt (a view is an event too).
-    assert_eq!(verify_receipt(&receipt, &key, Some(&ext)).unwrap().extended_to, Some(11));
+    assert_eq!(verify_receipt(&receipt, &key, Some(&ext)).unwrap().extended_to, Some(s + 11));
 
     // A changed entry, a proof for another tree or another key all fail.
     let mut forged = receipt.clone();
@@ -134,7 +138,10 @@ async fn a_receipt_proves_the_record_now_and_later() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8(out.stdout).unwrap();
-    assert!(said.contains("条目 0") && said.contains("较新的检查点（大小 11）"), "{said}");
+    assert!(
+        said.contains(&format!("条目 {s}")) && said.contains(&format!("较新的检查点（大小 {}）", s + 11)),
+        "{said}"
+    );
     std::fs::write(dir.path().join("f.json"), serde_json::to_vec(&forged).unwrap()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["receipt", "verify", dir.path().join("f.json").to_str().unwrap(), "--key", &key])
@@ -147,6 +154,7 @@ async fn a_receipt_proves_the_record_now_and_later() {
 async fn concurrent_writers_share_batches_without_gaps_or_duplicates() {
     // A short linger makes the batching certain even on a loaded machine.
     let app = common::spawn_app_with(|c| c.batch_linger = std::time::Duration::from_millis(20)).await;
+    let s = app.store.event_count().await.unwrap();
     let clerk = app.token("clerk").await;
     let writes = (0..64).map(|i| {
         let mut body = letter();
@@ -156,7 +164,7 @@ async fn concurrent_writers_share_batches_without_gaps_or_duplicates() {
     });
     let mut seqs = futures::future::join_all(writes).await;
     seqs.sort_unstable();
-    assert_eq!(seqs, (0..64).collect::<Vec<i64>>(), "every index once, no gap");
+    assert_eq!(seqs, (s..s + 64).collect::<Vec<i64>>(), "every index once, no gap");
     let checkpoints: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
         .fetch_one(app.store.writer_pool_for_tests())
         .await
@@ -165,12 +173,15 @@ async fn concurrent_writers_share_batches_without_gaps_or_duplicates() {
     let key = verifier_key(&app).await;
     let report = verify(&app, &key).await;
     assert!(report.ok, "{:?}", report.faults);
-    assert_eq!((report.events, report.checkpoints as i64), (64, checkpoints));
+    assert_eq!((report.events, report.checkpoints as i64), (s as u64 + 64, checkpoints));
 }
 
 /// A data directory with some history: records, an amendment, a co-signature and a material.
-async fn history() -> (common::TestApp, String) {
+/// Returns the app, its verifier key and the number of entries before the history (the
+/// fixture's administrative events).
+async fn history() -> (common::TestApp, String, i64) {
     let app = spawn_app().await;
+    let s = app.store.event_count().await.unwrap();
     let clerk = app.token("clerk").await;
     let judge = app.token("judge_a").await;
     let mut ids = Vec::new();
@@ -195,8 +206,8 @@ async fn history() -> (common::TestApp, String) {
     let key = verifier_key(&app).await;
     let report = verify(&app, &key).await;
     assert!(report.ok, "clean history verifies: {:?}", report.faults);
-    assert_eq!(report.events, 8);
-    (app, key)
+    assert_eq!(report.events, s as u64 + 8);
+    (app, key, s)
 }
 
 async fn sql(app: &common::TestApp, statements: &[&str]) {
@@ -212,50 +223,55 @@ fn first(report: &VerifyReport) -> (Option<u64>, String) {
 
 #[tokio::test]
 async fn verify_finds_a_changed_event_byte() {
-    let (app, key) = history().await;
+    let (app, key, s) = history().await;
     sql(
         &app,
         &[
             "DROP TRIGGER events_refuse_update",
-            "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '第 3 条', '第 9 条') AS BLOB) WHERE seq = 3",
+            &format!(
+                "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '第 3 条', '第 9 条') AS BLOB) WHERE seq = {}",
+                s + 3
+            ),
         ],
     )
     .await;
     let report = verify(&app, &key).await;
     let (entry, text) = first(&report);
     assert!(text.contains("触发器"), "{text}");
-    assert!(report.faults.iter().any(|f| f.entry == Some(3) && f.zh.contains("叶哈希")), "{text}");
-    assert_eq!(entry, None, "the dropped trigger is reported first, then entry 3");
+    assert!(report.faults.iter().any(|f| f.entry == Some(s as u64 + 3) && f.zh.contains("叶哈希")), "{text}");
+    assert_eq!(entry, None, "the dropped trigger is reported first, then the changed entry");
 }
 
 #[tokio::test]
 async fn verify_finds_deleted_last_events() {
-    let (app, key) = history().await;
-    sql(&app, &["DROP TRIGGER events_refuse_delete", "DELETE FROM events WHERE seq >= 6"]).await;
+    let (app, key, s) = history().await;
+    sql(&app, &["DROP TRIGGER events_refuse_delete", &format!("DELETE FROM events WHERE seq >= {}", s + 6)]).await;
     let report = verify(&app, &key).await;
-    assert!(report.faults.iter().any(|f| f.entry == Some(6) && f.zh.contains("删除")), "{:?}", report.faults);
+    let deleted = Some(s as u64 + 6);
+    assert!(report.faults.iter().any(|f| f.entry == deleted && f.zh.contains("删除")), "{:?}", report.faults);
 }
 
 #[tokio::test]
 async fn verify_finds_two_swapped_events() {
-    let (app, key) = history().await;
+    let (app, key, s) = history().await;
     sql(
         &app,
         &[
             "DROP TRIGGER events_refuse_update",
-            "UPDATE events SET seq = -1 WHERE seq = 2",
-            "UPDATE events SET seq = 2 WHERE seq = 4",
-            "UPDATE events SET seq = 4 WHERE seq = -1",
+            &format!("UPDATE events SET seq = -1 WHERE seq = {}", s + 2),
+            &format!("UPDATE events SET seq = {} WHERE seq = {}", s + 2, s + 4),
+            &format!("UPDATE events SET seq = {} WHERE seq = -1", s + 4),
         ],
     )
     .await;
     let report = verify(&app, &key).await;
-    assert!(report.faults.iter().any(|f| f.entry == Some(2) && f.zh.contains("Merkle")), "{:?}", report.faults);
+    let swapped = Some(s as u64 + 2);
+    assert!(report.faults.iter().any(|f| f.entry == swapped && f.zh.contains("Merkle")), "{:?}", report.faults);
 }
 
 #[tokio::test]
 async fn verify_finds_a_replaced_material() {
-    let (app, key) = history().await;
+    let (app, key, _) = history().await;
     let sha: String =
         sqlx::query_scalar("SELECT sha256 FROM materials").fetch_one(app.store.writer_pool_for_tests()).await.unwrap();
     let seq: i64 =
@@ -268,36 +284,39 @@ async fn verify_finds_a_replaced_material() {
 
 #[tokio::test]
 async fn verify_finds_an_edited_projection_row() {
-    let (app, key) = history().await;
-    sql(&app, &["UPDATE records SET intervener_name = '无名氏' WHERE created_seq = 2"]).await;
+    let (app, key, s) = history().await;
+    sql(&app, &[&format!("UPDATE records SET intervener_name = '无名氏' WHERE created_seq = {}", s + 2)]).await;
     let report = verify(&app, &key).await;
     let (entry, text) = first(&report);
-    assert_eq!(entry, Some(2), "{text}");
+    assert_eq!(entry, Some(s as u64 + 2), "{text}");
     assert!(text.contains("records"), "{text}");
 }
 
 #[tokio::test]
 async fn verify_finds_a_checkpoint_resigned_over_another_root() {
-    let (app, key) = history().await;
+    let (app, key, s) = history().await;
     // Whoever holds the data directory holds its key: re-sign the latest checkpoint over a
     // different root. The recomputed tree does not match what is signed.
     let private = std::fs::read_to_string(app.dir.path().join("log-signing.key")).unwrap();
     let log_key = tlog::LogKey::from_private(&private).unwrap();
-    let fake = log_key.sign_checkpoint(8, &tlog::record_hash(b"another history")).unwrap();
+    let size = s as u64 + 8;
+    let fake = log_key.sign_checkpoint(size, &tlog::record_hash(b"another history")).unwrap();
     sql(&app, &["DROP TRIGGER checkpoints_refuse_update"]).await;
-    sqlx::query("UPDATE checkpoints SET note = ?, root = ? WHERE size = 8")
+    sqlx::query("UPDATE checkpoints SET note = ?, root = ? WHERE size = ?")
         .bind(&fake)
         .bind(&tlog::record_hash(b"another history").0[..])
+        .bind(size as i64)
         .execute(app.store.writer_pool_for_tests())
         .await
         .unwrap();
     let report = verify(&app, &key).await;
-    assert!(report.faults.iter().any(|f| f.entry == Some(7) && f.zh.contains("根哈希")), "{:?}", report.faults);
+    let last = Some(size - 1);
+    assert!(report.faults.iter().any(|f| f.entry == last && f.zh.contains("根哈希")), "{:?}", report.faults);
 }
 
 #[tokio::test]
 async fn the_cli_verifies_a_data_directory_and_fails_on_tampering() {
-    let (app, key) = history().await;
+    let (app, key, s) = history().await;
     let config = app.dir.path().join("cli.toml");
     std::fs::write(&config, format!("data_dir = {:?}\nextra_regions = [\"示\"]\n", app.dir.path().to_str().unwrap()))
         .unwrap();
@@ -312,15 +331,15 @@ async fn the_cli_verifies_a_data_directory_and_fails_on_tampering() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["ok"], true);
-    assert_eq!(summary["events"], 8);
+    assert_eq!(summary["events"], s + 8);
     let out = run(&["log-key"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), key);
 
-    sql(&app, &["UPDATE records SET stage = 'other' WHERE created_seq = 0"]).await;
+    sql(&app, &[&format!("UPDATE records SET stage = 'other' WHERE created_seq = {s}")]).await;
     let out = run(&["verify", "--key", &key]);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("条目 0"), "{said}");
+    assert!(said.contains(&format!("条目 {s}")), "{said}");
 }
 
 #[tokio::test]
@@ -435,13 +454,15 @@ async fn the_printable_receipt_and_the_landing_page_show_the_log() {
     let r = app.client.get(app.url("/")).send().await.unwrap();
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
     let landing = r.text().await.unwrap();
-    // One record and the recorder's one read of its printable receipt.
-    assert!(landing.contains(&key) && landing.contains("2 个条目"), "the landing page shows the verifier key");
+    // The fixture's accounts, one record and the recorder's one read of its printable receipt.
+    let entries = format!("{} 个条目", app.store.event_count().await.unwrap());
+    assert!(landing.contains(&key) && landing.contains(&entries), "the landing page shows the verifier key");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_verifies_a_running_server_over_http() {
     let app = spawn_app().await;
+    let s = app.store.event_count().await.unwrap() as u64;
     let clerk = app.token("clerk").await;
     for _ in 0..3 {
         app.create(&clerk, &letter()).await;
@@ -461,7 +482,9 @@ async fn the_cli_verifies_a_running_server_over_http() {
     let out = run(auditor.clone(), key.clone()).await.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["size"].as_u64(), report["entries_checked"].as_u64()), (Some(3), Some(3)));
+    // Three records and the auditor's account, after the fixture's administrative events.
+    let size = s + 4;
+    assert_eq!((report["size"].as_u64(), report["entries_checked"].as_u64()), (Some(size), Some(size)));
     let out = run(clerk, key).await.unwrap();
     assert!(out.status.success(), "hash tiles alone still prove the root");
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["entries_checked"], 0);
@@ -474,11 +497,11 @@ async fn the_cli_verifies_a_running_server_over_http() {
 #[tokio::test]
 async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
     // A data directory written before the ledger existed has events but no tree.
-    let (app, key) = history().await;
+    let (app, key, s) = history().await;
     sql(&app, &["DROP TRIGGER tlog_hashes_refuse_delete", "DELETE FROM tlog_hashes"]).await;
     app.store.close().await;
     let reopened = liuhen_store::Store::open(common::config(app.dir.path())).await.unwrap();
-    assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, 8);
+    assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, s as u64 + 8);
     reopened.close().await;
     let report = verify(&app, &key).await;
     let without_trigger: Vec<_> = report.faults.iter().filter(|f| !f.zh.contains("触发器")).collect();

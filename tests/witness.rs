@@ -31,12 +31,15 @@ async fn log_with_witness(witness: &TestApp) -> TestApp {
 async fn the_witness_cosigns_an_extending_log_and_the_log_serves_the_cosignature() {
     let witness = spawn_app().await;
     let log = log_with_witness(&witness).await;
+    // The log's first entries are its fixture's accounts and courts.
+    let s = log.store.event_count().await.unwrap() as u64;
     let client = reqwest::Client::new();
     write(&log, 3).await;
-    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(3)]);
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 3)]);
     assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::UpToDate]);
     write(&log, 4).await;
-    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(7)], "with a consistency proof from 3");
+    let seven = s + 7;
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(seven)], "with a consistency proof");
 
     let token = log.token("clerk").await;
     let r = log.client.get(log.url("/log/checkpoint")).bearer_auth(&token).send().await.unwrap();
@@ -46,8 +49,8 @@ async fn the_witness_cosigns_an_extending_log_and_the_log_serves_the_cosignature
     let cosigned = served.lines().filter(|l| matches!(verifier.verify_line(body.as_bytes(), l), Some(Ok(_)))).count();
     assert_eq!(cosigned, 1, "{served}");
     let (_, status) = log.get(&token, "/api/v1/log/status").await;
-    assert_eq!((status["latest_size"].as_u64(), status["witnessed_size"].as_u64()), (Some(7), Some(7)));
-    assert_eq!(witness.store.followed_logs().await.unwrap()[0].size, 7);
+    assert_eq!((status["latest_size"].as_u64(), status["witnessed_size"].as_u64()), (Some(seven), Some(seven)));
+    assert_eq!(witness.store.followed_logs().await.unwrap()[0].size, seven);
     assert!(witness.store.witness_alerts().await.unwrap().is_empty());
 }
 
@@ -55,6 +58,7 @@ async fn the_witness_cosigns_an_extending_log_and_the_log_serves_the_cosignature
 async fn the_witness_answers_as_the_spec_says() {
     let witness = spawn_app().await;
     let log = spawn_app().await;
+    let s = log.store.event_count().await.unwrap() as u64;
     write(&log, 2).await;
     let note = log.store.latest_checkpoint().await.unwrap().unwrap().note;
     let post = |body: Vec<u8>| {
@@ -72,7 +76,7 @@ async fn the_witness_answers_as_the_spec_says() {
 
     let witness = spawn_app().await;
     witness.store.follow_log(log.store.verifier_key()).await.unwrap();
-    assert_eq!(post_to(&witness, add_checkpoint_body(3, &[], note.as_bytes())).await.0, 400, "old above size");
+    assert_eq!(post_to(&witness, add_checkpoint_body(s + 3, &[], note.as_bytes())).await.0, 400, "old above size");
     let (status, ct, body) = post_to(&witness, add_checkpoint_body(1, &[], note.as_bytes())).await;
     assert_eq!(
         (status, ct.as_deref(), body.as_str()),
@@ -95,17 +99,18 @@ async fn post_to(witness: &TestApp, body: Vec<u8>) -> (u16, Option<String>, Stri
 async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     let witness = spawn_app().await;
     let log = log_with_witness(&witness).await;
+    let s = log.store.event_count().await.unwrap() as u64;
     let client = reqwest::Client::new();
     write(&log, 4).await;
-    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(4)]);
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 4)]);
     let backup = tempfile::tempdir().unwrap();
     log.store.backup_to(backup.path()).await.unwrap();
     let second_backup = tempfile::tempdir().unwrap();
     log.store.backup_to(second_backup.path()).await.unwrap();
     write(&log, 4).await;
-    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(8)]);
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 8)]);
 
-    // Someone restores the backup of 4 entries and writes 6 new ones: a history of 10 entries
+    // Someone restores the backup of 4 records and writes 6 new ones: a history 10 records long
     // whose first 8 are not the ones the witness cosigned.
     let e = endpoint(&witness);
     let restored = spawn_app_in(backup, false, |c| c.witnesses = vec![e]).await;
@@ -113,11 +118,12 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     assert_eq!(push_once(&restored.store, &client).await, vec![PushOutcome::Refused(422)]);
     let alerts = witness.store.witness_alerts().await.unwrap();
     assert_eq!(alerts.len(), 1);
-    assert_eq!((alerts[0].kind.as_str(), alerts[0].witnessed_size, alerts[0].offered_size), ("inconsistent", 8, 10));
+    let sizes = (alerts[0].witnessed_size, alerts[0].offered_size);
+    assert_eq!((alerts[0].kind.as_str(), sizes), ("inconsistent", (s + 8, s + 10)));
     assert!(alerts[0].detail.contains("历史被改写"));
     let (_, status) = restored.get(&restored.token("clerk").await, "/api/v1/log/status").await;
     assert_eq!(status["witnesses"][0]["refusals"], 1);
-    assert_eq!(status["witnessed_size"], 4, "nothing after the backup point is witnessed");
+    assert_eq!(status["witnessed_size"], s + 4, "nothing after the backup point is witnessed");
 
     // Restored with fewer entries than the witness has seen: a rollback, refused too.
     let e = endpoint(&witness);
@@ -137,5 +143,5 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     assert!(cleared.is_err());
     // The genuine log goes on being cosigned.
     write(&log, 1).await;
-    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(9)]);
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 9)]);
 }

@@ -9,7 +9,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use liuhen_rules::{Disposition, MaterialCategory, Record};
+use liuhen_rules::{CourtLevel, Disposition, MaterialCategory, Permission, Record, Role};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -56,13 +56,32 @@ pub struct Source {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     /// A record was made (R1, S2). Version 1.
-    RecordCreated { record_id: Uuid, source: Source, record: Record },
+    RecordCreated {
+        record_id: Uuid,
+        source: Source,
+        record: Record,
+    },
     /// A correction: a new version that points at the one it replaces, with the reason (R1).
-    RecordAmended { record_id: Uuid, version: u32, replaces_version: u32, reason: String, record: Record },
+    RecordAmended {
+        record_id: Uuid,
+        version: u32,
+        replaces_version: u32,
+        reason: String,
+        record: Record,
+    },
     /// A court staff member present at an oral inquiry confirmed the record (R4, S4).
-    RecordCosigned { record_id: Uuid, version: u32, signer: String },
+    RecordCosigned {
+        record_id: Uuid,
+        version: u32,
+        signer: String,
+    },
     /// A court staff member present disputed the record, with the reason (R4).
-    RecordDisputed { record_id: Uuid, version: u32, signer: String, reason: String },
+    RecordDisputed {
+        record_id: Uuid,
+        version: u32,
+        signer: String,
+        reason: String,
+    },
     /// A material was stored by its hash (R5, S4 ¶2).
     MaterialAdded {
         record_id: Uuid,
@@ -77,9 +96,58 @@ pub enum EventBody {
     },
     /// Someone read a record's contents (查看留痕): which record, which part (`record`, `material`,
     /// `receipt`) and through what (`api`, `page`). The actor is the reader.
-    RecordViewed { record_id: Uuid, part: String, material_id: Option<Uuid>, via: String },
+    RecordViewed {
+        record_id: Uuid,
+        part: String,
+        material_id: Option<Uuid>,
+        via: String,
+    },
     /// Someone was shown a list of records, whose lines name interveners: which records.
-    RecordsListed { record_ids: Vec<Uuid>, via: String },
+    RecordsListed {
+        record_ids: Vec<Uuid>,
+        via: String,
+    },
+    /// An account was made (S3): who, in which court, in what role — never a password.
+    UserAdded {
+        username: String,
+        display_name: String,
+        user_court: String,
+        role: Role,
+    },
+    /// A court joined the hierarchy.
+    CourtAdded {
+        court_id: String,
+        name: String,
+        level: CourtLevel,
+        parent_id: Option<String>,
+        case_code: String,
+    },
+    /// An API token was issued for a service account: its id and scopes, never the token.
+    TokenIssued {
+        token_id: String,
+        username: String,
+        name: String,
+        scopes: Vec<Permission>,
+        #[serde(with = "time::serde::rfc3339::option")]
+        expires_at: Option<OffsetDateTime>,
+    },
+    TokenRevoked {
+        token_id: String,
+    },
+    /// A password was set: by its owner, or reset by an administrator.
+    PasswordSet {
+        username: String,
+        by_owner: bool,
+    },
+    /// An administrator lifted a lockout after failed logins.
+    UserUnlocked {
+        username: String,
+    },
+    /// The permission matrix in force (S3, S11), each time it differs from the last one recorded:
+    /// role code → permission codes.
+    PermissionsSet {
+        grants: std::collections::BTreeMap<String, Vec<String>>,
+    },
 }
 
 impl EventBody {
@@ -92,6 +160,13 @@ impl EventBody {
             EventBody::MaterialAdded { .. } => "material_added",
             EventBody::RecordViewed { .. } => "record_viewed",
             EventBody::RecordsListed { .. } => "records_listed",
+            EventBody::UserAdded { .. } => "user_added",
+            EventBody::CourtAdded { .. } => "court_added",
+            EventBody::TokenIssued { .. } => "token_issued",
+            EventBody::TokenRevoked { .. } => "token_revoked",
+            EventBody::PasswordSet { .. } => "password_set",
+            EventBody::UserUnlocked { .. } => "user_unlocked",
+            EventBody::PermissionsSet { .. } => "permissions_set",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -102,7 +177,14 @@ impl EventBody {
             | EventBody::RecordDisputed { record_id, .. }
             | EventBody::MaterialAdded { record_id, .. }
             | EventBody::RecordViewed { record_id, .. } => Some(*record_id),
-            EventBody::RecordsListed { .. } => None,
+            EventBody::RecordsListed { .. }
+            | EventBody::UserAdded { .. }
+            | EventBody::CourtAdded { .. }
+            | EventBody::TokenIssued { .. }
+            | EventBody::TokenRevoked { .. }
+            | EventBody::PasswordSet { .. }
+            | EventBody::UserUnlocked { .. }
+            | EventBody::PermissionsSet { .. } => None,
         }
     }
 }
@@ -245,6 +327,27 @@ mod tests {
                 via: "api".into(),
             },
             EventBody::RecordsListed { record_ids: vec![Uuid::nil(), Uuid::max()], via: "page".into() },
+            EventBody::UserAdded {
+                username: "clerk1".into(),
+                display_name: "书记员张某".into(),
+                user_court: "c".into(),
+                role: Role::Recorder,
+            },
+            EventBody::CourtAdded {
+                court_id: "c".into(),
+                name: "示例市甲区人民法院".into(),
+                level: liuhen_rules::CourtLevel::Basic,
+                parent_id: None,
+                case_code: "示0101".into(),
+            },
+            EventBody::TokenIssued {
+                token_id: "t".into(),
+                username: "casesys".into(),
+                name: "推送".into(),
+                scopes: vec![Permission::RecordCreate],
+                expires_at: Some(datetime!(2027-01-01 00:00 UTC)),
+            },
+            EventBody::PermissionsSet { grants: [("recorder".to_string(), vec!["record.create".to_string()])].into() },
         ];
         for body in bodies {
             let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);

@@ -53,6 +53,38 @@ pub(crate) enum Op {
         actor: User,
         body: EventBody,
     },
+    /// An administrative change: its table write and its ledger event together.
+    Admin {
+        actor: String,
+        change: AdminChange,
+    },
+}
+
+/// Administrative changes (issue 4: they are ledger events too). Each is checked, written to its
+/// table and appended to the ledger in the sequencer's transaction, so the two never part.
+pub(crate) enum AdminChange {
+    AddCourt(crate::Court),
+    AddUser {
+        user: User,
+        password_hash: String,
+    },
+    IssueToken {
+        token: crate::ApiToken,
+        token_hash: String,
+    },
+    RevokeToken {
+        id: String,
+    },
+    /// A new password; `keep` is the hash of the session that stays (the owner's own change).
+    SetPassword {
+        username: String,
+        hash: String,
+        keep: Option<String>,
+    },
+    Unlock {
+        username: String,
+    },
+    SetPermissions(std::collections::BTreeMap<String, Vec<String>>),
 }
 
 pub(crate) enum Outcome {
@@ -182,7 +214,143 @@ fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Ou
         Op::Note { actor, body } => {
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
+        Op::Admin { actor, change } => admin(conn, &actor, change, app).map(Outcome::Appended),
     }
+}
+
+fn exists(conn: &Connection, sql: &str, value: &str) -> Result<bool> {
+    Ok(conn.prepare_cached(sql)?.query_row([value], |r| r.get::<_, i64>(0))? != 0)
+}
+
+fn no_user(username: &str) -> StoreError {
+    StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}"))
+}
+
+/// The court of an account, for the event of a change to it.
+fn court_of(conn: &Connection, username: &str) -> Result<String> {
+    conn.prepare_cached("SELECT court_id FROM users WHERE username = ?")?
+        .query_row([username], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| no_user(username))
+}
+
+fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Appender<'_>) -> Result<i64> {
+    let (court, body) = match change {
+        AdminChange::AddCourt(court) => {
+            if let Some(parent) = &court.parent_id
+                && !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = ?)", parent)?
+            {
+                return Err(StoreError::not_found(
+                    format!("上级法院 {parent} 不存在"),
+                    format!("parent court {parent} does not exist"),
+                ));
+            }
+            let taken: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM courts WHERE id = ? OR case_code = ?)")?
+                .query_row(params![court.id, court.case_code], |r| r.get(0))?;
+            if taken {
+                return Err(StoreError::conflict(
+                    format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code),
+                    "court id or code exists already",
+                ));
+            }
+            conn.prepare_cached("INSERT INTO courts (id, name, level, parent_id, case_code) VALUES (?, ?, ?, ?, ?)")?
+                .execute(params![court.id, court.name, court.level.code(), court.parent_id, court.case_code])?;
+            let body = EventBody::CourtAdded {
+                court_id: court.id.clone(),
+                name: court.name,
+                level: court.level,
+                parent_id: court.parent_id,
+                case_code: court.case_code,
+            };
+            (court.id, body)
+        }
+        AdminChange::AddUser { user, password_hash } => {
+            if !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = ?)", &user.court_id)? {
+                return Err(StoreError::not_found(
+                    format!("法院 {} 不存在", user.court_id),
+                    format!("court {} does not exist", user.court_id),
+                ));
+            }
+            if exists(conn, "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", &user.username)? {
+                return Err(StoreError::conflict(
+                    format!("用户名 {} 已被使用", user.username),
+                    format!("user name {} is taken", user.username),
+                ));
+            }
+            conn.prepare_cached(
+                "INSERT INTO users (username, display_name, court_id, role, password_hash, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                user.username,
+                user.display_name,
+                user.court_id,
+                user.role.code(),
+                password_hash,
+                crate::ts(now())
+            ])?;
+            let body = EventBody::UserAdded {
+                username: user.username,
+                display_name: user.display_name,
+                user_court: user.court_id.clone(),
+                role: user.role,
+            };
+            (user.court_id, body)
+        }
+        AdminChange::IssueToken { token, token_hash } => {
+            let court = court_of(conn, &token.username)?;
+            conn.prepare_cached(
+                "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                token.id,
+                token_hash,
+                token.name,
+                token.username,
+                token.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+                crate::ts(token.created_at),
+                token.expires_at.map(crate::ts)
+            ])?;
+            let body = EventBody::TokenIssued {
+                token_id: token.id,
+                username: token.username,
+                name: token.name,
+                scopes: token.scopes,
+                expires_at: token.expires_at,
+            };
+            (court, body)
+        }
+        AdminChange::RevokeToken { id } => {
+            let username: String = conn
+                .prepare_cached("SELECT username FROM api_tokens WHERE id = ? AND revoked_at IS NULL")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("没有未撤销的这个令牌", "no live token with that id"))?;
+            conn.prepare_cached("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")?
+                .execute(params![crate::ts(now()), id])?;
+            (court_of(conn, &username)?, EventBody::TokenRevoked { token_id: id })
+        }
+        AdminChange::SetPassword { username, hash, keep } => {
+            let court = court_of(conn, &username)?;
+            conn.prepare_cached(
+                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
+            )?
+            .execute(params![hash, username])?;
+            conn.prepare_cached("DELETE FROM sessions WHERE username = ? AND token_hash <> ?")?
+                .execute(params![username, keep.clone().unwrap_or_default()])?;
+            (court, EventBody::PasswordSet { username, by_owner: keep.is_some() })
+        }
+        AdminChange::Unlock { username } => {
+            let court = court_of(conn, &username)?;
+            conn.prepare_cached("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")?
+                .execute([&username])?;
+            (court, EventBody::UserUnlocked { username })
+        }
+        AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),
+    };
+    append(conn, app, &Event::new(now(), actor, &court, body))
 }
 
 /// R4: the court staff present must be users of the recorder's court who can sign.
@@ -459,6 +627,15 @@ impl Store {
     /// contents are handed over. Returns the event's index.
     pub(crate) async fn note_view(&self, viewer: &User, body: EventBody) -> Result<i64> {
         match self.sequencer.submit(Op::Note { actor: viewer.clone(), body }).await? {
+            Outcome::Appended(seq) => Ok(seq),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Carry out an administrative change and record it in the ledger (issue 4). `actor` is the
+    /// account that made it, or `console` for the command line.
+    pub(crate) async fn administer(&self, actor: &str, change: AdminChange) -> Result<i64> {
+        match self.sequencer.submit(Op::Admin { actor: actor.to_string(), change }).await? {
             Outcome::Appended(seq) => Ok(seq),
             _ => Err(unexpected()),
         }

@@ -127,7 +127,7 @@ impl Store {
             config.batch_linger,
         )
         .await?;
-        Ok(Store {
+        let store = Store {
             options,
             sequencer,
             log_key,
@@ -137,7 +137,38 @@ impl Store {
             materials,
             sessions: Default::default(),
             config,
-        })
+        };
+        store.record_permissions().await?;
+        Ok(store)
+    }
+
+    /// S3, S11: put the permission matrix in force into the ledger when it differs from the last
+    /// one recorded there (the shipped defaults count as recorded), so that a change of who may
+    /// do what is itself on the record.
+    async fn record_permissions(&self) -> Result<()> {
+        use sqlx::Row;
+        let grants = |m: &liuhen_rules::PermissionMatrix| -> std::collections::BTreeMap<String, Vec<String>> {
+            use liuhen_rules::Listed;
+            liuhen_rules::Role::ALL
+                .iter()
+                .map(|r| (r.code().to_string(), m.grants(*r).iter().map(|p| p.code().to_string()).collect()))
+                .collect()
+        };
+        let current = grants(&self.config.permissions);
+        let last = sqlx::query("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        let last = match last {
+            Some(row) => match liuhen_ledger::Event::decode(&row.try_get::<Vec<u8>, _>(0)?)?.body {
+                liuhen_ledger::EventBody::PermissionsSet { grants } => grants,
+                _ => return Err(StoreError::Internal("a permissions_set row holds another event".into())),
+            },
+            None => grants(&liuhen_rules::PermissionMatrix::default()),
+        };
+        if current != last {
+            self.administer(users::CONSOLE, commands::AdminChange::SetPermissions(current)).await?;
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &StoreConfig {

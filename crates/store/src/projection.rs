@@ -227,6 +227,15 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
                 via
             ])?;
         }
+        // Administrative events change the account tables, which hold secrets and are not
+        // projections: the ledger records them, the tables are written with them.
+        EventBody::UserAdded { .. }
+        | EventBody::CourtAdded { .. }
+        | EventBody::TokenIssued { .. }
+        | EventBody::TokenRevoked { .. }
+        | EventBody::PasswordSet { .. }
+        | EventBody::UserUnlocked { .. }
+        | EventBody::PermissionsSet { .. } => {}
         EventBody::RecordsListed { record_ids, via } => {
             let mut insert = conn.prepare_cached(
                 "INSERT INTO record_views (record_id, seq, viewer, at, part, via) VALUES (?, ?, ?, ?, 'list', ?)",

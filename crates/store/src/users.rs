@@ -8,7 +8,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::commands::AdminChange;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
+
+/// The actor of administrative changes made at the command line.
+pub(crate) const CONSOLE: &str = "console";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Court {
@@ -208,30 +212,9 @@ pub struct TotpEnrolment {
 }
 
 impl Store {
+    /// Add a court to the hierarchy; a ledger event (issue 4).
     pub async fn add_court(&self, court: &NewCourt) -> Result<()> {
-        if let Some(parent) = &court.parent_id
-            && self.court(parent).await?.is_none()
-        {
-            return Err(StoreError::not_found(
-                format!("上级法院 {parent} 不存在"),
-                format!("parent court {parent} does not exist"),
-            ));
-        }
-        sqlx::query("INSERT INTO courts (id, name, level, parent_id, case_code) VALUES (?, ?, ?, ?, ?)")
-            .bind(&court.id)
-            .bind(&court.name)
-            .bind(court.level.code())
-            .bind(&court.parent_id)
-            .bind(&court.case_code)
-            .execute(&self.writer)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
-                    format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code),
-                    "court id or code exists already",
-                ),
-                e => e.into(),
-            })?;
+        self.administer(CONSOLE, AdminChange::AddCourt(court.clone())).await?;
         Ok(())
     }
 
@@ -266,30 +249,18 @@ impl Store {
                 format!("court {} does not exist", new.court_id),
             ));
         }
-        let hash = hash_password(new.password).await?;
-        sqlx::query("INSERT INTO users (username, display_name, court_id, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&username)
-            .bind(&new.display_name)
-            .bind(&new.court_id)
-            .bind(new.role.code())
-            .bind(&hash)
-            .bind(ts(now()))
-            .execute(&self.writer)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StoreError::conflict(format!("用户名 {username} 已被使用"), format!("user name {username} is taken"))
-                }
-                e => e.into(),
-            })?;
-        Ok(User {
+        let password_hash = hash_password(new.password).await?;
+        let user = User {
             username,
             display_name: new.display_name,
             court_id: new.court_id,
             role: new.role,
             second_factor: false,
             scopes: None,
-        })
+        };
+        // The account and its ledger event (no password in it) in one transaction (issue 4).
+        self.administer(CONSOLE, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
+        Ok(user)
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
@@ -462,19 +433,8 @@ impl Store {
             expires_at: valid_days.map(|d| created + time::Duration::days(d)),
             revoked_at: None,
         };
-        sqlx::query(
-            "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&listed.id)
-        .bind(token_hash(&token))
-        .bind(&listed.name)
-        .bind(username)
-        .bind(listed.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","))
-        .bind(ts(created))
-        .bind(listed.expires_at.map(ts))
-        .execute(&self.writer)
-        .await?;
+        let change = AdminChange::IssueToken { token: listed.clone(), token_hash: token_hash(&token) };
+        self.administer(CONSOLE, change).await?;
         Ok((token, listed))
     }
 
@@ -501,19 +461,20 @@ impl Store {
 
     /// Revoke a token at once (in this process; in others within the session cache's time).
     pub async fn revoke_token(&self, id: &str) -> Result<bool> {
-        let row = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING token_hash",
-        )
-        .bind(ts(now()))
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await?;
-        match row {
-            Some(r) => {
-                self.sessions.forget(&r.try_get::<String, _>(0)?);
+        let live: Option<String> = sqlx::query("SELECT token_hash FROM api_tokens WHERE id = ? AND revoked_at IS NULL")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let Some(hash) = live else { return Ok(false) };
+        match self.administer(CONSOLE, AdminChange::RevokeToken { id: id.to_string() }).await {
+            Ok(_) => {
+                self.sessions.forget(&hash);
                 Ok(true)
             }
-            None => Ok(false),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -551,34 +512,20 @@ impl Store {
     pub async fn set_password(&self, username: &str, new: &str, keep: Option<&str>) -> Result<()> {
         check_password_policy(username, new)?;
         let hash = hash_password(new.to_string()).await?;
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
-        )
-        .bind(&hash)
-        .bind(username)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")));
-        }
-        sqlx::query("DELETE FROM sessions WHERE username = ? AND token_hash <> ?")
-            .bind(username)
-            .bind(keep.map(token_hash).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let change = AdminChange::SetPassword { username: username.to_string(), hash, keep: keep.map(token_hash) };
+        // The owner's own change is made by them; a reset by the console.
+        self.administer(if keep.is_some() { username } else { CONSOLE }, change).await?;
         self.sessions.forget_user(username);
         Ok(())
     }
 
     /// Lift a lockout after failed logins. Returns whether the user exists.
     pub async fn unlock_user(&self, username: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
-            .bind(username)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        match self.administer(CONSOLE, AdminChange::Unlock { username: username.to_string() }).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Check a password (argon2id) and open a session; the token is returned once and only its
