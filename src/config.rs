@@ -28,6 +28,10 @@ pub struct Settings {
     /// Roles that read the court's whole store log in with a TOTP second factor (等保). Only the
     /// demo turns this off.
     pub second_factor_for_store: bool,
+    /// Failed logins from one client address in a minute before further attempts are refused.
+    pub login_failures_per_minute: u32,
+    /// Reverse proxies in front of the server, whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The log's name in its checkpoints, used when the signing key is first made
     /// (no spaces or '+'; e.g. `liuhen.example-high-court.cn/log`).
     pub log_origin: String,
@@ -69,6 +73,8 @@ impl Default for Settings {
             max_failed_logins: 5,
             lockout_minutes: 15,
             second_factor_for_store: true,
+            login_failures_per_minute: 20,
+            trusted_proxies: Vec::new(),
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger_ms: 0,
@@ -114,6 +120,7 @@ impl Settings {
         c.max_failed_logins = self.max_failed_logins.max(1);
         c.lockout_minutes = self.lockout_minutes;
         c.second_factor_for_store = self.second_factor_for_store;
+        c.login_failures_per_minute = self.login_failures_per_minute.max(1);
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

@@ -492,7 +492,8 @@ async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
     println!("留痕已启动，请在浏览器打开 http://{addr}/ (liuhen is serving at http://{addr}/)");
     let store = Arc::new(store);
     liuhen_server::witness::spawn_pusher(store.clone(), std::time::Duration::from_millis(s.witness_push_ms.max(50)));
-    let state = AppState { store: store.clone(), secure_cookies: s.secure_cookies };
+    let state =
+        AppState { store: store.clone(), secure_cookies: s.secure_cookies, trusted_proxies: s.trusted_proxies.clone() };
     liuhen_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

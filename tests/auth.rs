@@ -222,3 +222,20 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
     assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 401);
     assert_eq!(login(&app, "clerk", "reset-by-admin-1").await.0, 200);
 }
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled_whatever_the_account() {
+    let app = common::spawn_app_with(|c| c.login_failures_per_minute = 3).await;
+    // Trying several accounts (no one account reaches its lockout).
+    for name in ["clerk", "judge_a", "nobody"] {
+        assert_eq!(login(&app, name, "guess-1234").await.0, 401);
+    }
+    let (status, body) = login(&app, "judge_b", common::PASSWORD).await;
+    assert_eq!(status, 429, "even a right password waits: {body}");
+    assert!(body["detail"].as_str().unwrap().contains("秒后再试"), "{body}");
+    let locked: Option<String> = sqlx::query_scalar("SELECT locked_until FROM users WHERE username = 'clerk'")
+        .fetch_one(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    assert_eq!(locked, None, "the accounts themselves are not locked: the address is held back");
+}

@@ -94,7 +94,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, fresh: bool, adjust: impl FnOn
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { store: store.clone(), secure_cookies: false };
+    let state = AppState { store: store.clone(), secure_cookies: false, trusted_proxies: vec![] };
     tokio::spawn(liuhen_server::serve(listener, state, async {
         let _ = rx.await;
     }));

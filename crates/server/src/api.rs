@@ -71,8 +71,14 @@ pub struct LoginResponse {
 /// Log in with a password (argon2id); returns a bearer token and sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ProblemDocument)))]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
-    let (token, user) = state.store.login(req.username.trim(), &req.password, req.code.as_deref()).await?;
+pub async fn login(
+    State(state): State<AppState>,
+    connection: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let client = connection.map(|c| client_address(c.0.0.ip(), &headers, &state.trusted_proxies));
+    let (token, user) = state.store.login(client, req.username.trim(), &req.password, req.code.as_deref()).await?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -84,6 +90,22 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
         HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?,
     );
     Ok(response)
+}
+
+/// The address a request comes from: the peer, or — when the peer is a trusted reverse proxy —
+/// the last address it put in `X-Forwarded-For`.
+fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .next_back()
+        .unwrap_or(peer)
 }
 
 /// End the session.

@@ -75,6 +75,12 @@ impl From<StoreError> for ApiError {
                 "用户名或密码错误",
                 "wrong user name or password",
             ),
+            StoreError::TooManyAttempts { retry_after } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("此地址登录失败次数过多，请 {retry_after} 秒后再试"),
+                format!("too many failed logins from this address; try again in {retry_after} seconds"),
+            ),
             StoreError::SecondFactorRequired => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "totp_required",

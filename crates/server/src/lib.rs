@@ -23,6 +23,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Mark the session cookie Secure (when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for login throttling).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(OpenApi)]
@@ -158,5 +160,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -20,6 +20,8 @@ pub enum StoreError {
     SecondFactorRequired,
     #[error("第二因素验证码不对或已用过 (wrong or reused second-factor code)")]
     SecondFactorWrong,
+    #[error("此地址登录失败过多，请 {retry_after} 秒后再试 (too many failed logins from this address)")]
+    TooManyAttempts { retry_after: u64 },
     #[error("登录失败次数过多，账号暂时锁定 (account locked after too many failed logins)")]
     Locked { until: time::OffsetDateTime },
     #[error("材料 {sha256} 的内容与登记的哈希不符，可能已被改动或损坏 (material does not match its recorded hash)")]

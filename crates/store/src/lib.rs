@@ -50,6 +50,8 @@ pub struct StoreConfig {
     pub lockout_minutes: i64,
     /// Roles that read the court's whole store must log in with a TOTP second factor (等保).
     pub second_factor_for_store: bool,
+    /// Failed logins from one client address in a minute before further attempts are refused.
+    pub login_failures_per_minute: u32,
     /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
     /// first made.
     pub log_origin: String,
@@ -78,6 +80,7 @@ impl StoreConfig {
             max_failed_logins: 5,
             lockout_minutes: 15,
             second_factor_for_store: true,
+            login_failures_per_minute: 20,
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger: Duration::ZERO,
@@ -98,6 +101,7 @@ pub struct Store {
     reader: SqlitePool,
     materials: MaterialStore,
     sessions: users::SessionCache,
+    login_throttle: users::LoginThrottle,
     config: StoreConfig,
 }
 
@@ -136,6 +140,7 @@ impl Store {
             reader,
             materials,
             sessions: Default::default(),
+            login_throttle: Default::default(),
             config,
         };
         store.record_permissions().await?;

@@ -135,6 +135,32 @@ async fn hash_password(password: String) -> Result<String> {
     .map_err(|e| StoreError::Internal(e.to_string()))
 }
 
+/// Failed logins per client address over the last minute.
+#[derive(Default)]
+pub(crate) struct LoginThrottle(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, Vec<std::time::Instant>>>);
+
+impl LoginThrottle {
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Seconds to wait, when `ip` has failed `limit` times within the window.
+    fn refuses(&self, ip: std::net::IpAddr, limit: u32) -> Option<u64> {
+        let mut map = self.0.lock().ok()?;
+        let failures = map.get_mut(&ip)?;
+        failures.retain(|at| at.elapsed() < Self::WINDOW);
+        let oldest = *failures.first()?;
+        (failures.len() >= limit as usize).then(|| (Self::WINDOW - oldest.elapsed()).as_secs() + 1)
+    }
+
+    fn failed(&self, ip: std::net::IpAddr) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, f| f.last().is_some_and(|at| at.elapsed() < Self::WINDOW));
+            }
+            map.entry(ip).or_default().push(std::time::Instant::now());
+        }
+    }
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -529,8 +555,32 @@ impl Store {
     }
 
     /// Check a password (argon2id) and open a session; the token is returned once and only its
-    /// hash is kept.
-    pub async fn login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
+    /// hash is kept. `client` is the address the attempt comes from: too many failures from one
+    /// address in a minute are refused for a while, whatever account they try (the lockout
+    /// guards each account; this guards against trying many).
+    pub async fn login(
+        &self,
+        client: Option<std::net::IpAddr>,
+        username: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(String, User)> {
+        let limit = self.config.login_failures_per_minute;
+        if let Some(ip) = client
+            && let Some(retry_after) = self.login_throttle.refuses(ip, limit)
+        {
+            return Err(StoreError::TooManyAttempts { retry_after });
+        }
+        let result = self.check_login(username, password, code).await;
+        if let (Some(ip), Err(StoreError::BadCredentials | StoreError::SecondFactorWrong | StoreError::Locked { .. })) =
+            (client, &result)
+        {
+            self.login_throttle.failed(ip);
+        }
+        result
+    }
+
+    async fn check_login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
         let row =
             sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
         // Hash even for an unknown user so that timing does not tell which names exist.
