@@ -124,6 +124,18 @@ fn check_password_policy(username: &str, password: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `password` matches the stored argon2id hash (checked off the async threads).
+async fn password_matches(stored: String, password: &str) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(e.to_string()))
+}
+
 async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt_bytes: [u8; 16] = rand::random();
@@ -512,15 +524,7 @@ impl Store {
             .fetch_one(&self.reader)
             .await?
             .try_get(0)?;
-        let current = current.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&stored)
-                .map(|h| Argon2::default().verify_password(current.as_bytes(), &h).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
-        if !ok {
+        if !password_matches(stored, current).await? {
             return Err(StoreError::invalid(Problem::new(
                 "current_password",
                 "S3",
@@ -592,14 +596,7 @@ impl Store {
                 None,
             ),
         };
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&stored)
-                .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let ok = password_matches(stored, password).await?;
         let Some(user) = user else { return Err(StoreError::BadCredentials) };
         // 等保: failed logins lock the account for a while. A locked account is refused whatever
         // the password, so that guessing on cannot find it.
