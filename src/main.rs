@@ -88,6 +88,19 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Change an account's role (recorder, store_maintainer, court_leader, discipline_inspector,
+    /// system_administrator, auditor, witness); its sessions end.
+    UserRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable an account: no more logins, sessions end, tokens revoked; nothing is deleted.
+    UserDisable {
+        #[arg(long)]
+        username: String,
+    },
     /// Unlock an account locked after failed logins (等保), before its lock runs out.
     UserUnlock {
         #[arg(long)]
@@ -359,6 +372,25 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result?;
             println!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)");
+            Ok(())
+        }
+        Command::UserRole { username, role } => {
+            let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let result = store.set_role(username, role).await.map_err(explain);
+            store.close().await;
+            result?;
+            println!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh());
+            Ok(())
+        }
+        Command::UserDisable { username } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let result = store.disable_user(username).await.map_err(explain);
+            store.close().await;
+            result?;
+            println!("已停用 {username}：不能再登录，会话已结束，令牌已撤销 (disabled)");
             Ok(())
         }
         Command::UserUnlock { username } => {

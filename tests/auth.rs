@@ -239,3 +239,32 @@ async fn many_failures_from_one_address_are_throttled_whatever_the_account() {
         .unwrap();
     assert_eq!(locked, None, "the accounts themselves are not locked: the address is held back");
 }
+
+#[tokio::test]
+async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::letter()).await;
+    let office = app.token("office").await;
+    assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 200);
+
+    app.store.set_role("office", liuhen_rules::Role::Recorder).await.unwrap();
+    assert_eq!(app.get(&office, "/api/v1/me").await.0, 401, "the old session ended with the old role");
+    let office = app.token("office").await;
+    assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 404, "a recorder now");
+    let same = app.store.set_role("office", liuhen_rules::Role::Recorder).await;
+    assert!(matches!(same, Err(liuhen_store::StoreError::Conflict { .. })), "{same:?}");
+
+    let (token, _) = app.store.issue_token("judge_a", "推送", &["record.create".into()], None).await.unwrap();
+    let judge = app.token("judge_a").await;
+    app.store.disable_user("judge_a").await.unwrap();
+    assert_eq!(app.get(&judge, "/api/v1/me").await.0, 401, "sessions end");
+    assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "tokens end");
+    assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 401, "and it cannot log in again");
+
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events ORDER BY seq")
+        .fetch_all(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    assert!(kinds.contains(&"role_changed".to_string()) && kinds.last().unwrap() == "user_disabled", "{kinds:?}");
+}

@@ -143,6 +143,16 @@ pub enum EventBody {
     UserUnlocked {
         username: String,
     },
+    /// An account's role changed (S3: a role is what a person may see and do).
+    RoleChanged {
+        username: String,
+        from: Role,
+        to: Role,
+    },
+    /// An account was disabled: it can no longer log in; its history stays.
+    UserDisabled {
+        username: String,
+    },
     /// The permission matrix in force (S3, S11), each time it differs from the last one recorded:
     /// role code → permission codes.
     PermissionsSet {
@@ -166,6 +176,8 @@ impl EventBody {
             EventBody::TokenRevoked { .. } => "token_revoked",
             EventBody::PasswordSet { .. } => "password_set",
             EventBody::UserUnlocked { .. } => "user_unlocked",
+            EventBody::RoleChanged { .. } => "role_changed",
+            EventBody::UserDisabled { .. } => "user_disabled",
             EventBody::PermissionsSet { .. } => "permissions_set",
         }
     }
@@ -184,6 +196,8 @@ impl EventBody {
             | EventBody::TokenRevoked { .. }
             | EventBody::PasswordSet { .. }
             | EventBody::UserUnlocked { .. }
+            | EventBody::RoleChanged { .. }
+            | EventBody::UserDisabled { .. }
             | EventBody::PermissionsSet { .. } => None,
         }
     }

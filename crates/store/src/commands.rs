@@ -84,6 +84,13 @@ pub(crate) enum AdminChange {
     Unlock {
         username: String,
     },
+    SetRole {
+        username: String,
+        role: Role,
+    },
+    Disable {
+        username: String,
+    },
     SetPermissions(std::collections::BTreeMap<String, Vec<String>>),
 }
 
@@ -347,6 +354,34 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
             conn.prepare_cached("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")?
                 .execute([&username])?;
             (court, EventBody::UserUnlocked { username })
+        }
+        AdminChange::SetRole { username, role } => {
+            let (court, from): (String, String) = conn
+                .prepare_cached("SELECT court_id, role FROM users WHERE username = ?")?
+                .query_row([&username], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+                .ok_or_else(|| no_user(&username))?;
+            let from = Role::from_code(&from).ok_or_else(|| StoreError::Internal(format!("unknown role {from}")))?;
+            if from == role {
+                return Err(StoreError::conflict(
+                    format!("{username} 已是{}", role.zh()),
+                    format!("{username} is a {} already", role.code()),
+                ));
+            }
+            conn.prepare_cached("UPDATE users SET role = ? WHERE username = ?")?
+                .execute(params![role.code(), username])?;
+            // What the account may see changes now, not when its sessions run out.
+            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
+            (court, EventBody::RoleChanged { username, from, to: role })
+        }
+        AdminChange::Disable { username } => {
+            let court = court_of(conn, &username)?;
+            conn.prepare_cached("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")?
+                .execute(params![crate::ts(now()), username])?;
+            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
+            conn.prepare_cached("UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL")?
+                .execute(params![crate::ts(now()), username])?;
+            (court, EventBody::UserDisabled { username })
         }
         AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),
     };

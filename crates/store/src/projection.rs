@@ -235,6 +235,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
         | EventBody::TokenRevoked { .. }
         | EventBody::PasswordSet { .. }
         | EventBody::UserUnlocked { .. }
+        | EventBody::RoleChanged { .. }
+        | EventBody::UserDisabled { .. }
         | EventBody::PermissionsSet { .. } => {}
         EventBody::RecordsListed { record_ids, via } => {
             let mut insert = conn.prepare_cached(

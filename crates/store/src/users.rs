@@ -386,7 +386,10 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let at = now();
         let expires = row.try_get::<Option<String>, _>("expires_at")?.map(|t| parse_ts(&t)).transpose()?;
-        if row.try_get::<Option<String>, _>("revoked_at")?.is_some() || expires.is_some_and(|e| e <= at) {
+        if row.try_get::<Option<String>, _>("revoked_at")?.is_some()
+            || expires.is_some_and(|e| e <= at)
+            || row.try_get::<Option<String>, _>("disabled_at")?.is_some()
+        {
             return Ok(None);
         }
         let mut user = row_user(&row)?;
@@ -549,6 +552,21 @@ impl Store {
         Ok(())
     }
 
+    /// Change an account's role (S3). Its sessions end, so the new permissions hold at once.
+    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
+        self.administer(CONSOLE, AdminChange::SetRole { username: username.to_string(), role }).await?;
+        self.sessions.forget_user(username);
+        Ok(())
+    }
+
+    /// Disable an account: no more logins, its sessions end and its tokens are revoked. Nothing
+    /// is deleted — its name stays in the ledger and in the records it made.
+    pub async fn disable_user(&self, username: &str) -> Result<()> {
+        self.administer(CONSOLE, AdminChange::Disable { username: username.to_string() }).await?;
+        self.sessions.forget_user(username);
+        Ok(())
+    }
+
     /// Lift a lockout after failed logins. Returns whether the user exists.
     pub async fn unlock_user(&self, username: &str) -> Result<bool> {
         match self.administer(CONSOLE, AdminChange::Unlock { username: username.to_string() }).await {
@@ -598,6 +616,10 @@ impl Store {
         };
         let ok = password_matches(stored, password).await?;
         let Some(user) = user else { return Err(StoreError::BadCredentials) };
+        // A disabled account answers like a wrong password: nothing to learn from trying it.
+        if row.as_ref().map(|r| r.try_get::<Option<String>, _>("disabled_at")).transpose()?.flatten().is_some() {
+            return Err(StoreError::BadCredentials);
+        }
         // 等保: failed logins lock the account for a while. A locked account is refused whatever
         // the password, so that guessing on cannot find it.
         let locked_until = row
@@ -682,7 +704,7 @@ impl Store {
         }
         let row = sqlx::query(
             "SELECT u.*, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.username = s.username
-             WHERE s.token_hash = ?",
+             WHERE s.token_hash = ? AND u.disabled_at IS NULL",
         )
         .bind(&hash)
         .fetch_optional(&self.reader)
