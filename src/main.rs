@@ -101,6 +101,11 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Remove an account's TOTP second factor (a lost authenticator); the user sets up a new one.
+    UserResetTotp {
+        #[arg(long)]
+        username: String,
+    },
     /// Unlock an account locked after failed logins (等保), before its lock runs out.
     UserUnlock {
         #[arg(long)]
@@ -391,6 +396,15 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result?;
             println!("已停用 {username}：不能再登录，会话已结束，令牌已撤销 (disabled)");
+            Ok(())
+        }
+        Command::UserResetTotp { username } => {
+            let s = settings(&cli)?;
+            let store = Store::open(s.store_config()?).await?;
+            let result = store.reset_second_factor(username).await.map_err(explain);
+            store.close().await;
+            result?;
+            println!("已清除 {username} 的第二因素，请其重新设置 (second factor removed; the user sets up a new one)");
             Ok(())
         }
         Command::UserUnlock { username } => {

@@ -117,6 +117,14 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
     assert_eq!(app.get(body["token"].as_str().unwrap(), "/api/v1/records").await.0, 200);
     let (status, body) = with(next).await;
     assert_eq!((status, body["type"].as_str()), (401, Some("/problems/totp_invalid")), "a replayed code: {body}");
+
+    // A lost authenticator: the administrator removes the factor; sessions end, the password
+    // alone logs in again, and the store stays closed until a new factor is set up.
+    app.store.reset_second_factor("office").await.unwrap();
+    assert_eq!(app.get(&office, "/api/v1/me").await.0, 401);
+    let (status, body) = login(&app, "office", common::PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.get(body["token"].as_str().unwrap(), "/api/v1/records").await.0, 403);
 }
 
 #[tokio::test]

@@ -153,6 +153,11 @@ pub enum EventBody {
     UserDisabled {
         username: String,
     },
+    /// An administrator removed an account's second factor (a lost authenticator); the user sets
+    /// up a new one.
+    SecondFactorReset {
+        username: String,
+    },
     /// The permission matrix in force (S3, S11), each time it differs from the last one recorded:
     /// role code → permission codes.
     PermissionsSet {
@@ -178,6 +183,7 @@ impl EventBody {
             EventBody::UserUnlocked { .. } => "user_unlocked",
             EventBody::RoleChanged { .. } => "role_changed",
             EventBody::UserDisabled { .. } => "user_disabled",
+            EventBody::SecondFactorReset { .. } => "second_factor_reset",
             EventBody::PermissionsSet { .. } => "permissions_set",
         }
     }
@@ -198,6 +204,7 @@ impl EventBody {
             | EventBody::UserUnlocked { .. }
             | EventBody::RoleChanged { .. }
             | EventBody::UserDisabled { .. }
+            | EventBody::SecondFactorReset { .. }
             | EventBody::PermissionsSet { .. } => None,
         }
     }

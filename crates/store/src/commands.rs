@@ -91,6 +91,9 @@ pub(crate) enum AdminChange {
     Disable {
         username: String,
     },
+    ResetSecondFactor {
+        username: String,
+    },
     SetPermissions(std::collections::BTreeMap<String, Vec<String>>),
 }
 
@@ -382,6 +385,16 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
             conn.prepare_cached("UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL")?
                 .execute(params![crate::ts(now()), username])?;
             (court, EventBody::UserDisabled { username })
+        }
+        AdminChange::ResetSecondFactor { username } => {
+            let court = court_of(conn, &username)?;
+            conn.prepare_cached(
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0 WHERE username = ?",
+            )?
+            .execute([&username])?;
+            // Sessions opened with the old factor end too: whoever holds the lost device is out.
+            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
+            (court, EventBody::SecondFactorReset { username })
         }
         AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),
     };

@@ -237,6 +237,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
         | EventBody::UserUnlocked { .. }
         | EventBody::RoleChanged { .. }
         | EventBody::UserDisabled { .. }
+        | EventBody::SecondFactorReset { .. }
         | EventBody::PermissionsSet { .. } => {}
         EventBody::RecordsListed { record_ids, via } => {
             let mut insert = conn.prepare_cached(

@@ -567,6 +567,14 @@ impl Store {
         Ok(())
     }
 
+    /// Remove an account's second factor (a lost authenticator): its sessions end and the user
+    /// sets up a new one; until then the store stays closed to them.
+    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
+        self.administer(CONSOLE, AdminChange::ResetSecondFactor { username: username.to_string() }).await?;
+        self.sessions.forget_user(username);
+        Ok(())
+    }
+
     /// Lift a lockout after failed logins. Returns whether the user exists.
     pub async fn unlock_user(&self, username: &str) -> Result<bool> {
         match self.administer(CONSOLE, AdminChange::Unlock { username: username.to_string() }).await {
