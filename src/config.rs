@@ -120,6 +120,10 @@ impl Settings {
         c.max_failed_logins = self.max_failed_logins.max(1);
         c.lockout_minutes = self.lockout_minutes;
         c.second_factor_for_store = self.second_factor_for_store;
+        // Administrative changes made from this command line name the account at the console.
+        let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_default();
+        let who: String = who.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).take(64).collect();
+        c.operator = if who.is_empty() { "console".into() } else { format!("console:{who}") };
         c.login_failures_per_minute = self.login_failures_per_minute.max(1);
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();

@@ -170,6 +170,8 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
             .arg(dir.path())
             .args(args)
             .env("LIUHEN_NEW_PASSWORD", "a-long-enough-password")
+            .env("USER", "registrar")
+            .env_remove("SUDO_USER")
             .output()
             .unwrap();
         (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
@@ -188,6 +190,18 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
     let id = listed.split_whitespace().next().unwrap();
     assert!(run(&["token", "revoke", "--id", id]).0);
     assert!(run(&["token", "list"]).1.contains("已撤销"));
+
+    // Each change is a ledger event naming the account at the console.
+    let store = liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
+    let entries: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
+        .fetch_all(store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    let events: Vec<liuhen_ledger::Event> = entries.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.body.kind()).collect();
+    assert_eq!(kinds, ["court_added", "user_added", "token_issued", "token_revoked"]);
+    assert!(events.iter().all(|e| e.actor == "console:registrar"), "{events:?}");
+    store.close().await;
 }
 
 #[tokio::test]

@@ -52,6 +52,9 @@ pub struct StoreConfig {
     pub second_factor_for_store: bool,
     /// Failed logins from one client address in a minute before further attempts are refused.
     pub login_failures_per_minute: u32,
+    /// Who makes administrative changes through this store handle, as the ledger records it: the
+    /// CLI names the operating-system account at the console (`console:<user>`).
+    pub operator: String,
     /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
     /// first made.
     pub log_origin: String,
@@ -81,6 +84,7 @@ impl StoreConfig {
             lockout_minutes: 15,
             second_factor_for_store: true,
             login_failures_per_minute: 20,
+            operator: users::CONSOLE.to_string(),
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
             batch_linger: Duration::ZERO,
@@ -171,7 +175,7 @@ impl Store {
             None => grants(&liuhen_rules::PermissionMatrix::default()),
         };
         if current != last {
-            self.administer(users::CONSOLE, commands::AdminChange::SetPermissions(current)).await?;
+            self.administer(&self.config.operator, commands::AdminChange::SetPermissions(current)).await?;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use sqlx::Row;
 use crate::commands::AdminChange;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
 
-/// The actor of administrative changes made at the command line.
+/// The actor of administrative changes made at the command line when nobody is named.
 pub(crate) const CONSOLE: &str = "console";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -252,7 +252,7 @@ pub struct TotpEnrolment {
 impl Store {
     /// Add a court to the hierarchy; a ledger event (issue 4).
     pub async fn add_court(&self, court: &NewCourt) -> Result<()> {
-        self.administer(CONSOLE, AdminChange::AddCourt(court.clone())).await?;
+        self.administer(&self.config.operator, AdminChange::AddCourt(court.clone())).await?;
         Ok(())
     }
 
@@ -297,7 +297,7 @@ impl Store {
             scopes: None,
         };
         // The account and its ledger event (no password in it) in one transaction (issue 4).
-        self.administer(CONSOLE, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
+        self.administer(&self.config.operator, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
         Ok(user)
     }
 
@@ -475,7 +475,7 @@ impl Store {
             revoked_at: None,
         };
         let change = AdminChange::IssueToken { token: listed.clone(), token_hash: token_hash(&token) };
-        self.administer(CONSOLE, change).await?;
+        self.administer(&self.config.operator, change).await?;
         Ok((token, listed))
     }
 
@@ -509,7 +509,7 @@ impl Store {
             .map(|r| r.try_get(0))
             .transpose()?;
         let Some(hash) = live else { return Ok(false) };
-        match self.administer(CONSOLE, AdminChange::RevokeToken { id: id.to_string() }).await {
+        match self.administer(&self.config.operator, AdminChange::RevokeToken { id: id.to_string() }).await {
             Ok(_) => {
                 self.sessions.forget(&hash);
                 Ok(true)
@@ -547,14 +547,14 @@ impl Store {
         let hash = hash_password(new.to_string()).await?;
         let change = AdminChange::SetPassword { username: username.to_string(), hash, keep: keep.map(token_hash) };
         // The owner's own change is made by them; a reset by the console.
-        self.administer(if keep.is_some() { username } else { CONSOLE }, change).await?;
+        self.administer(if keep.is_some() { username } else { &self.config.operator }, change).await?;
         self.sessions.forget_user(username);
         Ok(())
     }
 
     /// Change an account's role (S3). Its sessions end, so the new permissions hold at once.
     pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
-        self.administer(CONSOLE, AdminChange::SetRole { username: username.to_string(), role }).await?;
+        self.administer(&self.config.operator, AdminChange::SetRole { username: username.to_string(), role }).await?;
         self.sessions.forget_user(username);
         Ok(())
     }
@@ -562,7 +562,7 @@ impl Store {
     /// Disable an account: no more logins, its sessions end and its tokens are revoked. Nothing
     /// is deleted — its name stays in the ledger and in the records it made.
     pub async fn disable_user(&self, username: &str) -> Result<()> {
-        self.administer(CONSOLE, AdminChange::Disable { username: username.to_string() }).await?;
+        self.administer(&self.config.operator, AdminChange::Disable { username: username.to_string() }).await?;
         self.sessions.forget_user(username);
         Ok(())
     }
@@ -570,14 +570,15 @@ impl Store {
     /// Remove an account's second factor (a lost authenticator): its sessions end and the user
     /// sets up a new one; until then the store stays closed to them.
     pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
-        self.administer(CONSOLE, AdminChange::ResetSecondFactor { username: username.to_string() }).await?;
+        self.administer(&self.config.operator, AdminChange::ResetSecondFactor { username: username.to_string() })
+            .await?;
         self.sessions.forget_user(username);
         Ok(())
     }
 
     /// Lift a lockout after failed logins. Returns whether the user exists.
     pub async fn unlock_user(&self, username: &str) -> Result<bool> {
-        match self.administer(CONSOLE, AdminChange::Unlock { username: username.to_string() }).await {
+        match self.administer(&self.config.operator, AdminChange::Unlock { username: username.to_string() }).await {
             Ok(_) => Ok(true),
             Err(StoreError::NotFound { .. }) => Ok(false),
             Err(e) => Err(e),
