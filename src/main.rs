@@ -223,6 +223,15 @@ enum WitnessCommand {
     Alerts,
 }
 
+/// Open the store of the configured data directory, run `f` on it, and close it whatever `f`
+/// answered (the account and token commands).
+async fn with_store<T>(cli: &Cli, f: impl AsyncFnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let store = Store::open(settings(cli)?.store_config()?).await?;
+    let result = f(&store).await;
+    store.close().await;
+    result
+}
+
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let mut s = Settings::load(cli.config.as_deref())?;
     if let Some(d) = &cli.data_dir {
@@ -371,58 +380,35 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::UserPassword { username } => {
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let result = store.set_password(username, &new_password()?, None).await.map_err(explain);
-            store.close().await;
-            result?;
+            let password = new_password()?;
+            with_store(&cli, async |store| store.set_password(username, &password, None).await.map_err(explain))
+                .await?;
             println!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)");
             Ok(())
         }
         Command::UserRole { username, role } => {
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let result = store.set_role(username, role).await.map_err(explain);
-            store.close().await;
-            result?;
+            with_store(&cli, async |store| store.set_role(username, role).await.map_err(explain)).await?;
             println!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh());
             Ok(())
         }
         Command::UserDisable { username } => {
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let result = store.disable_user(username).await.map_err(explain);
-            store.close().await;
-            result?;
+            with_store(&cli, async |store| store.disable_user(username).await.map_err(explain)).await?;
             println!("已停用 {username}：不能再登录，会话已结束，令牌已撤销 (disabled)");
             Ok(())
         }
         Command::UserResetTotp { username } => {
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let result = store.reset_second_factor(username).await.map_err(explain);
-            store.close().await;
-            result?;
+            with_store(&cli, async |store| store.reset_second_factor(username).await.map_err(explain)).await?;
             println!("已清除 {username} 的第二因素，请其重新设置 (second factor removed; the user sets up a new one)");
             Ok(())
         }
         Command::UserUnlock { username } => {
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let unlocked = store.unlock_user(username).await?;
-            store.close().await;
+            let unlocked = with_store(&cli, async |store| Ok(store.unlock_user(username).await?)).await?;
             anyhow::ensure!(unlocked, "没有用户 {username} (no such user)");
             println!("已解锁 {username}");
             Ok(())
         }
-        Command::Token { command } => {
-            let s = settings(&cli)?;
-            let store = Store::open(s.store_config()?).await?;
-            let result = token_command(&store, command).await;
-            store.close().await;
-            result
-        }
+        Command::Token { command } => with_store(&cli, async |store| token_command(store, command).await).await,
         Command::Backup { to } => {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()?).await?;

@@ -255,24 +255,10 @@ impl Store {
     /// someone else's record answers "not found" or "forbidden", never with details of the draft;
     /// the sequencer checks again when it writes.
     pub(crate) async fn check_can_amend(&self, actor: &User, id: Uuid) -> Result<()> {
-        let mut conn = self.reader.acquire().await?;
-        let current =
-            load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
-        if current.recorder != actor.username {
-            let present: bool =
-                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = ? AND signer = ?)")
-                    .bind(id.to_string())
-                    .bind(&actor.username)
-                    .fetch_one(&mut *conn)
-                    .await?
-                    .try_get(0)?;
-            if present || self.permits(actor, Permission::RecordReadCourt) {
-                return Err(StoreError::forbidden(
-                    "只有录入人可以修改自己的记录",
-                    "only the recorder can amend a record",
-                ));
-            }
-            return Err(not_found());
+        // Out of the actor's read scope: not found, like any id they may not see.
+        let (_, recorder) = self.readable_record(actor, id).await?;
+        if recorder != actor.username {
+            return Err(StoreError::forbidden("只有录入人可以修改自己的记录", "only the recorder can amend a record"));
         }
         Ok(())
     }
