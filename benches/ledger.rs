@@ -258,11 +258,7 @@ async fn through_sequencer(store: Arc<Store>, n: usize) -> f64 {
 async fn through_api(store: Arc<Store>, n: usize) -> f64 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(liuhen_server::serve(
-        listener,
-        AppState { store, secure_cookies: false, trusted_proxies: vec![] },
-        std::future::pending(),
-    ));
+    tokio::spawn(liuhen_server::serve(listener, AppState::new(store), std::future::pending()));
     let client = reqwest::Client::builder().pool_max_idle_per_host(WRITERS).build().unwrap();
     let token = client
         .post(format!("{base}/api/v1/session"))

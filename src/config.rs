@@ -50,6 +50,8 @@ pub struct Settings {
     /// S3, S11: a province's changes to the shipped permission matrix — for each role named, the
     /// full list of permissions it holds (`liuhen permissions` lists the defaults).
     pub permissions: std::collections::BTreeMap<String, Vec<String>>,
+    /// Single sign-on through the court's OpenID Connect provider (`[oidc]`); off when absent.
+    pub oidc: Option<liuhen_server::oidc::OidcConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ impl Default for Settings {
             witness_quorum: 1,
             witness_push_ms: 1000,
             permissions: Default::default(),
+            oidc: None,
         }
     }
 }

@@ -517,6 +517,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
+    let oidc = s
+        .oidc
+        .clone()
+        .map(liuhen_server::oidc::Oidc::new)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("统一身份认证配置有误 (OpenID Connect configuration error):\n{e}"))?
+        .map(Arc::new);
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("无法监听 {} (cannot listen)", s.listen))?;
@@ -524,8 +531,10 @@ async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
     println!("留痕已启动，请在浏览器打开 http://{addr}/ (liuhen is serving at http://{addr}/)");
     let store = Arc::new(store);
     liuhen_server::witness::spawn_pusher(store.clone(), std::time::Duration::from_millis(s.witness_push_ms.max(50)));
-    let state =
-        AppState { store: store.clone(), secure_cookies: s.secure_cookies, trusted_proxies: s.trusted_proxies.clone() };
+    let mut state = AppState::new(store.clone());
+    state.secure_cookies = s.secure_cookies;
+    state.trusted_proxies = s.trusted_proxies.clone();
+    state.oidc = oidc;
     liuhen_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

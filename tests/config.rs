@@ -42,4 +42,25 @@ fn file_then_environment_override_the_defaults() {
     let refused = Settings::load(Some(&file)).unwrap().store_config().unwrap_err().to_string();
     assert!(refused.contains("permissions.system_administrator") && refused.contains("职责分离"), "{refused}");
     assert!(refused.contains("permissions.clerk"), "{refused}");
+
+    // Single sign-on: off unless `[oidc]` is there; the secret can come from a file.
+    assert!(Settings::load(Some(&file)).unwrap().oidc.is_none());
+    let secret = dir.path().join("oidc-secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "[oidc]\nissuer = \"https://sso.example-court.cn/realms/court\"\nclient_id = \"liuhen\"\n\
+             client_secret_file = \"{}\"\nredirect_url = \"https://liuhen.example-court.cn/auth/oidc/callback\"\n\
+             username_claim = \"employee_no\"\n",
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let oidc = Settings::load(Some(&file)).unwrap().oidc.unwrap();
+    assert_eq!(oidc.username_claim, "employee_no");
+    assert_eq!(oidc.scopes, vec!["openid", "profile"], "defaults fill what the file leaves out");
+    assert!(liuhen_server::oidc::Oidc::new(oidc.clone()).is_ok());
+    let unreadable = liuhen_server::oidc::OidcConfig { client_secret_file: Some(dir.path().join("none")), ..oidc };
+    assert!(liuhen_server::oidc::Oidc::new(unreadable).err().unwrap().contains("oidc.client_secret_file"));
 }

@@ -35,6 +35,10 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/healthz", "", "AAAAAAAAAAAA"),
     ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAA"),
     ("GET", "/api/openapi.json", "", "AAAAAAAAAAAA"),
+    // Single sign-on is not configured in this fixture, so it answers 404 to all; tests/oidc.rs
+    // runs it configured.
+    ("GET", "/auth/oidc/login", "", "------------"),
+    ("GET", "/auth/oidc/callback", "", "------------"),
     ("POST", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAA"),
     ("GET", "/api/v1/me", "", "-AAAAAAAAAAA"),

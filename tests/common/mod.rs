@@ -85,6 +85,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
 
 /// Serve the data directory `dir` (seeded with courts and users first when `fresh`).
 pub async fn spawn_app_in(dir: tempfile::TempDir, fresh: bool, adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
+    spawn_app_full(dir, fresh, adjust, |_| {}).await
+}
+
+/// As `spawn_app_in`, with a say over the server's state (single sign-on, proxies).
+pub async fn spawn_app_full(
+    dir: tempfile::TempDir,
+    fresh: bool,
+    adjust: impl FnOnce(&mut StoreConfig),
+    adjust_state: impl FnOnce(&mut AppState),
+) -> TestApp {
     let mut cfg = config(dir.path());
     adjust(&mut cfg);
     let store = Arc::new(Store::open(cfg).await.unwrap());
@@ -94,7 +104,8 @@ pub async fn spawn_app_in(dir: tempfile::TempDir, fresh: bool, adjust: impl FnOn
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { store: store.clone(), secure_cookies: false, trusted_proxies: vec![] };
+    let mut state = AppState::new(store.clone());
+    adjust_state(&mut state);
     tokio::spawn(liuhen_server::serve(listener, state, async {
         let _ = rx.await;
     }));

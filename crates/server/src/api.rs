@@ -79,22 +79,25 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let client = connection.map(|c| client_address(c.0.0.ip(), &headers, &state.trusted_proxies));
     let (token, user) = state.store.login(client, req.username.trim(), &req.password, req.code.as_deref()).await?;
+    let cookie = session_cookie(&state, &token)?;
+    let mut response = Json(LoginResponse { token, user }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, Secure when served over TLS (等保).
+pub fn session_cookie(state: &AppState, token: &str) -> Result<HeaderValue, ApiError> {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         state.store.config().session_hours * 3600
     );
-    let mut response = Json(LoginResponse { token, user }).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?,
-    );
-    Ok(response)
+    HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))
 }
 
 /// The address a request comes from: the peer, or — when the peer is a trusted reverse proxy —
 /// the last address it put in `X-Forwarded-For`.
-fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+pub fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }

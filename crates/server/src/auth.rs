@@ -15,13 +15,16 @@ pub const CSRF_HEADER: &str = "x-liuhen-csrf";
 
 pub struct CurrentUser(pub User);
 
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
 fn cookie_token(parts: &Parts) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
-        |kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == SESSION_COOKIE).then(|| v.to_string())
-        },
-    )
+    cookie_value(&parts.headers, SESSION_COOKIE)
 }
 
 pub fn bearer_token(parts: &Parts) -> Option<String> {

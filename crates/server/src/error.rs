@@ -75,6 +75,14 @@ impl From<StoreError> for ApiError {
                 "用户名或密码错误",
                 "wrong user name or password",
             ),
+            StoreError::NoFederatedAccount(name) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "no_account",
+                format!("统一身份认证已确认您是“{name}”，但本系统没有这个账号或账号已停用；请系统管理员建立或启用账号"),
+                format!(
+                    "the identity provider says you are \"{name}\", but there is no such account here or it is disabled; ask the system administrator"
+                ),
+            ),
             StoreError::TooManyAttempts { retry_after } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",

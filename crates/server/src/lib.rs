@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod log;
+pub mod oidc;
 pub mod pages;
 pub mod witness;
 
@@ -25,6 +26,14 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the real client (for login throttling).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Single sign-on through the court's identity provider, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>) -> AppState {
+        AppState { store, secure_cookies: false, trusted_proxies: Vec::new(), oidc: None }
+    }
 }
 
 #[derive(OpenApi)]
@@ -100,6 +109,8 @@ routes! { upload_limit;
     "/healthz" => get(healthz),
     "/assets/liuhen.css" => get(stylesheet),
     "/api/openapi.json" => get(openapi_json),
+    "/auth/oidc/login" => get(oidc::begin),
+    "/auth/oidc/callback" => get(oidc::callback),
     "/api/v1/session" => post(api::login).delete(api::logout),
     "/api/v1/me" => get(api::me),
     "/api/v1/me/password" => post(api::change_password),

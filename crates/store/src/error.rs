@@ -16,6 +16,10 @@ pub enum StoreError {
     TooLarge { limit: u64 },
     #[error("用户名或密码错误 (wrong user name or password)")]
     BadCredentials,
+    #[error(
+        "统一身份认证的账号“{0}”在本系统中没有对应账号，或已停用；请系统管理员先建立账号 (no account here for the identity provider's user, or it is disabled)"
+    )]
+    NoFederatedAccount(String),
     #[error("须输入第二因素验证码 (the second-factor code is required)")]
     SecondFactorRequired,
     #[error("第二因素验证码不对或已用过 (wrong or reused second-factor code)")]

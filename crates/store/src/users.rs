@@ -686,19 +686,65 @@ impl Store {
             .bind(&user.username)
             .execute(&self.writer)
             .await?;
+        let token = self.open_session(&user.username, "password", None).await?;
+        Ok((token, user))
+    }
+
+    /// A new login session; `second_factor` is what the identity provider confirmed for a
+    /// federated login (None: the account's own TOTP, which a password login has just checked).
+    async fn open_session(&self, username: &str, method: &str, second_factor: Option<bool>) -> Result<String> {
         let token_bytes: [u8; 32] = rand::random();
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token_bytes);
         let created = now();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen, method, second_factor)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(token_hash(&token))
-        .bind(&user.username)
+        .bind(username)
         .bind(ts(created))
         .bind(ts(created + time::Duration::hours(self.config.session_hours)))
         .bind(ts(created))
+        .bind(method)
+        .bind(second_factor.map(i64::from))
         .execute(&self.writer)
         .await?;
+        Ok(token)
+    }
+
+    /// Log in someone the court's identity provider (OpenID Connect) has authenticated as
+    /// `username`. Only existing accounts may: the provider says who someone is, this register says
+    /// what they may do. A disabled or locked account is refused as at the password form.
+    /// `second_factor`: whether the provider confirmed one for this login (its `amr` claim); a
+    /// session without one cannot read the whole store when the configuration requires it.
+    pub async fn login_federated(
+        &self,
+        client: Option<std::net::IpAddr>,
+        username: &str,
+        second_factor: bool,
+    ) -> Result<(String, User)> {
+        let limit = self.config.login_failures_per_minute;
+        if let Some(ip) = client
+            && let Some(retry_after) = self.login_throttle.refuses(ip, limit)
+        {
+            return Err(StoreError::TooManyAttempts { retry_after });
+        }
+        let row =
+            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+        let Some(row) = row.filter(|r| r.try_get::<Option<String>, _>("disabled_at").ok().flatten().is_none()) else {
+            if let Some(ip) = client {
+                self.login_throttle.failed(ip);
+            }
+            return Err(StoreError::NoFederatedAccount(username.to_string()));
+        };
+        if let Some(until) =
+            row.try_get::<Option<String>, _>("locked_until")?.map(|t| parse_ts(&t)).transpose()?.filter(|u| *u > now())
+        {
+            return Err(StoreError::Locked { until });
+        }
+        let mut user = row_user(&row)?;
+        let token = self.open_session(username, "oidc", Some(second_factor)).await?;
+        user.second_factor = second_factor;
         Ok((token, user))
     }
 
@@ -712,7 +758,8 @@ impl Store {
             return self.token_user(hash).await;
         }
         let row = sqlx::query(
-            "SELECT u.*, s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.username = s.username
+            "SELECT u.*, s.expires_at, s.last_seen, s.second_factor AS session_second_factor
+             FROM sessions s JOIN users u ON u.username = s.username
              WHERE s.token_hash = ? AND u.disabled_at IS NULL",
         )
         .bind(&hash)
@@ -735,7 +782,11 @@ impl Store {
                 .execute(&self.writer)
                 .await?;
         }
-        let user = row_user(&row)?;
+        let mut user = row_user(&row)?;
+        // A federated session has the second factor its provider confirmed, whatever the account's.
+        if let Some(confirmed) = row.try_get::<Option<i64>, _>("session_second_factor")? {
+            user.second_factor = confirmed != 0;
+        }
         // Trusted from the cache until the session would end of either cause.
         self.sessions.put(hash, user.clone(), expires.min(at + idle));
         Ok(Some(user))
