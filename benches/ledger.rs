@@ -42,6 +42,7 @@ async fn seeded(dir: &std::path::Path) -> Store {
     config.extra_regions = vec!["示".into()];
     let store = Store::open(config).await.unwrap();
     store
+        .console()
         .add_court(&NewCourt {
             id: "c".into(),
             name: "示例市甲区人民法院".into(),
@@ -52,6 +53,7 @@ async fn seeded(dir: &std::path::Path) -> Store {
         .await
         .unwrap();
     store
+        .console()
         .add_user(NewUser {
             username: "clerk".into(),
             display_name: "张某".into(),

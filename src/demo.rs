@@ -64,6 +64,7 @@ const CONTENTS: [&str; 6] = [
 pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     for (id, name, level, parent, code) in COURTS {
         store
+            .console()
             .add_court(&NewCourt {
                 id: id.into(),
                 name: name.into(),
@@ -76,6 +77,7 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     let mut recorders: Vec<(User, User)> = Vec::new();
     for (username, name, role) in ACCOUNTS {
         store
+            .console()
             .add_user(NewUser {
                 username: username.into(),
                 display_name: name.into(),
@@ -89,6 +91,7 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     for (id, _, _, _, _) in COURTS.iter().filter(|c| c.0 != "demo-0101") {
         let short = id.replace('-', "");
         let a = store
+            .console()
             .add_user(NewUser {
                 username: format!("{short}-judge1"),
                 display_name: "法官某甲".into(),
@@ -98,6 +101,7 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
             })
             .await?;
         let b = store
+            .console()
             .add_user(NewUser {
                 username: format!("{short}-judge2"),
                 display_name: "法官某乙".into(),
@@ -107,6 +111,7 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
             })
             .await?;
         store
+            .console()
             .add_user(NewUser {
                 username: format!("{short}-office"),
                 display_name: "审管办某丙".into(),

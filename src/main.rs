@@ -243,7 +243,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 async fn token_command(store: &Store, command: &TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Issue { username, name, scopes, days } => {
-            let (token, listed) = store.issue_token(username, name, scopes, *days).await.map_err(explain)?;
+            let (token, listed) = store.console().issue_token(username, name, scopes, *days).await.map_err(explain)?;
             let scopes: Vec<&str> = listed.scopes.iter().map(|p| p.code()).collect();
             println!("令牌（只显示这一次，请妥善保存）(the token, shown this once):\n{token}");
             println!("id {} · {} · {} · {}", listed.id, listed.username, listed.name, scopes.join(", "));
@@ -260,7 +260,10 @@ async fn token_command(store: &Store, command: &TokenCommand) -> anyhow::Result<
             }
         }
         TokenCommand::Revoke { id } => {
-            anyhow::ensure!(store.revoke_token(id).await?, "没有未撤销的令牌 {id} (no live token with that id)");
+            anyhow::ensure!(
+                store.console().revoke_token(id).await?,
+                "没有未撤销的令牌 {id} (no live token with that id)"
+            );
             println!("已撤销 {id}");
         }
     }
@@ -348,6 +351,7 @@ async fn main() -> anyhow::Result<()> {
             let level = CourtLevel::from_code(level)
                 .with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
             store
+                .console()
                 .add_court(&NewCourt {
                     id: id.clone(),
                     name: name.clone(),
@@ -366,6 +370,7 @@ async fn main() -> anyhow::Result<()> {
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
             let password = new_password()?;
             let user = store
+                .console()
                 .add_user(NewUser {
                     username: username.clone(),
                     display_name: name.clone(),
@@ -381,29 +386,30 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::UserPassword { username } => {
             let password = new_password()?;
-            with_store(&cli, async |store| store.set_password(username, &password, None).await.map_err(explain))
+            with_store(&cli, async |store| store.console().reset_password(username, &password).await.map_err(explain))
                 .await?;
             println!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)");
             Ok(())
         }
         Command::UserRole { username, role } => {
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
-            with_store(&cli, async |store| store.set_role(username, role).await.map_err(explain)).await?;
+            with_store(&cli, async |store| store.console().set_role(username, role).await.map_err(explain)).await?;
             println!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh());
             Ok(())
         }
         Command::UserDisable { username } => {
-            with_store(&cli, async |store| store.disable_user(username).await.map_err(explain)).await?;
+            with_store(&cli, async |store| store.console().disable_user(username).await.map_err(explain)).await?;
             println!("已停用 {username}：不能再登录，会话已结束，令牌已撤销 (disabled)");
             Ok(())
         }
         Command::UserResetTotp { username } => {
-            with_store(&cli, async |store| store.reset_second_factor(username).await.map_err(explain)).await?;
+            with_store(&cli, async |store| store.console().reset_second_factor(username).await.map_err(explain))
+                .await?;
             println!("已清除 {username} 的第二因素，请其重新设置 (second factor removed; the user sets up a new one)");
             Ok(())
         }
         Command::UserUnlock { username } => {
-            let unlocked = with_store(&cli, async |store| Ok(store.unlock_user(username).await?)).await?;
+            let unlocked = with_store(&cli, async |store| Ok(store.console().unlock_user(username).await?)).await?;
             anyhow::ensure!(unlocked, "没有用户 {username} (no such user)");
             println!("已解锁 {username}");
             Ok(())

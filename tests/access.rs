@@ -204,10 +204,10 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     assert_eq!(clerk_added.court, "basic1");
 
     let (token, listed) =
-        app.store.issue_token("clerk", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
-    app.store.revoke_token(&listed.id).await.unwrap();
-    app.store.set_password("judge_a", "reset-by-admin-2", None).await.unwrap();
-    app.store.unlock_user("judge_b").await.unwrap();
+        app.store.console().issue_token("clerk", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
+    app.store.console().revoke_token(&listed.id).await.unwrap();
+    app.store.console().reset_password("judge_a", "reset-by-admin-2").await.unwrap();
+    app.store.console().unlock_user("judge_b").await.unwrap();
     let log = events(&app).await;
     let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
     assert_eq!(tail, ["user_unlocked", "password_set", "token_revoked", "token_issued"]);

@@ -34,7 +34,7 @@ async fn repeated_failures_lock_the_account_until_unlocked() {
     assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 200, "other accounts are not affected");
     assert_eq!(login(&app, "nobody", "wrong").await.0, 401, "unknown names look like wrong passwords");
 
-    assert!(app.store.unlock_user("clerk").await.unwrap());
+    assert!(app.store.console().unlock_user("clerk").await.unwrap());
     assert_eq!(login(&app, "clerk", common::PASSWORD).await.0, 200, "the administrator unlocked it");
 }
 
@@ -120,7 +120,7 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
 
     // A lost authenticator: the administrator removes the factor; sessions end, the password
     // alone logs in again, and the store stays closed until a new factor is set up.
-    app.store.reset_second_factor("office").await.unwrap();
+    app.store.console().reset_second_factor("office").await.unwrap();
     assert_eq!(app.get(&office, "/api/v1/me").await.0, 401);
     let (status, body) = login(&app, "office", common::PASSWORD).await;
     assert_eq!(status, 200, "{body}");
@@ -133,13 +133,13 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
     app.user("casesys", "basic1", liuhen_rules::Role::Recorder).await;
 
     // A token never does more than its account could.
-    let refused = app.store.issue_token("casesys", "案件系统", &["record.read_court".into()], None).await;
+    let refused = app.store.console().issue_token("casesys", "案件系统", &["record.read_court".into()], None).await;
     assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "beyond_role"), "{refused:?}");
-    let refused = app.store.issue_token("admin", "运维", &["record.create".into()], None).await;
+    let refused = app.store.console().issue_token("admin", "运维", &["record.create".into()], None).await;
     assert!(refused.is_err(), "the administrator's role holds no content permission to hand on");
 
     let (token, listed) =
-        app.store.issue_token("casesys", "案件管理系统推送", &["record.create".into()], None).await.unwrap();
+        app.store.console().issue_token("casesys", "案件管理系统推送", &["record.create".into()], None).await.unwrap();
     assert!(token.starts_with("lht_"));
     let (status, created) = app.post(&token, "/api/v1/records", &common::letter()).await;
     assert_eq!(status, 201, "{created}");
@@ -150,11 +150,12 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
     let me = app.get(&token, "/api/v1/me").await.1;
     assert_eq!((me["username"].as_str(), me["scopes"].clone()), (Some("casesys"), json!(["record.create"])));
 
-    assert!(app.store.revoke_token(&listed.id).await.unwrap());
+    assert!(app.store.console().revoke_token(&listed.id).await.unwrap());
     assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "revoked at once");
-    assert!(!app.store.revoke_token(&listed.id).await.unwrap(), "revoking twice changes nothing");
+    assert!(!app.store.console().revoke_token(&listed.id).await.unwrap(), "revoking twice changes nothing");
 
-    let (expired, _) = app.store.issue_token("casesys", "过期", &["record.create".into()], Some(0)).await.unwrap();
+    let (expired, _) =
+        app.store.console().issue_token("casesys", "过期", &["record.create".into()], Some(0)).await.unwrap();
     assert_eq!(app.post(&expired, "/api/v1/records", &common::letter()).await.0, 401, "expired");
     let tokens = app.store.tokens().await.unwrap();
     assert_eq!(tokens.len(), 2);
@@ -210,6 +211,7 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
     for weak in ["short-1", "onlyletterslong", "1234567890123", "judge_b"] {
         let refused = app
             .store
+            .console()
             .add_user(liuhen_store::NewUser {
                 username: "judge_b".into(),
                 display_name: "弱".into(),
@@ -240,7 +242,7 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
     assert_eq!(login(&app, "clerk", "new-password-2026").await.0, 200);
 
     // The administrator's reset ends every session and lifts a lock.
-    app.store.set_password("clerk", "reset-by-admin-1", None).await.unwrap();
+    app.store.console().reset_password("clerk", "reset-by-admin-1").await.unwrap();
     assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 401);
     assert_eq!(login(&app, "clerk", "reset-by-admin-1").await.0, 200);
 }
@@ -270,16 +272,16 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
     let office = app.token("office").await;
     assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 200);
 
-    app.store.set_role("office", liuhen_rules::Role::Recorder).await.unwrap();
+    app.store.console().set_role("office", liuhen_rules::Role::Recorder).await.unwrap();
     assert_eq!(app.get(&office, "/api/v1/me").await.0, 401, "the old session ended with the old role");
     let office = app.token("office").await;
     assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 404, "a recorder now");
-    let same = app.store.set_role("office", liuhen_rules::Role::Recorder).await;
+    let same = app.store.console().set_role("office", liuhen_rules::Role::Recorder).await;
     assert!(matches!(same, Err(liuhen_store::StoreError::Conflict { .. })), "{same:?}");
 
-    let (token, _) = app.store.issue_token("judge_a", "推送", &["record.create".into()], None).await.unwrap();
+    let (token, _) = app.store.console().issue_token("judge_a", "推送", &["record.create".into()], None).await.unwrap();
     let judge = app.token("judge_a").await;
-    app.store.disable_user("judge_a").await.unwrap();
+    app.store.console().disable_user("judge_a").await.unwrap();
     assert_eq!(app.get(&judge, "/api/v1/me").await.0, 401, "sessions end");
     assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "tokens end");
     assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 401, "and it cannot log in again");

@@ -295,7 +295,7 @@ async fn the_server_refuses_what_it_cannot_trust() {
     assert!(body["detail"].as_str().unwrap().contains("stranger"), "{body}");
 
     // A disabled account cannot come in through the provider either.
-    app.store.disable_user("judge_b").await.unwrap();
+    app.store.console().disable_user("judge_b").await.unwrap();
     let r = sign_in(&app, &provider, "judge_b", &["pwd"], Fault::None).await;
     assert_eq!(r.status(), 403);
 }

@@ -35,6 +35,7 @@ pub async fn seed(store: &Store) {
         ("basic2", "示例市乙区人民法院", CourtLevel::Basic, Some("high"), "示0102"),
     ] {
         store
+            .console()
             .add_court(&NewCourt {
                 id: id.into(),
                 name: name.into(),
@@ -54,6 +55,7 @@ pub async fn seed(store: &Store) {
         ("other_court", "basic2", Role::Recorder),
     ] {
         store
+            .console()
             .add_user(NewUser {
                 username: username.into(),
                 display_name: format!("测试{username}"),
@@ -149,6 +151,7 @@ impl TestApp {
     /// A new account with `role` in `court`, logged in.
     pub async fn user(&self, username: &str, court: &str, role: Role) -> String {
         self.store
+            .console()
             .add_user(NewUser {
                 username: username.into(),
                 display_name: format!("测试{username}"),

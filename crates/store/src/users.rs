@@ -250,12 +250,6 @@ pub struct TotpEnrolment {
 }
 
 impl Store {
-    /// Add a court to the hierarchy; a ledger event (issue 4).
-    pub async fn add_court(&self, court: &NewCourt) -> Result<()> {
-        self.administer(&self.config.operator, AdminChange::AddCourt(court.clone())).await?;
-        Ok(())
-    }
-
     pub async fn court(&self, id: &str) -> Result<Option<Court>> {
         let row = sqlx::query("SELECT * FROM courts WHERE id = ?").bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(row_court).transpose()
@@ -264,41 +258,6 @@ impl Store {
     pub async fn courts(&self) -> Result<Vec<Court>> {
         let rows = sqlx::query("SELECT * FROM courts ORDER BY case_code").fetch_all(&self.reader).await?;
         rows.iter().map(row_court).collect()
-    }
-
-    pub async fn add_user(&self, new: NewUser) -> Result<User> {
-        let username = new.username.trim().to_string();
-        if username.is_empty()
-            || username.len() > 64
-            || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
-            return Err(StoreError::invalid(liuhen_rules::Problem::new(
-                "username",
-                "R3",
-                "invalid",
-                "用户名只能由字母、数字、下划线、连字符和点组成，最长 64 个字符",
-                "a user name consists of letters, digits, _ - . and has at most 64 characters",
-            )));
-        }
-        check_password_policy(&username, &new.password)?;
-        if self.court(&new.court_id).await?.is_none() {
-            return Err(StoreError::not_found(
-                format!("法院 {} 不存在", new.court_id),
-                format!("court {} does not exist", new.court_id),
-            ));
-        }
-        let password_hash = hash_password(new.password).await?;
-        let user = User {
-            username,
-            display_name: new.display_name,
-            court_id: new.court_id,
-            role: new.role,
-            second_factor: false,
-            scopes: None,
-        };
-        // The account and its ledger event (no password in it) in one transaction (issue 4).
-        self.administer(&self.config.operator, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
-        Ok(user)
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
@@ -401,84 +360,6 @@ impl Store {
         Ok(Some(user))
     }
 
-    /// Issue an API token for a service account: `scopes` must be permissions its role holds
-    /// (never more than the account could do itself). Returns the token — shown this once, only
-    /// its hash is kept — and its listing.
-    pub async fn issue_token(
-        &self,
-        username: &str,
-        name: &str,
-        scopes: &[String],
-        valid_days: Option<i64>,
-    ) -> Result<(String, ApiToken)> {
-        let user = self
-            .user(username)
-            .await?
-            .ok_or_else(|| StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")))?;
-        let mut problems = Vec::new();
-        let mut granted = Vec::new();
-        for code in scopes {
-            match Permission::from_code(code) {
-                Some(p) if self.config.permissions.permits(user.role, p) => granted.push(p),
-                Some(_) => problems.push(Problem::new(
-                    "scopes",
-                    "S3",
-                    "beyond_role",
-                    format!("{username} 的角色（{}）没有“{code}”权限，令牌不能超出账号本身的权限", user.role.zh()),
-                    format!(
-                        "{username}'s role ({}) does not hold \"{code}\"; a token cannot do more than its account",
-                        user.role.code()
-                    ),
-                )),
-                None => problems.push(Problem::new(
-                    "scopes",
-                    "S3",
-                    "unknown_permission",
-                    format!("没有“{code}”这项权限；可用：{}", Permission::codes().join("、")),
-                    format!("there is no permission \"{code}\"; permissions: {}", Permission::codes().join(", ")),
-                )),
-            }
-        }
-        if granted.is_empty() && problems.is_empty() {
-            problems.push(Problem::new(
-                "scopes",
-                "S3",
-                "required",
-                "请至少给令牌一项权限",
-                "give the token at least one scope",
-            ));
-        }
-        if name.trim().is_empty() {
-            problems.push(Problem::new(
-                "name",
-                "S3",
-                "required",
-                "请为令牌起个名字（用途）",
-                "name the token (what it is for)",
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
-        let token = format!(
-            "{TOKEN_PREFIX}{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-        );
-        let created = now();
-        let listed = ApiToken {
-            id: uuid::Uuid::now_v7().to_string(),
-            name: name.trim().to_string(),
-            username: username.to_string(),
-            scopes: granted,
-            created_at: created,
-            expires_at: valid_days.map(|d| created + time::Duration::days(d)),
-            revoked_at: None,
-        };
-        let change = AdminChange::IssueToken { token: listed.clone(), token_hash: token_hash(&token) };
-        self.administer(&self.config.operator, change).await?;
-        Ok((token, listed))
-    }
-
     /// Every token ever issued, newest first (revoked ones stay listed).
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC").fetch_all(&self.reader).await?;
@@ -500,25 +381,6 @@ impl Store {
             .collect()
     }
 
-    /// Revoke a token at once (in this process; in others within the session cache's time).
-    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
-        let live: Option<String> = sqlx::query("SELECT token_hash FROM api_tokens WHERE id = ? AND revoked_at IS NULL")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-        let Some(hash) = live else { return Ok(false) };
-        match self.administer(&self.config.operator, AdminChange::RevokeToken { id: id.to_string() }).await {
-            Ok(_) => {
-                self.sessions.forget(&hash);
-                Ok(true)
-            }
-            Err(StoreError::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     /// A user changes their own password, giving the current one. Every other session of theirs
     /// ends.
     pub async fn change_password(&self, user: &User, current: &str, new: &str, this_token: &str) -> Result<()> {
@@ -536,53 +398,19 @@ impl Store {
                 "the current password is wrong",
             )));
         }
-        self.set_password(&user.username, new, Some(this_token)).await
+        self.set_password(&user.username, &user.username, new, Some(this_token)).await
     }
 
-    /// Set a new password (the administrator's reset, or the user's own change) and end the
+    /// Set a new password (the user's own change, or an administrator's reset) and end the
     /// user's sessions (but `keep`). Touches nothing but the account: no record content is shown
     /// or needed.
-    pub async fn set_password(&self, username: &str, new: &str, keep: Option<&str>) -> Result<()> {
+    pub(crate) async fn set_password(&self, actor: &str, username: &str, new: &str, keep: Option<&str>) -> Result<()> {
         check_password_policy(username, new)?;
         let hash = hash_password(new.to_string()).await?;
         let change = AdminChange::SetPassword { username: username.to_string(), hash, keep: keep.map(token_hash) };
-        // The owner's own change is made by them; a reset by the console.
-        self.administer(if keep.is_some() { username } else { &self.config.operator }, change).await?;
+        self.administer(actor, change).await?;
         self.sessions.forget_user(username);
         Ok(())
-    }
-
-    /// Change an account's role (S3). Its sessions end, so the new permissions hold at once.
-    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
-        self.administer(&self.config.operator, AdminChange::SetRole { username: username.to_string(), role }).await?;
-        self.sessions.forget_user(username);
-        Ok(())
-    }
-
-    /// Disable an account: no more logins, its sessions end and its tokens are revoked. Nothing
-    /// is deleted — its name stays in the ledger and in the records it made.
-    pub async fn disable_user(&self, username: &str) -> Result<()> {
-        self.administer(&self.config.operator, AdminChange::Disable { username: username.to_string() }).await?;
-        self.sessions.forget_user(username);
-        Ok(())
-    }
-
-    /// Remove an account's second factor (a lost authenticator): its sessions end and the user
-    /// sets up a new one; until then the store stays closed to them.
-    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
-        self.administer(&self.config.operator, AdminChange::ResetSecondFactor { username: username.to_string() })
-            .await?;
-        self.sessions.forget_user(username);
-        Ok(())
-    }
-
-    /// Lift a lockout after failed logins. Returns whether the user exists.
-    pub async fn unlock_user(&self, username: &str) -> Result<bool> {
-        match self.administer(&self.config.operator, AdminChange::Unlock { username: username.to_string() }).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 
     /// Check a password (argon2id) and open a session; the token is returned once and only its
@@ -797,5 +625,299 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(&self.writer).await?;
         self.sessions.forget(&hash);
         Ok(())
+    }
+}
+
+/// Administrative changes (issue 4, S3), each a ledger event naming who made it: the console
+/// (`Store::console`, the command line) or a logged-in system administrator (`Store::admin_by`),
+/// who needs the `admin.*` permission and reaches only their own court and the courts below it.
+pub struct Admin<'a> {
+    store: &'a Store,
+    actor: String,
+    by: Option<User>,
+}
+
+impl Store {
+    /// Changes made at the server's console, recorded as `StoreConfig::operator`.
+    pub fn console(&self) -> Admin<'_> {
+        Admin { store: self, actor: self.config.operator.clone(), by: None }
+    }
+
+    /// Changes made by a logged-in account through the admin pages.
+    pub fn admin_by(&self, user: &User) -> Admin<'_> {
+        Admin { store: self, actor: user.username.clone(), by: Some(user.clone()) }
+    }
+
+    /// The court and every court below it.
+    pub async fn courts_under(&self, court_id: &str) -> Result<std::collections::BTreeSet<String>> {
+        let courts = self.courts().await?;
+        let mut under = std::collections::BTreeSet::from([court_id.to_string()]);
+        // The hierarchy has four levels; a court is added once its parent is in.
+        loop {
+            let before = under.len();
+            for c in &courts {
+                if c.parent_id.as_ref().is_some_and(|p| under.contains(p)) {
+                    under.insert(c.id.clone());
+                }
+            }
+            if under.len() == before {
+                return Ok(under);
+            }
+        }
+    }
+
+    async fn account(&self, username: &str) -> Result<User> {
+        self.user(username)
+            .await?
+            .ok_or_else(|| StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")))
+    }
+}
+
+impl Admin<'_> {
+    /// Who is making the change, as the ledger names them.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// An administrator's reach: the permission, and the court `court_id` at or below their own.
+    /// Outside it answers as if the court did not exist.
+    async fn may(&self, permission: Permission, court_id: &str) -> Result<()> {
+        let Some(by) = &self.by else { return Ok(()) };
+        if !self.store.permits(by, permission) {
+            return Err(StoreError::forbidden(
+                format!("您的角色（{}）不能做这项管理操作", by.role.zh()),
+                format!("your role ({}) cannot make this administrative change", by.role.code()),
+            ));
+        }
+        if !self.store.courts_under(&by.court_id).await?.contains(court_id) {
+            return Err(StoreError::not_found(
+                format!("法院 {court_id} 不存在"),
+                format!("court {court_id} does not exist"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The account `username`, if the administrator may manage it; never their own account's
+    /// role, status or factors (another administrator or the console does that).
+    async fn managed(&self, username: &str, own_allowed: bool) -> Result<User> {
+        let target = self.store.account(username).await?;
+        if let Some(by) = &self.by {
+            self.may(Permission::AdminUsers, &target.court_id).await.map_err(|e| match e {
+                StoreError::NotFound { .. } => {
+                    StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}"))
+                }
+                other => other,
+            })?;
+            if !own_allowed && by.username == target.username {
+                return Err(StoreError::forbidden(
+                    "不能更改自己账号的角色、状态或第二因素；请另一位系统管理员办理",
+                    "you cannot change your own account's role, status or second factor; ask another administrator",
+                ));
+            }
+        }
+        Ok(target)
+    }
+
+    /// Reset someone's password (they are told it out of band); their sessions end.
+    pub async fn reset_password(&self, username: &str, new: &str) -> Result<()> {
+        self.managed(username, false).await?;
+        self.store.set_password(&self.actor, username, new, None).await
+    }
+
+    /// Add a court to the hierarchy; a ledger event (issue 4).
+    pub async fn add_court(&self, court: &NewCourt) -> Result<()> {
+        match (&self.by, &court.parent_id) {
+            (None, _) => {}
+            (Some(_), Some(parent)) => self.may(Permission::AdminCourts, parent).await?,
+            (Some(_), None) => {
+                return Err(StoreError::forbidden(
+                    "最上级的法院只能在服务器控制台添加（liuhen court-add）",
+                    "a court with no court above it can only be added at the server's console (liuhen court-add)",
+                ));
+            }
+        }
+        self.store.administer(&self.actor, AdminChange::AddCourt(court.clone())).await?;
+        Ok(())
+    }
+
+    pub async fn add_user(&self, new: NewUser) -> Result<User> {
+        if self.by.is_some() {
+            self.may(Permission::AdminUsers, &new.court_id).await?;
+        }
+        let username = new.username.trim().to_string();
+        if username.is_empty()
+            || username.len() > 64
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
+            return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                "username",
+                "R3",
+                "invalid",
+                "用户名只能由字母、数字、下划线、连字符和点组成，最长 64 个字符",
+                "a user name consists of letters, digits, _ - . and has at most 64 characters",
+            )));
+        }
+        check_password_policy(&username, &new.password)?;
+        if self.store.court(&new.court_id).await?.is_none() {
+            return Err(StoreError::not_found(
+                format!("法院 {} 不存在", new.court_id),
+                format!("court {} does not exist", new.court_id),
+            ));
+        }
+        let password_hash = hash_password(new.password).await?;
+        let user = User {
+            username,
+            display_name: new.display_name,
+            court_id: new.court_id,
+            role: new.role,
+            second_factor: false,
+            scopes: None,
+        };
+        // The account and its ledger event (no password in it) in one transaction (issue 4).
+        self.store.administer(&self.actor, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
+        Ok(user)
+    }
+
+    /// Issue an API token for a service account: `scopes` must be permissions its role holds
+    /// (never more than the account could do itself). Returns the token — shown this once, only
+    /// its hash is kept — and its listing.
+    pub async fn issue_token(
+        &self,
+        username: &str,
+        name: &str,
+        scopes: &[String],
+        valid_days: Option<i64>,
+    ) -> Result<(String, ApiToken)> {
+        let user = self.managed(username, true).await?;
+        let mut problems = Vec::new();
+        let mut granted = Vec::new();
+        for code in scopes {
+            match Permission::from_code(code) {
+                Some(p) if self.store.config.permissions.permits(user.role, p) => granted.push(p),
+                Some(_) => problems.push(Problem::new(
+                    "scopes",
+                    "S3",
+                    "beyond_role",
+                    format!("{username} 的角色（{}）没有“{code}”权限，令牌不能超出账号本身的权限", user.role.zh()),
+                    format!(
+                        "{username}'s role ({}) does not hold \"{code}\"; a token cannot do more than its account",
+                        user.role.code()
+                    ),
+                )),
+                None => problems.push(Problem::new(
+                    "scopes",
+                    "S3",
+                    "unknown_permission",
+                    format!("没有“{code}”这项权限；可用：{}", Permission::codes().join("、")),
+                    format!("there is no permission \"{code}\"; permissions: {}", Permission::codes().join(", ")),
+                )),
+            }
+        }
+        if granted.is_empty() && problems.is_empty() {
+            problems.push(Problem::new(
+                "scopes",
+                "S3",
+                "required",
+                "请至少给令牌一项权限",
+                "give the token at least one scope",
+            ));
+        }
+        if name.trim().is_empty() {
+            problems.push(Problem::new(
+                "name",
+                "S3",
+                "required",
+                "请为令牌起个名字（用途）",
+                "name the token (what it is for)",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+        );
+        let created = now();
+        let listed = ApiToken {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.trim().to_string(),
+            username: username.to_string(),
+            scopes: granted,
+            created_at: created,
+            expires_at: valid_days.map(|d| created + time::Duration::days(d)),
+            revoked_at: None,
+        };
+        let change = AdminChange::IssueToken { token: listed.clone(), token_hash: token_hash(&token) };
+        self.store.administer(&self.actor, change).await?;
+        Ok((token, listed))
+    }
+
+    /// Revoke a token at once (in this process; in others within the session cache's time).
+    pub async fn revoke_token(&self, id: &str) -> Result<bool> {
+        let live: Option<String> = sqlx::query("SELECT token_hash FROM api_tokens WHERE id = ? AND revoked_at IS NULL")
+            .bind(id)
+            .fetch_optional(&self.store.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let Some(hash) = live else { return Ok(false) };
+        if self.by.is_some() {
+            let owner: String = sqlx::query("SELECT username FROM api_tokens WHERE id = ?")
+                .bind(id)
+                .fetch_one(&self.store.reader)
+                .await?
+                .try_get(0)?;
+            self.managed(&owner, true).await?;
+        }
+        match self.store.administer(&self.actor, AdminChange::RevokeToken { id: id.to_string() }).await {
+            Ok(_) => {
+                self.store.sessions.forget(&hash);
+                Ok(true)
+            }
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Change an account's role (S3). Its sessions end, so the new permissions hold at once.
+    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
+        self.managed(username, false).await?;
+        self.store.administer(&self.actor, AdminChange::SetRole { username: username.to_string(), role }).await?;
+        self.store.sessions.forget_user(username);
+        Ok(())
+    }
+
+    /// Disable an account: no more logins, its sessions end and its tokens are revoked. Nothing
+    /// is deleted — its name stays in the ledger and in the records it made.
+    pub async fn disable_user(&self, username: &str) -> Result<()> {
+        self.managed(username, false).await?;
+        self.store.administer(&self.actor, AdminChange::Disable { username: username.to_string() }).await?;
+        self.store.sessions.forget_user(username);
+        Ok(())
+    }
+
+    /// Remove an account's second factor (a lost authenticator): its sessions end and the user
+    /// sets up a new one; until then the store stays closed to them.
+    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
+        self.managed(username, false).await?;
+        self.store.administer(&self.actor, AdminChange::ResetSecondFactor { username: username.to_string() }).await?;
+        self.store.sessions.forget_user(username);
+        Ok(())
+    }
+
+    /// Lift a lockout after failed logins. Returns whether the user exists.
+    pub async fn unlock_user(&self, username: &str) -> Result<bool> {
+        match self.managed(username, false).await {
+            Err(StoreError::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        match self.store.administer(&self.actor, AdminChange::Unlock { username: username.to_string() }).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
