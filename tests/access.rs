@@ -168,15 +168,6 @@ async fn every_read_is_a_ledger_event_and_the_recorder_sees_who_read() {
     assert_eq!(app.store.projection_digest().await.unwrap(), digest);
 }
 
-/// Every event of the log with its kind, as the ledger holds it.
-async fn events(app: &common::TestApp) -> Vec<liuhen_ledger::Event> {
-    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
-        .fetch_all(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
-    rows.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect()
-}
-
 #[tokio::test]
 async fn administrative_changes_are_ledger_events_without_secrets() {
     use liuhen_ledger::EventBody;
@@ -191,7 +182,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let kinds = |events: &[liuhen_ledger::Event]| events.iter().map(|e| e.body.kind()).collect::<Vec<_>>();
 
     // The province's matrix, then the fixture's courts and accounts.
-    let log = events(&app).await;
+    let log = common::events(&app).await;
     assert_eq!(kinds(&log)[0], "permissions_set");
     let EventBody::PermissionsSet { grants } = &log[0].body else { unreachable!() };
     assert_eq!(grants["court_leader"], ["record.create", "record.read_own"]);
@@ -208,7 +199,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     app.store.console().revoke_token(&listed.id).await.unwrap();
     app.store.console().reset_password("judge_a", "reset-by-admin-2").await.unwrap();
     app.store.console().unlock_user("judge_b").await.unwrap();
-    let log = events(&app).await;
+    let log = common::events(&app).await;
     let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
     assert_eq!(tail, ["user_unlocked", "password_set", "token_revoked", "token_issued"]);
     let text: String = sqlx::query_scalar("SELECT group_concat(CAST(entry AS TEXT), '') FROM events")

@@ -32,6 +32,19 @@ const WHO: [&str; 12] = [
 const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/", "", "AAAAAAAAAAAA"),
     ("GET", "/records/{id}/receipt", "", "-A----------"),
+    ("GET", "/login", "", "AAAAAAAAAAAA"),
+    ("POST", "/login", "", "AAAAAAAAAAAA"),
+    ("POST", "/logout", "", "-AAAAAAAAAAA"),
+    ("GET", "/lang/{code}", "", "AAAAAAAAAAAA"),
+    ("GET", "/admin/users", "", "-------A----"),
+    ("POST", "/admin/users", "", "-------A----"),
+    ("GET", "/admin/users/{username}", "", "-------A----"),
+    ("POST", "/admin/users/{username}/{action}", "", "-------A----"),
+    ("GET", "/admin/courts", "", "-------A----"),
+    ("POST", "/admin/courts", "", "-------A----"),
+    ("GET", "/admin/tokens", "", "-------A----"),
+    ("POST", "/admin/tokens", "", "-------A----"),
+    ("POST", "/admin/tokens/{id}/revoke", "", "-------A----"),
     ("GET", "/healthz", "", "AAAAAAAAAAAA"),
     ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAA"),
     ("GET", "/api/openapi.json", "", "AAAAAAAAAAAA"),
@@ -78,6 +91,8 @@ struct Fixture {
     record: String,
     seq: i64,
     material: String,
+    /// A live API token of judge_b's, for the revoke form.
+    token: String,
 }
 
 async fn fixture(app: &common::TestApp, clerk: &str) -> Fixture {
@@ -88,14 +103,28 @@ async fn fixture(app: &common::TestApp, clerk: &str) -> Fixture {
     let (status, material) = app.upload(clerk, &record, &fields, "a.pdf", b"%PDF-1.4 fixture".to_vec()).await;
     assert_eq!(status, 201, "{material}");
     let material = material["material_id"].as_str().unwrap().to_string();
-    Fixture { record, seq: created["seq"].as_i64().unwrap(), material }
+    let (_, token) =
+        app.store.console().issue_token("judge_b", "route test", &["log.tiles".into()], None).await.unwrap();
+    Fixture { record, seq: created["seq"].as_i64().unwrap(), material, token: token.id }
 }
 
 fn concrete(route: &str, variant: &str, f: &Fixture) -> String {
     let path = route
-        .replace("{id}", if route.starts_with("/api/v1/materials/") { &f.material } else { &f.record })
+        .replace(
+            "{id}",
+            if route.starts_with("/api/v1/materials/") {
+                &f.material
+            } else if route.starts_with("/admin/tokens/") {
+                &f.token
+            } else {
+                &f.record
+            },
+        )
         .replace("{index}", &f.seq.to_string())
         .replace("{case_number}", "（2026）示0101民初12号")
+        .replace("{code}", "en")
+        .replace("{username}", "judge_b")
+        .replace("{action}", "unlock")
         .replace("{*path}", if variant == "entry bundle" { "entries/000.p/1" } else { "0/000.p/1" });
     if route == "/api/v1/log/extension" { format!("{path}?from=1") } else { path }
 }
@@ -112,6 +141,12 @@ async fn request(
         req = req.bearer_auth(token);
     }
     req = match (method, route) {
+        // The login form's double-submit value, as the login page hands it out.
+        ("POST", "/login") => req.header("cookie", "liuhen_login=route-test").form(&[
+            ("login_csrf", "route-test"),
+            ("username", "clerk"),
+            ("password", common::PASSWORD),
+        ]),
         ("POST", "/api/v1/session") => req.json(&json!({"username": "clerk", "password": common::PASSWORD})),
         ("POST", "/api/v1/records") => req.json(&common::letter()),
         ("POST", "/api/v1/records/{id}/amendments") => {
@@ -152,7 +187,8 @@ async fn every_route_against_every_role() {
 
     // The methods each route serves, as the router answers (405: not served).
     let mut served: BTreeSet<(String, String)> = BTreeSet::new();
-    let probe = Fixture { record: uuid::Uuid::nil().to_string(), seq: 0, material: uuid::Uuid::nil().to_string() };
+    let nil = uuid::Uuid::nil().to_string();
+    let probe = Fixture { record: nil.clone(), seq: 0, material: nil.clone(), token: nil };
     for route in liuhen_server::ROUTE_PATHS {
         for method in METHODS {
             let r = request(&app, method, route, &concrete(route, "", &probe), None).await;

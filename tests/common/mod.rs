@@ -234,3 +234,12 @@ pub fn problems(body: &Value) -> Vec<(String, String)> {
         .map(|e| (e["field"].as_str().unwrap().to_string(), e["rule"].as_str().unwrap().to_string()))
         .collect()
 }
+
+/// Every event of the log, as the ledger holds it.
+pub async fn events(app: &TestApp) -> Vec<liuhen_ledger::Event> {
+    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
+        .fetch_all(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    rows.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect()
+}

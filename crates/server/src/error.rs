@@ -187,11 +187,26 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub async fn localise_problems(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let lang = Lang::from_accept_language(request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+/// Renders a handler's error in the request's language; for a browser asking for a page (not the
+/// API), as an HTML page in the site's frame — and a page that needs a login sends it to log in.
+pub async fn localise_problems(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use crate::pages::chrome;
+    let lang = chrome::request_lang(request.headers());
+    let path = request.uri().path().to_string();
+    let is_api = ["/api/", "/log/", "/witness/"].iter().any(|p| path.starts_with(p));
+    let page_headers = (!is_api && chrome::wants_html(request.headers())).then(|| request.headers().clone());
+    let get = request.method() == axum::http::Method::GET;
     let response = next.run(request).await;
-    match response.extensions().get::<PendingProblem>() {
-        Some(problem) if lang != problem.0.lang => problem.0.render(lang),
-        _ => response,
+    let Some(problem) = response.extensions().get::<PendingProblem>().cloned() else { return response };
+    if let Some(headers) = page_headers {
+        if problem.0.status == StatusCode::UNAUTHORIZED && get {
+            return axum::response::Redirect::to(&format!("/login?next={}", chrome::urlencode(&path))).into_response();
+        }
+        return crate::pages::error_page(&state, &headers, &path, &problem.0).await;
     }
+    if lang != problem.0.lang { problem.0.render(lang) } else { response }
 }

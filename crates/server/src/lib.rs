@@ -106,6 +106,15 @@ macro_rules! routes {
 routes! { upload_limit;
     "/" => get(pages::index),
     "/records/{id}/receipt" => get(pages::receipt),
+    "/login" => get(pages::session::login_form).post(pages::session::login_submit),
+    "/logout" => post(pages::session::logout),
+    "/lang/{code}" => get(pages::session::switch_language),
+    "/admin/users" => get(pages::admin::users).post(pages::admin::add_user),
+    "/admin/users/{username}" => get(pages::admin::user),
+    "/admin/users/{username}/{action}" => post(pages::admin::user_action),
+    "/admin/courts" => get(pages::admin::courts).post(pages::admin::add_court),
+    "/admin/tokens" => get(pages::admin::tokens).post(pages::admin::issue_token),
+    "/admin/tokens/{id}/revoke" => post(pages::admin::revoke_token),
     "/healthz" => get(healthz),
     "/assets/liuhen.css" => get(stylesheet),
     "/api/openapi.json" => get(openapi_json),
@@ -148,7 +157,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
         })
-        .layer(axum::middleware::from_fn(error::localise_problems))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localise_problems))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -31,7 +31,7 @@ pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
     RecordView, VersionView, ViewEntry,
 };
-pub use users::{ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
+pub use users::{Account, Admin, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
 
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]

@@ -47,6 +47,14 @@ impl User {
     }
 }
 
+/// An account as its administrator sees it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: User,
+    pub disabled_at: Option<time::OffsetDateTime>,
+    pub locked_until: Option<time::OffsetDateTime>,
+}
+
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
@@ -264,6 +272,27 @@ impl Store {
         let row =
             sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
         row.as_ref().map(row_user).transpose()
+    }
+
+    /// The accounts of the given courts with their state, for the administrator's pages.
+    pub async fn accounts(&self, courts: &std::collections::BTreeSet<String>) -> Result<Vec<Account>> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY court_id, username").fetch_all(&self.reader).await?;
+        let mut accounts = Vec::new();
+        for row in &rows {
+            let user = row_user(row)?;
+            if !courts.contains(&user.court_id) {
+                continue;
+            }
+            let at = |c: &str| -> Result<Option<time::OffsetDateTime>> {
+                row.try_get::<Option<String>, _>(c)?.map(|t| parse_ts(&t)).transpose()
+            };
+            accounts.push(Account {
+                disabled_at: at("disabled_at")?,
+                locked_until: at("locked_until")?.filter(|u| *u > now()),
+                user,
+            });
+        }
+        Ok(accounts)
     }
 
     pub async fn users_of_court(&self, court_id: &str) -> Result<Vec<User>> {

@@ -1,5 +1,10 @@
-//! The few server-rendered pages of this stage: the landing page (with the log's public key, which
-//! must be shown on the web) and the printable receipt with its QR code. Templates escape by default.
+//! Server-rendered pages (askama templates, which escape by default): the start page with the
+//! log's public key, login, the administrator's pages, and the printable receipt with its QR code.
+//! Every form works without JavaScript.
+
+pub mod admin;
+pub mod chrome;
+pub mod session;
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -18,12 +23,13 @@ use crate::error::ApiError;
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
+    c: chrome::Chrome,
     origin: String,
     verifier_keys: Vec<String>,
     size: u64,
 }
 
-fn render(t: &impl Template) -> Result<Response, ApiError> {
+pub(crate) fn render(t: &impl Template) -> Result<Response, ApiError> {
     let html = t.render().map_err(|e| {
         ApiError::new(
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -35,9 +41,9 @@ fn render(t: &impl Template) -> Result<Response, ApiError> {
     Ok(Html(html).into_response())
 }
 
-pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn index(State(state): State<AppState>, chrome::AnyPage(c): chrome::AnyPage) -> Result<Response, ApiError> {
     let size = state.store.latest_checkpoint().await?.map_or(0, |c| c.size);
-    render(&IndexPage { origin: state.store.log_origin().into(), verifier_keys: state.store.verifier_keys(), size })
+    render(&IndexPage { c, origin: state.store.log_origin().into(), verifier_keys: state.store.verifier_keys(), size })
 }
 
 #[derive(Template)]
@@ -107,4 +113,42 @@ pub async fn receipt(
         checkpoint: receipt.checkpoint,
         qr_svg,
     })
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: chrome::Chrome,
+    title: String,
+    detail: String,
+    problems: Vec<(String, String)>,
+}
+
+/// An error as a page in the site's frame, with the status it had.
+pub async fn error_page(state: &AppState, headers: &axum::http::HeaderMap, path: &str, e: &ApiError) -> Response {
+    let c = match chrome::Chrome::for_request(state, headers, path).await {
+        Ok(c) => c,
+        Err(_) => return e.render(chrome::request_lang(headers)),
+    };
+    let lang = c.lang;
+    let title = match e.status.as_u16() {
+        403 => lang.pick("无权访问", "Not allowed"),
+        404 => lang.pick("找不到", "Not found"),
+        422 | 400 => lang.pick("请修改后再提交", "Please correct and submit again"),
+        429 | 423 => lang.pick("请稍后再试", "Try again later"),
+        _ => lang.pick("出错了", "Something went wrong"),
+    };
+    let page = ErrorPage {
+        title: title.to_string(),
+        detail: lang.pick(&e.zh, &e.en).to_string(),
+        problems: e.problems.iter().map(|p| (p.field.clone(), p.message(lang).to_string())).collect(),
+        c,
+    };
+    match render(&page) {
+        Ok(mut r) => {
+            *r.status_mut() = e.status;
+            r
+        }
+        Err(_) => e.render(lang),
+    }
 }
