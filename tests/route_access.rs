@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::json;
 
 /// Who asks. The record of each case is made by `clerk` (basic1) with `judge_a` named present.
-const WHO: [&str; 12] = [
+const WHO: [&str; 14] = [
     "anonymous",
     "clerk",        // the recorder of the record
     "judge_a",      // present at the inquiry, named in the record
@@ -25,63 +25,65 @@ const WHO: [&str; 12] = [
     "witness",      // witness service account (high court)
     "other_court",  // a recorder of another court
     "other_office", // 专库管理员 of another court
+    "upper_office", // 专库管理员 of the court above: reports and escalations only (issue 6)
+    "recipient",    // an outside report recipient (政法委): what is addressed to it only (issue 6)
 ];
 
 /// (method, route, variant, who may: one letter per `WHO`, `A` allowed, `-` refused). Refused
 /// means 401, 403 or 404; anything else (2xx, 400, 409, 422) means the request got through.
 const TABLE: &[(&str, &str, &str, &str)] = &[
-    ("GET", "/", "", "AAAAAAAAAAAA"),
-    ("GET", "/records/{id}/receipt", "", "-A----------"),
-    ("GET", "/login", "", "AAAAAAAAAAAA"),
-    ("POST", "/login", "", "AAAAAAAAAAAA"),
-    ("POST", "/logout", "", "-AAAAAAAAAAA"),
-    ("GET", "/lang/{code}", "", "AAAAAAAAAAAA"),
-    ("GET", "/admin/users", "", "-------A----"),
-    ("POST", "/admin/users", "", "-------A----"),
-    ("GET", "/admin/users/{username}", "", "-------A----"),
-    ("POST", "/admin/users/{username}/{action}", "", "-------A----"),
-    ("GET", "/admin/courts", "", "-------A----"),
-    ("POST", "/admin/courts", "", "-------A----"),
-    ("GET", "/admin/tokens", "", "-------A----"),
-    ("POST", "/admin/tokens", "", "-------A----"),
-    ("POST", "/admin/tokens/{id}/revoke", "", "-------A----"),
-    ("GET", "/healthz", "", "AAAAAAAAAAAA"),
-    ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAA"),
-    ("GET", "/api/openapi.json", "", "AAAAAAAAAAAA"),
+    ("GET", "/", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/records/{id}/receipt", "", "-A------------"),
+    ("GET", "/login", "", "AAAAAAAAAAAAAA"),
+    ("POST", "/login", "", "AAAAAAAAAAAAAA"),
+    ("POST", "/logout", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/lang/{code}", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/admin/users", "", "-------A------"),
+    ("POST", "/admin/users", "", "-------A------"),
+    ("GET", "/admin/users/{username}", "", "-------A------"),
+    ("POST", "/admin/users/{username}/{action}", "", "-------A------"),
+    ("GET", "/admin/courts", "", "-------A------"),
+    ("POST", "/admin/courts", "", "-------A------"),
+    ("GET", "/admin/tokens", "", "-------A------"),
+    ("POST", "/admin/tokens", "", "-------A------"),
+    ("POST", "/admin/tokens/{id}/revoke", "", "-------A------"),
+    ("GET", "/healthz", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/api/openapi.json", "", "AAAAAAAAAAAAAA"),
     // Single sign-on is not configured in this fixture, so it answers 404 to all; tests/oidc.rs
     // runs it configured.
-    ("GET", "/auth/oidc/login", "", "------------"),
-    ("GET", "/auth/oidc/callback", "", "------------"),
-    ("POST", "/api/v1/session", "", "AAAAAAAAAAAA"),
-    ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAA"),
-    ("GET", "/api/v1/me", "", "-AAAAAAAAAAA"),
-    ("POST", "/api/v1/me/password", "", "-AAAAAAAAAAA"),
-    ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAA"),
-    ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAA"),
-    ("GET", "/api/v1/lists", "", "AAAAAAAAAAAA"),
-    ("GET", "/api/v1/courts", "", "-AAAAAAAAAAA"),
-    ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAA"),
-    ("POST", "/api/v1/records", "", "-AAAAAA---AA"),
-    ("GET", "/api/v1/records", "", "-AAAAAA---AA"),
-    ("GET", "/api/v1/records/{id}", "", "-AA-A-A-----"),
-    ("GET", "/api/v1/records/{id}/views", "", "-A--A-A-----"),
-    ("POST", "/api/v1/records/{id}/amendments", "", "-A----------"),
-    ("POST", "/api/v1/records/{id}/cosign", "", "--A---------"),
-    ("POST", "/api/v1/records/{id}/dispute", "", "--A---------"),
-    ("POST", "/api/v1/records/{id}/materials", "", "-A----------"),
-    ("GET", "/api/v1/cosign-inbox", "", "-AAAAAA---AA"),
-    ("GET", "/api/v1/materials/{id}", "", "-AA-A-A-----"),
-    ("GET", "/api/v1/records/{id}/receipt", "", "-A----------"),
-    ("GET", "/api/v1/log/receipts/{index}", "", "-A----------"),
-    ("GET", "/api/v1/log/extension", "", "-AAAAAAAAAAA"),
-    ("GET", "/api/v1/log/key", "", "AAAAAAAAAAAA"),
-    ("GET", "/log/checkpoint", "", "-AAAAAAAAAAA"),
-    ("GET", "/log/tile/{*path}", "hash tile", "-AAAAAAAAAAA"),
-    ("GET", "/log/tile/{*path}", "entry bundle", "--------A---"),
-    ("GET", "/api/v1/log/status", "", "-AAAAAAAAAAA"),
-    ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAA"),
-    ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAA"),
-    ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAA"),
+    ("GET", "/auth/oidc/login", "", "--------------"),
+    ("GET", "/auth/oidc/callback", "", "--------------"),
+    ("POST", "/api/v1/session", "", "AAAAAAAAAAAAAA"),
+    ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/api/v1/me", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/password", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/api/v1/lists", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/api/v1/courts", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/api/v1/records", "", "-AAAAAA---AAA-"),
+    ("GET", "/api/v1/records", "", "-AAAAAA---AAA-"),
+    ("GET", "/api/v1/records/{id}", "", "-AA-A-A-------"),
+    ("GET", "/api/v1/records/{id}/views", "", "-A--A-A-------"),
+    ("POST", "/api/v1/records/{id}/amendments", "", "-A------------"),
+    ("POST", "/api/v1/records/{id}/cosign", "", "--A-----------"),
+    ("POST", "/api/v1/records/{id}/dispute", "", "--A-----------"),
+    ("POST", "/api/v1/records/{id}/materials", "", "-A------------"),
+    ("GET", "/api/v1/cosign-inbox", "", "-AAAAAA---AAA-"),
+    ("GET", "/api/v1/materials/{id}", "", "-AA-A-A-------"),
+    ("GET", "/api/v1/records/{id}/receipt", "", "-A------------"),
+    ("GET", "/api/v1/log/receipts/{index}", "", "-A------------"),
+    ("GET", "/api/v1/log/extension", "", "-AAAAAAAAAAAA-"),
+    ("GET", "/api/v1/log/key", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/log/checkpoint", "", "-AAAAAAAAAAAA-"),
+    ("GET", "/log/tile/{*path}", "hash tile", "-AAAAAAAAAAAA-"),
+    ("GET", "/log/tile/{*path}", "entry bundle", "--------A-----"),
+    ("GET", "/api/v1/log/status", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAAAA"),
+    ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAAAA"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -181,6 +183,8 @@ async fn every_route_against_every_role() {
         ("auditor", "high", Role::Auditor),
         ("witness", "high", Role::Witness),
         ("other_office", "basic2", Role::StoreMaintainer),
+        ("upper_office", "high", Role::StoreMaintainer),
+        ("recipient", "basic1", Role::ReportRecipient),
     ] {
         app.user(name, court, role).await;
     }

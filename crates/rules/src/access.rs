@@ -17,6 +17,9 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
         Role::SystemAdministrator => &[AdminUsers, AdminCourts, LogTiles],
         Role::Auditor => &[LogTiles, LogEntries],
         Role::Witness => &[LogTiles],
+        // Outside bodies read only the reports addressed to them (the reports issue): nothing of
+        // the store, the log or the court's accounts.
+        Role::ReportRecipient => &[],
     }
 }
 
@@ -124,6 +127,7 @@ mod tests {
         assert!(!m.permits(Role::Auditor, Permission::RecordReadOwn));
         assert!(m.permits(Role::Auditor, Permission::LogEntries));
         assert!(!m.permits(Role::Witness, Permission::LogEntries));
+        assert!(m.grants(Role::ReportRecipient).is_empty(), "outside recipients reach nothing of the store");
     }
 
     #[test]

@@ -175,6 +175,7 @@ closed_list! {
         SystemAdministrator = "system_administrator", "系统管理员", "system administrator";
         Auditor = "auditor", "审计账户（只读日志全部条目）", "auditor (reads every log entry)";
         Witness = "witness", "见证账户（只读检查点和哈希瓦片）", "witness (reads checkpoints and hash tiles)";
+        ReportRecipient = "report_recipient", "报送对象（政法委、纪委、组织部）", "report recipient (political-legal committee, discipline commission, organisation department)";
     }
 }
 
