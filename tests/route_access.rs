@@ -34,6 +34,19 @@ const WHO: [&str; 14] = [
 const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/", "", "AAAAAAAAAAAAAA"),
     ("GET", "/records/{id}/receipt", "", "-A------------"),
+    ("GET", "/records/new", "", "-AAAAAA---AAA-"),
+    ("POST", "/records/new", "", "-AAAAAA---AAA-"),
+    ("GET", "/records", "", "-AAAAAA---AAA-"),
+    ("GET", "/records.csv", "", "-AAAAAA---AAA-"),
+    ("GET", "/records/{id}", "", "-AA-A-A-------"),
+    ("GET", "/records/{id}/amend", "", "-A------------"),
+    ("POST", "/records/{id}/amend", "", "-A------------"),
+    ("POST", "/records/{id}/materials", "", "-A------------"),
+    ("POST", "/records/{id}/cosign", "", "--A-----------"),
+    ("POST", "/records/{id}/dispute", "", "--A-----------"),
+    ("GET", "/cosign", "", "-AAAAAA---AAA-"),
+    ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/assets/entry.js", "", "AAAAAAAAAAAAAA"),
     ("GET", "/login", "", "AAAAAAAAAAAAAA"),
     ("POST", "/login", "", "AAAAAAAAAAAAAA"),
     ("POST", "/logout", "", "-AAAAAAAAAAAAA"),
@@ -162,7 +175,8 @@ async fn request(
             req.json(&json!({"current_password": "not-the-password-1", "new_password": "short"}))
         }
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
-        ("POST", "/api/v1/records/{id}/materials") => req.multipart(
+        ("POST", "/records/{id}/dispute") => req.form(&[("reason", "与所见不符")]),
+        ("POST", "/api/v1/records/{id}/materials" | "/records/{id}/materials") => req.multipart(
             reqwest::multipart::Form::new()
                 .text("category", "other")
                 .text("disposition", "filed_with_case")

@@ -384,6 +384,8 @@ pub struct ListQuery {
     pub intervener: Option<String>,
     pub recorder: Option<String>,
     pub serious: Option<bool>,
+    /// Words to find anywhere in the record: content, handling, names, unit, place, case number.
+    pub q: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -407,7 +409,7 @@ fn parse_bound(field: &str, text: &str, end: bool) -> Result<time::OffsetDateTim
 }
 
 impl ListQuery {
-    fn to_filter(&self) -> Result<RecordFilter, ApiError> {
+    pub(crate) fn to_filter(&self) -> Result<RecordFilter, ApiError> {
         let mut problems = Vec::new();
         let mut filter = RecordFilter {
             court_id: self.court.clone(),
@@ -418,6 +420,7 @@ impl ListQuery {
             recorder: self.recorder.clone(),
             serious: self.serious,
             special_item: self.special_item,
+            text: self.q.clone(),
             ..Default::default()
         };
         if let Some(r) = &self.register {
@@ -613,9 +616,22 @@ pub async fn upload_material(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
-    state.store.check_can_add_material(&user, id).await?;
+    Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, multipart, None).await?)))
+}
+
+/// Stream an uploaded material into the store and record it. From a page (`csrf` given), the
+/// form's `csrf` field must come before the file and match.
+pub(crate) async fn receive_material(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    mut multipart: Multipart,
+    csrf: Option<&str>,
+) -> Result<MaterialAdded, ApiError> {
+    state.store.check_can_add_material(user, id).await?;
+    let mut csrf_seen = false;
     let mut category = None;
     let mut disposition = None;
     let mut whereabouts = None;
@@ -648,7 +664,19 @@ pub async fn upload_material(
                 }
             }
             "whereabouts" => whereabouts = Some(field.text().await.map_err(bad_multipart)?),
+            "csrf" => {
+                csrf_seen =
+                    csrf.is_some_and(|expected| !expected.is_empty()) && field.text().await.ok().as_deref() == csrf
+            }
             "file" => {
+                if csrf.is_some() && !csrf_seen {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf",
+                        "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
+                        "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
+                    ));
+                }
                 let Some(category) = category else {
                     return Err(field_problem(
                         "category",
@@ -663,17 +691,14 @@ pub async fn upload_material(
                 let limit = state.store.config().max_material_bytes;
                 let stream = field.map_err(|e| e.to_string());
                 let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
-                let (material_id, seq) = state.store.add_material(&user, id, &meta, &stored).await?;
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(MaterialAdded {
-                        material_id,
-                        sha256: stored.sha256,
-                        size: stored.size,
-                        media_type: stored.media_type,
-                        seq,
-                    }),
-                ));
+                let (material_id, seq) = state.store.add_material(user, id, &meta, &stored).await?;
+                return Ok(MaterialAdded {
+                    material_id,
+                    sha256: stored.sha256,
+                    size: stored.size,
+                    media_type: stored.media_type,
+                    seq,
+                });
             }
             _ => {}
         }

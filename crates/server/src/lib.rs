@@ -86,6 +86,13 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/entry.js"),
+    )
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -106,6 +113,17 @@ macro_rules! routes {
 routes! { upload_limit;
     "/" => get(pages::index),
     "/records/{id}/receipt" => get(pages::receipt),
+    "/records/new" => get(pages::records::new_record).post(pages::records::post_record),
+    "/records" => get(pages::records::list),
+    "/records.csv" => get(pages::records::export_csv),
+    "/records/{id}" => get(pages::records::record),
+    "/records/{id}/amend" => get(pages::records::amend_form).post(pages::records::amend),
+    "/records/{id}/materials" => post(pages::records::upload).layer(DefaultBodyLimit::max(upload_limit)),
+    "/records/{id}/cosign" => post(pages::records::cosign),
+    "/records/{id}/dispute" => post(pages::records::dispute),
+    "/cosign" => get(pages::records::inbox),
+    "/ledger" => get(pages::ledger),
+    "/assets/entry.js" => get(script),
     "/login" => get(pages::session::login_form).post(pages::session::login_submit),
     "/logout" => post(pages::session::logout),
     "/lang/{code}" => get(pages::session::switch_language),

@@ -578,6 +578,12 @@ fn unexpected() -> StoreError {
 }
 
 impl Store {
+    /// Check a draft as recording it would, without recording: the entry page's review step.
+    pub fn check_draft(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
+        self.require_recorder_role(actor)?;
+        self.validate(actor, draft)
+    }
+
     fn validate(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
         let ctx =
             liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };

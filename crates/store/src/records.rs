@@ -162,6 +162,11 @@ pub struct RecordFilter {
     pub intervener: Option<String>,
     pub recorder: Option<String>,
     pub serious: Option<bool>,
+    /// Words anywhere in the current version: content, handling, the intervener's name, unit and
+    /// post, the persons present, place, case number and title (Chinese matched as written).
+    pub text: Option<String>,
+    /// Only records with (true) or without (false) any S7 special item.
+    pub any_special_item: Option<bool>,
     pub page: u32,
     pub per_page: u32,
 }
@@ -254,7 +259,7 @@ impl Store {
     /// Whether `actor` may amend the record: checked before the amendment is validated, so that
     /// someone else's record answers "not found" or "forbidden", never with details of the draft;
     /// the sequencer checks again when it writes.
-    pub(crate) async fn check_can_amend(&self, actor: &User, id: Uuid) -> Result<()> {
+    pub async fn check_can_amend(&self, actor: &User, id: Uuid) -> Result<()> {
         // Out of the actor's read scope: not found, like any id they may not see.
         let (_, recorder) = self.readable_record(actor, id).await?;
         if recorder != actor.username {
@@ -460,6 +465,106 @@ impl Store {
 
     /// Records of the viewer's court matching `filter`, newest inquiry first.
     /// Its lines name interveners, so the records listed are noted in the ledger (查看留痕).
+    /// The records `viewer` may read that match `filter`, as a query beginning with `select`.
+    fn filtered(&self, viewer: &User, scope: ReadScope, filter: &RecordFilter, select: &str) -> QueryBuilder<Sqlite> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(select);
+        q.push(" FROM records WHERE court_id = ").push_bind(viewer.court_id.clone());
+        q.push(" AND register = ").push_bind(filter.register.unwrap_or(Register::Store).code());
+        if scope == ReadScope::Own {
+            q.push(" AND (recorder = ")
+                .push_bind(viewer.username.clone())
+                .push(" OR id IN (SELECT record_id FROM cosignatures WHERE signer = ")
+                .push_bind(viewer.username.clone())
+                .push("))");
+        }
+        if let Some(from) = filter.from {
+            q.push(" AND occurred_at >= ").push_bind(ts(from));
+        }
+        if let Some(to) = filter.to {
+            q.push(" AND occurred_at < ").push_bind(ts(to));
+        }
+        if let Some(form) = filter.form {
+            q.push(" AND form = ").push_bind(form.code());
+        }
+        if let Some(item) = filter.special_item {
+            q.push(" AND id IN (SELECT record_id FROM record_special_items WHERE item = ")
+                .push_bind(i64::from(item))
+                .push(")");
+        }
+        if let Some(case) = &filter.case_number {
+            let normalised = parse_case_number_with(case, &self.config.extra_regions)
+                .map(|c| c.text)
+                .unwrap_or_else(|_| case.trim().to_string());
+            q.push(" AND case_number = ").push_bind(normalised);
+        }
+        if let Some(who) = filter.intervener.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            let pattern = format!("%{}%", who.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            q.push(" AND (intervener_name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR intervener_unit LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            // Each word (split at spaces) must appear somewhere in the record's current version.
+            for word in text.split_whitespace().take(8) {
+                let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                q.push(
+                    " AND id IN (SELECT v.record_id FROM record_versions v WHERE v.record_id = records.id
+                       AND v.version = records.version AND (",
+                );
+                let fields = [
+                    "$.content",
+                    "$.handling",
+                    "$.intervener.name",
+                    "$.intervener.unit",
+                    "$.intervener.post",
+                    "$.persons_present",
+                    "$.place",
+                    "$.case_number",
+                    "$.case_title",
+                ];
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" OR ");
+                    }
+                    q.push(format!("json_extract(v.data, '{field}') LIKE "))
+                        .push_bind(pattern.clone())
+                        .push(" ESCAPE '\\'");
+                }
+                q.push("))");
+            }
+        }
+        if let Some(any) = filter.any_special_item {
+            q.push(if any { " AND special_items <> ''" } else { " AND special_items = ''" });
+        }
+        if let Some(recorder) = &filter.recorder {
+            q.push(" AND recorder = ").push_bind(recorder.clone());
+        }
+        if let Some(serious) = filter.serious {
+            q.push(" AND serious = ").push_bind(serious);
+        }
+        q
+    }
+
+    /// How many co-signatures wait for `viewer` (a number for the desk; nothing is read).
+    pub async fn pending_cosignatures(&self, viewer: &User) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
+             WHERE c.signer = ? AND c.state = 'pending' AND r.court_id = ?",
+        )
+        .bind(&viewer.username)
+        .bind(&viewer.court_id)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    /// How many records match, without reading any (numbers for the desk; no view is logged).
+    pub async fn count_records(&self, viewer: &User, filter: &RecordFilter) -> Result<i64> {
+        let scope = self.read_scope(viewer)?;
+        Ok(self.filtered(viewer, scope, filter, "SELECT COUNT(*)").build().fetch_one(&self.reader).await?.try_get(0)?)
+    }
+
     pub async fn list_records(&self, viewer: &User, filter: &RecordFilter, via: &str) -> Result<Page<RecordSummary>> {
         let scope = self.read_scope(viewer)?;
         if let Some(court) = &filter.court_id
@@ -469,55 +574,13 @@ impl Store {
         }
         let per_page = filter.per_page.clamp(1, 200);
         let page = filter.page.max(1);
-        let build = |select: &str| {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(select);
-            q.push(" FROM records WHERE court_id = ").push_bind(viewer.court_id.clone());
-            q.push(" AND register = ").push_bind(filter.register.unwrap_or(Register::Store).code());
-            if scope == ReadScope::Own {
-                q.push(" AND (recorder = ")
-                    .push_bind(viewer.username.clone())
-                    .push(" OR id IN (SELECT record_id FROM cosignatures WHERE signer = ")
-                    .push_bind(viewer.username.clone())
-                    .push("))");
-            }
-            if let Some(from) = filter.from {
-                q.push(" AND occurred_at >= ").push_bind(ts(from));
-            }
-            if let Some(to) = filter.to {
-                q.push(" AND occurred_at < ").push_bind(ts(to));
-            }
-            if let Some(form) = filter.form {
-                q.push(" AND form = ").push_bind(form.code());
-            }
-            if let Some(item) = filter.special_item {
-                q.push(" AND id IN (SELECT record_id FROM record_special_items WHERE item = ")
-                    .push_bind(i64::from(item))
-                    .push(")");
-            }
-            if let Some(case) = &filter.case_number {
-                let normalised = parse_case_number_with(case, &self.config.extra_regions)
-                    .map(|c| c.text)
-                    .unwrap_or_else(|_| case.trim().to_string());
-                q.push(" AND case_number = ").push_bind(normalised);
-            }
-            if let Some(who) = filter.intervener.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
-                let pattern = format!("%{}%", who.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                q.push(" AND (intervener_name LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '\\' OR intervener_unit LIKE ")
-                    .push_bind(pattern)
-                    .push(" ESCAPE '\\')");
-            }
-            if let Some(recorder) = &filter.recorder {
-                q.push(" AND recorder = ").push_bind(recorder.clone());
-            }
-            if let Some(serious) = filter.serious {
-                q.push(" AND serious = ").push_bind(serious);
-            }
-            q
-        };
-        let total: i64 = build("SELECT COUNT(*)").build().fetch_one(&self.reader).await?.try_get(0)?;
-        let mut q = build("SELECT *");
+        let total: i64 = self
+            .filtered(viewer, scope, filter, "SELECT COUNT(*)")
+            .build()
+            .fetch_one(&self.reader)
+            .await?
+            .try_get(0)?;
+        let mut q = self.filtered(viewer, scope, filter, "SELECT *");
         q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
             .push_bind(i64::from(per_page))
             .push(" OFFSET ")

@@ -12,33 +12,10 @@ use liuhen_rules::{CourtLevel, Lang, Listed, Permission, Role, period::format_cs
 use liuhen_store::{Account, ApiToken, Court, NewCourt, NewUser, StoreError, User};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, Page, PageForm, urlencode};
+use super::chrome::{Chrome, FormErrors, Page, PageForm, urlencode};
 use super::render;
 use crate::AppState;
 use crate::error::ApiError;
-
-/// Field problems of a refused form, by field, in the page's language; shown at the top and
-/// beside each field.
-#[derive(Default)]
-pub struct FormErrors(Vec<(String, String)>);
-
-impl FormErrors {
-    fn from_error(e: &ApiError, lang: Lang) -> FormErrors {
-        if e.problems.is_empty() {
-            return FormErrors(vec![(String::new(), lang.pick(&e.zh, &e.en).to_string())]);
-        }
-        FormErrors(e.problems.iter().map(|p| (p.field.clone(), p.message(lang).to_string())).collect())
-    }
-    pub fn any(&self) -> bool {
-        !self.0.is_empty()
-    }
-    pub fn all(&self) -> &[(String, String)] {
-        &self.0
-    }
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
-    }
-}
 
 fn require(state: &AppState, user: &User, permission: Permission) -> Result<(), ApiError> {
     if state.store.permits(user, permission) {

@@ -47,6 +47,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     /// This page's path, for the language switch to come back to.
     pub path: String,
+    /// Authenticated by a bearer token (a script), not a browser's cookie: no CSRF to check.
+    pub by_bearer: bool,
 }
 
 impl Chrome {
@@ -72,20 +74,41 @@ impl Chrome {
         let lang = request_lang(headers);
         let mut nav = Vec::new();
         if let Some(u) = &user {
-            let items: [(&'static str, &'static str, &'static str, bool); 4] = [
-                ("/", "首页", "Home", true),
+            let reads_store = state.store.permits(u, Permission::RecordReadCourt);
+            let items: [(&'static str, &'static str, &'static str, bool); 8] = [
+                ("/", "工作台", "Desk", true),
+                ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
+                (
+                    "/records",
+                    if reads_store { "专库" } else { "我的记录" },
+                    if reads_store { "Store" } else { "My records" },
+                    state.store.permits(u, Permission::RecordReadOwn) || reads_store,
+                ),
+                ("/cosign", "待我确认", "To confirm", state.store.permits(u, Permission::RecordCosign)),
+                ("/ledger", "日志", "Log", true),
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),
                 ("/admin/courts", "法院", "Courts", state.store.permits(u, Permission::AdminCourts)),
                 ("/admin/tokens", "接口令牌", "API tokens", state.store.permits(u, Permission::AdminUsers)),
             ];
             for (href, zh, en, shown) in items {
                 if shown {
-                    let current = if href == "/" { path == "/" } else { path.starts_with(href) };
+                    let current = match href {
+                        "/" => path == "/",
+                        "/records" => path == "/records" || (path.starts_with("/records/") && path != "/records/new"),
+                        _ => path.starts_with(href),
+                    };
                     nav.push(NavItem { href, label: lang.pick(zh, en), current });
                 }
             }
         }
-        Chrome { lang, user, csrf: token.map(csrf_for).unwrap_or_default(), nav, path: path.to_string() }
+        Chrome {
+            lang,
+            user,
+            csrf: token.map(csrf_for).unwrap_or_default(),
+            nav,
+            path: path.to_string(),
+            by_bearer: bearer_from_headers(headers).is_some(),
+        }
     }
 }
 
@@ -201,5 +224,30 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             ApiError::bad_request(format!("表单内容有误：{e}"), format!("the form is not valid: {e}")).into_response()
         })?;
         Ok(PageForm(chrome, user, fields))
+    }
+}
+
+/// Field problems of a refused form, by field, in the page's language; shown at the top and
+/// beside each field.
+#[derive(Default)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn from_error(e: &ApiError, lang: Lang) -> FormErrors {
+        if e.problems.is_empty() {
+            return FormErrors(vec![(String::new(), lang.pick(&e.zh, &e.en).to_string())]);
+        }
+        // A problem of one item of a list (`persons_present[1]`) shows beside the list's field.
+        let field = |f: &str| f.split('[').next().unwrap_or(f).to_string();
+        FormErrors(e.problems.iter().map(|p| (field(&p.field), p.message(lang).to_string())).collect())
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+    pub fn all(&self) -> &[(String, String)] {
+        &self.0
+    }
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
 }

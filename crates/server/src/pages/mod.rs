@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod chrome;
+pub mod records;
 pub mod session;
 
 use askama::Template;
@@ -20,10 +21,23 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 
+/// What the desk (工作台) shows a logged-in user: numbers only, so that opening it reads no record.
+pub struct Desk {
+    pub can_record: bool,
+    pub pending: i64,
+    /// The quarter's label and counts: records, serious ones, special-report ones.
+    pub quarter: String,
+    pub whole_store: bool,
+    pub records: i64,
+    pub serious: i64,
+    pub special: i64,
+}
+
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
     c: chrome::Chrome,
+    desk: Option<Desk>,
     origin: String,
     verifier_keys: Vec<String>,
     size: u64,
@@ -41,9 +55,81 @@ pub(crate) fn render(t: &impl Template) -> Result<Response, ApiError> {
     Ok(Html(html).into_response())
 }
 
+async fn desk(state: &AppState, user: &liuhen_store::User, lang: liuhen_rules::Lang) -> Result<Desk, ApiError> {
+    use liuhen_rules::Permission;
+    let now = time::OffsetDateTime::now_utc();
+    let (year, quarter) = liuhen_rules::period::quarter_of(now);
+    let start_month = (quarter - 1) * 3 + 1;
+    let from = liuhen_rules::period::parse_instant(&format!("{year}-{start_month:02}-01 00:00"));
+    let whole_store = state.store.permits(user, Permission::RecordReadCourt);
+    let reads = whole_store || state.store.permits(user, Permission::RecordReadOwn);
+    let mut filter = liuhen_store::RecordFilter { from, ..Default::default() };
+    if !whole_store {
+        filter.recorder = Some(user.username.clone());
+    }
+    let count = |f: liuhen_store::RecordFilter| async move {
+        if !reads {
+            return Ok::<i64, ApiError>(0);
+        }
+        match state.store.count_records(user, &f).await {
+            Ok(n) => Ok(n),
+            // A store reader without a second factor yet: the numbers wait too.
+            Err(liuhen_store::StoreError::Forbidden { .. }) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    };
+    let records = count(filter.clone()).await?;
+    let serious = count(liuhen_store::RecordFilter { serious: Some(true), ..filter.clone() }).await?;
+    let special = count(liuhen_store::RecordFilter { any_special_item: Some(true), ..filter.clone() }).await?;
+    let pending = if state.store.permits(user, Permission::RecordCosign) {
+        state.store.pending_cosignatures(user).await?
+    } else {
+        0
+    };
+    Ok(Desk {
+        can_record: state.store.permits(user, Permission::RecordCreate),
+        pending,
+        quarter: if lang == liuhen_rules::Lang::En {
+            format!("Q{quarter} {year}")
+        } else {
+            format!("{year}年第{quarter}季度")
+        },
+        whole_store,
+        records,
+        serious,
+        special,
+    })
+}
+
 pub async fn index(State(state): State<AppState>, chrome::AnyPage(c): chrome::AnyPage) -> Result<Response, ApiError> {
     let size = state.store.latest_checkpoint().await?.map_or(0, |c| c.size);
-    render(&IndexPage { c, origin: state.store.log_origin().into(), verifier_keys: state.store.verifier_keys(), size })
+    let desk = match &c.user {
+        Some(u) => Some(desk(&state, u, c.lang).await?),
+        None => None,
+    };
+    render(&IndexPage {
+        c,
+        desk,
+        origin: state.store.log_origin().into(),
+        verifier_keys: state.store.verifier_keys(),
+        size,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    c: chrome::Chrome,
+    status: liuhen_store::witness::LogStatus,
+    verifier_keys: Vec<String>,
+    checkpoint: String,
+}
+
+/// The ledger page: the current signed checkpoint, the keys to check it with, and the witnesses.
+pub async fn ledger(State(state): State<AppState>, chrome::Page(c, _): chrome::Page) -> Result<Response, ApiError> {
+    let status = state.store.log_status().await?;
+    let checkpoint = state.store.cosigned_checkpoint().await?.unwrap_or_default();
+    render(&LedgerPage { c, status, verifier_keys: state.store.verifier_keys(), checkpoint })
 }
 
 #[derive(Template)]
