@@ -45,8 +45,14 @@
         caseNote.textContent = "";
       }
     };
-    caseInput.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 300); });
-    if (caseInput.value.trim() !== "") check();
+    // The server's own message, when the form came back with one, stands until the field changes.
+    const serverError = document.getElementById("case_number-error");
+    caseInput.addEventListener("input", () => {
+      if (serverError) serverError.hidden = true;
+      clearTimeout(timer);
+      timer = setTimeout(check, 300);
+    });
+    if (caseInput.value.trim() !== "" && !serverError) check();
   }
 
   // Upload progress for materials; the page the server answers with is shown as usual.
