@@ -148,6 +148,10 @@ impl Store {
             config,
         };
         store.record_permissions().await?;
+        let indexed = store.with_write_connection(|conn| projection::fill_search(conn)).await?;
+        if indexed > 0 {
+            tracing::info!("{indexed} records added to the search index");
+        }
         Ok(store)
     }
 

@@ -88,7 +88,41 @@ fn write_record_row(
             }
         }
     }
+    write_search_row(conn, id, record)
+}
+
+/// The text a record is found by (the `record_search` index): what it says and who is in it.
+pub(crate) fn search_text(record: &Record) -> String {
+    let i = &record.intervener;
+    let mut parts: Vec<&str> = vec![&record.content, &i.name, &i.unit, &i.post];
+    parts.extend(record.handling.as_deref());
+    parts.extend(record.place.as_deref());
+    parts.extend(record.case_number.as_deref());
+    parts.extend(record.case_title.as_deref());
+    parts.extend(record.persons_present.iter().map(String::as_str));
+    parts.join("\n")
+}
+
+fn write_search_row(conn: &Connection, id: &str, record: &Record) -> Result<()> {
+    conn.prepare_cached("DELETE FROM record_search WHERE record_id = ?")?.execute([id])?;
+    conn.prepare_cached("INSERT INTO record_search (record_id, body) VALUES (?, ?)")?
+        .execute(params![id, search_text(record)])?;
     Ok(())
+}
+
+/// Index the records that are not in `record_search` yet (a store made before the index existed).
+pub(crate) fn fill_search(conn: &Connection) -> Result<usize> {
+    let missing: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT r.id, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+             WHERE r.id NOT IN (SELECT record_id FROM record_search)",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, data) in &missing {
+        write_search_row(conn, id, &crate::records::decode_record(data)?)?;
+    }
+    Ok(missing.len())
 }
 
 /// A version's rows: the version itself, its special items, and a pending co-signature for each
@@ -251,8 +285,16 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 7] =
-    ["records", "record_special_items", "record_versions", "cosignatures", "materials", "idempotency", "record_views"];
+pub(crate) const PROJECTION_TABLES: [&str; 8] = [
+    "records",
+    "record_special_items",
+    "record_versions",
+    "cosignatures",
+    "materials",
+    "idempotency",
+    "record_views",
+    "record_search",
+];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's
 /// transaction. Returns the number of events replayed.

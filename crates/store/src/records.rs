@@ -506,33 +506,17 @@ impl Store {
                 .push(" ESCAPE '\\')");
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            // Each word (split at spaces) must appear somewhere in the record's current version.
+            // Each word (split at spaces) must appear in the record's current text; the trigram
+            // index serves words of three or more characters, shorter ones scan the index's text.
             for word in text.split_whitespace().take(8) {
-                let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                q.push(
-                    " AND id IN (SELECT v.record_id FROM record_versions v WHERE v.record_id = records.id
-                       AND v.version = records.version AND (",
-                );
-                let fields = [
-                    "$.content",
-                    "$.handling",
-                    "$.intervener.name",
-                    "$.intervener.unit",
-                    "$.intervener.post",
-                    "$.persons_present",
-                    "$.place",
-                    "$.case_number",
-                    "$.case_title",
-                ];
-                for (i, field) in fields.iter().enumerate() {
-                    if i > 0 {
-                        q.push(" OR ");
-                    }
-                    q.push(format!("json_extract(v.data, '{field}') LIKE "))
-                        .push_bind(pattern.clone())
-                        .push(" ESCAPE '\\'");
+                // No ESCAPE clause (the index would not serve it): the wildcards are dropped instead.
+                let word: String = word.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+                if word.is_empty() {
+                    continue;
                 }
-                q.push("))");
+                q.push(" AND id IN (SELECT record_id FROM record_search WHERE body LIKE ")
+                    .push_bind(format!("%{word}%"))
+                    .push(")");
             }
         }
         if let Some(any) = filter.any_special_item {

@@ -94,7 +94,8 @@ impl Values {
             storage_medium: self.opt("storage_medium").filter(|_| network),
             place: self.opt("place").filter(|_| oral),
             persons_present: self.lines("persons_present").filter(|_| oral),
-            court_staff_present: Some(self.all("court_staff_present")).filter(|s| oral && !s.is_empty()),
+            // On the form the boxes are the statement: none ticked means no other staff were there.
+            court_staff_present: Some(self.all("court_staff_present")).filter(|_| oral),
             special_items: Some(self.all("special_items").iter().filter_map(|n| n.parse().ok()).collect()),
             c8_kind: self.opt("c8_kind").and_then(|k| k.parse().ok()),
             serious: flag("serious"),
@@ -914,6 +915,8 @@ mod tests {
         assert_eq!(d.persons_present, Some(vec!["张某".to_string(), "某秘书".to_string()]));
         assert_eq!(d.court_staff_present, Some(vec!["judge_a".to_string(), "judge_b".to_string()]));
         assert_eq!(d.storage_medium, None, "a phone call has no storage medium");
+        let alone = Values::from_pairs(&[("form".to_string(), "phone".to_string())]).draft();
+        assert_eq!(alone.court_staff_present, Some(vec![]), "no box ticked: nobody else was there");
         assert_eq!(d.special_items, Some(vec![1, 4]));
         assert_eq!(d.intervener.unwrap().leading_cadre, Some(true));
     }
