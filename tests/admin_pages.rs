@@ -4,85 +4,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use liuhen_ledger::EventBody;
 use liuhen_rules::Role;
-
-/// A browser without JavaScript: keeps cookies, does not follow redirects, asks for HTML.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: BTreeMap<String, String>,
-}
-
-struct Answer {
-    status: u16,
-    location: String,
-    body: String,
-}
-
-impl Browser {
-    fn new(app: &common::TestApp) -> Browser {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { http, base: app.base.clone(), cookies: BTreeMap::new() }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Answer {
-        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let r = req.header("accept", "text/html").header("cookie", cookie.join("; ")).send().await.unwrap();
-        for set in r.headers().get_all("set-cookie") {
-            let pair = set.to_str().unwrap().split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            if v.is_empty() {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
-        Answer { status, location, body: r.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        let req = self.http.get(format!("{}{path}", self.base));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let req = self.http.post(format!("{}{path}", self.base)).form(fields);
-        self.send(req).await
-    }
-
-    /// Post a form as the page would: with the CSRF token the page carries.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
-        let form = self.get(page).await;
-        assert_eq!(form.status, 200, "{page}: {}", form.body);
-        let csrf = hidden(&form.body, "csrf");
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.post(action, &all).await
-    }
-
-    async fn log_in(&mut self, username: &str, password: &str) -> Answer {
-        let page = self.get("/login").await;
-        assert_eq!(page.status, 200);
-        let login_csrf = hidden(&page.body, "login_csrf");
-        self.post(
-            "/login",
-            &[("login_csrf", &login_csrf), ("username", username), ("password", password), ("next", "/admin/users")],
-        )
-        .await
-    }
-}
-
-/// The value of a hidden field in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} field in {page}")) + marker.len();
-    page[start..].split('"').next().unwrap().to_string()
-}
 
 #[tokio::test]
 async fn the_administrator_manages_accounts_from_the_pages() {
@@ -94,7 +17,7 @@ async fn the_administrator_manages_accounts_from_the_pages() {
     let (status, _) = app.post(&clerk, "/api/v1/records", &record).await;
     assert_eq!(status, 201);
 
-    let mut admin = Browser::new(&app);
+    let mut admin = common::Browser::new(&app);
     // Not logged in: to the login page, and back afterwards.
     let r = admin.get("/admin/users").await;
     assert_eq!((r.status, r.location.as_str()), (303, "/login?next=/admin/users"));
@@ -163,7 +86,7 @@ async fn the_administrator_manages_accounts_from_the_pages() {
     let own = admin.get("/admin/users/admin").await;
     assert!(own.body.contains("另一位系统管理员"), "{}", own.body);
     assert!(!own.body.contains("/admin/users/admin/role"), "no role form on one's own account");
-    let csrf = hidden(&own.body, "csrf");
+    let csrf = common::hidden(&own.body, "csrf");
     let r = admin.post("/admin/users/admin/role", &[("csrf", &csrf), ("role", "store_maintainer")]).await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("另一位系统管理员"));
@@ -190,7 +113,7 @@ async fn the_administrator_manages_accounts_from_the_pages() {
 #[tokio::test]
 async fn courts_and_tokens_from_the_pages() {
     let app = common::spawn_app().await;
-    let mut admin = Browser::new(&app);
+    let mut admin = common::Browser::new(&app);
     admin.log_in("admin", common::PASSWORD).await;
 
     // A court below the administrator's own; none above it.
@@ -247,7 +170,7 @@ async fn courts_and_tokens_from_the_pages() {
 #[tokio::test]
 async fn the_login_page_and_other_roles() {
     let app = common::spawn_app().await;
-    let mut clerk = Browser::new(&app);
+    let mut clerk = common::Browser::new(&app);
 
     // A wrong password: the form again, the message beside the password.
     let r = clerk.log_in("clerk", "not-the-password-1").await;
@@ -256,7 +179,7 @@ async fn the_login_page_and_other_roles() {
     assert!(!clerk.cookies.contains_key("liuhen_session"));
 
     // A login form posted from elsewhere lacks the login page's value: refused (login CSRF).
-    let mut other = Browser::new(&app);
+    let mut other = common::Browser::new(&app);
     let r = other.post("/login", &[("username", "clerk"), ("password", common::PASSWORD)]).await;
     assert_eq!(r.status, 403);
     assert!(!other.cookies.contains_key("liuhen_session"));

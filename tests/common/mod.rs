@@ -243,3 +243,102 @@ pub async fn events(app: &TestApp) -> Vec<liuhen_ledger::Event> {
         .unwrap();
     rows.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect()
 }
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects, asks for HTML.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub location: String,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: app.base.clone(), cookies: Default::default() }
+    }
+
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Answer {
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let r = req.header("accept", "text/html").header("cookie", cookie.join("; ")).send().await.unwrap();
+        for set in r.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+        Answer { status, location, body: r.text().await.unwrap() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let req = self.http.post(format!("{}{path}", self.base)).form(fields);
+        self.send(req).await
+    }
+
+    /// Post a form as the page would: with the CSRF token the page carries.
+    pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let form = self.get(page).await;
+        assert_eq!(form.status, 200, "{page}: {}", form.body);
+        let csrf = hidden(&form.body, "csrf");
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn log_in(&mut self, username: &str, password: &str) -> Answer {
+        let page = self.get("/login").await;
+        assert_eq!(page.status, 200);
+        let login_csrf = hidden(&page.body, "login_csrf");
+        self.post(
+            "/login",
+            &[("login_csrf", &login_csrf), ("username", username), ("password", password), ("next", "/admin/users")],
+        )
+        .await
+    }
+}
+
+/// The value of a hidden field in a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} field in {page}")) + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+impl TestApp {
+    /// Stop serving and close the store, keeping the data directory for another start.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.store.close().await;
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
+    }
+}
+
+/// Percent-encoding for a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
