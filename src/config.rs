@@ -30,6 +30,9 @@ pub struct Settings {
     pub second_factor_for_store: bool,
     /// Failed logins from one client address in a minute before further attempts are refused.
     pub login_failures_per_minute: u32,
+    /// Days within which the staff present should confirm an oral record (R4); later ones show
+    /// as overdue.
+    pub cosign_overdue_days: i64,
     /// Reverse proxies in front of the server, whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The log's name in its checkpoints, used when the signing key is first made
@@ -76,6 +79,7 @@ impl Default for Settings {
             lockout_minutes: 15,
             second_factor_for_store: true,
             login_failures_per_minute: 20,
+            cosign_overdue_days: 3,
             trusted_proxies: Vec::new(),
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
@@ -128,6 +132,7 @@ impl Settings {
         let who: String = who.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).take(64).collect();
         c.operator = if who.is_empty() { "console".into() } else { format!("console:{who}") };
         c.login_failures_per_minute = self.login_failures_per_minute.max(1);
+        c.cosign_overdue_days = self.cosign_overdue_days.max(1);
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

@@ -186,3 +186,69 @@ async fn the_search_index_is_filled_for_a_store_made_before_it() {
     let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
     assert!(report.ok, "{report:?}");
 }
+
+#[tokio::test]
+async fn drafts_wait_on_the_desk_for_their_author_only() {
+    // Every pending co-signature counts as overdue at once, to see the desk say so.
+    let app = common::spawn_app_with(|c| c.cosign_overdue_days = 0).await;
+    let mut clerk = Browser::new(&app);
+    clerk.log_in("clerk", PASSWORD).await;
+    let events = app.store.event_count().await.unwrap();
+
+    let mut fields = oral_form(&["judge_a"]);
+    fields.retain(|(k, _)| *k != "content");
+    fields.push(("action", "save_draft"));
+    let saved = clerk.submit("/records/new", "/records/new", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(app.store.event_count().await.unwrap(), events, "a draft is not in the ledger");
+    let desk = clerk.get("/?done=draft").await;
+    assert!(desk.body.contains("草稿已保存") && desk.body.contains("我的草稿"), "{}", desk.body);
+    let id = saved.location.split("#draft-").nth(1).unwrap().to_string();
+    assert!(desk.body.contains(&format!("/records/new?draft={id}")));
+
+    // Nobody else opens it, not even by its id.
+    let mut judge = Browser::new(&app);
+    judge.log_in("judge_a", PASSWORD).await;
+    assert_eq!(judge.get(&format!("/records/new?draft={id}")).await.status, 404);
+    assert!(!judge.get("/").await.body.contains(&id));
+
+    // Back to it: the fields as they were; finished and submitted, the draft is gone.
+    let form = clerk.get(&format!("/records/new?draft={id}")).await;
+    assert!(
+        form.body.contains("value=\"某区人民政府\"") && form.body.contains(&format!("name=\"draft\" value=\"{id}\""))
+    );
+    let mut finished = fields.clone();
+    finished.retain(|(k, _)| *k != "action");
+    finished.extend([("content", "电话要求尽快结案"), ("action", "submit")]);
+    finished.push(("draft", id.as_str()));
+    let created = clerk.submit(&format!("/records/new?draft={id}"), "/records/new", &finished).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(!clerk.get("/").await.body.contains(&id), "submitted: no longer a draft");
+
+    // The colleague present sees the confirmation waiting, and late.
+    let desk = judge.get("/").await;
+    assert!(desk.body.contains("条已逾期"), "{}", desk.body);
+}
+
+#[tokio::test]
+async fn lists_come_in_the_order_asked_for() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    for when in ["2026-01-05 09:00", "2026-03-01 09:00", "2026-02-01 09:00"] {
+        let mut r = common::letter();
+        r["occurred_at"] = serde_json::json!(when);
+        assert_eq!(app.post(&clerk, "/api/v1/records", &r).await.0, 201);
+    }
+    let order = |body: &serde_json::Value| -> Vec<String> {
+        body["items"].as_array().unwrap().iter().map(|i| i["occurred_at"].as_str().unwrap()[..10].to_string()).collect()
+    };
+    let (_, newest) = app.get(&clerk, "/api/v1/records").await;
+    assert_eq!(order(&newest), ["2026-03-01", "2026-02-01", "2026-01-05"]);
+    let (_, oldest) = app.get(&clerk, "/api/v1/records?sort=occurred_at").await;
+    assert_eq!(order(&oldest), ["2026-01-05", "2026-02-01", "2026-03-01"]);
+    let (_, recorded) = app.get(&clerk, "/api/v1/records?sort=-created_at").await;
+    assert_eq!(order(&recorded), ["2026-02-01", "2026-03-01", "2026-01-05"], "last recorded first");
+    let (status, refused) = app.get(&clerk, "/api/v1/records?sort=name").await;
+    assert_eq!(status, 422);
+    assert_eq!(common::problems(&refused), [("sort".to_string(), "R6".to_string())]);
+}

@@ -386,6 +386,8 @@ pub struct ListQuery {
     pub serious: Option<bool>,
     /// Words to find anywhere in the record: content, handling, names, unit, place, case number.
     pub q: Option<String>,
+    /// `-occurred_at` (default), `occurred_at`, `-created_at`, `created_at`.
+    pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -432,6 +434,18 @@ impl ListQuery {
                     "invalid",
                     format!("登记类别“{r}”不存在"),
                     format!("unknown register \"{r}\""),
+                )),
+            }
+        }
+        if let Some(sort) = self.sort.as_deref().filter(|s| !s.is_empty()) {
+            match liuhen_store::RecordSort::from_code(sort) {
+                Some(s) => filter.sort = s,
+                None => problems.push(Problem::new(
+                    "sort",
+                    "R6",
+                    "invalid",
+                    format!("排序方式“{sort}”不存在，可选：-occurred_at、occurred_at、-created_at、created_at"),
+                    format!("unknown order \"{sort}\"; use -occurred_at, occurred_at, -created_at or created_at"),
                 )),
             }
         }

@@ -7,6 +7,7 @@
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
 mod commands;
+mod drafts;
 mod error;
 mod ledger;
 mod materials;
@@ -23,13 +24,14 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use drafts::Draft;
 pub use error::{Result, StoreError};
 pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
 pub use liuhen_ledger::receipt::{Extension, Receipt};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
-    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSummary,
-    RecordView, VersionView, ViewEntry,
+    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSort,
+    RecordSummary, RecordView, VersionView, ViewEntry,
 };
 pub use users::{Account, Admin, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
 
@@ -52,6 +54,9 @@ pub struct StoreConfig {
     pub second_factor_for_store: bool,
     /// Failed logins from one client address in a minute before further attempts are refused.
     pub login_failures_per_minute: u32,
+    /// R4, S11: days within which the staff present should confirm an oral record; later ones
+    /// show as overdue on their desk.
+    pub cosign_overdue_days: i64,
     /// Who makes administrative changes through this store handle, as the ledger records it: the
     /// CLI names the operating-system account at the console (`console:<user>`).
     pub operator: String,
@@ -83,6 +88,7 @@ impl StoreConfig {
             max_failed_logins: 5,
             lockout_minutes: 15,
             second_factor_for_store: true,
+            cosign_overdue_days: 3,
             login_failures_per_minute: 20,
             operator: users::CONSOLE.to_string(),
             log_origin: "liuhen.local/log".into(),

@@ -167,8 +167,44 @@ pub struct RecordFilter {
     pub text: Option<String>,
     /// Only records with (true) or without (false) any S7 special item.
     pub any_special_item: Option<bool>,
+    /// The order of the list; newest inquiry first by default.
+    pub sort: RecordSort,
     pub page: u32,
     pub per_page: u32,
+}
+
+/// How a list of records is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RecordSort {
+    /// Newest inquiry first.
+    #[default]
+    OccurredDesc,
+    OccurredAsc,
+    /// Most recently recorded first.
+    RecordedDesc,
+    RecordedAsc,
+}
+
+impl RecordSort {
+    /// `occurred_at`, `-occurred_at`, `created_at`, `-created_at` (a leading `-`: newest first).
+    pub fn from_code(code: &str) -> Option<RecordSort> {
+        Some(match code {
+            "-occurred_at" => RecordSort::OccurredDesc,
+            "occurred_at" => RecordSort::OccurredAsc,
+            "-created_at" => RecordSort::RecordedDesc,
+            "created_at" => RecordSort::RecordedAsc,
+            _ => return None,
+        })
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            RecordSort::OccurredDesc => " ORDER BY occurred_at DESC, id DESC",
+            RecordSort::OccurredAsc => " ORDER BY occurred_at ASC, id ASC",
+            RecordSort::RecordedDesc => " ORDER BY created_seq DESC",
+            RecordSort::RecordedAsc => " ORDER BY created_seq ASC",
+        }
+    }
 }
 
 /// What the uploader says about a material.
@@ -531,16 +567,22 @@ impl Store {
         q
     }
 
-    /// How many co-signatures wait for `viewer` (a number for the desk; nothing is read).
-    pub async fn pending_cosignatures(&self, viewer: &User) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
+    /// How many co-signatures wait for `viewer`, and how many of them longer than
+    /// `cosign_overdue_days` (numbers for the desk; nothing is read).
+    pub async fn pending_cosignatures(&self, viewer: &User) -> Result<(i64, i64)> {
+        let cutoff = crate::now() - time::Duration::days(self.config.cosign_overdue_days);
+        let row = sqlx::query(
+            "SELECT COUNT(*), COALESCE(SUM(v.at < ?), 0) FROM records r
+             JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
+             JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
              WHERE c.signer = ? AND c.state = 'pending' AND r.court_id = ?",
         )
+        .bind(ts(cutoff))
         .bind(&viewer.username)
         .bind(&viewer.court_id)
         .fetch_one(&self.reader)
-        .await?)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
     /// How many records match, without reading any (numbers for the desk; no view is logged).
@@ -565,7 +607,8 @@ impl Store {
             .await?
             .try_get(0)?;
         let mut q = self.filtered(viewer, scope, filter, "SELECT *");
-        q.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        q.push(filter.sort.order_by())
+            .push(" LIMIT ")
             .push_bind(i64::from(per_page))
             .push(" OFFSET ")
             .push_bind(i64::from((page - 1) * per_page));

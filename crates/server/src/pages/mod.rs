@@ -21,10 +21,22 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 
+pub struct DraftLine {
+    pub id: String,
+    pub saved_at: String,
+    pub label: String,
+    /// Saved more than a day ago and not submitted: the rules ask for prompt recording.
+    pub late: bool,
+}
+
 /// What the desk (工作台) shows a logged-in user: numbers only, so that opening it reads no record.
 pub struct Desk {
     pub can_record: bool,
     pub pending: i64,
+    /// Co-signatures waiting longer than the configured days.
+    pub overdue: i64,
+    pub drafts: Vec<DraftLine>,
+    pub done: Option<&'static str>,
     /// The quarter's label and counts: records, serious ones, special-report ones.
     pub quarter: String,
     pub whole_store: bool,
@@ -55,7 +67,12 @@ pub(crate) fn render(t: &impl Template) -> Result<Response, ApiError> {
     Ok(Html(html).into_response())
 }
 
-async fn desk(state: &AppState, user: &liuhen_store::User, lang: liuhen_rules::Lang) -> Result<Desk, ApiError> {
+async fn desk(
+    state: &AppState,
+    user: &liuhen_store::User,
+    lang: liuhen_rules::Lang,
+    done: Option<&str>,
+) -> Result<Desk, ApiError> {
     use liuhen_rules::Permission;
     let now = time::OffsetDateTime::now_utc();
     let (year, quarter) = liuhen_rules::period::quarter_of(now);
@@ -81,14 +98,38 @@ async fn desk(state: &AppState, user: &liuhen_store::User, lang: liuhen_rules::L
     let records = count(filter.clone()).await?;
     let serious = count(liuhen_store::RecordFilter { serious: Some(true), ..filter.clone() }).await?;
     let special = count(liuhen_store::RecordFilter { any_special_item: Some(true), ..filter.clone() }).await?;
-    let pending = if state.store.permits(user, Permission::RecordCosign) {
+    let (pending, overdue) = if state.store.permits(user, Permission::RecordCosign) {
         state.store.pending_cosignatures(user).await?
     } else {
-        0
+        (0, 0)
     };
+    let drafts = state
+        .store
+        .drafts(user)
+        .await?
+        .iter()
+        .map(|d| {
+            let who = [d.field("intervener.name"), d.field("intervener.unit")].join(" ");
+            let case = d.field("case_number");
+            DraftLine {
+                id: d.id.to_string(),
+                saved_at: liuhen_rules::period::format_cst(d.saved_at),
+                label: format!("{} {}", case, who).trim().to_string(),
+                late: now - d.saved_at > time::Duration::days(1),
+            }
+        })
+        .collect();
     Ok(Desk {
         can_record: state.store.permits(user, Permission::RecordCreate),
         pending,
+        overdue,
+        drafts,
+        done: (done == Some("draft")).then(|| {
+            lang.pick(
+                "草稿已保存。草稿只有您能看到，尚未记入专库；请尽快提交。",
+                "Draft saved. Only you see it and it is not in the store yet; submit it soon.",
+            )
+        }),
         quarter: if lang == liuhen_rules::Lang::En {
             format!("Q{quarter} {year}")
         } else {
@@ -101,10 +142,19 @@ async fn desk(state: &AppState, user: &liuhen_store::User, lang: liuhen_rules::L
     })
 }
 
-pub async fn index(State(state): State<AppState>, chrome::AnyPage(c): chrome::AnyPage) -> Result<Response, ApiError> {
+#[derive(serde::Deserialize)]
+pub struct DeskQuery {
+    done: Option<String>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    chrome::AnyPage(c): chrome::AnyPage,
+    axum::extract::Query(q): axum::extract::Query<DeskQuery>,
+) -> Result<Response, ApiError> {
     let size = state.store.latest_checkpoint().await?.map_or(0, |c| c.size);
     let desk = match &c.user {
-        Some(u) => Some(desk(&state, u, c.lang).await?),
+        Some(u) => Some(desk(&state, u, c.lang, q.done.as_deref()).await?),
         None => None,
     };
     render(&IndexPage {

@@ -262,9 +262,28 @@ async fn entry_page(
     Ok(response)
 }
 
-pub async fn new_record(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {
-    let mut v = Values::default();
-    v.0.insert("register".into(), vec!["store".into()]);
+#[derive(Deserialize, Default)]
+pub struct EntryQuery {
+    draft: Option<Uuid>,
+}
+
+/// The empty entry form, or a saved draft of the user's filled in again.
+pub async fn new_record(
+    State(state): State<AppState>,
+    Page(c, user): Page,
+    Query(q): Query<EntryQuery>,
+) -> Result<Response, ApiError> {
+    let v = match q.draft {
+        Some(id) => match state.store.draft(&user, id).await? {
+            Some(d) => {
+                let mut pairs = d.fields;
+                pairs.push(("draft".into(), id.to_string()));
+                Values::from_pairs(&pairs)
+            }
+            None => return Err(StoreError::not_found("没有这份草稿", "no such draft").into()),
+        },
+        None => Values::from_pairs(&[("register".into(), "store".into())]),
+    };
     entry_page(&state, c, &user, v, FormErrors::default(), None).await
 }
 
@@ -277,13 +296,29 @@ pub async fn post_record(
     let pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
     let action = pairs.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
     let v = Values::from_pairs(&pairs.into_iter().filter(|(k, _)| k != "action").collect::<Vec<_>>());
+    let draft_id: Option<Uuid> = v.get("draft").parse().ok();
     if action == "edit" {
         return entry_page(&state, c, &user, v, FormErrors::default(), None).await;
+    }
+    if action == "save_draft" {
+        if !state.store.permits(&user, Permission::RecordCreate) {
+            return Err(StoreError::forbidden("您的角色不录入过问记录", "your role does not record inquiries").into());
+        }
+        let fields: Vec<(String, String)> =
+            v.pairs().into_iter().filter(|(k, _)| *k != "draft").map(|(k, x)| (k.to_string(), x.to_string())).collect();
+        let id = state.store.save_draft(&user, draft_id, &fields).await?;
+        return Ok(Redirect::to(&format!("/?done=draft#draft-{id}")).into_response());
     }
     let draft = v.draft();
     if action == "submit" {
         return match state.store.create_record(&user, &draft, "page", None, None).await {
-            Ok(created) => Ok(Redirect::to(&format!("/records/{}?done=created", created.record_id)).into_response()),
+            Ok(created) => {
+                // Recorded: the working copy has served its purpose.
+                if let Some(id) = draft_id {
+                    state.store.delete_draft(&user, id).await?;
+                }
+                Ok(Redirect::to(&format!("/records/{}?done=created", created.record_id)).into_response())
+            }
             Err(e @ StoreError::Invalid(_)) => {
                 let errors = FormErrors::from_error(&ApiError::from(e), c.lang);
                 entry_page(&state, c, &user, v, errors, None).await
@@ -397,6 +432,8 @@ pub struct VersionLine {
     pub actor: String,
     pub reason: String,
     pub seq: i64,
+    /// What this version said (earlier versions are kept and shown, never replaced).
+    pub r: Shown,
 }
 
 pub struct MaterialLine {
@@ -557,17 +594,20 @@ async fn record_page(
                 at: s.at.map(format_cst).unwrap_or_default(),
             })
             .collect(),
-        versions: view
-            .versions
-            .iter()
-            .map(|v| VersionLine {
-                version: v.version,
-                at: format_cst(v.at),
-                actor: v.actor.clone().unwrap_or_default(),
-                reason: v.reason.clone().unwrap_or_default(),
-                seq: v.seq,
-            })
-            .collect(),
+        versions: {
+            let mut lines = Vec::new();
+            for v in &view.versions {
+                lines.push(VersionLine {
+                    version: v.version,
+                    at: format_cst(v.at),
+                    actor: v.actor.clone().unwrap_or_default(),
+                    reason: v.reason.clone().unwrap_or_default(),
+                    seq: v.seq,
+                    r: Shown::of(state, &v.record, lang).await?,
+                });
+            }
+            lines
+        },
         materials: view
             .materials
             .iter()

@@ -1,0 +1,104 @@
+//! Drafts: entries a user began and has not submitted (issue 5). They are the author's own working
+//! copy, outside the ledger; a record exists only once submitted.
+
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::{Result, Store, User, now, parse_ts, ts};
+
+/// A saved draft as listed on the desk.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub id: Uuid,
+    pub saved_at: time::OffsetDateTime,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Draft {
+    /// A field's value, for a one-line description.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Drafts are small: a form's worth of text.
+const MAX_DRAFT_BYTES: usize = 64 * 1024;
+
+impl Store {
+    /// Save (or save again) the author's draft; returns its id.
+    pub async fn save_draft(&self, author: &User, id: Option<Uuid>, fields: &[(String, String)]) -> Result<Uuid> {
+        let json = serde_json::to_string(fields).map_err(|e| crate::StoreError::Internal(e.to_string()))?;
+        if json.len() > MAX_DRAFT_BYTES {
+            return Err(crate::StoreError::invalid(liuhen_rules::Problem::new(
+                "content",
+                "R1",
+                "too_long",
+                "草稿过长，无法保存；请缩短内容或直接提交",
+                "the draft is too long to save; shorten it or submit it",
+            )));
+        }
+        // Saved again: only the author's own row changes. Otherwise a new draft with a new id (an
+        // id from the form is never trusted to name a new row).
+        if let Some(id) = id {
+            let updated = sqlx::query("UPDATE drafts SET saved_at = ?, fields = ? WHERE id = ? AND username = ?")
+                .bind(ts(now()))
+                .bind(&json)
+                .bind(id.to_string())
+                .bind(&author.username)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+            if updated == 1 {
+                return Ok(id);
+            }
+        }
+        let id = Uuid::now_v7();
+        sqlx::query("INSERT INTO drafts (id, username, saved_at, fields) VALUES (?, ?, ?, ?)")
+            .bind(id.to_string())
+            .bind(&author.username)
+            .bind(ts(now()))
+            .bind(&json)
+            .execute(&self.writer)
+            .await?;
+        Ok(id)
+    }
+
+    /// The author's drafts, latest first.
+    pub async fn drafts(&self, author: &User) -> Result<Vec<Draft>> {
+        let rows = sqlx::query("SELECT * FROM drafts WHERE username = ? ORDER BY saved_at DESC")
+            .bind(&author.username)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(row_draft).collect()
+    }
+
+    /// One of the author's drafts (nobody else's).
+    pub async fn draft(&self, author: &User, id: Uuid) -> Result<Option<Draft>> {
+        let row = sqlx::query("SELECT * FROM drafts WHERE id = ? AND username = ?")
+            .bind(id.to_string())
+            .bind(&author.username)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(row_draft).transpose()
+    }
+
+    /// Drop the author's draft (after it was submitted).
+    pub async fn delete_draft(&self, author: &User, id: Uuid) -> Result<()> {
+        sqlx::query("DELETE FROM drafts WHERE id = ? AND username = ?")
+            .bind(id.to_string())
+            .bind(&author.username)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+fn row_draft(row: &sqlx::sqlite::SqliteRow) -> Result<Draft> {
+    let id: String = row.try_get("id")?;
+    let fields: String = row.try_get("fields")?;
+    Ok(Draft {
+        id: id.parse().map_err(|e| crate::StoreError::Internal(format!("draft id {id}: {e}")))?,
+        saved_at: parse_ts(&row.try_get::<String, _>("saved_at")?)?,
+        fields: serde_json::from_str(&fields).map_err(|e| crate::StoreError::Internal(e.to_string()))?,
+    })
+}
