@@ -178,6 +178,11 @@ test("the office finds the record by a Chinese phrase of its content and exports
   await page.goto(BASE + "/ledger");
   await shot(page, "ledger");
   await accessible(page, "ledger");
+  await page.getByRole("link", { name: "我的账号" }).click();
+  await page.getByRole("button", { name: "开始设置" }).click();
+  await page.locator("#totp-secret").waitFor();
+  await shot(page, "account");
+  await accessible(page, "account");
   assert.deepEqual(errors, []);
   await context.close();
 });

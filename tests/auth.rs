@@ -292,3 +292,65 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
         .unwrap();
     assert!(kinds.contains(&"role_changed".to_string()) && kinds.last().unwrap() == "user_disabled", "{kinds:?}");
 }
+
+#[tokio::test]
+async fn a_store_reader_sets_up_the_second_factor_on_the_account_page() {
+    let app = common::spawn_app_with(|c| c.second_factor_for_store = true).await;
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let refused = office.get("/records").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("/account"), "the refusal says where to go: {}", refused.body);
+
+    let started = office.submit("/account", "/account/totp", &[]).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert!(started.body.contains("<svg"), "a QR code of the otpauth URL");
+    let start = started.body.find("<code id=\"totp-secret\">").unwrap() + "<code id=\"totp-secret\">".len();
+    let secret = started.body[start..].split('<').next().unwrap().to_string();
+
+    let csrf = common::hidden(&started.body, "csrf");
+    let wrong = office.post("/account/totp/confirm", &[("csrf", &csrf), ("code", "000000")]).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("id=\"code-error\""), "{}", wrong.body);
+    let confirmed =
+        office.post("/account/totp/confirm", &[("csrf", &csrf), ("code", &code(&secret, unix_now()))]).await;
+    assert_eq!((confirmed.status, confirmed.location.as_str()), (303, "/account?done=totp"), "{}", confirmed.body);
+    assert_eq!(office.get("/records").await.status, 200, "this session showed both factors");
+
+    // Next time the login form asks for the code.
+    let mut again = common::Browser::new(&app);
+    let page = again.get("/login").await;
+    let login_csrf = common::hidden(&page.body, "login_csrf");
+    let without = again
+        .post("/login", &[("login_csrf", &login_csrf), ("username", "office"), ("password", common::PASSWORD)])
+        .await;
+    assert_eq!(without.status, 401);
+    assert!(without.body.contains("id=\"code-error\""), "{}", without.body);
+    let page = again.get("/login").await;
+    let login_csrf = common::hidden(&page.body, "login_csrf");
+    // The code just used is refused (each once); the next step's is accepted.
+    let next = code(&secret, unix_now() + 30);
+    let with = again
+        .post(
+            "/login",
+            &[("login_csrf", &login_csrf), ("username", "office"), ("password", common::PASSWORD), ("code", &next)],
+        )
+        .await;
+    assert_eq!(with.status, 303, "{}", with.body);
+
+    // The password from the page: the current one is checked, the policy applies to the new one.
+    let short = office
+        .submit("/account", "/account/password", &[("current_password", common::PASSWORD), ("new_password", "short")])
+        .await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("id=\"new_password-error\""), "{}", short.body);
+    let changed = office
+        .submit(
+            "/account",
+            "/account/password",
+            &[("current_password", common::PASSWORD), ("new_password", "office-new-pass-2")],
+        )
+        .await;
+    assert_eq!((changed.status, changed.location.as_str()), (303, "/account?done=password"));
+    assert_eq!(again.get("/account").await.status, 303, "the other session ended");
+}

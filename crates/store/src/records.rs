@@ -369,8 +369,8 @@ impl Store {
         if self.permits(viewer, Permission::RecordReadCourt) {
             if self.config.second_factor_for_store && !viewer.second_factor {
                 return Err(StoreError::forbidden(
-                    "查看专库须以第二因素登录：在“我的账号”中启用 TOTP（或 POST /api/v1/me/totp）后用密码和验证码登录，或经统一身份认证以多因素方式登录",
-                    "reading the store needs a login with a second factor: set up TOTP under your account (or POST /api/v1/me/totp) and log in with password and code, or sign in through the identity provider with multi-factor authentication",
+                    "查看专库须以第二因素登录：在“我的账号”（/account）中启用 TOTP（或 POST /api/v1/me/totp）后用密码和验证码登录，或经统一身份认证以多因素方式登录",
+                    "reading the store needs a login with a second factor: set up TOTP under My account (/account, or POST /api/v1/me/totp) and log in with password and code, or sign in through the identity provider with multi-factor authentication",
                 ));
             }
             return Ok(ReadScope::Court);

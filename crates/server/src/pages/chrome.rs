@@ -75,7 +75,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(u) = &user {
             let reads_store = state.store.permits(u, Permission::RecordReadCourt);
-            let items: [(&'static str, &'static str, &'static str, bool); 8] = [
+            let items: [(&'static str, &'static str, &'static str, bool); 9] = [
                 ("/", "工作台", "Desk", true),
                 ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
                 (
@@ -86,6 +86,7 @@ impl Chrome {
                 ),
                 ("/cosign", "待我确认", "To confirm", state.store.permits(u, Permission::RecordCosign)),
                 ("/ledger", "日志", "Log", true),
+                ("/account", "我的账号", "My account", true),
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),
                 ("/admin/courts", "法院", "Courts", state.store.permits(u, Permission::AdminCourts)),
                 ("/admin/tokens", "接口令牌", "API tokens", state.store.permits(u, Permission::AdminUsers)),
@@ -246,6 +247,14 @@ impl FormErrors {
     }
     pub fn all(&self) -> &[(String, String)] {
         &self.0
+    }
+    /// Show a store field's problem under this form's name for it.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        for (field, _) in &mut self.0 {
+            if field == from {
+                *field = to.to_string();
+            }
+        }
     }
     pub fn of(&self, field: &str) -> Option<&str> {
         self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())

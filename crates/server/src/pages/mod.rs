@@ -2,6 +2,7 @@
 //! log's public key, login, the administrator's pages, and the printable receipt with its QR code.
 //! Every form works without JavaScript.
 
+pub mod account;
 pub mod admin;
 pub mod chrome;
 pub mod records;
