@@ -387,10 +387,11 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/witness/add-checkpoint", "post"),
         ("/api/v1/witness/alerts", "get"),
         ("/api/v1/witness/logs", "get"),
+        ("/api/v1/reports/quarterly", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from OpenAPI");
     }
-    assert_eq!(paths.len(), 27, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 28, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

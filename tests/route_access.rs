@@ -46,6 +46,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/records/{id}/dispute", "", "--A-----------"),
     ("GET", "/cosign", "", "-AAAAAA---AAA-"),
     ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/reports/quarterly", "", "----AAA----AA-"),
+    ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/totp", "", "-AAAAAAAAAAAAA"),

@@ -10,10 +10,19 @@ use crate::{Listed, Permission, Problem, Role};
 pub fn default_grants(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
-        Role::Recorder | Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
-        Role::StoreMaintainer | Role::DisciplineInspector => {
-            &[RecordCreate, RecordReadOwn, RecordCosign, RecordReadCourt, RecordSeeRecorder, RecordViews, LogTiles]
-        }
+        Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
+        // Leaders see reports, not the raw store (DESIGN.md).
+        Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, LogTiles],
+        Role::StoreMaintainer | Role::DisciplineInspector => &[
+            RecordCreate,
+            RecordReadOwn,
+            RecordCosign,
+            RecordReadCourt,
+            RecordSeeRecorder,
+            RecordViews,
+            ReportView,
+            LogTiles,
+        ],
         Role::SystemAdministrator => &[AdminUsers, AdminCourts, LogTiles],
         Role::Auditor => &[LogTiles, LogEntries],
         Role::Witness => &[LogTiles],
@@ -25,7 +34,8 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
 
 /// Permissions that reach record contents or the people in them: never the system
 /// administrator's (separation of duties, DESIGN.md), whatever the configuration says.
-const CONTENT: [Permission; 7] = [
+const CONTENT: [Permission; 8] = [
+    Permission::ReportView,
     Permission::RecordCreate,
     Permission::RecordReadOwn,
     Permission::RecordReadCourt,

@@ -191,6 +191,7 @@ closed_list! {
         RecordCosign = "record.cosign", "对在场的口头过问记录签字确认或提出异议", "confirm or dispute oral records one was present at";
         LogTiles = "log.tiles", "读取日志检查点和哈希瓦片", "read the log's checkpoints and hash tiles";
         LogEntries = "log.entries", "读取日志全部条目", "read every log entry";
+        ReportView = "report.view", "查看本院（及下级法院）的季度分析等报告", "see the analyses and reports of the court (and the courts below)";
         AdminUsers = "admin.users", "管理用户账号", "manage user accounts";
         AdminCourts = "admin.courts", "管理法院", "manage courts";
     }

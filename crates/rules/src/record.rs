@@ -77,6 +77,9 @@ pub struct RecordDraft {
     pub c8_kind: Option<u8>,
     /// Serious interference that may cause a wrongful judgment (R9).
     pub serious: Option<bool>,
+    /// R8, C7: the intervener is (or acts for) a main leader of the same-level Party committee or
+    /// its political-legal committee; such entries are reported one level up, as a separate part.
+    pub same_level_main_leader: Option<bool>,
     /// S5: the court's request or permission the opinion was given under.
     pub entrusted_basis: Option<String>,
 }
@@ -122,6 +125,11 @@ pub struct Record {
     pub c8_kind: Option<u8>,
     pub serious: bool,
     pub entrusted_basis: Option<String>,
+    /// R8, C7: involves a main leader of the same-level Party committee or political-legal
+    /// committee. Written into an entry only when true, so entries made before it existed keep
+    /// their exact bytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_level_main_leader: bool,
 }
 
 /// What validation needs to know besides the draft.
@@ -667,6 +675,7 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
         c8_kind: draft.c8_kind,
         serious,
         entrusted_basis,
+        same_level_main_leader: draft.same_level_main_leader.unwrap_or(false),
     })
 }
 
@@ -711,6 +720,7 @@ impl From<&Record> for RecordDraft {
             c8_kind: r.c8_kind,
             serious: Some(r.serious),
             entrusted_basis: r.entrusted_basis.clone(),
+            same_level_main_leader: Some(r.same_level_main_leader),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod log;
 pub mod oidc;
 pub mod pages;
+pub mod reports;
 pub mod witness;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ impl AppState {
         api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
         log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
         witness::add_checkpoint, witness::alerts, witness::logs, witness::status,
+        reports::quarterly,
     ),
     components(schemas(error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -54,6 +56,7 @@ impl AppState {
         (name = "records", description = "过问记录 / records (R1–R6)"),
         (name = "cosignature", description = "在场人员签字确认 / co-signature (R4)"),
         (name = "materials", description = "相关材料 / materials (R5)"),
+        (name = "reports", description = "季度分析与报送 / reports (R8, R11)"),
         (name = "log", description = "可验证日志与回执 / the verifiable log and receipts (R1)"),
         (name = "witness", description = "上级法院见证 / witnessing by the court above (R1)"),
     )
@@ -123,6 +126,8 @@ routes! { upload_limit;
     "/records/{id}/dispute" => post(pages::records::dispute),
     "/cosign" => get(pages::records::inbox),
     "/ledger" => get(pages::ledger),
+    "/reports/quarterly" => get(reports::quarterly_page),
+    "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),
     "/account/password" => post(pages::account::change_password),
     "/account/totp" => post(pages::account::start_totp),

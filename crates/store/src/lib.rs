@@ -13,6 +13,7 @@ mod ledger;
 mod materials;
 mod projection;
 mod records;
+pub mod reports;
 mod tree;
 mod users;
 pub mod verify;

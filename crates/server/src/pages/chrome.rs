@@ -75,7 +75,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(u) = &user {
             let reads_store = state.store.permits(u, Permission::RecordReadCourt);
-            let items: [(&'static str, &'static str, &'static str, bool); 9] = [
+            let items: [(&'static str, &'static str, &'static str, bool); 10] = [
                 ("/", "工作台", "Desk", true),
                 ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
                 (
@@ -85,6 +85,7 @@ impl Chrome {
                     state.store.permits(u, Permission::RecordReadOwn) || reads_store,
                 ),
                 ("/cosign", "待我确认", "To confirm", state.store.permits(u, Permission::RecordCosign)),
+                ("/reports/quarterly", "季度分析", "Quarterly", state.store.permits(u, Permission::ReportView)),
                 ("/ledger", "日志", "Log", true),
                 ("/account", "我的账号", "My account", true),
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),

@@ -100,6 +100,7 @@ impl Values {
             c8_kind: self.opt("c8_kind").and_then(|k| k.parse().ok()),
             serious: flag("serious"),
             entrusted_basis: self.opt("entrusted_basis"),
+            same_level_main_leader: flag("same_level_main_leader"),
         }
     }
 
@@ -134,6 +135,7 @@ impl Values {
         add("intervener.leading_cadre", r.intervener.leading_cadre.then(|| "true".into()));
         add("intervener.retired", r.intervener.retired.then(|| "true".into()));
         add("serious", r.serious.then(|| "true".into()));
+        add("same_level_main_leader", r.same_level_main_leader.then(|| "true".into()));
         if let Some(p) = &r.intervener.principal {
             add("intervener.principal.name", Some(p.name.clone()));
             add("intervener.principal.unit", p.unit.clone());
@@ -362,6 +364,7 @@ pub struct Shown {
     pub c8_kind: String,
     pub serious: bool,
     pub entrusted_basis: String,
+    pub same_level_main_leader: bool,
 }
 
 impl Shown {
@@ -413,6 +416,7 @@ impl Shown {
                 .map_or(String::new(), |k| format!("{}{}", k.numeral, lang.pick(k.text_zh, k.text_en))),
             serious: r.serious,
             entrusted_basis: r.entrusted_basis.clone().unwrap_or_default(),
+            same_level_main_leader: r.same_level_main_leader,
         })
     }
 }

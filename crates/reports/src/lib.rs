@@ -1,0 +1,29 @@
+//! Reports from the store, as pure functions over the entries the store hands in (no I/O):
+//! the quarterly analysis of leading-cadre entries (R8, S6 ¶1, with the S7 items listed one by one,
+//! R11) and where a report and each entry must go (R8, C7, R13).
+
+pub mod quarterly;
+pub mod routing;
+
+pub use quarterly::{Quarter, QuarterlyAnalysis, analyse};
+pub use routing::{CourtNode, Routing, route};
+
+use liuhen_rules::Record;
+use serde::Serialize;
+
+/// One entry of the store as a report sees it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub court_id: String,
+    pub record: Record,
+}
+
+/// A count under a label, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Count {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub count: u64,
+}

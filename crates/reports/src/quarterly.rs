@@ -1,0 +1,331 @@
+//! The quarterly analysis (R8, S6 ¶1; R11, S7): from the store's leading-cadre entries of a court
+//! (and, for an upper court, the courts below it), totals and breakdowns, repeat interveners, the
+//! serious entries, the S7 items one by one, the separate part on same-level main leaders, and
+//! comparisons with the previous quarter and the same quarter a year before. A quarter without
+//! entries is a 零报告 that says so. Quarters are cut in China Standard Time.
+
+use std::collections::BTreeMap;
+
+use liuhen_rules::period::{CHINA_STANDARD_TIME, format_cst};
+use liuhen_rules::{Form, Listed, ManagingLevel, Stage, UnitType, parse_case_number_with};
+use serde::Serialize;
+use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
+
+use crate::{Count, Entry};
+
+/// A quarter of a year, cut in China Standard Time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Quarter {
+    pub year: i32,
+    /// 1–4.
+    pub q: u8,
+}
+
+impl Quarter {
+    pub fn new(year: i32, q: u8) -> Option<Quarter> {
+        (1..=4).contains(&q).then_some(Quarter { year, q })
+    }
+
+    pub fn of(t: OffsetDateTime) -> Quarter {
+        let (year, q) = liuhen_rules::period::quarter_of(t);
+        Quarter { year, q }
+    }
+
+    /// The first instant of the quarter and the first after it, in UTC.
+    pub fn bounds(self) -> (OffsetDateTime, OffsetDateTime) {
+        let start = |year: i32, q: u8| {
+            let month = Month::try_from((q - 1) * 3 + 1).expect("1, 4, 7 or 10");
+            Date::from_calendar_date(year, month, 1)
+                .expect("the first of a month")
+                .with_time(Time::MIDNIGHT)
+                .assume_offset(CHINA_STANDARD_TIME)
+                .to_offset(UtcOffset::UTC)
+        };
+        let next = self.next();
+        (start(self.year, self.q), start(next.year, next.q))
+    }
+
+    pub fn next(self) -> Quarter {
+        if self.q == 4 { Quarter { year: self.year + 1, q: 1 } } else { Quarter { year: self.year, q: self.q + 1 } }
+    }
+
+    pub fn previous(self) -> Quarter {
+        if self.q == 1 { Quarter { year: self.year - 1, q: 4 } } else { Quarter { year: self.year, q: self.q - 1 } }
+    }
+
+    pub fn zh(self) -> String {
+        format!("{}年第{}季度", self.year, ["一", "二", "三", "四"][usize::from(self.q - 1)])
+    }
+
+    pub fn en(self) -> String {
+        format!("Q{} {}", self.q, self.year)
+    }
+
+    fn contains(self, t: OffsetDateTime) -> bool {
+        let (from, to) = self.bounds();
+        from <= t && t < to
+    }
+}
+
+/// One entry as a report lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Line {
+    pub id: String,
+    pub court_id: String,
+    /// China Standard Time.
+    pub occurred_at: String,
+    pub case_number: String,
+    pub intervener: String,
+    pub form_zh: String,
+    pub special_items: Vec<u8>,
+    pub serious: bool,
+    /// C7 ¶2, R13: where the entry must go next — the Party committee that manages the cadre.
+    pub next_zh: String,
+    pub next_en: String,
+}
+
+/// Someone who inquired more than once, across cases and quarters (up to this quarter's end).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RepeatIntervener {
+    pub name: String,
+    pub unit: String,
+    /// The post as last recorded.
+    pub post: String,
+    pub total: u64,
+    pub this_quarter: u64,
+    /// Distinct case numbers (or titles) inquired about.
+    pub cases: Vec<String>,
+    /// The quarters with entries, e.g. `2026年第一季度`.
+    pub quarters: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuarterlyAnalysis {
+    pub court_id: String,
+    pub year: i32,
+    pub quarter: u8,
+    pub label_zh: String,
+    pub label_en: String,
+    /// The quarter's first instant and the first after it, China Standard Time.
+    pub from: String,
+    pub to: String,
+    /// Leading-cadre entries of the store in the quarter.
+    pub total: u64,
+    /// 零报告: no entries this quarter, and the report says so.
+    pub zero_report: bool,
+    pub previous_quarter_total: u64,
+    pub same_quarter_last_year_total: u64,
+    pub entries_with_special_items: u64,
+    pub by_special_item: Vec<Count>,
+    pub by_unit_type: Vec<Count>,
+    pub by_managing_level: Vec<Count>,
+    pub by_form: Vec<Count>,
+    pub by_stage: Vec<Count>,
+    pub by_case_type: Vec<Count>,
+    pub by_handling: Vec<Count>,
+    /// For an upper court: each court below (and itself).
+    pub by_court: Vec<Count>,
+    pub repeat_interveners: Vec<RepeatIntervener>,
+    pub serious: Vec<Line>,
+    /// Each entry with S7 items, listed one by one (R11).
+    pub special_items: Vec<Line>,
+    /// Entries involving main leaders of the same-level Party or political-legal committee: the
+    /// separate part that goes one level up (R8, C7).
+    pub main_leaders: Vec<Line>,
+}
+
+/// Whether an entry belongs in the analysis: the store's (not S5 or internal) leading-cadre
+/// entries — the cadre's own, or through staff or relatives acting for a named cadre (S2 ¶2).
+pub fn counts_in_analysis(e: &Entry) -> bool {
+    e.record.in_store() && (e.record.intervener.leading_cadre || e.record.intervener.principal.is_some())
+}
+
+fn listed<T: Listed + PartialEq>(entries: &[&Entry], of: impl Fn(&Entry) -> Option<T>) -> Vec<Count> {
+    T::ALL
+        .iter()
+        .map(|t| Count {
+            code: t.code().into(),
+            zh: t.zh().into(),
+            en: t.en().into(),
+            count: entries.iter().filter(|e| of(e) == Some(*t)).count() as u64,
+        })
+        .collect()
+}
+
+fn tally(keys: impl Iterator<Item = (String, String, String)>) -> Vec<Count> {
+    let mut map: BTreeMap<String, Count> = BTreeMap::new();
+    for (code, zh, en) in keys {
+        map.entry(code.clone()).or_insert(Count { code, zh, en, count: 0 }).count += 1;
+    }
+    let mut counts: Vec<Count> = map.into_values().collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+    counts
+}
+
+fn line(e: &Entry) -> Line {
+    let r = &e.record;
+    let i = &r.intervener;
+    let (next_zh, next_en) = crate::routing::next_for(i.managing_level);
+    Line {
+        id: e.id.clone(),
+        court_id: e.court_id.clone(),
+        occurred_at: format_cst(r.occurred_at),
+        case_number: r.case_number.clone().or_else(|| r.case_title.clone()).unwrap_or_default(),
+        intervener: format!("{}（{}，{}）", i.name, i.unit, i.post),
+        form_zh: r.form.zh().into(),
+        special_items: r.special_items.clone(),
+        serious: r.serious,
+        next_zh: next_zh.into(),
+        next_en: next_en.into(),
+    }
+}
+
+/// The analysis of `court_id`'s `quarter` from `entries`: every store entry of the court and the
+/// courts below that occurred before the quarter's end (earlier ones give the comparisons and the
+/// repeat interveners). `court_names` labels the breakdown by court; `extra_regions` are the
+/// deployment's additions to the case-number rules (S11), for the breakdown by case type.
+pub fn analyse(
+    court_id: &str,
+    quarter: Quarter,
+    entries: &[Entry],
+    court_names: &BTreeMap<String, String>,
+    extra_regions: &[String],
+) -> QuarterlyAnalysis {
+    let counted: Vec<&Entry> = entries.iter().filter(|e| counts_in_analysis(e)).collect();
+    let in_quarter =
+        |q: Quarter| -> Vec<&Entry> { counted.iter().copied().filter(|e| q.contains(e.record.occurred_at)).collect() };
+    let now = in_quarter(quarter);
+    let last_year = Quarter { year: quarter.year - 1, q: quarter.q };
+
+    let by_special_item = liuhen_rules::SPECIAL_ITEMS
+        .iter()
+        .map(|item| Count {
+            code: item.number.to_string(),
+            zh: format!("{}{}", item.numeral, item.short_zh),
+            en: item.text_en.into(),
+            count: now.iter().filter(|e| e.record.special_items.contains(&item.number)).count() as u64,
+        })
+        .collect();
+    let by_case_type = tally(now.iter().map(|e| {
+        match e.record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok()) {
+            Some(c) => {
+                let name = c.case_type_name.clone().unwrap_or_else(|| c.case_type_code.clone());
+                (c.case_type_code.clone(), name.clone(), name)
+            }
+            None => ("none".into(), "尚无案号".into(), "no case number yet".into()),
+        }
+    }));
+    let handled = now.iter().filter(|e| e.record.handling.as_deref().is_some_and(|h| !h.trim().is_empty())).count();
+    let by_handling = vec![
+        Count {
+            code: "recorded".into(),
+            zh: "已记录处理情况".into(),
+            en: "handling recorded".into(),
+            count: handled as u64,
+        },
+        Count {
+            code: "missing".into(),
+            zh: "未记录处理情况".into(),
+            en: "handling not recorded".into(),
+            count: (now.len() - handled) as u64,
+        },
+    ];
+    let mut by_court: Vec<Count> = court_names
+        .iter()
+        .map(|(id, name)| Count {
+            code: id.clone(),
+            zh: name.clone(),
+            en: name.clone(),
+            count: now.iter().filter(|e| &e.court_id == id).count() as u64,
+        })
+        .collect();
+    by_court.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+
+    // Repeat interveners: the same name and unit more than once up to the quarter's end, among
+    // those who inquired this quarter.
+    let key = |e: &Entry| (e.record.intervener.name.trim().to_string(), e.record.intervener.unit.trim().to_string());
+    let mut people: BTreeMap<(String, String), Vec<&Entry>> = BTreeMap::new();
+    for e in &counted {
+        people.entry(key(e)).or_default().push(e);
+    }
+    let mut repeat_interveners: Vec<RepeatIntervener> = people
+        .into_iter()
+        .filter_map(|((name, unit), mut list)| {
+            let this_quarter = list.iter().filter(|e| quarter.contains(e.record.occurred_at)).count() as u64;
+            if this_quarter == 0 || list.len() < 2 {
+                return None;
+            }
+            list.sort_by_key(|e| e.record.occurred_at);
+            let mut cases: Vec<String> = list
+                .iter()
+                .filter_map(|e| e.record.case_number.clone().or_else(|| e.record.case_title.clone()))
+                .collect();
+            cases.dedup();
+            cases.sort();
+            cases.dedup();
+            let mut quarters: Vec<Quarter> = list.iter().map(|e| Quarter::of(e.record.occurred_at)).collect();
+            quarters.dedup();
+            Some(RepeatIntervener {
+                name,
+                unit,
+                post: list.last().map(|e| e.record.intervener.post.clone()).unwrap_or_default(),
+                total: list.len() as u64,
+                this_quarter,
+                cases,
+                quarters: quarters.into_iter().map(Quarter::zh).collect(),
+            })
+        })
+        .collect();
+    repeat_interveners.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+
+    let mut sorted = now.clone();
+    sorted.sort_by_key(|e| (e.record.occurred_at, e.id.clone()));
+    let (from, to) = quarter.bounds();
+    QuarterlyAnalysis {
+        court_id: court_id.to_string(),
+        year: quarter.year,
+        quarter: quarter.q,
+        label_zh: quarter.zh(),
+        label_en: quarter.en(),
+        from: format_cst(from),
+        to: format_cst(to),
+        total: now.len() as u64,
+        zero_report: now.is_empty(),
+        previous_quarter_total: in_quarter(quarter.previous()).len() as u64,
+        same_quarter_last_year_total: in_quarter(last_year).len() as u64,
+        entries_with_special_items: now.iter().filter(|e| !e.record.special_items.is_empty()).count() as u64,
+        by_special_item,
+        by_unit_type: listed::<UnitType>(&now, |e| Some(e.record.intervener.unit_type)),
+        by_managing_level: listed::<ManagingLevel>(&now, |e| e.record.intervener.managing_level),
+        by_form: listed::<Form>(&now, |e| Some(e.record.form)),
+        by_stage: listed::<Stage>(&now, |e| Some(e.record.stage)),
+        by_case_type,
+        by_handling,
+        by_court,
+        repeat_interveners,
+        serious: sorted.iter().filter(|e| e.record.serious).map(|e| line(e)).collect(),
+        special_items: sorted.iter().filter(|e| !e.record.special_items.is_empty()).map(|e| line(e)).collect(),
+        main_leaders: sorted.iter().filter(|e| e.record.same_level_main_leader).map(|e| line(e)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn quarters_are_cut_in_china_standard_time() {
+        // 2026-03-31 23:30 in Beijing is 15:30 UTC: the first quarter.
+        assert_eq!(Quarter::of(datetime!(2026-03-31 15:30 UTC)), Quarter { year: 2026, q: 1 });
+        // 2026-03-31 16:00 UTC is 2026-04-01 00:00 in Beijing: the second.
+        assert_eq!(Quarter::of(datetime!(2026-03-31 16:00 UTC)), Quarter { year: 2026, q: 2 });
+        let (from, to) = Quarter { year: 2026, q: 1 }.bounds();
+        assert_eq!(from, datetime!(2025-12-31 16:00 UTC));
+        assert_eq!(to, datetime!(2026-03-31 16:00 UTC));
+        assert_eq!(Quarter { year: 2026, q: 1 }.previous(), Quarter { year: 2025, q: 4 });
+        assert_eq!(Quarter { year: 2026, q: 4 }.next(), Quarter { year: 2027, q: 1 });
+        assert_eq!(Quarter { year: 2026, q: 1 }.zh(), "2026年第一季度");
+        assert!(Quarter::new(2026, 5).is_none());
+    }
+}

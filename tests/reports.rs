@@ -1,0 +1,151 @@
+//! The quarterly analysis from a store with known contents (issue 6, R8, R11): every number, the
+//! routing of an entry on a same-level main leader, a 零报告, the quarter cut in China Standard
+//! Time, and who may read it — reading it being itself in the ledger.
+
+mod common;
+
+use liuhen_rules::Role;
+use serde_json::{Value, json};
+
+/// A leading cadre's inquiry with the given differences from `common::letter()`.
+fn entry(changes: Value) -> Value {
+    let mut r = common::letter();
+    for (k, v) in changes.as_object().unwrap() {
+        if k == "intervener" {
+            for (ik, iv) in v.as_object().unwrap() {
+                r["intervener"][ik] = iv.clone();
+            }
+        } else {
+            r[k] = v.clone();
+        }
+    }
+    r
+}
+
+fn count(list: &Value, code: &str) -> u64 {
+    list.as_array().unwrap().iter().find(|c| c["code"] == code).map_or(0, |c| c["count"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn every_number_of_a_quarterly_analysis() {
+    let app = common::spawn_app().await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    app.user("high_office", "high", Role::StoreMaintainer).await;
+    app.user("clerk2", "basic2", Role::Recorder).await;
+    let clerk = app.token("clerk").await;
+    let clerk2 = app.token("clerk2").await;
+
+    // The first quarter of 2026 at basic1 (the letter of common::letter is at 2026-03-31 23:30
+    // Beijing time: still the first quarter).
+    let q1 = [
+        entry(json!({})),
+        entry(json!({"special_items": [1, 4], "serious": true, "handling": "已告知依法办理"})),
+        entry(json!({"form": "phone", "persons_present": ["张某"], "court_staff_present": [],
+                     "occurred_at": "2026-01-10 10:00", "stage": "enforcement",
+                     "case_number": "（2026）示0101执5号", "special_items": []})),
+        entry(json!({"intervener": {"name": "李某", "unit": "某市人大常委会", "post": "副主任",
+                                    "unit_type": "congress", "managing_level": "provincial"},
+                     "same_level_main_leader": true, "occurred_at": "2026-02-01 09:00", "special_items": [7]})),
+        // Not counted: not a leading cadre; and the S5 register.
+        entry(json!({"intervener": {"leading_cadre": false, "managing_level": null}, "special_items": []})),
+        entry(json!({"register": "entrusted_opinion", "entrusted_basis": "依本院来函征求意见", "special_items": []})),
+    ];
+    for r in &q1 {
+        let (status, body) = app.post(&clerk, "/api/v1/records", r).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // Earlier: 张某 in the fourth quarter of 2025 (a repeat intervener across quarters), and
+    // the first quarter of 2025 (the same quarter last year). Later: 2026-04-01 00:00 Beijing time
+    // is the second quarter.
+    for when in ["2025-11-20 15:00", "2025-02-03 08:00", "2026-04-01 00:00"] {
+        let (status, _) = app.post(&clerk, "/api/v1/records", &entry(json!({"occurred_at": when}))).await;
+        assert_eq!(status, 201);
+    }
+    // The court next door: counted for the high court, not for basic1.
+    let mut other = entry(json!({"case_number": "（2026）示0102民初3号", "occurred_at": "2026-03-01 12:00"}));
+    other["intervener"]["name"] = json!("王某");
+    assert_eq!(app.post(&clerk2, "/api/v1/records", &other).await.0, 201);
+
+    let office = app.token("office").await;
+    let events = app.store.event_count().await.unwrap();
+    let (status, report) = app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(status, 200, "{report}");
+    let a = &report["analysis"];
+    assert_eq!(a["label_zh"], "2026年第一季度");
+    assert_eq!((a["from"].as_str().unwrap(), a["to"].as_str().unwrap()), ("2026-01-01 00:00", "2026-04-01 00:00"));
+    assert_eq!(a["total"], 4, "four leading-cadre entries of the store in the quarter");
+    assert_eq!(a["zero_report"], false);
+    assert_eq!(a["previous_quarter_total"], 1);
+    assert_eq!(a["same_quarter_last_year_total"], 1);
+    assert_eq!(a["entries_with_special_items"], 3);
+    let items = &a["by_special_item"];
+    assert_eq!((count(items, "1"), count(items, "4"), count(items, "7"), count(items, "2")), (2, 1, 1, 0));
+    assert_eq!((count(&a["by_unit_type"], "government"), count(&a["by_unit_type"], "congress")), (3, 1));
+    assert_eq!((count(&a["by_managing_level"], "municipal"), count(&a["by_managing_level"], "provincial")), (3, 1));
+    assert_eq!((count(&a["by_form"], "letter"), count(&a["by_form"], "phone")), (3, 1));
+    assert_eq!((count(&a["by_stage"], "trial"), count(&a["by_stage"], "enforcement")), (3, 1));
+    assert_eq!(count(&a["by_case_type"], "民初"), 3);
+    assert_eq!(count(&a["by_case_type"], "执"), 1);
+    assert_eq!((count(&a["by_handling"], "recorded"), count(&a["by_handling"], "missing")), (1, 3));
+    assert_eq!(count(&a["by_court"], "basic1"), 4);
+    assert_eq!(a["serious"].as_array().unwrap().len(), 1);
+    assert_eq!(a["special_items"].as_array().unwrap().len(), 3, "each entry with S7 items, one by one");
+    assert_eq!(a["serious"][0]["special_items"], json!([1, 4]));
+    // Repeat interveners: 张某 of 某区人民政府, three times this quarter, once in the last.
+    let repeats = a["repeat_interveners"].as_array().unwrap();
+    assert_eq!(repeats.len(), 1, "{repeats:?}");
+    assert_eq!((repeats[0]["name"].as_str(), repeats[0]["total"].as_u64()), (Some("张某"), Some(5)));
+    assert_eq!(repeats[0]["this_quarter"], 3);
+    assert_eq!(repeats[0]["quarters"], json!(["2025年第一季度", "2025年第四季度", "2026年第一季度"]));
+
+    // Routing (R8, C7): the report to the same-level committee and the high court; the entry on a
+    // same-level main leader, as a separate part, to the committee one level up and the high court.
+    let names =
+        |v: &Value| v.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&report["routing"]["main"]), ["示例市甲区党委政法委", "示例省高级人民法院"]);
+    assert_eq!(names(&report["routing"]["main_leaders_part"]), ["示例省党委政法委", "示例省高级人民法院"]);
+    let main_leaders = a["main_leaders"].as_array().unwrap();
+    assert_eq!(main_leaders.len(), 1);
+    assert!(main_leaders[0]["intervener"].as_str().unwrap().starts_with("李某"));
+    assert!(main_leaders[0]["next_zh"].as_str().unwrap().starts_with("省级党委"), "C7 ¶2: the managing committee");
+
+    // Reading the analysis is in the ledger like reading the entries it shows.
+    let log = common::events(&app).await;
+    assert_eq!(log.len() as i64, events + 1);
+    let last = log.last().unwrap();
+    assert_eq!((last.actor.as_str(), last.body.kind()), ("office", "records_listed"));
+
+    // The high court sees both courts below, each in the breakdown by court.
+    let high = app.token("high_office").await;
+    let (_, upper) = app.get(&high, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(upper["analysis"]["total"], 5);
+    assert_eq!(count(&upper["analysis"]["by_court"], "basic2"), 1);
+    assert_eq!(names(&upper["routing"]["main"]), ["示例省党委政法委"], "no court above the high court in this fixture");
+
+    // The leader reads reports; a clerk and the administrator do not.
+    let leader = app.token("leader").await;
+    assert_eq!(app.get(&leader, "/api/v1/reports/quarterly?year=2026&quarter=1").await.0, 200);
+    assert_eq!(app.get(&clerk, "/api/v1/reports/quarterly?year=2026&quarter=1").await.0, 403);
+    let admin = app.token("admin").await;
+    assert_eq!(app.get(&admin, "/api/v1/reports/quarterly?year=2026&quarter=1").await.0, 403);
+    let (status, bad) = app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=5").await;
+    assert_eq!(status, 422);
+    assert_eq!(common::problems(&bad), [("quarter".to_string(), "R8".to_string())]);
+}
+
+#[tokio::test]
+async fn a_quarter_without_entries_is_a_zero_report() {
+    let app = common::spawn_app().await;
+    let office = app.token("office").await;
+    let events = app.store.event_count().await.unwrap();
+    let (status, report) = app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(report["analysis"]["zero_report"], true);
+    assert_eq!(report["analysis"]["total"], 0);
+    assert_eq!(app.store.event_count().await.unwrap(), events, "nothing was read");
+    let mut page = common::Browser::new(&app);
+    page.log_in("office", common::PASSWORD).await;
+    let html = page.get("/reports/quarterly?year=2026&quarter=2").await;
+    assert_eq!(html.status, 200);
+    assert!(html.body.contains("零报告") && html.body.contains("没有领导干部过问案件的记录"), "{}", html.body);
+}
