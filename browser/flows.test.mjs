@@ -178,6 +178,12 @@ test("the office finds the record by a Chinese phrase of its content and exports
   await page.goto(BASE + "/ledger");
   await shot(page, "ledger");
   await accessible(page, "ledger");
+  await page.getByRole("link", { name: "季度分析" }).click();
+  await page.goto(BASE + "/reports/quarterly?year=2026&quarter=1");
+  assert.match(await page.locator("h1").textContent(), /2026年第一季度/);
+  assert.match(await page.content(), /示例市甲区党委政法委/, "routed by rule");
+  await shot(page, "quarterly");
+  await accessible(page, "quarterly analysis");
   await page.getByRole("link", { name: "我的账号" }).click();
   await page.getByRole("button", { name: "开始设置" }).click();
   await page.locator("#totp-secret").waitFor();

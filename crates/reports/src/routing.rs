@@ -43,6 +43,13 @@ pub fn committee_of(court: &CourtNode) -> Recipient {
             .iter()
             .find_map(|suffix| court.name.strip_suffix(suffix))
             .unwrap_or(&court.name);
+        // 北京市第一中级人民法院 sits in 北京市: its committee is the city's.
+        let area = match area.rfind('第') {
+            Some(at) if area[at + '第'.len_utf8()..].chars().all(|c| "一二三四五六七八九十".contains(c)) => {
+                &area[..at]
+            }
+            _ => area,
+        };
         format!("{area}党委政法委")
     };
     Recipient { kind: "political_legal_committee".into(), court_id: court.id.clone(), name }
@@ -120,6 +127,8 @@ mod tests {
         assert_eq!(r.main_leaders_part[0].name, "中央政法委");
         let high = node("h", "示例省高级人民法院", CourtLevel::High);
         assert_eq!(route(&high, &[spc]).main[0].name, "示例省党委政法委");
+        let numbered = node("m1", "示例市第一中级人民法院", CourtLevel::Intermediate);
+        assert_eq!(committee_of(&numbered).name, "示例市党委政法委");
     }
 
     #[test]
