@@ -108,7 +108,7 @@ async fn a_receipt_proves_the_record_now_and_later() {
     // A changed entry, a proof for another tree or another key all fail.
     let mut forged = receipt.clone();
     let mut entry = BASE64.decode(&forged.entry).unwrap();
-    let pos = entry.windows(3).position(|w| w == "张某".as_bytes()[..3].as_ref()).unwrap();
+    let pos = entry.windows(3).position(|w| w == &"张某".as_bytes()[..3]).unwrap();
     entry[pos..pos + 3].copy_from_slice("李".as_bytes());
     forged.entry = BASE64.encode(&entry);
     assert!(verify_receipt(&forged, &key, None).is_err());

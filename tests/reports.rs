@@ -149,3 +149,49 @@ async fn a_quarter_without_entries_is_a_zero_report() {
     assert_eq!(html.status, 200);
     assert!(html.body.contains("零报告") && html.body.contains("没有领导干部过问案件的记录"), "{}", html.body);
 }
+
+#[tokio::test]
+async fn the_analysis_exports_as_a_workbook_with_the_same_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    for r in [entry(json!({})), entry(json!({"form": "email", "storage_medium": "邮件已打印附卷", "serious": true}))]
+    {
+        assert_eq!(app.post(&clerk, "/api/v1/records", &r).await.0, 201);
+    }
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let page = office.get("/reports/quarterly?year=2026&quarter=1").await;
+    assert!(page.body.contains("/reports/quarterly.xlsx?year=2026&amp;quarter=1"));
+    let cookie: Vec<String> = office.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let r = app
+        .client
+        .get(app.url("/reports/quarterly.xlsx?year=2026&quarter=1"))
+        .header("cookie", cookie.join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("quarterly-basic1-2026Q1.xlsx"));
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    for sheet in ["概况", "按专项报告情形", "按过问方式", "按法院", "多次过问人员", "情节严重", "专项报告情形逐条"]
+    {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+    let summary = book.worksheet_range("概况").unwrap();
+    let value = |label: &str| {
+        summary.rows().find(|r| r[0] == Data::String(label.into())).map(|r| r[1].clone()).unwrap_or(Data::Empty)
+    };
+    assert_eq!(value("本季度"), Data::Float(2.0));
+    assert_eq!(value("主送"), Data::String("示例市甲区党委政法委、示例省高级人民法院".into()));
+    let forms = book.worksheet_range("按过问方式").unwrap();
+    let of = |name: &str| forms.rows().find(|r| r[0] == Data::String(name.into())).map(|r| r[1].clone());
+    assert_eq!(
+        (of("信件"), of("电子邮件"), of("电话")),
+        (Some(Data::Float(1.0)), Some(Data::Float(1.0)), Some(Data::Float(0.0)))
+    );
+    let serious = book.worksheet_range("情节严重").unwrap();
+    assert_eq!(serious.height(), 2, "the header and the one serious entry");
+}

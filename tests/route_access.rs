@@ -47,6 +47,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/cosign", "", "-AAAAAA---AAA-"),
     ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
     ("GET", "/reports/quarterly", "", "----AAA----AA-"),
+    ("GET", "/reports/quarterly.xlsx", "", "----AAA----AA-"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),

@@ -2,6 +2,7 @@
 //! the quarterly analysis of leading-cadre entries (R8, S6 ¶1, with the S7 items listed one by one,
 //! R11) and where a report and each entry must go (R8, C7, R13).
 
+pub mod export;
 pub mod quarterly;
 pub mod routing;
 
@@ -26,4 +27,13 @@ pub struct Count {
     pub zh: String,
     pub en: String,
     pub count: u64,
+}
+
+/// A quarterly report as shown and exported: the court, the analysis and where it goes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuarterlyReport {
+    pub court_name: String,
+    pub analysis: QuarterlyAnalysis,
+    /// Where the report goes, computed from the court hierarchy (R8, C7).
+    pub routing: Routing,
 }

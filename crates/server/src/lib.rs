@@ -127,6 +127,7 @@ routes! { upload_limit;
     "/cosign" => get(pages::records::inbox),
     "/ledger" => get(pages::ledger),
     "/reports/quarterly" => get(reports::quarterly_page),
+    "/reports/quarterly.xlsx" => get(reports::quarterly_xlsx),
     "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),
     "/account/password" => post(pages::account::change_password),

@@ -7,10 +7,10 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use liuhen_reports::{CourtNode, Entry, Quarter, QuarterlyAnalysis, Routing};
+use liuhen_reports::{CourtNode, Entry, Quarter, QuarterlyReport};
 use liuhen_rules::Problem;
 use liuhen_store::User;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -25,14 +25,6 @@ pub struct QuarterQuery {
     pub year: Option<i32>,
     /// 1–4.
     pub quarter: Option<u8>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct QuarterlyReport {
-    pub court_name: String,
-    pub analysis: QuarterlyAnalysis,
-    /// Where the report goes, computed from the court hierarchy (R8, C7).
-    pub routing: Routing,
 }
 
 impl QuarterQuery {
@@ -129,4 +121,36 @@ pub async fn quarterly_page(
         previous: (previous.year, previous.q),
         next: (next <= current).then_some((next.year, next.q)),
     })
+}
+
+/// The same analysis as an XLSX workbook: a sheet for the summary and routing, one for each
+/// breakdown and list. Reading it is recorded like the page.
+pub async fn quarterly_xlsx(
+    State(state): State<AppState>,
+    Page(_, user): Page,
+    Query(q): Query<QuarterQuery>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let quarter = q.quarter()?;
+    let report = build(&state, &user, quarter, "export").await?;
+    let bytes = liuhen_reports::export::quarterly_xlsx(&report).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("表格生成失败：{e}"),
+            format!("the workbook could not be made: {e}"),
+        )
+    })?;
+    let file = format!("quarterly-{}-{}Q{}.xlsx", user.court_id, quarter.year, quarter.q);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
 }
