@@ -184,6 +184,15 @@ test("the office finds the record by a Chinese phrase of its content and exports
   assert.match(await page.content(), /示例市甲区党委政法委/, "routed by rule");
   await shot(page, "quarterly");
   await accessible(page, "quarterly analysis");
+  await page.getByRole("link", { name: "报告", exact: true }).click();
+  await accessible(page, "reports");
+  await page.getByLabel("年份").fill("2026");
+  await page.getByLabel("季度", { exact: true }).selectOption("1");
+  await page.getByLabel(/^分析说明/).fill("本季度记录领导干部过问一件，已依法处理并记录在案。");
+  await page.getByRole("button", { name: "起草季度报告" }).click();
+  await page.getByText("待院领导审批").waitFor();
+  await shot(page, "report-draft");
+  await accessible(page, "report draft");
   await page.getByRole("link", { name: "我的账号" }).click();
   await page.getByRole("button", { name: "开始设置" }).click();
   await page.locator("#totp-secret").waitFor();

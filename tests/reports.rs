@@ -195,3 +195,133 @@ async fn the_analysis_exports_as_a_workbook_with_the_same_numbers() {
     let serious = book.worksheet_range("情节严重").unwrap();
     assert_eq!(serious.height(), 2, "the header and the one serious entry");
 }
+
+#[tokio::test]
+async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
+    use sha2::{Digest, Sha256};
+    // Leaders may draft here too, to show that a drafter never approves their own report.
+    let grants: std::collections::BTreeMap<String, Vec<String>> =
+        [("court_leader".to_string(), vec!["report.view".into(), "report.draft".into(), "report.approve".into()])]
+            .into();
+    let app = common::spawn_app_with(|c| {
+        c.permissions = liuhen_rules::PermissionMatrix::with_overrides(&grants).unwrap();
+    })
+    .await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    app.user("leader2", "basic1", Role::CourtLeader).await;
+    app.user("high_office", "high", Role::StoreMaintainer).await;
+    app.user("office2", "basic2", Role::StoreMaintainer).await;
+    let clerk = app.token("clerk").await;
+    assert_eq!(app.post(&clerk, "/api/v1/records", &entry(json!({}))).await.0, 201);
+
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let drafted = office
+        .submit(
+            "/reports",
+            "/reports/quarterly/draft",
+            &[("year", "2026"), ("quarter", "1"), ("narrative", "本季度过问一件，已依法处理。")],
+        )
+        .await;
+    assert_eq!(drafted.status, 303, "{}", drafted.body);
+    let path = drafted.location.clone();
+    let page = office.get(&path).await;
+    assert!(page.body.contains("待院领导审批") && page.body.contains("本季度过问一件"), "{}", page.body);
+    let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
+
+    // Not yet sent: the court above does not see a draft.
+    let mut high = common::Browser::new(&app);
+    high.log_in("high_office", common::PASSWORD).await;
+    assert_eq!(high.get(&path).await.status, 404);
+
+    // The office cannot approve; a leader who drafted cannot approve their own.
+    assert_eq!(office.submit(&path, &format!("{path}/approve"), &[]).await.status, 403);
+    let mut leader = common::Browser::new(&app);
+    leader.log_in("leader", common::PASSWORD).await;
+    let own = leader
+        .submit(
+            "/reports",
+            "/reports/quarterly/draft",
+            &[("year", "2026"), ("quarter", "1"), ("narrative", "领导起草")],
+        )
+        .await;
+    let own_path = own.location.clone();
+    let refused = leader.submit(&own_path, &format!("{own_path}/approve"), &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("起草人不能审批自己起草的报告"));
+
+    // Another leader approves the office's draft: sealed, with the files' hashes in the ledger.
+    let approved = leader.submit(&path, &format!("{path}/approve"), &[]).await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let log = common::events(&app).await;
+    let sealed = log
+        .iter()
+        .find_map(|e| match &e.body {
+            liuhen_ledger::EventBody::ReportSealed { report_id, files, .. } if *report_id == id => {
+                Some((e.actor.clone(), files.clone()))
+            }
+            _ => None,
+        })
+        .expect("a report_sealed entry");
+    assert_eq!(sealed.0, "leader");
+    assert_eq!(sealed.1.len(), 2, "the content as JSON and the workbook");
+    assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 409, "sealed once, never again");
+
+    // Delivered: the court above has it in its inbox and gets exactly the files sealed.
+    let inbox = high.get("/reports").await;
+    assert!(inbox.body.contains(&path), "{}", inbox.body);
+    for f in &sealed.1 {
+        let cookie: Vec<String> = high.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let r = app
+            .client
+            .get(app.url(&format!("{path}/files/{}", f.sha256)))
+            .header("cookie", cookie.join("; "))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", f.name);
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), f.sha256, "{} matches its hash in the ledger", f.name);
+        assert_eq!(bytes.len() as u64, f.size);
+    }
+    // Another court below the same high court does not see it.
+    let mut neighbour = common::Browser::new(&app);
+    neighbour.log_in("office2", common::PASSWORD).await;
+    assert_eq!(neighbour.get(&path).await.status, 404);
+
+    // The reports table is a projection like the others: rebuilt from the events, the same.
+    let digest = app.store.projection_digest().await.unwrap();
+    app.store.rebuild_projections().await.unwrap();
+    assert_eq!(app.store.projection_digest().await.unwrap(), digest);
+}
+
+#[tokio::test]
+async fn verify_checks_the_files_of_sealed_reports() {
+    let app = common::spawn_app().await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let drafted = office.submit("/reports", "/reports/quarterly/draft", &[("year", "2026"), ("quarter", "1")]).await;
+    let path = drafted.location.clone();
+    let mut leader = common::Browser::new(&app);
+    leader.log_in("leader", common::PASSWORD).await;
+    assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
+    let options = liuhen_store::verify::VerifyOptions {
+        data_dir: app.dir.path().to_path_buf(),
+        verifier_keys: vec![],
+        key_file: None,
+        extra_regions: vec!["示".into()],
+    };
+    let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.materials, 3, "the content and the two files sent");
+
+    // A file sent, replaced on disk: found.
+    let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
+    let info = app.store.report(&app.store.user("office").await.unwrap().unwrap(), id).await.unwrap();
+    let file = app.store.material_store().file_path(&info.files[1].sha256);
+    std::fs::write(&file, b"another workbook").unwrap();
+    let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+    assert!(!report.ok);
+    assert!(report.faults[0].en.contains("replaced or damaged"), "{:?}", report.faults);
+}

@@ -48,6 +48,13 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
     ("GET", "/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/reports/quarterly.xlsx", "", "----AAA----AA-"),
+    ("GET", "/reports", "", "----AAA----AA-"),
+    ("POST", "/reports/quarterly/draft", "", "----A------AA-"),
+    // The fixture's id is a record's, not a report's: 404 for all. tests/reports.rs runs these
+    // against real reports (the drafting court, the court above, another court, the drafter).
+    ("GET", "/reports/{id}", "", "--------------"),
+    ("POST", "/reports/{id}/approve", "", "--------------"),
+    ("GET", "/reports/{id}/files/{sha256}", "", "--------------"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),
@@ -146,6 +153,7 @@ fn concrete(route: &str, variant: &str, f: &Fixture) -> String {
         .replace("{case_number}", "（2026）示0101民初12号")
         .replace("{code}", "en")
         .replace("{username}", "judge_b")
+        .replace("{sha256}", &"0".repeat(64))
         .replace("{action}", "unlock")
         .replace("{*path}", if variant == "entry bundle" { "entries/000.p/1" } else { "0/000.p/1" });
     if route == "/api/v1/log/extension" { format!("{path}?from=1") } else { path }
@@ -182,6 +190,7 @@ async fn request(
             req.json(&json!({"current_password": "not-the-password-1", "new_password": "short"}))
         }
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
+        ("POST", "/reports/quarterly/draft") => req.form(&[("year", "2026"), ("quarter", "1")]),
         ("POST", "/records/{id}/dispute") => req.form(&[("reason", "与所见不符")]),
         ("POST", "/api/v1/records/{id}/materials" | "/records/{id}/materials") => req.multipart(
             reqwest::multipart::Form::new()

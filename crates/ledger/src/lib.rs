@@ -163,6 +163,34 @@ pub enum EventBody {
     PermissionsSet {
         grants: std::collections::BTreeMap<String, Vec<String>>,
     },
+    /// A report was drafted (R8): its content, frozen, is kept by its SHA-256 (like a material);
+    /// `recipients` are the court ids it goes to, computed by rule; a correction names the report
+    /// it supersedes. The actor is the drafter.
+    ReportDrafted {
+        report_id: Uuid,
+        kind: String,
+        period: String,
+        content_sha256: String,
+        content_size: u64,
+        recipients: Vec<String>,
+        supersedes: Option<Uuid>,
+    },
+    /// A court leader other than the drafter approved the report and it was sealed: the hashes
+    /// of every file sent are in this entry, so what was sent can be proved later. The actor is the
+    /// approver.
+    ReportSealed {
+        report_id: Uuid,
+        content_sha256: String,
+        files: Vec<SealedFile>,
+    },
+}
+
+/// A file of a sealed report, by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedFile {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
 }
 
 impl EventBody {
@@ -185,6 +213,8 @@ impl EventBody {
             EventBody::UserDisabled { .. } => "user_disabled",
             EventBody::SecondFactorReset { .. } => "second_factor_reset",
             EventBody::PermissionsSet { .. } => "permissions_set",
+            EventBody::ReportDrafted { .. } => "report_drafted",
+            EventBody::ReportSealed { .. } => "report_sealed",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -205,7 +235,9 @@ impl EventBody {
             | EventBody::RoleChanged { .. }
             | EventBody::UserDisabled { .. }
             | EventBody::SecondFactorReset { .. }
-            | EventBody::PermissionsSet { .. } => None,
+            | EventBody::PermissionsSet { .. }
+            | EventBody::ReportDrafted { .. }
+            | EventBody::ReportSealed { .. } => None,
         }
     }
 }
@@ -369,6 +401,20 @@ mod tests {
                 expires_at: Some(datetime!(2027-01-01 00:00 UTC)),
             },
             EventBody::PermissionsSet { grants: [("recorder".to_string(), vec!["record.create".to_string()])].into() },
+            EventBody::ReportDrafted {
+                report_id: Uuid::nil(),
+                kind: "quarterly".into(),
+                period: "2026Q1".into(),
+                content_sha256: "ab".repeat(32),
+                content_size: 1200,
+                recipients: vec!["high".into()],
+                supersedes: None,
+            },
+            EventBody::ReportSealed {
+                report_id: Uuid::nil(),
+                content_sha256: "ab".repeat(32),
+                files: vec![SealedFile { name: "季度报告.xlsx".into(), sha256: "cd".repeat(32), size: 9000 }],
+            },
         ];
         for body in bodies {
             let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);

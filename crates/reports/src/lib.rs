@@ -21,7 +21,7 @@ pub struct Entry {
 }
 
 /// A count under a label, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Count {
     pub code: String,
     pub zh: String,
@@ -30,7 +30,7 @@ pub struct Count {
 }
 
 /// A quarterly report as shown and exported: the court, the analysis and where it goes.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuarterlyReport {
     pub court_name: String,
     pub analysis: QuarterlyAnalysis,

@@ -68,7 +68,7 @@ impl Quarter {
 }
 
 /// One entry as a report lists it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Line {
     pub id: String,
     pub court_id: String,
@@ -85,7 +85,7 @@ pub struct Line {
 }
 
 /// Someone who inquired more than once, across cases and quarters (up to this quarter's end).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RepeatIntervener {
     pub name: String,
     pub unit: String,
@@ -99,7 +99,7 @@ pub struct RepeatIntervener {
     pub quarters: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuarterlyAnalysis {
     pub court_id: String,
     pub year: i32,

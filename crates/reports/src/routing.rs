@@ -16,7 +16,7 @@ pub struct CourtNode {
     pub level: CourtLevel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Recipient {
     /// `political_legal_committee` or `court`.
     pub kind: String,
@@ -25,7 +25,7 @@ pub struct Recipient {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Routing {
     /// Where the report goes.
     pub main: Vec<Recipient>,

@@ -12,8 +12,20 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
     match role {
         Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
         // Leaders see reports, not the raw store (DESIGN.md).
-        Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, LogTiles],
-        Role::StoreMaintainer | Role::DisciplineInspector => &[
+        Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, ReportApprove, LogTiles],
+        // The trial-management office maintains the store and drafts its reports (S3, R8).
+        Role::StoreMaintainer => &[
+            RecordCreate,
+            RecordReadOwn,
+            RecordCosign,
+            RecordReadCourt,
+            RecordSeeRecorder,
+            RecordViews,
+            ReportView,
+            ReportDraft,
+            LogTiles,
+        ],
+        Role::DisciplineInspector => &[
             RecordCreate,
             RecordReadOwn,
             RecordCosign,
@@ -34,8 +46,10 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
 
 /// Permissions that reach record contents or the people in them: never the system
 /// administrator's (separation of duties, DESIGN.md), whatever the configuration says.
-const CONTENT: [Permission; 8] = [
+const CONTENT: [Permission; 10] = [
     Permission::ReportView,
+    Permission::ReportDraft,
+    Permission::ReportApprove,
     Permission::RecordCreate,
     Permission::RecordReadOwn,
     Permission::RecordReadCourt,

@@ -192,6 +192,8 @@ closed_list! {
         LogTiles = "log.tiles", "读取日志检查点和哈希瓦片", "read the log's checkpoints and hash tiles";
         LogEntries = "log.entries", "读取日志全部条目", "read every log entry";
         ReportView = "report.view", "查看本院（及下级法院）的季度分析等报告", "see the analyses and reports of the court (and the courts below)";
+        ReportDraft = "report.draft", "起草报告", "draft reports";
+        ReportApprove = "report.approve", "审批报告（不能审批本人起草的）", "approve reports (never one's own)";
         AdminUsers = "admin.users", "管理用户账号", "manage user accounts";
         AdminCourts = "admin.courts", "管理法院", "manage courts";
     }

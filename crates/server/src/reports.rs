@@ -154,3 +154,180 @@ pub async fn quarterly_xlsx(
     )
         .into_response())
 }
+
+// ---- the workflow: draft, approve and seal, deliver (R8) ----
+
+/// What a drafted report holds, frozen: the analysis with its routing, and the office's narrative.
+#[derive(serde::Serialize, Deserialize)]
+struct Content {
+    report: QuarterlyReport,
+    narrative: String,
+}
+
+#[derive(Deserialize)]
+pub struct DraftFields {
+    year: i32,
+    quarter: u8,
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    supersedes: String,
+}
+
+fn form_problem(field: &str, zh: &str, en: &str) -> ApiError {
+    ApiError::invalid(vec![Problem::new(field, "R8", "invalid", zh, en)])
+}
+
+/// The office drafts the quarterly report: the numbers from the data as they are now, its own
+/// narrative; recipients computed by rule.
+pub async fn draft(
+    State(state): State<AppState>,
+    crate::pages::chrome::PageForm(_, user, f): crate::pages::chrome::PageForm<DraftFields>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let quarter = QuarterQuery { year: Some(f.year), quarter: Some(f.quarter) }.quarter()?;
+    if f.narrative.chars().count() > 20_000 {
+        return Err(form_problem(
+            "narrative",
+            "分析说明最多 20000 字",
+            "the narrative may have at most 20,000 characters",
+        ));
+    }
+    let supersedes = match f.supersedes.trim() {
+        "" => None,
+        s => Some(s.parse().map_err(|_| form_problem("supersedes", "被更正的报告编号不对", "not a report id"))?),
+    };
+    let report = build(&state, &user, quarter, "report").await?;
+    let mut recipients: Vec<String> = report
+        .routing
+        .main
+        .iter()
+        .chain(&report.routing.main_leaders_part)
+        .filter(|r| r.kind == "court")
+        .map(|r| r.court_id.clone())
+        .collect();
+    recipients.dedup();
+    let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string() })
+        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let period = format!("{}Q{}", quarter.year, quarter.q);
+    let id = state.store.draft_report(&user, "quarterly", &period, content, recipients, supersedes).await?;
+    Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+async fn content_of(
+    state: &AppState,
+    user: &User,
+    info: &liuhen_store::reports::ReportInfo,
+) -> Result<Content, ApiError> {
+    let bytes = state.store.report_object(user, info.id, &info.content_sha256).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    c: Chrome,
+    info: liuhen_store::reports::ReportInfo,
+    r: QuarterlyReport,
+    narrative: String,
+    may_approve: bool,
+    own_court: bool,
+}
+
+/// A report: its state, who drafted and approved it, its ledger entries, the files sent with
+/// their hashes, and the content as drafted.
+pub async fn report(
+    State(state): State<AppState>,
+    Page(c, user): Page,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+) -> Result<Response, ApiError> {
+    let info = state.store.report(&user, id).await?;
+    let content = content_of(&state, &user, &info).await?;
+    let may_approve = info.state == "drafted"
+        && info.drafted_by != user.username
+        && info.court_id == user.court_id
+        && state.store.permits(&user, liuhen_rules::Permission::ReportApprove);
+    render(&ReportPage {
+        own_court: info.court_id == user.court_id,
+        c,
+        info,
+        r: content.report,
+        narrative: content.narrative,
+        may_approve,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Nothing {}
+
+/// A court leader (not the drafter) approves: the files to send are made from the frozen content
+/// and sealed with it — their hashes go into the ledger.
+pub async fn approve(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    crate::pages::chrome::PageForm(_, user, Nothing {}): crate::pages::chrome::PageForm<Nothing>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let info = state.store.report(&user, id).await?;
+    let content = content_of(&state, &user, &info).await?;
+    let xlsx = liuhen_reports::export::quarterly_xlsx(&content.report)
+        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&content).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let stem = format!("quarterly-{}-{}", info.court_id, info.period);
+    state.store.seal_report(&user, id, vec![(format!("{stem}.json"), json), (format!("{stem}.xlsx"), xlsx)]).await?;
+    Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// A file of a report (its content or a sealed file), checked against its hash first.
+pub async fn file(
+    State(state): State<AppState>,
+    Page(_, user): Page,
+    axum::extract::Path((id, sha256)): axum::extract::Path<(uuid::Uuid, String)>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let info = state.store.report(&user, id).await?;
+    let name = info.files.iter().find(|f| f.sha256 == sha256).map_or("report.json".to_string(), |f| f.name.clone());
+    let bytes = state.store.report_object(&user, id, &sha256).await?;
+    let kind = if name.ends_with(".xlsx") {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "application/json"
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    c: Chrome,
+    own: Vec<liuhen_store::reports::ReportInfo>,
+    received: Vec<liuhen_store::reports::ReportInfo>,
+    may_draft: bool,
+    last: (i32, u8),
+}
+
+/// The court's reports, and the inbox of reports the courts below sent to it.
+pub async fn list(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {
+    let all = state.store.reports(&user).await?;
+    let (own, received) = all.into_iter().partition(|r| r.court_id == user.court_id);
+    let last = Quarter::of(time::OffsetDateTime::now_utc()).previous();
+    render(&ReportsPage {
+        may_draft: state.store.permits(&user, liuhen_rules::Permission::ReportDraft),
+        c,
+        own,
+        received,
+        last: (last.year, last.q),
+    })
+}
+
+/// China Standard Time for the templates, which hand instants over by reference.
+pub fn cst(t: &time::OffsetDateTime) -> String {
+    liuhen_rules::period::format_cst(*t)
+}

@@ -58,6 +58,11 @@ pub(crate) enum Op {
         actor: String,
         change: AdminChange,
     },
+    /// A report's step (R8), checked against the report's state in the same transaction.
+    Report {
+        actor: User,
+        body: EventBody,
+    },
 }
 
 /// Administrative changes (issue 4: they are ledger events too). Each is checked, written to its
@@ -225,7 +230,41 @@ fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Ou
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
         Op::Admin { actor, change } => admin(conn, &actor, change, app).map(Outcome::Appended),
+        Op::Report { actor, body } => {
+            if let EventBody::ReportSealed { report_id, content_sha256, .. } = &body {
+                check_seal(conn, &actor, *report_id, content_sha256)?;
+            }
+            append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
+        }
     }
+}
+
+/// R8: a draft of the approver's own court, still a draft, and not their own (nobody approves
+/// their own report).
+fn check_seal(conn: &Connection, approver: &User, id: Uuid, content_sha256: &str) -> Result<()> {
+    let row: Option<(String, String, String, String)> = conn
+        .prepare_cached("SELECT court_id, state, drafted_by, content_sha256 FROM reports WHERE id = ?")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((_, state, drafter, content)) = row.filter(|r| r.0 == approver.court_id) else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    if state != "drafted" {
+        return Err(StoreError::conflict(
+            "这份报告已经审批盖章，不能再改变",
+            "this report is already approved and sealed",
+        ));
+    }
+    if drafter == approver.username {
+        return Err(StoreError::forbidden(
+            "起草人不能审批自己起草的报告，请由另一位院领导审批",
+            "the drafter cannot approve their own report; another court leader approves it",
+        ));
+    }
+    if content != content_sha256 {
+        return Err(StoreError::conflict("报告内容与草稿不符", "the report's content is not the draft's"));
+    }
+    Ok(())
 }
 
 fn exists(conn: &Connection, sql: &str, value: &str) -> Result<bool> {

@@ -6,7 +6,7 @@
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
-mod commands;
+pub(crate) mod commands;
 mod drafts;
 mod error;
 mod ledger;

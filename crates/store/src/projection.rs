@@ -247,6 +247,42 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             ])?;
             conn.prepare_cached("UPDATE records SET last_seq = ? WHERE id = ?")?.execute(params![seq, id])?;
         }
+        EventBody::ReportDrafted { report_id, kind, period, content_sha256, content_size, recipients, supersedes } => {
+            conn.prepare_cached(
+                "INSERT INTO reports (id, court_id, kind, period, state, drafted_by, drafted_at, drafted_seq,
+                 content_sha256, content_size, recipients, supersedes) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                report_id.to_string(),
+                event.court,
+                kind,
+                period,
+                event.actor,
+                ts(event.at),
+                seq,
+                content_sha256,
+                i64::try_from(*content_size).map_err(|e| StoreError::Internal(e.to_string()))?,
+                serde_json::to_string(recipients).map_err(|e| StoreError::Internal(e.to_string()))?,
+                supersedes.map(|s| s.to_string()),
+            ])?;
+        }
+        EventBody::ReportSealed { report_id, files, .. } => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE reports SET state = 'sealed', approved_by = ?, sealed_at = ?, sealed_seq = ?, files = ?
+                     WHERE id = ? AND state = 'drafted'",
+                )?
+                .execute(params![
+                    event.actor,
+                    ts(event.at),
+                    seq,
+                    serde_json::to_string(files).map_err(|e| StoreError::Internal(e.to_string()))?,
+                    report_id.to_string(),
+                ])?;
+            if changed != 1 {
+                return Err(StoreError::Internal(format!("seal of report {report_id}, which is not a draft")));
+            }
+        }
         EventBody::RecordViewed { record_id, part, material_id, via } => {
             conn.prepare_cached(
                 "INSERT INTO record_views (record_id, seq, viewer, at, part, material_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -285,7 +321,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 8] = [
+pub(crate) const PROJECTION_TABLES: [&str; 9] = [
     "records",
     "record_special_items",
     "record_versions",
@@ -294,6 +330,7 @@ pub(crate) const PROJECTION_TABLES: [&str; 8] = [
     "idempotency",
     "record_views",
     "record_search",
+    "reports",
 ];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's

@@ -66,3 +66,164 @@ impl Store {
         Ok(entries)
     }
 }
+
+/// A report as listed and shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportInfo {
+    pub id: Uuid,
+    pub court_id: String,
+    pub kind: String,
+    pub period: String,
+    /// `drafted` or `sealed`.
+    pub state: String,
+    pub drafted_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub drafted_at: OffsetDateTime,
+    pub drafted_seq: i64,
+    pub content_sha256: String,
+    pub recipients: Vec<String>,
+    pub supersedes: Option<Uuid>,
+    pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sealed_at: Option<OffsetDateTime>,
+    pub sealed_seq: Option<i64>,
+    #[schema(value_type = Vec<Object>)]
+    pub files: Vec<liuhen_ledger::SealedFile>,
+}
+
+fn row_report(row: &sqlx::sqlite::SqliteRow) -> Result<ReportInfo> {
+    let internal = |e: String| StoreError::Internal(e);
+    let uuid = |s: String| s.parse::<Uuid>().map_err(|e| internal(e.to_string()));
+    Ok(ReportInfo {
+        id: uuid(row.try_get("id")?)?,
+        court_id: row.try_get("court_id")?,
+        kind: row.try_get("kind")?,
+        period: row.try_get("period")?,
+        state: row.try_get("state")?,
+        drafted_by: row.try_get("drafted_by")?,
+        drafted_at: crate::parse_ts(&row.try_get::<String, _>("drafted_at")?)?,
+        drafted_seq: row.try_get("drafted_seq")?,
+        content_sha256: row.try_get("content_sha256")?,
+        recipients: serde_json::from_str(&row.try_get::<String, _>("recipients")?)
+            .map_err(|e| internal(e.to_string()))?,
+        supersedes: row.try_get::<Option<String>, _>("supersedes")?.map(uuid).transpose()?,
+        approved_by: row.try_get("approved_by")?,
+        sealed_at: row.try_get::<Option<String>, _>("sealed_at")?.map(|t| crate::parse_ts(&t)).transpose()?,
+        sealed_seq: row.try_get("sealed_seq")?,
+        files: serde_json::from_str(&row.try_get::<String, _>("files")?).map_err(|e| internal(e.to_string()))?,
+    })
+}
+
+async fn put_bytes(store: &Store, bytes: Vec<u8>) -> Result<crate::StoredObject> {
+    let size = bytes.len() as u64;
+    let stream = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))]);
+    store.material_store().put_stream(stream, size.max(1)).await
+}
+
+impl Store {
+    /// Draft a report (R8): its content is kept by its hash and the draft is a ledger event. The
+    /// office drafts (`report.draft`); `recipients` are computed by rule by the caller.
+    pub async fn draft_report(
+        &self,
+        drafter: &User,
+        kind: &str,
+        period: &str,
+        content: Vec<u8>,
+        recipients: Vec<String>,
+        supersedes: Option<Uuid>,
+    ) -> Result<Uuid> {
+        if !self.permits(drafter, Permission::ReportDraft) {
+            return Err(StoreError::forbidden("您的角色不起草报告", "your role does not draft reports"));
+        }
+        if let Some(old) = supersedes {
+            let previous = self.report(drafter, old).await?;
+            if previous.state != "sealed" {
+                return Err(StoreError::conflict("只能更正已盖章的报告", "only a sealed report can be corrected"));
+            }
+        }
+        let stored = put_bytes(self, content).await?;
+        let report_id = Uuid::now_v7();
+        let body = EventBody::ReportDrafted {
+            report_id,
+            kind: kind.into(),
+            period: period.into(),
+            content_sha256: stored.sha256,
+            content_size: stored.size,
+            recipients,
+            supersedes,
+        };
+        self.report_step(drafter, body).await?;
+        Ok(report_id)
+    }
+
+    /// Approve and seal a draft (R8): a court leader other than the drafter; every file sent is
+    /// stored by its hash and the hashes go into the ledger in the sealing entry.
+    pub async fn seal_report(&self, approver: &User, id: Uuid, files: Vec<(String, Vec<u8>)>) -> Result<i64> {
+        if !self.permits(approver, Permission::ReportApprove) {
+            return Err(StoreError::forbidden("您的角色不审批报告", "your role does not approve reports"));
+        }
+        let report = self.report(approver, id).await?;
+        let mut sealed = Vec::new();
+        for (name, bytes) in files {
+            let stored = put_bytes(self, bytes).await?;
+            sealed.push(liuhen_ledger::SealedFile { name, sha256: stored.sha256, size: stored.size });
+        }
+        let body = EventBody::ReportSealed { report_id: id, content_sha256: report.content_sha256, files: sealed };
+        self.report_step(approver, body).await
+    }
+
+    async fn report_step(&self, actor: &User, body: EventBody) -> Result<i64> {
+        match self.sequencer.submit(crate::commands::Op::Report { actor: actor.clone(), body }).await? {
+            crate::commands::Outcome::Appended(seq) => Ok(seq),
+            _ => Err(StoreError::Internal("unexpected answer from the sequencer".into())),
+        }
+    }
+
+    /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court
+    /// above receives the reports of the courts below). Anything else is not found.
+    pub async fn report(&self, viewer: &User, id: Uuid) -> Result<ReportInfo> {
+        if !self.permits(viewer, Permission::ReportView) {
+            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
+        }
+        let row =
+            sqlx::query("SELECT * FROM reports WHERE id = ?").bind(id.to_string()).fetch_optional(&self.reader).await?;
+        let report = row.as_ref().map(row_report).transpose()?;
+        match report {
+            Some(r)
+                if r.court_id == viewer.court_id
+                    || (r.state == "sealed" && r.recipients.contains(&viewer.court_id)) =>
+            {
+                Ok(r)
+            }
+            _ => Err(StoreError::not_found("没有这份报告", "no such report")),
+        }
+    }
+
+    /// The reports of `viewer`'s court, and the sealed ones addressed to it, newest first.
+    pub async fn reports(&self, viewer: &User) -> Result<Vec<ReportInfo>> {
+        if !self.permits(viewer, Permission::ReportView) {
+            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
+        }
+        let rows = sqlx::query("SELECT * FROM reports ORDER BY drafted_seq DESC").fetch_all(&self.reader).await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let r = row_report(row)?;
+            if r.court_id == viewer.court_id || (r.state == "sealed" && r.recipients.contains(&viewer.court_id)) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A stored object of a report `viewer` may see (its content or one of its files), checked
+    /// against its hash.
+    pub async fn report_object(&self, viewer: &User, id: Uuid, sha256: &str) -> Result<Vec<u8>> {
+        use futures::TryStreamExt;
+        let r = self.report(viewer, id).await?;
+        if r.content_sha256 != sha256 && !r.files.iter().any(|f| f.sha256 == sha256) {
+            return Err(StoreError::not_found("没有这个文件", "no such file"));
+        }
+        let chunks: Vec<bytes::Bytes> = self.material_store().get_verified(sha256).await?.try_collect().await?;
+        Ok(chunks.concat())
+    }
+}

@@ -285,9 +285,15 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
 
     let ledger_seconds = started.elapsed().as_secs_f64();
     let phase = Instant::now();
-    // Materials: every file must still hash to what its event says.
+    // Materials, and the content and files of reports: every file must still hash to what its
+    // event says.
     let materials: Vec<(String, i64)> = conn
-        .prepare("SELECT sha256, seq FROM materials ORDER BY seq")?
+        .prepare(
+            "SELECT sha256, seq FROM materials
+             UNION ALL SELECT content_sha256, drafted_seq FROM reports
+             UNION ALL SELECT json_extract(f.value, '$.sha256'), r.sealed_seq FROM reports r, json_each(r.files) f
+             ORDER BY 2",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let store = MaterialStore::open(&options.data_dir.join("materials"))?;

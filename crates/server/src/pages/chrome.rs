@@ -75,7 +75,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(u) = &user {
             let reads_store = state.store.permits(u, Permission::RecordReadCourt);
-            let items: [(&'static str, &'static str, &'static str, bool); 10] = [
+            let items: [(&'static str, &'static str, &'static str, bool); 11] = [
                 ("/", "工作台", "Desk", true),
                 ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
                 (
@@ -86,6 +86,7 @@ impl Chrome {
                 ),
                 ("/cosign", "待我确认", "To confirm", state.store.permits(u, Permission::RecordCosign)),
                 ("/reports/quarterly", "季度分析", "Quarterly", state.store.permits(u, Permission::ReportView)),
+                ("/reports", "报告", "Reports", state.store.permits(u, Permission::ReportView)),
                 ("/ledger", "日志", "Log", true),
                 ("/account", "我的账号", "My account", true),
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),
@@ -97,6 +98,10 @@ impl Chrome {
                     let current = match href {
                         "/" => path == "/",
                         "/records" => path == "/records" || (path.starts_with("/records/") && path != "/records/new"),
+                        "/reports" => {
+                            path == "/reports"
+                                || (path.starts_with("/reports/") && !path.starts_with("/reports/quarterly"))
+                        }
                         _ => path.starts_with(href),
                     };
                     nav.push(NavItem { href, label: lang.pick(zh, en), current });
