@@ -33,6 +33,8 @@ pub struct Settings {
     /// Days within which the staff present should confirm an oral record (R4); later ones show
     /// as overdue.
     pub cosign_overdue_days: i64,
+    /// Hours each court has to acknowledge an immediate report before the step is overdue (R9).
+    pub immediate_step_hours: i64,
     /// Reverse proxies in front of the server, whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The log's name in its checkpoints, used when the signing key is first made
@@ -80,6 +82,7 @@ impl Default for Settings {
             second_factor_for_store: true,
             login_failures_per_minute: 20,
             cosign_overdue_days: 3,
+            immediate_step_hours: 24,
             trusted_proxies: Vec::new(),
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
@@ -133,6 +136,7 @@ impl Settings {
         c.operator = if who.is_empty() { "console".into() } else { format!("console:{who}") };
         c.login_failures_per_minute = self.login_failures_per_minute.max(1);
         c.cosign_overdue_days = self.cosign_overdue_days.max(1);
+        c.immediate_step_hours = self.immediate_step_hours.max(1);
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

@@ -325,3 +325,106 @@ async fn verify_checks_the_files_of_sealed_reports() {
     assert!(!report.ok);
     assert!(report.faults[0].en.contains("replaced or damaged"), "{:?}", report.faults);
 }
+
+#[tokio::test]
+async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
+    use liuhen_rules::CourtLevel;
+    use liuhen_store::NewCourt;
+    // Every waiting step is overdue at once, to see it shown.
+    let app = common::spawn_app_with(|c| c.immediate_step_hours = 0).await;
+    for (id, name, level, parent, code) in [
+        ("spc", "最高人民法院", CourtLevel::Supreme, None, "最高法"),
+        ("high9", "示例省高级人民法院（二）", CourtLevel::High, Some("spc"), "示9"),
+        ("mid9", "示例市中级人民法院", CourtLevel::Intermediate, Some("high9"), "示91"),
+        ("basic9", "示例市丙区人民法院", CourtLevel::Basic, Some("mid9"), "示9101"),
+    ] {
+        let court = NewCourt {
+            id: id.into(),
+            name: name.into(),
+            level,
+            parent_id: parent.map(String::from),
+            case_code: code.into(),
+        };
+        app.store.console().add_court(&court).await.unwrap();
+    }
+    for (user, court, role) in [
+        ("clerk9", "basic9", Role::Recorder),
+        ("office9", "basic9", Role::StoreMaintainer),
+        ("leader9", "basic9", Role::CourtLeader),
+        ("mid_office", "mid9", Role::StoreMaintainer),
+        ("high_office9", "high9", Role::StoreMaintainer),
+        ("spc_office", "spc", Role::StoreMaintainer),
+    ] {
+        app.user(user, court, role).await;
+    }
+    let clerk = app.token("clerk9").await;
+    let mut serious = entry(json!({"serious": true, "case_number": "（2026）示9101民初7号"}));
+    serious["handling"] = json!("已拒绝并记录");
+    let (status, created) = app.post(&clerk, "/api/v1/records", &serious).await;
+    assert_eq!(status, 201, "{created}");
+    let record = format!("/records/{}", created["record_id"].as_str().unwrap());
+    let (_, plain) = app.post(&clerk, "/api/v1/records", &entry(json!({"case_number": "（2026）示9101民初8号"}))).await;
+
+    let mut office = common::Browser::new(&app);
+    office.log_in("office9", common::PASSWORD).await;
+    let page = office.get(&record).await;
+    assert!(page.body.contains("起草立即报告"), "{}", page.body);
+    let refused = office
+        .submit(&record, "/reports/immediate/draft", &[("record_id", plain["record_id"].as_str().unwrap())])
+        .await;
+    assert_eq!(refused.status, 422, "only serious entries");
+    let drafted = office
+        .submit(&record, "/reports/immediate/draft", &[("record_id", &record[9..]), ("narrative", "请上级法院关注")])
+        .await;
+    assert_eq!(drafted.status, 303, "{}", drafted.body);
+    let report = drafted.location.clone();
+
+    let mut leader = common::Browser::new(&app);
+    leader.log_in("leader9", common::PASSWORD).await;
+    assert_eq!(leader.submit(&report, &format!("{report}/approve"), &[]).await.status, 303);
+
+    // Level by level: the high court cannot acknowledge before the intermediate court.
+    let mut high = common::Browser::new(&app);
+    high.log_in("high_office9", common::PASSWORD).await;
+    let early = high.submit(&report, &format!("{report}/acknowledge"), &[]).await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    let mut mid = common::Browser::new(&app);
+    mid.log_in("mid_office", common::PASSWORD).await;
+    let page = mid.get(&report).await;
+    assert!(page.body.contains("确认接收并报上一级"), "{}", page.body);
+    assert_eq!(mid.submit(&report, &format!("{report}/acknowledge"), &[]).await.status, 303);
+
+    // The chain on the entry's page: the intermediate court acknowledged, the high court waiting
+    // and overdue; the level above sees the waiting step too.
+    let page = office.get(&record).await;
+    assert!(page.body.contains("示例市中级人民法院：已确认"), "{}", page.body);
+    assert!(page.body.contains("示例省高级人民法院（二）：待确认") && page.body.contains("已逾期"), "{}", page.body);
+    let mut spc = common::Browser::new(&app);
+    spc.log_in("spc_office", common::PASSWORD).await;
+    let above = spc.get(&report).await;
+    assert!(above.body.contains("已逾期") && !above.body.contains("确认接收并报上一级"), "{}", above.body);
+
+    assert_eq!(high.submit(&report, &format!("{report}/acknowledge"), &[]).await.status, 303);
+    assert_eq!(spc.submit(&report, &format!("{report}/acknowledge"), &[]).await.status, 303);
+    assert_eq!(spc.submit(&report, &format!("{report}/acknowledge"), &[]).await.status, 409, "once");
+    let acks: Vec<String> = common::events(&app)
+        .await
+        .iter()
+        .filter_map(|e| match &e.body {
+            liuhen_ledger::EventBody::ReportAcknowledged { court_id, .. } => Some(court_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks, ["mid9", "high9", "spc"], "up to the Supreme People's Court, in order");
+
+    // What went up names no court staff.
+    let id: uuid::Uuid = report.trim_start_matches("/reports/").parse().unwrap();
+    let spc_user = app.store.user("spc_office").await.unwrap().unwrap();
+    let info = app.store.report(&spc_user, id).await.unwrap();
+    let content =
+        String::from_utf8(app.store.report_object(&spc_user, id, &info.content_sha256).await.unwrap()).unwrap();
+    assert!(
+        content.contains("已拒绝并记录") && !content.contains("clerk9") && !content.contains("office9"),
+        "{content}"
+    );
+}

@@ -55,6 +55,10 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/reports/{id}", "", "--------------"),
     ("POST", "/reports/{id}/approve", "", "--------------"),
     ("GET", "/reports/{id}/files/{sha256}", "", "--------------"),
+    ("POST", "/reports/{id}/acknowledge", "", "--------------"),
+    // Drafted about a record id that does not exist here: refused for all; tests/reports.rs
+    // drafts real immediate reports.
+    ("POST", "/reports/immediate/draft", "", "--------------"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),
@@ -191,6 +195,7 @@ async fn request(
         }
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
         ("POST", "/reports/quarterly/draft") => req.form(&[("year", "2026"), ("quarter", "1")]),
+        ("POST", "/reports/immediate/draft") => req.form(&[("record_id", uuid::Uuid::nil().to_string())]),
         ("POST", "/records/{id}/dispute") => req.form(&[("reason", "与所见不符")]),
         ("POST", "/api/v1/records/{id}/materials" | "/records/{id}/materials") => req.multipart(
             reqwest::multipart::Form::new()

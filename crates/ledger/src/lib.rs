@@ -183,6 +183,12 @@ pub enum EventBody {
         content_sha256: String,
         files: Vec<SealedFile>,
     },
+    /// A court the report goes to acknowledged it (R9: an immediate report is acknowledged level
+    /// by level up to the Supreme People's Court). The actor is who acknowledged, for that court.
+    ReportAcknowledged {
+        report_id: Uuid,
+        court_id: String,
+    },
 }
 
 /// A file of a sealed report, by its SHA-256.
@@ -215,6 +221,7 @@ impl EventBody {
             EventBody::PermissionsSet { .. } => "permissions_set",
             EventBody::ReportDrafted { .. } => "report_drafted",
             EventBody::ReportSealed { .. } => "report_sealed",
+            EventBody::ReportAcknowledged { .. } => "report_acknowledged",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -237,7 +244,8 @@ impl EventBody {
             | EventBody::SecondFactorReset { .. }
             | EventBody::PermissionsSet { .. }
             | EventBody::ReportDrafted { .. }
-            | EventBody::ReportSealed { .. } => None,
+            | EventBody::ReportSealed { .. }
+            | EventBody::ReportAcknowledged { .. } => None,
         }
     }
 }
@@ -415,6 +423,7 @@ mod tests {
                 content_sha256: "ab".repeat(32),
                 files: vec![SealedFile { name: "季度报告.xlsx".into(), sha256: "cd".repeat(32), size: 9000 }],
             },
+            EventBody::ReportAcknowledged { report_id: Uuid::nil(), court_id: "high".into() },
         ];
         for body in bodies {
             let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);

@@ -132,6 +132,8 @@ routes! { upload_limit;
     "/reports/quarterly/draft" => post(reports::draft),
     "/reports/{id}" => get(reports::report),
     "/reports/{id}/approve" => post(reports::approve),
+    "/reports/{id}/acknowledge" => post(reports::acknowledge),
+    "/reports/immediate/draft" => post(reports::draft_immediate),
     "/reports/{id}/files/{sha256}" => get(reports::file),
     "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),

@@ -242,6 +242,9 @@ pub async fn report(
     axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
 ) -> Result<Response, ApiError> {
     let info = state.store.report(&user, id).await?;
+    if info.kind == "immediate" {
+        return immediate_page(&state, c, &user, info).await;
+    }
     let content = content_of(&state, &user, &info).await?;
     let may_approve = info.state == "drafted"
         && info.drafted_by != user.username
@@ -269,6 +272,12 @@ pub async fn approve(
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
     let info = state.store.report(&user, id).await?;
+    if info.kind == "immediate" {
+        let json = state.store.report_object(&user, id, &info.content_sha256).await?;
+        let name = format!("immediate-{}-{}.json", info.court_id, info.period);
+        state.store.seal_report(&user, id, vec![(name, json)]).await?;
+        return Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response());
+    }
     let content = content_of(&state, &user, &info).await?;
     let xlsx = liuhen_reports::export::quarterly_xlsx(&content.report)
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
@@ -330,4 +339,156 @@ pub async fn list(State(state): State<AppState>, Page(c, user): Page) -> Result<
 /// China Standard Time for the templates, which hand instants over by reference.
 pub fn cst(t: &time::OffsetDateTime) -> String {
     liuhen_rules::period::format_cst(*t)
+}
+
+// ---- immediate reports (R9) ----
+
+/// What an immediate report says about the entry: no court staff names (issue 4: what leaves the
+/// court carries none).
+#[derive(serde::Serialize, Deserialize)]
+struct ImmediateContent {
+    court_name: String,
+    record_id: String,
+    case: String,
+    occurred_at: String,
+    intervener: String,
+    form: String,
+    content: String,
+    handling: String,
+    special_items: Vec<String>,
+    narrative: String,
+}
+
+#[derive(Deserialize)]
+pub struct ImmediateFields {
+    record_id: uuid::Uuid,
+    #[serde(default)]
+    narrative: String,
+}
+
+/// The office drafts the immediate report of a serious entry (R9); it goes, once a leader seals
+/// it, to every court above up to the Supreme People's Court, each acknowledging in turn.
+pub async fn draft_immediate(
+    State(state): State<AppState>,
+    crate::pages::chrome::PageForm(_, user, f): crate::pages::chrome::PageForm<ImmediateFields>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    use liuhen_rules::Listed;
+    let view = state.store.record(&user, f.record_id, "report").await?;
+    let r = &view.record;
+    if !r.serious {
+        return Err(form_problem(
+            "record_id",
+            "只有情节严重、可能造成冤假错案或其他严重后果的记录须立即报告",
+            "only a serious entry that may cause a wrongful judgment or other grave harm is reported at once",
+        ));
+    }
+    let courts = state.store.courts().await?;
+    let by_id: BTreeMap<&str, &liuhen_store::Court> = courts.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut chain = Vec::new();
+    let mut up = by_id.get(user.court_id.as_str()).and_then(|c| c.parent_id.clone());
+    while let Some(id) = up {
+        chain.push(id.clone());
+        up = by_id.get(id.as_str()).and_then(|c| c.parent_id.clone());
+    }
+    if chain.is_empty() {
+        return Err(form_problem("record_id", "本院没有上级法院可报", "this court has no court above to report to"));
+    }
+    let i = &r.intervener;
+    let content = ImmediateContent {
+        court_name: by_id.get(user.court_id.as_str()).map_or(user.court_id.clone(), |c| c.name.clone()),
+        record_id: f.record_id.to_string(),
+        case: r.case_number.clone().or_else(|| r.case_title.clone()).unwrap_or_default(),
+        occurred_at: liuhen_rules::period::format_cst(r.occurred_at),
+        intervener: format!("{}（{}，{}）", i.name, i.unit, i.post),
+        form: r.form.zh().into(),
+        content: r.content.clone(),
+        handling: r.handling.clone().unwrap_or_default(),
+        special_items: r
+            .special_items
+            .iter()
+            .filter_map(|n| liuhen_rules::special_item(*n))
+            .map(|s| format!("{}{}", s.numeral, s.text_zh))
+            .collect(),
+        narrative: f.narrative.trim().to_string(),
+    };
+    let bytes = serde_json::to_vec(&content).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let id = state.store.draft_report(&user, "immediate", &f.record_id.to_string(), bytes, chain, None).await?;
+    Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+pub struct StepLine {
+    pub court: String,
+    pub since: String,
+    pub acknowledged: String,
+    pub overdue: bool,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report_immediate.html")]
+struct ImmediatePage {
+    c: Chrome,
+    info: liuhen_store::reports::ReportInfo,
+    r: ImmediateContent,
+    steps: Vec<StepLine>,
+    may_approve: bool,
+    may_acknowledge: bool,
+}
+
+pub(crate) async fn chain_lines(
+    state: &AppState,
+    info: &liuhen_store::reports::ReportInfo,
+) -> Result<Vec<StepLine>, ApiError> {
+    let names: BTreeMap<String, String> = state.store.courts().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let steps = state.store.report_chain(info).await?;
+    let current = steps.iter().position(|s| s.acknowledged_at.is_none());
+    Ok(steps
+        .iter()
+        .enumerate()
+        .map(|(n, s)| StepLine {
+            court: names.get(&s.court_id).cloned().unwrap_or_else(|| s.court_id.clone()),
+            since: s.since.map(liuhen_rules::period::format_cst).unwrap_or_default(),
+            acknowledged: match (&s.acknowledged_by, s.acknowledged_at) {
+                (Some(by), Some(at)) => format!("{by} · {}", liuhen_rules::period::format_cst(at)),
+                _ => String::new(),
+            },
+            overdue: s.overdue,
+            current: Some(n) == current && info.state == "sealed",
+        })
+        .collect())
+}
+
+async fn immediate_page(
+    state: &AppState,
+    c: Chrome,
+    user: &User,
+    info: liuhen_store::reports::ReportInfo,
+) -> Result<Response, ApiError> {
+    let bytes = state.store.report_object(user, info.id, &info.content_sha256).await?;
+    let r: ImmediateContent =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let steps = chain_lines(state, &info).await?;
+    let chain = state.store.report_chain(&info).await?;
+    let current = chain.iter().find(|s| s.acknowledged_at.is_none()).map(|s| s.court_id.clone());
+    let may_acknowledge = info.state == "sealed"
+        && current.as_deref() == Some(user.court_id.as_str())
+        && state.store.permits(user, liuhen_rules::Permission::ReportView);
+    let may_approve = info.state == "drafted"
+        && info.drafted_by != user.username
+        && info.court_id == user.court_id
+        && state.store.permits(user, liuhen_rules::Permission::ReportApprove);
+    render(&ImmediatePage { c, info, r, steps, may_approve, may_acknowledge })
+}
+
+/// A court of the chain acknowledges the immediate report; the next court above is then the
+/// one to acknowledge (R9).
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    crate::pages::chrome::PageForm(_, user, Nothing {}): crate::pages::chrome::PageForm<Nothing>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    state.store.acknowledge_report(&user, id).await?;
+    Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
 }

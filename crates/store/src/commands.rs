@@ -231,12 +231,54 @@ fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Ou
         }
         Op::Admin { actor, change } => admin(conn, &actor, change, app).map(Outcome::Appended),
         Op::Report { actor, body } => {
-            if let EventBody::ReportSealed { report_id, content_sha256, .. } = &body {
-                check_seal(conn, &actor, *report_id, content_sha256)?;
+            match &body {
+                EventBody::ReportSealed { report_id, content_sha256, .. } => {
+                    check_seal(conn, &actor, *report_id, content_sha256)?
+                }
+                EventBody::ReportAcknowledged { report_id, court_id } => {
+                    check_acknowledgement(conn, *report_id, court_id)?
+                }
+                _ => {}
             }
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
     }
+}
+
+/// R9: a sealed immediate report, addressed to this court, whose courts below in the chain have
+/// all acknowledged it, and this court not yet.
+fn check_acknowledgement(conn: &Connection, id: Uuid, court_id: &str) -> Result<()> {
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT kind, state, recipients FROM reports WHERE id = ?")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((kind, state, recipients)) = row else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    let chain: Vec<String> = serde_json::from_str(&recipients).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let Some(position) = chain.iter().position(|c| c == court_id) else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    if kind != "immediate" || state != "sealed" {
+        return Err(StoreError::conflict(
+            "只有已盖章的立即报告需要逐级确认接收",
+            "only a sealed immediate report is acknowledged",
+        ));
+    }
+    let acked: Vec<String> = conn
+        .prepare_cached("SELECT court_id FROM report_acks WHERE report_id = ?")?
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    if acked.iter().any(|c| c == court_id) {
+        return Err(StoreError::conflict("本院已确认接收", "this court has already acknowledged it"));
+    }
+    if chain[..position].iter().any(|c| !acked.contains(c)) {
+        return Err(StoreError::conflict(
+            "下级法院尚未确认接收；立即报告逐级上报",
+            "a court below has not acknowledged it yet; an immediate report goes up level by level",
+        ));
+    }
+    Ok(())
 }
 
 /// R8: a draft of the approver's own court, still a draft, and not their own (nobody approves

@@ -58,6 +58,9 @@ pub struct StoreConfig {
     /// R4, S11: days within which the staff present should confirm an oral record; later ones
     /// show as overdue on their desk.
     pub cosign_overdue_days: i64,
+    /// R9, S11: hours each court of an immediate report's chain has to acknowledge it before the
+    /// step shows as overdue.
+    pub immediate_step_hours: i64,
     /// Who makes administrative changes through this store handle, as the ledger records it: the
     /// CLI names the operating-system account at the console (`console:<user>`).
     pub operator: String,
@@ -90,6 +93,7 @@ impl StoreConfig {
             lockout_minutes: 15,
             second_factor_for_store: true,
             cosign_overdue_days: 3,
+            immediate_step_hours: 24,
             login_failures_per_minute: 20,
             operator: users::CONSOLE.to_string(),
             log_origin: "liuhen.local/log".into(),

@@ -283,6 +283,12 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
                 return Err(StoreError::Internal(format!("seal of report {report_id}, which is not a draft")));
             }
         }
+        EventBody::ReportAcknowledged { report_id, court_id } => {
+            conn.prepare_cached(
+                "INSERT INTO report_acks (report_id, court_id, acknowledged_by, acknowledged_at, seq) VALUES (?, ?, ?, ?, ?)",
+            )?
+            .execute(params![report_id.to_string(), court_id, event.actor, ts(event.at), seq])?;
+        }
         EventBody::RecordViewed { record_id, part, material_id, via } => {
             conn.prepare_cached(
                 "INSERT INTO record_views (record_id, seq, viewer, at, part, material_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -321,7 +327,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 9] = [
+pub(crate) const PROJECTION_TABLES: [&str; 10] = [
     "records",
     "record_special_items",
     "record_versions",
@@ -331,6 +337,7 @@ pub(crate) const PROJECTION_TABLES: [&str; 9] = [
     "record_views",
     "record_search",
     "reports",
+    "report_acks",
 ];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's

@@ -227,3 +227,81 @@ impl Store {
         Ok(chunks.concat())
     }
 }
+
+/// One court's step of an immediate report's chain (R9).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ChainStep {
+    pub court_id: String,
+    /// When the step began: the sealing for the first court, the acknowledgement below for the
+    /// others; none while a court below has not acknowledged.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub since: Option<OffsetDateTime>,
+    pub acknowledged_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub acknowledged_at: Option<OffsetDateTime>,
+    pub seq: Option<i64>,
+    /// Waiting longer than `immediate_step_hours`.
+    pub overdue: bool,
+}
+
+impl Store {
+    /// Acknowledge an immediate report for the viewer's court (R9): in the order of the chain,
+    /// each court after the one below it.
+    pub async fn acknowledge_report(&self, viewer: &User, id: Uuid) -> Result<i64> {
+        let report = self.report(viewer, id).await?;
+        if !report.recipients.contains(&viewer.court_id) {
+            return Err(StoreError::forbidden("这份报告不是报送本院的", "this report is not addressed to your court"));
+        }
+        let body = EventBody::ReportAcknowledged { report_id: id, court_id: viewer.court_id.clone() };
+        self.report_step(viewer, body).await
+    }
+
+    /// The chain of an immediate report: each court in order, acknowledged or waiting, and overdue
+    /// when a step waits longer than the configured hours.
+    pub async fn report_chain(&self, report: &ReportInfo) -> Result<Vec<ChainStep>> {
+        let rows = sqlx::query("SELECT * FROM report_acks WHERE report_id = ?")
+            .bind(report.id.to_string())
+            .fetch_all(&self.reader)
+            .await?;
+        let mut acks = std::collections::BTreeMap::new();
+        for r in &rows {
+            let at = crate::parse_ts(&r.try_get::<String, _>("acknowledged_at")?)?;
+            acks.insert(
+                r.try_get::<String, _>("court_id")?,
+                (r.try_get::<String, _>("acknowledged_by")?, at, r.try_get::<i64, _>("seq")?),
+            );
+        }
+        let limit = time::Duration::hours(self.config.immediate_step_hours);
+        let now = crate::now();
+        let mut since = report.sealed_at;
+        let mut steps = Vec::new();
+        for court in &report.recipients {
+            let ack = acks.get(court);
+            steps.push(ChainStep {
+                court_id: court.clone(),
+                since,
+                acknowledged_by: ack.map(|a| a.0.clone()),
+                acknowledged_at: ack.map(|a| a.1),
+                seq: ack.map(|a| a.2),
+                overdue: ack.is_none() && since.is_some_and(|s| now - s > limit),
+            });
+            since = ack.map(|a| a.1);
+        }
+        Ok(steps)
+    }
+
+    /// The immediate reports made about a record (R9), for its page.
+    pub async fn immediate_reports_of(&self, viewer: &User, record_id: Uuid) -> Result<Vec<ReportInfo>> {
+        if !self.permits(viewer, Permission::ReportView) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT * FROM reports WHERE kind = 'immediate' AND period = ? AND court_id = ? ORDER BY drafted_seq",
+        )
+        .bind(record_id.to_string())
+        .bind(&viewer.court_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(row_report).collect()
+    }
+}

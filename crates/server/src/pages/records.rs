@@ -478,6 +478,9 @@ struct RecordPage {
     done: Option<&'static str>,
     errors: FormErrors,
     l: Lists,
+    /// R9: the immediate reports of this entry with their chains, and whether one can be drafted.
+    immediate: Vec<(String, bool, Vec<crate::reports::StepLine>)>,
+    may_report_immediately: bool,
 }
 
 fn cosign_status_name(status: &str, lang: Lang) -> String {
@@ -580,7 +583,16 @@ async fn record_page(
         .cosignatures
         .iter()
         .any(|s| s.signer == user.username && s.version == view.version && s.state.code() == "pending");
+    let mut immediate = Vec::new();
+    for info in state.store.immediate_reports_of(user, id).await? {
+        let steps = crate::reports::chain_lines(state, &info).await?;
+        immediate.push((info.id.to_string(), info.state == "sealed", steps));
+    }
+    let may_report_immediately =
+        view.record.serious && immediate.is_empty() && state.store.permits(user, Permission::ReportDraft);
     let page = RecordPage {
+        immediate,
+        may_report_immediately,
         id: id.to_string(),
         r: Shown::of(state, &view.record, lang).await?,
         version: view.version,
