@@ -428,3 +428,36 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
         "{content}"
     );
 }
+
+#[tokio::test]
+async fn a_draft_notification_names_the_cadre_and_no_court_staff() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let mut r = entry(json!({"c8_kind": 1, "form": "in_person", "place": "某区人民政府会议室",
+                            "persons_present": ["张某", "测试judge_a"], "court_staff_present": ["judge_a"]}));
+    r["content"] = json!("当着测试judge_a和clerk的面要求对某某有限公司从轻处理");
+    let (status, created) = app.post(&clerk, "/api/v1/records", &r).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["record_id"].as_str().unwrap();
+    let (_, plain) = app.post(&clerk, "/api/v1/records", &entry(json!({}))).await;
+
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let record = office.get(&format!("/records/{id}")).await;
+    assert!(record.body.contains(&format!("/reports/notification/{id}")));
+    let n = office.get(&format!("/reports/notification/{id}")).await;
+    assert_eq!(n.status, 200, "{}", n.body);
+    let article = &n.body[n.body.find("<article").unwrap()..];
+    assert!(article.contains("关于某区人民政府副区长张某干预司法活动情况的通报（草稿）"), "{article}");
+    assert!(article.contains("第八条第（一）项") && article.contains("从轻处理"), "{article}");
+    for staff in ["测试judge_a", "judge_a", "clerk", "测试clerk"] {
+        assert!(!article.contains(staff), "{staff} removed: {article}");
+    }
+    assert!(article.contains("当着法院工作人员和法院工作人员的面"), "{article}");
+    let none = office.get(&format!("/reports/notification/{}", plain["record_id"].as_str().unwrap())).await;
+    assert_eq!(none.status, 422, "no C8 kind, no notification");
+    // A recorder does not see reports.
+    let mut clerk_page = common::Browser::new(&app);
+    clerk_page.log_in("clerk", common::PASSWORD).await;
+    assert_eq!(clerk_page.get(&format!("/reports/notification/{id}")).await.status, 403);
+}

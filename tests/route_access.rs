@@ -59,6 +59,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     // Drafted about a record id that does not exist here: refused for all; tests/reports.rs
     // drafts real immediate reports.
     ("POST", "/reports/immediate/draft", "", "--------------"),
+    // The fixture's record has no C8 kind: 422 for those who may read it and see reports.
+    ("GET", "/reports/notification/{id}", "", "----A-A-------"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),

@@ -3,6 +3,7 @@
 //! R11) and where a report and each entry must go (R8, C7, R13).
 
 pub mod export;
+pub mod notification;
 pub mod quarterly;
 pub mod routing;
 

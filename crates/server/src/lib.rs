@@ -134,6 +134,7 @@ routes! { upload_limit;
     "/reports/{id}/approve" => post(reports::approve),
     "/reports/{id}/acknowledge" => post(reports::acknowledge),
     "/reports/immediate/draft" => post(reports::draft_immediate),
+    "/reports/notification/{id}" => get(reports::notification),
     "/reports/{id}/files/{sha256}" => get(reports::file),
     "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),

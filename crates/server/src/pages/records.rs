@@ -481,6 +481,8 @@ struct RecordPage {
     /// R9: the immediate reports of this entry with their chains, and whether one can be drafted.
     immediate: Vec<(String, bool, Vec<crate::reports::StepLine>)>,
     may_report_immediately: bool,
+    /// R12: the entry is of a C8 kind and the viewer sees reports: a draft notification exists.
+    notification: bool,
 }
 
 fn cosign_status_name(status: &str, lang: Lang) -> String {
@@ -588,9 +590,11 @@ async fn record_page(
         let steps = crate::reports::chain_lines(state, &info).await?;
         immediate.push((info.id.to_string(), info.state == "sealed", steps));
     }
+    let notification = view.record.c8_kind.is_some() && state.store.permits(user, Permission::ReportView);
     let may_report_immediately =
         view.record.serious && immediate.is_empty() && state.store.permits(user, Permission::ReportDraft);
     let page = RecordPage {
+        notification,
         immediate,
         may_report_immediately,
         id: id.to_string(),
