@@ -461,3 +461,47 @@ async fn a_draft_notification_names_the_cadre_and_no_court_staff() {
     clerk_page.log_in("clerk", common::PASSWORD).await;
     assert_eq!(clerk_page.get(&format!("/reports/notification/{id}")).await.status, 403);
 }
+
+#[tokio::test]
+async fn the_high_court_reports_the_half_year_over_its_courts() {
+    let app = common::spawn_app().await;
+    app.user("high_office", "high", Role::StoreMaintainer).await;
+    app.user("clerk2", "basic2", Role::Recorder).await;
+    let clerk = app.token("clerk").await;
+    let clerk2 = app.token("clerk2").await;
+    // 2026-06-30 23:30 Beijing time is the first half; 2026-07-01 00:00 the second.
+    for (token, when) in [(&clerk, "2026-02-01 10:00"), (&clerk, "2026-06-30 23:30"), (&clerk, "2026-07-01 00:00")] {
+        assert_eq!(app.post(token, "/api/v1/records", &entry(json!({"occurred_at": when}))).await.0, 201);
+    }
+    let mut other = entry(json!({"case_number": "（2026）示0102民初3号", "occurred_at": "2026-05-05 09:00"}));
+    other["intervener"]["name"] = json!("王某");
+    assert_eq!(app.post(&clerk2, "/api/v1/records", &other).await.0, 201);
+
+    let mut high = common::Browser::new(&app);
+    high.log_in("high_office", common::PASSWORD).await;
+    let page = high.get("/reports/half-year?year=2026&half=1").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("2026年上半年") && page.body.contains("示例省党委政法委"), "{}", page.body);
+    assert!(page.body.contains("示例市甲区人民法院") && page.body.contains("示例市乙区人民法院"), "by court");
+    let total = page.body.split("本半年").nth(1).and_then(|t| t.split("条").next()).unwrap_or_default().to_string();
+    assert!(total.contains('3'), "three entries in the first half over both courts: {total}");
+    let drafted = high
+        .submit(
+            "/reports/half-year?year=2026&half=1",
+            "/reports/half-year/draft",
+            &[("year", "2026"), ("half", "1"), ("narrative", "上半年辖区两家法院均已落实。")],
+        )
+        .await;
+    assert_eq!(drafted.status, 303, "{}", drafted.body);
+    let report = high.get(&drafted.location).await;
+    assert!(
+        report.body.contains("2026年上半年") && report.body.contains("上半年辖区两家法院均已落实"),
+        "{}",
+        report.body
+    );
+
+    // A basic court makes no half-year report.
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    assert_eq!(office.get("/reports/half-year?year=2026&half=1").await.status, 403);
+}

@@ -61,6 +61,9 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/reports/immediate/draft", "", "--------------"),
     // The fixture's record has no C8 kind: 422 for those who may read it and see reports.
     ("GET", "/reports/notification/{id}", "", "----A-A-------"),
+    // Half-year reports are the high court's: here only its maintainer's.
+    ("GET", "/reports/half-year", "", "------------A-"),
+    ("POST", "/reports/half-year/draft", "", "------------A-"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),
@@ -197,6 +200,7 @@ async fn request(
         }
         ("POST", "/api/v1/records/{id}/dispute") => req.json(&json!({"reason": "与所见不符"})),
         ("POST", "/reports/quarterly/draft") => req.form(&[("year", "2026"), ("quarter", "1")]),
+        ("POST", "/reports/half-year/draft") => req.form(&[("year", "2026"), ("half", "1")]),
         ("POST", "/reports/immediate/draft") => req.form(&[("record_id", uuid::Uuid::nil().to_string())]),
         ("POST", "/records/{id}/dispute") => req.form(&[("reason", "与所见不符")]),
         ("POST", "/api/v1/records/{id}/materials" | "/records/{id}/materials") => req.multipart(

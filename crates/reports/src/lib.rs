@@ -7,7 +7,7 @@ pub mod notification;
 pub mod quarterly;
 pub mod routing;
 
-pub use quarterly::{Quarter, QuarterlyAnalysis, analyse};
+pub use quarterly::{HalfYear, Period, Quarter, QuarterlyAnalysis, analyse};
 pub use routing::{CourtNode, Routing, route};
 
 use liuhen_rules::Record;

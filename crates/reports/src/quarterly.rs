@@ -13,6 +13,80 @@ use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
 use crate::{Count, Entry};
 
+/// A period a report covers: a quarter (R8) or a half-year (R10), cut in China Standard Time.
+pub trait Period: Copy {
+    /// The first instant and the first after it, in UTC.
+    fn bounds(self) -> (OffsetDateTime, OffsetDateTime);
+    fn previous(self) -> Self;
+    /// The same period a year before.
+    fn year_before(self) -> Self;
+    fn year(self) -> i32;
+    /// The quarter (1–4) or half (1–2).
+    fn number(self) -> u8;
+    /// `2026Q1`, `2026H1`.
+    fn code(self) -> String;
+    fn zh(self) -> String;
+    fn en(self) -> String;
+    fn contains(self, t: OffsetDateTime) -> bool {
+        let (from, to) = self.bounds();
+        from <= t && t < to
+    }
+}
+
+fn month_start(year: i32, month: u8) -> OffsetDateTime {
+    Date::from_calendar_date(year, Month::try_from(month).expect("a month"), 1)
+        .expect("the first of a month")
+        .with_time(Time::MIDNIGHT)
+        .assume_offset(CHINA_STANDARD_TIME)
+        .to_offset(UtcOffset::UTC)
+}
+
+/// A half-year (S6 ¶2, R10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HalfYear {
+    pub year: i32,
+    /// 1 or 2.
+    pub h: u8,
+}
+
+impl HalfYear {
+    pub fn new(year: i32, h: u8) -> Option<HalfYear> {
+        (1..=2).contains(&h).then_some(HalfYear { year, h })
+    }
+    pub fn of(t: OffsetDateTime) -> HalfYear {
+        let (year, h) = liuhen_rules::period::half_year_of(t);
+        HalfYear { year, h }
+    }
+}
+
+impl Period for HalfYear {
+    fn bounds(self) -> (OffsetDateTime, OffsetDateTime) {
+        let end = if self.h == 1 { month_start(self.year, 7) } else { month_start(self.year + 1, 1) };
+        (month_start(self.year, if self.h == 1 { 1 } else { 7 }), end)
+    }
+    fn previous(self) -> HalfYear {
+        if self.h == 1 { HalfYear { year: self.year - 1, h: 2 } } else { HalfYear { year: self.year, h: 1 } }
+    }
+    fn year_before(self) -> HalfYear {
+        HalfYear { year: self.year - 1, h: self.h }
+    }
+    fn year(self) -> i32 {
+        self.year
+    }
+    fn number(self) -> u8 {
+        self.h
+    }
+    fn code(self) -> String {
+        format!("{}H{}", self.year, self.h)
+    }
+    fn zh(self) -> String {
+        format!("{}年{}", self.year, if self.h == 1 { "上半年" } else { "下半年" })
+    }
+    fn en(self) -> String {
+        format!("H{} {}", self.h, self.year)
+    }
+}
+
 /// A quarter of a year, cut in China Standard Time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Quarter {
@@ -33,16 +107,8 @@ impl Quarter {
 
     /// The first instant of the quarter and the first after it, in UTC.
     pub fn bounds(self) -> (OffsetDateTime, OffsetDateTime) {
-        let start = |year: i32, q: u8| {
-            let month = Month::try_from((q - 1) * 3 + 1).expect("1, 4, 7 or 10");
-            Date::from_calendar_date(year, month, 1)
-                .expect("the first of a month")
-                .with_time(Time::MIDNIGHT)
-                .assume_offset(CHINA_STANDARD_TIME)
-                .to_offset(UtcOffset::UTC)
-        };
         let next = self.next();
-        (start(self.year, self.q), start(next.year, next.q))
+        (month_start(self.year, (self.q - 1) * 3 + 1), month_start(next.year, (next.q - 1) * 3 + 1))
     }
 
     pub fn next(self) -> Quarter {
@@ -60,10 +126,32 @@ impl Quarter {
     pub fn en(self) -> String {
         format!("Q{} {}", self.q, self.year)
     }
+}
 
-    fn contains(self, t: OffsetDateTime) -> bool {
-        let (from, to) = self.bounds();
-        from <= t && t < to
+impl Period for Quarter {
+    fn bounds(self) -> (OffsetDateTime, OffsetDateTime) {
+        Quarter::bounds(self)
+    }
+    fn previous(self) -> Quarter {
+        Quarter::previous(self)
+    }
+    fn year_before(self) -> Quarter {
+        Quarter { year: self.year - 1, q: self.q }
+    }
+    fn year(self) -> i32 {
+        self.year
+    }
+    fn number(self) -> u8 {
+        self.q
+    }
+    fn code(self) -> String {
+        format!("{}Q{}", self.year, self.q)
+    }
+    fn zh(self) -> String {
+        Quarter::zh(self)
+    }
+    fn en(self) -> String {
+        Quarter::en(self)
     }
 }
 
@@ -102,7 +190,10 @@ pub struct RepeatIntervener {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuarterlyAnalysis {
     pub court_id: String,
+    /// `2026Q1` for a quarter, `2026H1` for a half-year.
+    pub period: String,
     pub year: i32,
+    /// The quarter, or the half of a half-year report.
     pub quarter: u8,
     pub label_zh: String,
     pub label_en: String,
@@ -186,16 +277,16 @@ fn line(e: &Entry) -> Line {
 /// deployment's additions to the case-number rules (S11), for the breakdown by case type.
 pub fn analyse(
     court_id: &str,
-    quarter: Quarter,
+    quarter: impl Period,
     entries: &[Entry],
     court_names: &BTreeMap<String, String>,
     extra_regions: &[String],
 ) -> QuarterlyAnalysis {
     let counted: Vec<&Entry> = entries.iter().filter(|e| counts_in_analysis(e)).collect();
-    let in_quarter =
-        |q: Quarter| -> Vec<&Entry> { counted.iter().copied().filter(|e| q.contains(e.record.occurred_at)).collect() };
-    let now = in_quarter(quarter);
-    let last_year = Quarter { year: quarter.year - 1, q: quarter.q };
+    let in_quarter = |q: &dyn Fn(OffsetDateTime) -> bool| -> Vec<&Entry> {
+        counted.iter().copied().filter(|e| q(e.record.occurred_at)).collect()
+    };
+    let now = in_quarter(&|t| quarter.contains(t));
 
     let by_special_item = liuhen_rules::SPECIAL_ITEMS
         .iter()
@@ -283,16 +374,17 @@ pub fn analyse(
     let (from, to) = quarter.bounds();
     QuarterlyAnalysis {
         court_id: court_id.to_string(),
-        year: quarter.year,
-        quarter: quarter.q,
+        period: quarter.code(),
+        year: quarter.year(),
+        quarter: quarter.number(),
         label_zh: quarter.zh(),
         label_en: quarter.en(),
         from: format_cst(from),
         to: format_cst(to),
         total: now.len() as u64,
         zero_report: now.is_empty(),
-        previous_quarter_total: in_quarter(quarter.previous()).len() as u64,
-        same_quarter_last_year_total: in_quarter(last_year).len() as u64,
+        previous_quarter_total: in_quarter(&|t| quarter.previous().contains(t)).len() as u64,
+        same_quarter_last_year_total: in_quarter(&|t| quarter.year_before().contains(t)).len() as u64,
         entries_with_special_items: now.iter().filter(|e| !e.record.special_items.is_empty()).count() as u64,
         by_special_item,
         by_unit_type: listed::<UnitType>(&now, |e| Some(e.record.intervener.unit_type)),
@@ -327,5 +419,10 @@ mod tests {
         assert_eq!(Quarter { year: 2026, q: 4 }.next(), Quarter { year: 2027, q: 1 });
         assert_eq!(Quarter { year: 2026, q: 1 }.zh(), "2026年第一季度");
         assert!(Quarter::new(2026, 5).is_none());
+        let h1 = HalfYear { year: 2026, h: 1 };
+        assert_eq!(h1.bounds(), (datetime!(2025-12-31 16:00 UTC), datetime!(2026-06-30 16:00 UTC)));
+        assert_eq!(h1.previous(), HalfYear { year: 2025, h: 2 });
+        assert_eq!((h1.zh(), h1.code()), ("2026年上半年".to_string(), "2026H1".to_string()));
+        assert_eq!(HalfYear::of(datetime!(2026-06-30 16:00 UTC)), HalfYear { year: 2026, h: 2 }, "1 July in Beijing");
     }
 }

@@ -135,6 +135,8 @@ routes! { upload_limit;
     "/reports/{id}/acknowledge" => post(reports::acknowledge),
     "/reports/immediate/draft" => post(reports::draft_immediate),
     "/reports/notification/{id}" => get(reports::notification),
+    "/reports/half-year" => get(reports::half_year_page),
+    "/reports/half-year/draft" => post(reports::draft_half_year),
     "/reports/{id}/files/{sha256}" => get(reports::file),
     "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),

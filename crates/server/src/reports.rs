@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use liuhen_reports::{CourtNode, Entry, Quarter, QuarterlyReport};
+use liuhen_reports::{CourtNode, Entry, HalfYear, Period, Quarter, QuarterlyReport};
 use liuhen_rules::Problem;
 use liuhen_store::User;
 use serde::Deserialize;
@@ -44,7 +44,7 @@ impl QuarterQuery {
     }
 }
 
-async fn build(state: &AppState, user: &User, quarter: Quarter, via: &str) -> Result<QuarterlyReport, ApiError> {
+async fn build(state: &AppState, user: &User, quarter: impl Period, via: &str) -> Result<QuarterlyReport, ApiError> {
     let (from, to) = quarter.bounds();
     let entries: Vec<Entry> = state
         .store
@@ -530,4 +530,82 @@ pub async fn notification(
         )
     })?;
     render(&NotificationPage { c, n, record_id: record_id.to_string() })
+}
+
+// ---- the half-year implementation report of a high court (R10) ----
+
+#[derive(Deserialize)]
+pub struct HalfQuery {
+    pub year: Option<i32>,
+    /// 1 or 2.
+    pub half: Option<u8>,
+}
+
+impl HalfQuery {
+    fn half(&self) -> Result<HalfYear, ApiError> {
+        let last = HalfYear::of(time::OffsetDateTime::now_utc()).previous();
+        let year = self.year.unwrap_or(last.year);
+        let h = self.half.unwrap_or(if self.year.is_some() { 1 } else { last.h });
+        HalfYear::new(year, h).filter(|_| (2015..=9999).contains(&year)).ok_or_else(|| {
+            form_problem("half", "半年应为 1 或 2，年份自 2015 年起", "the half is 1 or 2 and the year 2015 or later")
+        })
+    }
+}
+
+/// R10: high courts report every half year to the provincial political-legal committee.
+async fn require_high_court(state: &AppState, user: &User) -> Result<(), ApiError> {
+    let court = state.store.court(&user.court_id).await?;
+    if court.is_some_and(|c| c.level == liuhen_rules::CourtLevel::High) {
+        return Ok(());
+    }
+    Err(liuhen_store::StoreError::forbidden(
+        "半年报告由高级人民法院汇总辖区法院情况后报送省级党委政法委",
+        "the half-year report is made by high courts, over the courts of their province",
+    )
+    .into())
+}
+
+#[derive(Template)]
+#[template(path = "half_year.html")]
+struct HalfYearPage {
+    c: Chrome,
+    r: QuarterlyReport,
+    may_draft: bool,
+}
+
+/// The half-year analysis of a high court over every court of its province (R10).
+pub async fn half_year_page(
+    State(state): State<AppState>,
+    Page(c, user): Page,
+    Query(q): Query<HalfQuery>,
+) -> Result<Response, ApiError> {
+    require_high_court(&state, &user).await?;
+    let r = build(&state, &user, q.half()?, "report").await?;
+    render(&HalfYearPage { may_draft: state.store.permits(&user, liuhen_rules::Permission::ReportDraft), c, r })
+}
+
+#[derive(Deserialize)]
+pub struct HalfDraftFields {
+    year: i32,
+    half: u8,
+    #[serde(default)]
+    narrative: String,
+}
+
+/// The office of a high court drafts the half-year report; it is approved and sealed like the
+/// quarterly one, for the provincial committee and the Supreme People's Court.
+pub async fn draft_half_year(
+    State(state): State<AppState>,
+    crate::pages::chrome::PageForm(_, user, f): crate::pages::chrome::PageForm<HalfDraftFields>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    require_high_court(&state, &user).await?;
+    let half = HalfQuery { year: Some(f.year), half: Some(f.half) }.half()?;
+    let report = build(&state, &user, half, "report").await?;
+    let recipients: Vec<String> =
+        report.routing.main.iter().filter(|r| r.kind == "court").map(|r| r.court_id.clone()).collect();
+    let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string() })
+        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let id = state.store.draft_report(&user, "half_year", &half.code(), content, recipients, None).await?;
+    Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
 }
