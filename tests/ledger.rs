@@ -486,7 +486,7 @@ async fn the_cli_verifies_a_running_server_over_http() {
     let size = s + 4;
     assert_eq!((report["size"].as_u64(), report["entries_checked"].as_u64()), (Some(size), Some(size)));
     let out = run(clerk, key).await.unwrap();
-    assert!(out.status.success(), "hash tiles alone still prove the root");
+    assert!(out.status.success(), "hash tiles alone still prove the root: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["entries_checked"], 0);
     let (other, _) = tlog::LogKey::generate("liuhen.local/log").unwrap();
     let out = run(auditor, other.verifier_key().to_string()).await.unwrap();
