@@ -485,6 +485,23 @@ async fn the_high_court_reports_the_half_year_over_its_courts() {
     assert!(page.body.contains("示例市甲区人民法院") && page.body.contains("示例市乙区人民法院"), "by court");
     let total = page.body.split("本半年").nth(1).and_then(|t| t.split("条").next()).unwrap_or_default().to_string();
     assert!(total.contains('3'), "three entries in the first half over both courts: {total}");
+    // Inspections of courts below (督促检查) are recorded and go into the report.
+    let half = "/reports/half-year?year=2026&half=1";
+    let inspection = [
+        ("inspected_court", "basic2"),
+        ("inspected_on", "2026-05-20"),
+        ("subject", "专库录入及时性"),
+        ("findings", "抽查十件，均已及时录入"),
+        ("year", "2026"),
+        ("half", "1"),
+    ];
+    let recorded = high.submit(half, "/reports/inspections", &inspection).await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let mut own = inspection;
+    own[0] = ("inspected_court", "high");
+    assert_eq!(high.submit(half, "/reports/inspections", &own).await.status, 422, "a court below, not itself");
+    assert!(high.get(half).await.body.contains("抽查十件，均已及时录入"));
+    assert!(common::events(&app).await.iter().any(|e| e.body.kind() == "inspection_recorded"));
     let drafted = high
         .submit(
             "/reports/half-year?year=2026&half=1",
@@ -494,6 +511,7 @@ async fn the_high_court_reports_the_half_year_over_its_courts() {
         .await;
     assert_eq!(drafted.status, 303, "{}", drafted.body);
     let report = high.get(&drafted.location).await;
+    assert!(report.body.contains("专库录入及时性"), "the inspection is in the report: {}", report.body);
     assert!(
         report.body.contains("2026年上半年") && report.body.contains("上半年辖区两家法院均已落实"),
         "{}",

@@ -64,6 +64,7 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     // Half-year reports are the high court's: here only its maintainer's.
     ("GET", "/reports/half-year", "", "------------A-"),
     ("POST", "/reports/half-year/draft", "", "------------A-"),
+    ("POST", "/reports/inspections", "", "------------A-"),
     ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/account", "", "-AAAAAAAAAAAAA"),
     ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),

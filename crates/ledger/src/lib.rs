@@ -189,6 +189,14 @@ pub enum EventBody {
         report_id: Uuid,
         court_id: String,
     },
+    /// An upper court inspected a court below (督促检查, R10): when, what, and what it found.
+    InspectionRecorded {
+        inspection_id: Uuid,
+        inspected_court: String,
+        inspected_on: String,
+        subject: String,
+        findings: String,
+    },
 }
 
 /// A file of a sealed report, by its SHA-256.
@@ -222,6 +230,7 @@ impl EventBody {
             EventBody::ReportDrafted { .. } => "report_drafted",
             EventBody::ReportSealed { .. } => "report_sealed",
             EventBody::ReportAcknowledged { .. } => "report_acknowledged",
+            EventBody::InspectionRecorded { .. } => "inspection_recorded",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -245,7 +254,8 @@ impl EventBody {
             | EventBody::PermissionsSet { .. }
             | EventBody::ReportDrafted { .. }
             | EventBody::ReportSealed { .. }
-            | EventBody::ReportAcknowledged { .. } => None,
+            | EventBody::ReportAcknowledged { .. }
+            | EventBody::InspectionRecorded { .. } => None,
         }
     }
 }
@@ -424,6 +434,13 @@ mod tests {
                 files: vec![SealedFile { name: "季度报告.xlsx".into(), sha256: "cd".repeat(32), size: 9000 }],
             },
             EventBody::ReportAcknowledged { report_id: Uuid::nil(), court_id: "high".into() },
+            EventBody::InspectionRecorded {
+                inspection_id: Uuid::nil(),
+                inspected_court: "c".into(),
+                inspected_on: "2026-05-20".into(),
+                subject: "专库录入及时性".into(),
+                findings: "抽查十件，均已及时录入".into(),
+            },
         ];
         for body in bodies {
             let event = Event::new(datetime!(2026-05-20 02:00 UTC), "clerk1", "c", body);

@@ -137,6 +137,7 @@ routes! { upload_limit;
     "/reports/notification/{id}" => get(reports::notification),
     "/reports/half-year" => get(reports::half_year_page),
     "/reports/half-year/draft" => post(reports::draft_half_year),
+    "/reports/inspections" => post(reports::record_inspection),
     "/reports/{id}/files/{sha256}" => get(reports::file),
     "/api/v1/reports/quarterly" => get(reports::quarterly),
     "/account" => get(pages::account::account),

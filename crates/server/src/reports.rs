@@ -162,6 +162,9 @@ pub async fn quarterly_xlsx(
 struct Content {
     report: QuarterlyReport,
     narrative: String,
+    /// R10: the inspections of courts below in the period (half-year reports).
+    #[serde(default)]
+    inspections: Vec<liuhen_store::reports::Inspection>,
 }
 
 #[derive(Deserialize)]
@@ -207,8 +210,9 @@ pub async fn draft(
         .map(|r| r.court_id.clone())
         .collect();
     recipients.dedup();
-    let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string() })
-        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let content =
+        serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string(), inspections: Vec::new() })
+            .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
     let period = format!("{}Q{}", quarter.year, quarter.q);
     let id = state.store.draft_report(&user, "quarterly", &period, content, recipients, supersedes).await?;
     Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
@@ -230,6 +234,7 @@ struct ReportPage {
     info: liuhen_store::reports::ReportInfo,
     r: QuarterlyReport,
     narrative: String,
+    inspections: Vec<liuhen_store::reports::Inspection>,
     may_approve: bool,
     own_court: bool,
 }
@@ -256,6 +261,7 @@ pub async fn report(
         info,
         r: content.report,
         narrative: content.narrative,
+        inspections: content.inspections,
         may_approve,
     })
 }
@@ -571,6 +577,19 @@ struct HalfYearPage {
     c: Chrome,
     r: QuarterlyReport,
     may_draft: bool,
+    inspections: Vec<liuhen_store::reports::Inspection>,
+    courts_below: Vec<(String, String)>,
+}
+
+/// The inspections this court made in the half-year (dates in CST).
+async fn inspections_in(
+    state: &AppState,
+    user: &User,
+    half: HalfYear,
+) -> Result<Vec<liuhen_store::reports::Inspection>, ApiError> {
+    let day = |t: time::OffsetDateTime| liuhen_rules::period::format_cst(t)[..10].to_string();
+    let (from, to) = half.bounds();
+    Ok(state.store.inspections(user, &day(from), &day(to)).await?)
 }
 
 /// The half-year analysis of a high court over every court of its province (R10).
@@ -580,8 +599,56 @@ pub async fn half_year_page(
     Query(q): Query<HalfQuery>,
 ) -> Result<Response, ApiError> {
     require_high_court(&state, &user).await?;
-    let r = build(&state, &user, q.half()?, "report").await?;
-    render(&HalfYearPage { may_draft: state.store.permits(&user, liuhen_rules::Permission::ReportDraft), c, r })
+    let half = q.half()?;
+    let r = build(&state, &user, half, "report").await?;
+    let inspections = inspections_in(&state, &user, half).await?;
+    let below = state.store.courts_under(&user.court_id).await?;
+    let courts_below = state
+        .store
+        .courts()
+        .await?
+        .into_iter()
+        .filter(|c| c.id != user.court_id && below.contains(&c.id))
+        .map(|c| (c.id, c.name))
+        .collect();
+    render(&HalfYearPage {
+        may_draft: state.store.permits(&user, liuhen_rules::Permission::ReportDraft),
+        c,
+        r,
+        inspections,
+        courts_below,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InspectionFields {
+    #[serde(default)]
+    inspected_court: String,
+    #[serde(default)]
+    inspected_on: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    findings: String,
+    #[serde(default)]
+    year: Option<i32>,
+    #[serde(default)]
+    half: Option<u8>,
+}
+
+/// A high court records an inspection of a court below (督促检查, R10), a ledger event.
+pub async fn record_inspection(
+    State(state): State<AppState>,
+    crate::pages::chrome::PageForm(_, user, f): crate::pages::chrome::PageForm<InspectionFields>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    require_high_court(&state, &user).await?;
+    state.store.record_inspection(&user, &f.inspected_court, &f.inspected_on, &f.subject, &f.findings).await?;
+    let back = match (f.year, f.half) {
+        (Some(y), Some(h)) => format!("/reports/half-year?year={y}&half={h}"),
+        _ => "/reports/half-year".into(),
+    };
+    Ok(axum::response::Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]
@@ -604,7 +671,8 @@ pub async fn draft_half_year(
     let report = build(&state, &user, half, "report").await?;
     let recipients: Vec<String> =
         report.routing.main.iter().filter(|r| r.kind == "court").map(|r| r.court_id.clone()).collect();
-    let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string() })
+    let inspections = inspections_in(&state, &user, half).await?;
+    let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string(), inspections })
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
     let id = state.store.draft_report(&user, "half_year", &half.code(), content, recipients, None).await?;
     Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())

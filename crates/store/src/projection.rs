@@ -283,6 +283,22 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
                 return Err(StoreError::Internal(format!("seal of report {report_id}, which is not a draft")));
             }
         }
+        EventBody::InspectionRecorded { inspection_id, inspected_court, inspected_on, subject, findings } => {
+            conn.prepare_cached(
+                "INSERT INTO inspections (id, court_id, inspected_court, inspected_on, subject, findings, recorded_by, seq)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                inspection_id.to_string(),
+                event.court,
+                inspected_court,
+                inspected_on,
+                subject,
+                findings,
+                event.actor,
+                seq
+            ])?;
+        }
         EventBody::ReportAcknowledged { report_id, court_id } => {
             conn.prepare_cached(
                 "INSERT INTO report_acks (report_id, court_id, acknowledged_by, acknowledged_at, seq) VALUES (?, ?, ?, ?, ?)",
@@ -327,7 +343,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 10] = [
+pub(crate) const PROJECTION_TABLES: [&str; 11] = [
     "records",
     "record_special_items",
     "record_versions",
@@ -338,6 +354,7 @@ pub(crate) const PROJECTION_TABLES: [&str; 10] = [
     "record_search",
     "reports",
     "report_acks",
+    "inspections",
 ];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's

@@ -305,3 +305,105 @@ impl Store {
         rows.iter().map(row_report).collect()
     }
 }
+
+/// An inspection (督促检查) of a court below, as the half-year report lists it (R10).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Inspection {
+    pub id: Uuid,
+    pub court_id: String,
+    pub inspected_court: String,
+    /// `YYYY-MM-DD`, China Standard Time.
+    pub inspected_on: String,
+    pub subject: String,
+    pub findings: String,
+    pub recorded_by: String,
+    pub seq: i64,
+}
+
+impl Store {
+    /// Record an inspection of a court below (R10): by the office of an upper court, of a court
+    /// under it, on a date; a ledger event.
+    pub async fn record_inspection(
+        &self,
+        by: &User,
+        inspected_court: &str,
+        inspected_on: &str,
+        subject: &str,
+        findings: &str,
+    ) -> Result<i64> {
+        if !self.permits(by, Permission::ReportDraft) {
+            return Err(StoreError::forbidden("您的角色不记录督促检查", "your role does not record inspections"));
+        }
+        let mut problems = Vec::new();
+        let below = self.courts_under(&by.court_id).await?;
+        if inspected_court == by.court_id || !below.contains(inspected_court) {
+            problems.push(liuhen_rules::Problem::new(
+                "inspected_court",
+                "R10",
+                "invalid",
+                "请选择本院辖区内的下级法院",
+                "choose a court below this one",
+            ));
+        }
+        let date_ok =
+            time::Date::parse(inspected_on.trim(), time::macros::format_description!("[year]-[month]-[day]")).is_ok();
+        if !date_ok {
+            problems.push(liuhen_rules::Problem::new(
+                "inspected_on",
+                "R10",
+                "invalid",
+                "检查日期格式应为 2026-05-20",
+                "the date of the inspection is like 2026-05-20",
+            ));
+        }
+        for (field, value, zh, en) in [
+            ("subject", subject, "请填写检查事项", "say what was inspected"),
+            ("findings", findings, "请填写检查发现和督促意见", "give the findings"),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > 4000 {
+                problems.push(liuhen_rules::Problem::new(field, "R10", "required", zh, en));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        let body = EventBody::InspectionRecorded {
+            inspection_id: Uuid::now_v7(),
+            inspected_court: inspected_court.to_string(),
+            inspected_on: inspected_on.trim().to_string(),
+            subject: subject.trim().to_string(),
+            findings: findings.trim().to_string(),
+        };
+        self.report_step(by, body).await
+    }
+
+    /// The inspections `viewer`'s court made between two dates (`YYYY-MM-DD`, end excluded).
+    pub async fn inspections(&self, viewer: &User, from: &str, to: &str) -> Result<Vec<Inspection>> {
+        if !self.permits(viewer, Permission::ReportView) {
+            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
+        }
+        let rows = sqlx::query(
+            "SELECT * FROM inspections WHERE court_id = ? AND inspected_on >= ? AND inspected_on < ? ORDER BY inspected_on, seq",
+        )
+        .bind(&viewer.court_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(Inspection {
+                    id: id.parse().map_err(|e: uuid::Error| StoreError::Internal(e.to_string()))?,
+                    court_id: r.try_get("court_id")?,
+                    inspected_court: r.try_get("inspected_court")?,
+                    inspected_on: r.try_get("inspected_on")?,
+                    subject: r.try_get("subject")?,
+                    findings: r.try_get("findings")?,
+                    recorded_by: r.try_get("recorded_by")?,
+                    seq: r.try_get("seq")?,
+                })
+            })
+            .collect()
+    }
+}
