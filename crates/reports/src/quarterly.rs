@@ -262,7 +262,7 @@ fn line(e: &Entry) -> Line {
         court_id: e.court_id.clone(),
         occurred_at: format_cst(r.occurred_at),
         case_number: r.case_number.clone().or_else(|| r.case_title.clone()).unwrap_or_default(),
-        intervener: format!("{}（{}，{}）", i.name, i.unit, i.post),
+        intervener: i.described(),
         form_zh: r.form.zh().into(),
         special_items: r.special_items.clone(),
         serious: r.serious,

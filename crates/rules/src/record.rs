@@ -679,6 +679,13 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
     })
 }
 
+impl Intervener {
+    /// As reports, receipts and notices name them: 张某（某区人民政府，副区长）.
+    pub fn described(&self) -> String {
+        format!("{}（{}，{}）", self.name, self.unit, self.post)
+    }
+}
+
 impl Record {
     /// Whether the record counts in the store and its statistics (S5 and S10 ¶3 paths do not).
     pub fn in_store(&self) -> bool {

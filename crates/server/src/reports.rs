@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::pages::chrome::{Chrome, Page};
+use crate::pages::chrome::{Chrome, NoFields, Page};
 use crate::pages::render;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -58,18 +58,11 @@ async fn build(state: &AppState, user: &User, quarter: impl Period, via: &str) -
     let names: BTreeMap<String, String> =
         courts.iter().filter(|c| reach.contains(&c.id)).map(|c| (c.id.clone(), c.name.clone())).collect();
     let node = |c: &liuhen_store::Court| CourtNode { id: c.id.clone(), name: c.name.clone(), level: c.level };
-    let by_id: BTreeMap<&str, &liuhen_store::Court> = courts.iter().map(|c| (c.id.as_str(), c)).collect();
-    let own = by_id
-        .get(user.court_id.as_str())
-        .copied()
+    let own = courts
+        .iter()
+        .find(|c| c.id == user.court_id)
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "法院不存在", "no such court"))?;
-    let mut chain = Vec::new();
-    let mut up = own.parent_id.as_deref();
-    while let Some(id) = up {
-        let Some(c) = by_id.get(id) else { break };
-        chain.push(node(c));
-        up = c.parent_id.as_deref();
-    }
+    let chain: Vec<CourtNode> = state.store.courts_above(&user.court_id).await?.iter().map(node).collect();
     Ok(QuarterlyReport {
         court_name: own.name.clone(),
         analysis: liuhen_reports::analyse(
@@ -156,6 +149,15 @@ pub async fn quarterly_xlsx(
 }
 
 // ---- the workflow: draft, approve and seal, deliver (R8) ----
+
+/// Whether `user` is shown the approve button: a draft of their court, by someone else (R8:
+/// nobody approves their own), and a role that approves. The sequencer checks it again.
+fn may_approve(state: &AppState, user: &User, info: &liuhen_store::reports::ReportInfo) -> bool {
+    info.state == "drafted"
+        && info.drafted_by != user.username
+        && info.court_id == user.court_id
+        && state.store.permits(user, liuhen_rules::Permission::ReportApprove)
+}
 
 /// What a drafted report holds, frozen: the analysis with its routing, and the office's narrative.
 #[derive(serde::Serialize, Deserialize)]
@@ -251,10 +253,7 @@ pub async fn report(
         return immediate_page(&state, c, &user, info).await;
     }
     let content = content_of(&state, &user, &info).await?;
-    let may_approve = info.state == "drafted"
-        && info.drafted_by != user.username
-        && info.court_id == user.court_id
-        && state.store.permits(&user, liuhen_rules::Permission::ReportApprove);
+    let may_approve = may_approve(&state, &user, &info);
     render(&ReportPage {
         own_court: info.court_id == user.court_id,
         c,
@@ -266,15 +265,12 @@ pub async fn report(
     })
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// A court leader (not the drafter) approves: the files to send are made from the frozen content
 /// and sealed with it — their hashes go into the ledger.
 pub async fn approve(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
-    crate::pages::chrome::PageForm(_, user, Nothing {}): crate::pages::chrome::PageForm<Nothing>,
+    crate::pages::chrome::PageForm(_, user, NoFields {}): crate::pages::chrome::PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
     let info = state.store.report(&user, id).await?;
@@ -389,24 +385,17 @@ pub async fn draft_immediate(
             "only a serious entry that may cause a wrongful judgment or other grave harm is reported at once",
         ));
     }
-    let courts = state.store.courts().await?;
-    let by_id: BTreeMap<&str, &liuhen_store::Court> = courts.iter().map(|c| (c.id.as_str(), c)).collect();
-    let mut chain = Vec::new();
-    let mut up = by_id.get(user.court_id.as_str()).and_then(|c| c.parent_id.clone());
-    while let Some(id) = up {
-        chain.push(id.clone());
-        up = by_id.get(id.as_str()).and_then(|c| c.parent_id.clone());
-    }
+    let chain: Vec<String> = state.store.courts_above(&user.court_id).await?.into_iter().map(|c| c.id).collect();
     if chain.is_empty() {
         return Err(form_problem("record_id", "本院没有上级法院可报", "this court has no court above to report to"));
     }
     let i = &r.intervener;
     let content = ImmediateContent {
-        court_name: by_id.get(user.court_id.as_str()).map_or(user.court_id.clone(), |c| c.name.clone()),
+        court_name: state.store.court(&user.court_id).await?.map_or(user.court_id.clone(), |c| c.name),
         record_id: f.record_id.to_string(),
         case: r.case_number.clone().or_else(|| r.case_title.clone()).unwrap_or_default(),
         occurred_at: liuhen_rules::period::format_cst(r.occurred_at),
-        intervener: format!("{}（{}，{}）", i.name, i.unit, i.post),
+        intervener: i.described(),
         form: r.form.zh().into(),
         content: r.content.clone(),
         handling: r.handling.clone().unwrap_or_default(),
@@ -480,10 +469,7 @@ async fn immediate_page(
     let may_acknowledge = info.state == "sealed"
         && current.as_deref() == Some(user.court_id.as_str())
         && state.store.permits(user, liuhen_rules::Permission::ReportView);
-    let may_approve = info.state == "drafted"
-        && info.drafted_by != user.username
-        && info.court_id == user.court_id
-        && state.store.permits(user, liuhen_rules::Permission::ReportApprove);
+    let may_approve = may_approve(state, user, &info);
     render(&ImmediatePage { c, info, r, steps, may_approve, may_acknowledge })
 }
 
@@ -492,7 +478,7 @@ async fn immediate_page(
 pub async fn acknowledge(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
-    crate::pages::chrome::PageForm(_, user, Nothing {}): crate::pages::chrome::PageForm<Nothing>,
+    crate::pages::chrome::PageForm(_, user, NoFields {}): crate::pages::chrome::PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
     state.store.acknowledge_report(&user, id).await?;

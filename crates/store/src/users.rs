@@ -695,6 +695,25 @@ impl Store {
         }
     }
 
+    /// The courts above a court, nearest first, up to the top of the hierarchy (where reports go,
+    /// R8, R9).
+    pub async fn courts_above(&self, court_id: &str) -> Result<Vec<Court>> {
+        let courts = self.courts().await?;
+        let parent_of = |id: &str| courts.iter().find(|c| c.id == id).and_then(|c| c.parent_id.clone());
+        let mut chain = Vec::new();
+        let mut up = parent_of(court_id);
+        while let Some(id) = up {
+            let Some(court) = courts.iter().find(|c| c.id == id) else { break };
+            // A cycle cannot be made through `add_court` (a parent must exist first); stop anyway.
+            if chain.iter().any(|c: &Court| c.id == id) {
+                break;
+            }
+            chain.push(court.clone());
+            up = court.parent_id.clone();
+        }
+        Ok(chain)
+    }
+
     async fn account(&self, username: &str) -> Result<User> {
         self.user(username)
             .await?

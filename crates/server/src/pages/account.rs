@@ -9,7 +9,7 @@ use liuhen_rules::{Listed, Permission};
 use liuhen_store::{StoreError, User};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, FormErrors, Page, PageForm};
+use super::chrome::{Chrome, FormErrors, NoFields, Page, PageForm};
 use super::render;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, bearer_from_headers, cookie_value};
@@ -106,13 +106,10 @@ pub async fn change_password(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// Begin setting up the authenticator: a new secret, shown as text and as a QR code.
 pub async fn start_totp(
     State(state): State<AppState>,
-    PageForm(c, user, Nothing {}): PageForm<Nothing>,
+    PageForm(c, user, NoFields {}): PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     let enrolment = state.store.start_second_factor(&user).await?;
     let qr = qrcode::QrCode::new(enrolment.otpauth_url.as_bytes())

@@ -12,7 +12,7 @@ use liuhen_rules::{CourtLevel, Lang, Listed, Permission, Role, period::format_cs
 use liuhen_store::{Account, ApiToken, Court, NewCourt, NewUser, StoreError, User};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, FormErrors, Page, PageForm, urlencode};
+use super::chrome::{Chrome, FormErrors, NoFields, Page, PageForm, urlencode};
 use super::render;
 use crate::AppState;
 use crate::error::ApiError;
@@ -564,9 +564,6 @@ pub async fn issue_token(
         Err(e) => Err(e.into()),
     }
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn revoke_token(
     State(state): State<AppState>,

@@ -194,6 +194,10 @@ impl FromRequestParts<AppState> for Page {
     }
 }
 
+/// A form whose only field is its CSRF token (a button: log out, approve, revoke …).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A form posted from one of our pages by a logged-in user: the CSRF token checked, then the
 /// fields parsed into `T`.
 pub struct PageForm<T>(pub Chrome, pub User, pub T);

@@ -236,7 +236,7 @@ pub async fn receipt(
     render(&ReceiptPage {
         record_id: id.to_string(),
         case_number: record.case_number.clone().or_else(|| record.case_title.clone()).unwrap_or_default(),
-        intervener: format!("{}（{}，{}）", record.intervener.name, record.intervener.unit, record.intervener.post),
+        intervener: record.intervener.described(),
         form: record.form.zh().into(),
         occurred_at: format_cst(record.occurred_at),
         recorder,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use serde::Deserialize;
 
-use super::chrome::{AnyPage, Chrome, LANG_COOKIE, PageForm};
+use super::chrome::{AnyPage, Chrome, LANG_COOKIE, NoFields, PageForm};
 use super::render;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie_value};
@@ -136,13 +136,10 @@ pub async fn login_submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    PageForm(_, _, Nothing {}): PageForm<Nothing>,
+    PageForm(_, _, NoFields {}): PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
         state.store.logout(&token).await?;
