@@ -22,6 +22,22 @@ fn entry(changes: Value) -> Value {
     r
 }
 
+/// Four leading-cadre entries at basic1 in the first quarter of 2026 (the letter of
+/// common::letter is at 2026-03-31 23:30 Beijing time: still the first quarter): two with S7
+/// items, one serious, one by phone at the enforcement stage, one on a same-level main leader.
+fn first_quarter_entries() -> Vec<Value> {
+    vec![
+        entry(json!({})),
+        entry(json!({"special_items": [1, 4], "serious": true, "handling": "已告知依法办理"})),
+        entry(json!({"form": "phone", "persons_present": ["张某"], "court_staff_present": [],
+                     "occurred_at": "2026-01-10 10:00", "stage": "enforcement",
+                     "case_number": "（2026）示0101执5号", "special_items": []})),
+        entry(json!({"intervener": {"name": "李某", "unit": "某市人大常委会", "post": "副主任",
+                                    "unit_type": "congress", "managing_level": "provincial"},
+                     "same_level_main_leader": true, "occurred_at": "2026-02-01 09:00", "special_items": [7]})),
+    ]
+}
+
 fn count(list: &Value, code: &str) -> u64 {
     list.as_array().unwrap().iter().find(|c| c["code"] == code).map_or(0, |c| c["count"].as_u64().unwrap())
 }
@@ -35,22 +51,13 @@ async fn every_number_of_a_quarterly_analysis() {
     let clerk = app.token("clerk").await;
     let clerk2 = app.token("clerk2").await;
 
-    // The first quarter of 2026 at basic1 (the letter of common::letter is at 2026-03-31 23:30
-    // Beijing time: still the first quarter).
-    let q1 = [
-        entry(json!({})),
-        entry(json!({"special_items": [1, 4], "serious": true, "handling": "已告知依法办理"})),
-        entry(json!({"form": "phone", "persons_present": ["张某"], "court_staff_present": [],
-                     "occurred_at": "2026-01-10 10:00", "stage": "enforcement",
-                     "case_number": "（2026）示0101执5号", "special_items": []})),
-        entry(json!({"intervener": {"name": "李某", "unit": "某市人大常委会", "post": "副主任",
-                                    "unit_type": "congress", "managing_level": "provincial"},
-                     "same_level_main_leader": true, "occurred_at": "2026-02-01 09:00", "special_items": [7]})),
+    // The first quarter of 2026 at basic1.
+    let q1 = first_quarter_entries().into_iter().chain([
         // Not counted: not a leading cadre; and the S5 register.
         entry(json!({"intervener": {"leading_cadre": false, "managing_level": null}, "special_items": []})),
         entry(json!({"register": "entrusted_opinion", "entrusted_basis": "依本院来函征求意见", "special_items": []})),
-    ];
-    for r in &q1 {
+    ]);
+    for r in &q1.collect::<Vec<_>>() {
         let (status, body) = app.post(&clerk, "/api/v1/records", r).await;
         assert_eq!(status, 201, "{body}");
     }
@@ -163,17 +170,9 @@ async fn the_analysis_exports_as_a_workbook_with_the_same_numbers() {
     office.log_in("office", common::PASSWORD).await;
     let page = office.get("/reports/quarterly?year=2026&quarter=1").await;
     assert!(page.body.contains("/reports/quarterly.xlsx?year=2026&amp;quarter=1"));
-    let cookie: Vec<String> = office.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let r = app
-        .client
-        .get(app.url("/reports/quarterly.xlsx?year=2026&quarter=1"))
-        .header("cookie", cookie.join("; "))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("quarterly-basic1-2026Q1.xlsx"));
-    let bytes = r.bytes().await.unwrap().to_vec();
+    let (status, disposition, bytes) = office.download("/reports/quarterly.xlsx?year=2026&quarter=1").await;
+    assert_eq!(status, 200);
+    assert!(disposition.contains("quarterly-basic1-2026Q1.xlsx"), "{disposition}");
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names();
     for sheet in ["概况", "按专项报告情形", "按过问方式", "按法院", "多次过问人员", "情节严重", "专项报告情形逐条"]
@@ -194,6 +193,20 @@ async fn the_analysis_exports_as_a_workbook_with_the_same_numbers() {
     );
     let serious = book.worksheet_range("情节严重").unwrap();
     assert_eq!(serious.height(), 2, "the header and the one serious entry");
+
+    // The same numbers as CSV, one line per category.
+    assert!(page.body.contains("/reports/quarterly.csv?year=2026&amp;quarter=1"));
+    let csv = office.get("/reports/quarterly.csv?year=2026&quarter=1").await;
+    assert_eq!(csv.status, 200);
+    for line in [
+        "合计,2026年第一季度,2",
+        "过问方式,信件,1",
+        "过问方式,电子邮件,1",
+        "过问方式,电话,0",
+        "法院,示例市甲区人民法院,2",
+    ] {
+        assert!(csv.body.lines().any(|l| l == line), "{line} in\n{}", csv.body);
+    }
 }
 
 #[tokio::test]
@@ -264,23 +277,20 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
         })
         .expect("a report_sealed entry");
     assert_eq!(sealed.0, "leader");
-    assert_eq!(sealed.1.len(), 2, "the content as JSON and the workbook");
+    let names: Vec<&str> = sealed.1.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["quarterly-basic1-2026Q1.json", "quarterly-basic1-2026Q1.xlsx", "quarterly-basic1-2026Q1.docx"],
+        "the content as JSON, the workbook and the official document"
+    );
     assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 409, "sealed once, never again");
 
     // Delivered: the court above has it in its inbox and gets exactly the files sealed.
     let inbox = high.get("/reports").await;
     assert!(inbox.body.contains(&path), "{}", inbox.body);
     for f in &sealed.1 {
-        let cookie: Vec<String> = high.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let r = app
-            .client
-            .get(app.url(&format!("{path}/files/{}", f.sha256)))
-            .header("cookie", cookie.join("; "))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", f.name);
-        let bytes = r.bytes().await.unwrap();
+        let (status, _, bytes) = high.download(&format!("{path}/files/{}", f.sha256)).await;
+        assert_eq!(status, 200, "{}", f.name);
         assert_eq!(hex::encode(Sha256::digest(&bytes)), f.sha256, "{} matches its hash in the ledger", f.name);
         assert_eq!(bytes.len() as u64, f.size);
     }
@@ -314,7 +324,7 @@ async fn verify_checks_the_files_of_sealed_reports() {
     };
     let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
     assert!(report.ok, "{report:?}");
-    assert_eq!(report.materials, 3, "the content and the two files sent");
+    assert_eq!(report.materials, 4, "the content and the three files sent (JSON, XLSX, DOCX)");
 
     // A file sent, replaced on disk: found.
     let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
@@ -522,4 +532,125 @@ async fn the_high_court_reports_the_half_year_over_its_courts() {
     let mut office = common::Browser::new(&app);
     office.log_in("office", common::PASSWORD).await;
     assert_eq!(office.get("/reports/half-year?year=2026&half=1").await.status, 403);
+}
+
+/// Runs a command of the document tools, saying what to install when it is missing.
+fn run_tool(program: &str, args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new(program).args(args).current_dir(dir).output().unwrap_or_else(|e| {
+        panic!("{program} is needed to check the documents ({e}): run ./scripts/test, which installs libreoffice-writer, libreoffice-calc and poppler-utils")
+    });
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The sealed report's DOCX and XLSX open in LibreOffice (converted to PDF, then to PNG pages by
+/// pdftoppm) and read as an official document: issuer, 发文字号, 签发人, title, addressees, body
+/// with its numbers, chart, 附件, date and page number; the part on same-level main leaders is a
+/// document of its own to its own addressees. `LIUHEN_SCREENSHOTS` keeps the pages.
+#[tokio::test]
+async fn the_sealed_report_is_an_official_document_that_libreoffice_opens() {
+    let app = common::spawn_app().await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    let clerk = app.token("clerk").await;
+    for r in first_quarter_entries() {
+        assert_eq!(app.post(&clerk, "/api/v1/records", &r).await.0, 201);
+    }
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    // The quarterly page draws its breakdowns as SVG charts.
+    let page = office.get("/reports/quarterly?year=2026&quarter=1").await;
+    assert!(page.body.contains("<svg") && page.body.contains("按过问人单位类别"), "{}", page.body);
+    let drafted = office
+        .submit(
+            "/reports",
+            "/reports/quarterly/draft",
+            &[("year", "2026"), ("quarter", "1"), ("narrative", "本季度过问多为来信。\n建议加强宣传。")],
+        )
+        .await;
+    let path = drafted.location.clone();
+    let mut leader = common::Browser::new(&app);
+    leader.log_in("leader", common::PASSWORD).await;
+    assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
+    let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
+    let viewer = app.store.user("office").await.unwrap().unwrap();
+    let info = app.store.report(&viewer, id).await.unwrap();
+    let names: Vec<&str> = info.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[3], "quarterly-basic1-2026Q1-main-leaders.docx");
+
+    // Each file under its own stem, as the PDFs take the stem's name; with them the office's
+    // unnumbered draft from the quarterly page.
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, draft) = office.download("/reports/quarterly.docx?year=2026&quarter=1").await;
+    assert_eq!(status, 200);
+    std::fs::write(dir.path().join("draft.docx"), draft).unwrap();
+    let mut local = vec!["draft.docx".to_string()];
+    for f in &info.files[1..] {
+        let bytes = app.store.report_object(&viewer, id, &f.sha256).await.unwrap();
+        let name = f.name.replace(".xlsx", "-workbook.xlsx");
+        std::fs::write(dir.path().join(&name), bytes).unwrap();
+        local.push(name);
+    }
+    let profile = format!("-env:UserInstallation=file://{}/lo-profile", dir.path().display());
+    let mut args = vec![profile.as_str(), "--headless", "--convert-to", "pdf", "--outdir", "."];
+    args.extend(local.iter().map(String::as_str));
+    run_tool("soffice", &args, dir.path());
+
+    let year = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).year();
+    let main = run_tool("pdftotext", &["-layout", "quarterly-basic1-2026Q1.pdf", "-"], dir.path());
+    let flat: String = main.split_whitespace().collect();
+    for part in [
+        "示例市甲区人民法院".to_string(),
+        format!("示0101法〔{year}〕1号"),
+        "签发人：测试leader".to_string(),
+        "示例市甲区人民法院关于2026年第一季度领导干部过问案件情况的报告".to_string(),
+        "示例市甲区党委政法委、示例省高级人民法院：".to_string(),
+        "一、基本情况".to_string(),
+        "专库共记录领导干部过问案件情况4条".to_string(),
+        "涉及同级党委、政法委主要领导的1条，已另行单独报送".to_string(),
+        "二、分类情况".to_string(),
+        "按第七条专项报告情形".to_string(),
+        "多次过问的人员".to_string(),
+        "建议加强宣传。".to_string(),
+        "特此报告。".to_string(),
+        "附件：1.领导干部过问案件情况分类统计表".to_string(),
+        "—1—".to_string(),
+    ] {
+        assert!(flat.contains(&part), "the document lacks {part}:\n{main}");
+    }
+    assert!(!flat.contains("草稿"), "a sealed report is no draft");
+    // The charts are pictures in the document.
+    let images = run_tool("pdfimages", &["-list", "quarterly-basic1-2026Q1.pdf"], dir.path());
+    assert!(images.lines().count() >= 2 + 3, "three charts at least:\n{images}");
+
+    let draft: String = run_tool("pdftotext", &["draft.pdf", "-"], dir.path()).split_whitespace().collect();
+    assert!(draft.contains("草稿") && draft.contains("（未编号）") && !draft.contains("签发人"), "{draft}");
+    let part = run_tool("pdftotext", &["quarterly-basic1-2026Q1-main-leaders.pdf", "-"], dir.path());
+    let part: String = part.split_whitespace().collect();
+    assert!(part.contains("示例省党委政法委、示例省高级人民法院：") && part.contains("李某"), "{part}");
+    let workbook = run_tool("pdftotext", &["quarterly-basic1-2026Q1-workbook.pdf", "-"], dir.path());
+    assert!(workbook.contains("统计期间"), "{workbook}");
+
+    // Pages as pictures: what a reader sees.
+    run_tool("pdftoppm", &["-png", "-r", "60", "quarterly-basic1-2026Q1.pdf", "report-docx"], dir.path());
+    run_tool(
+        "pdftoppm",
+        &["-png", "-r", "60", "-f", "1", "-l", "1", "quarterly-basic1-2026Q1-workbook.pdf", "report-xlsx"],
+        dir.path(),
+    );
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 3, "{pages:?}");
+    for png in &pages {
+        assert!(std::fs::metadata(png).unwrap().len() > 5_000, "{} is a page with content", png.display());
+    }
+    if let Ok(shots) = std::env::var("LIUHEN_SCREENSHOTS") {
+        for png in &pages {
+            std::fs::copy(png, std::path::Path::new(&shots).join(png.file_name().unwrap())).unwrap();
+        }
+    }
 }

@@ -48,6 +48,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
     ("GET", "/reports/quarterly", "", "----AAA----AA-"),
     ("GET", "/reports/quarterly.xlsx", "", "----AAA----AA-"),
+    ("GET", "/reports/quarterly.docx", "", "----AAA----AA-"),
+    ("GET", "/reports/quarterly.csv", "", "----AAA----AA-"),
     ("GET", "/reports", "", "----AAA----AA-"),
     ("POST", "/reports/quarterly/draft", "", "----A------AA-"),
     // The fixture's id is a record's, not a report's: 404 for all. tests/reports.rs runs these

@@ -285,6 +285,16 @@ impl Browser {
         self.send(req).await
     }
 
+    /// A file as the browser downloads it: status, Content-Disposition and the bytes.
+    pub async fn download(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let r = self.http.get(format!("{}{path}", self.base)).header("cookie", cookie.join("; ")).send().await.unwrap();
+        let status = r.status().as_u16();
+        let disposition =
+            r.headers().get("content-disposition").map_or(String::new(), |v| v.to_str().unwrap().to_string());
+        (status, disposition, r.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let req = self.http.post(format!("{}{path}", self.base)).form(fields);
         self.send(req).await

@@ -2,6 +2,8 @@
 //! the quarterly analysis of leading-cadre entries (R8, S6 ¶1, with the S7 items listed one by one,
 //! R11) and where a report and each entry must go (R8, C7, R13).
 
+pub mod chart;
+pub mod document;
 pub mod export;
 pub mod notification;
 pub mod quarterly;

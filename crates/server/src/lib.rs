@@ -128,6 +128,8 @@ routes! { upload_limit;
     "/ledger" => get(pages::ledger),
     "/reports/quarterly" => get(reports::quarterly_page),
     "/reports/quarterly.xlsx" => get(reports::quarterly_xlsx),
+    "/reports/quarterly.docx" => get(reports::quarterly_docx),
+    "/reports/quarterly.csv" => get(reports::quarterly_csv_file),
     "/reports" => get(reports::list),
     "/reports/quarterly/draft" => post(reports::draft),
     "/reports/{id}" => get(reports::report),

@@ -116,6 +116,99 @@ pub async fn quarterly_page(
     })
 }
 
+/// The formats the analysis exports to.
+#[derive(Clone, Copy)]
+enum Format {
+    Xlsx,
+    Docx,
+    Csv,
+}
+
+fn internal(what_zh: &str, what_en: &str, e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        format!("{what_zh}生成失败：{e}"),
+        format!("the {what_en} could not be made: {e}"),
+    )
+}
+
+/// The analysis as CSV: one line per category of every breakdown, then the lists, with the same
+/// quoting and formula neutralising as the store's export.
+fn quarterly_csv(report: &QuarterlyReport) -> String {
+    use crate::pages::records::csv_field;
+    let a = &report.analysis;
+    let mut out = String::from("\u{feff}分类,类别,条数\r\n");
+    let mut line = |fields: &[&str]| {
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    line(&["合计", &a.label_zh, &a.total.to_string()]);
+    line(&["上一期", "", &a.previous_quarter_total.to_string()]);
+    line(&["去年同期", "", &a.same_quarter_last_year_total.to_string()]);
+    for (section, counts) in [
+        ("第七条情形", &a.by_special_item),
+        ("单位类别", &a.by_unit_type),
+        ("干部管理权限", &a.by_managing_level),
+        ("过问方式", &a.by_form),
+        ("所处环节", &a.by_stage),
+        ("案件类型", &a.by_case_type),
+        ("处理情况", &a.by_handling),
+        ("法院", &a.by_court),
+    ] {
+        for c in counts.iter() {
+            line(&[section, &c.zh, &c.count.to_string()]);
+        }
+    }
+    for p in &a.repeat_interveners {
+        line(&["多次过问人员", &format!("{}（{}，{}）", p.name, p.unit, p.post), &p.total.to_string()]);
+    }
+    out
+}
+
+/// The draft documents of the analysis: not numbered, not signed, marked as a draft.
+fn draft_meta() -> liuhen_reports::export::DocumentMeta {
+    liuhen_reports::export::DocumentMeta {
+        number: None,
+        signer: None,
+        date: time::OffsetDateTime::now_utc().to_offset(liuhen_rules::period::CHINA_STANDARD_TIME).date(),
+        draft: true,
+    }
+}
+
+fn docx_of(doc: &liuhen_reports::document::OfficialDocument) -> Result<Vec<u8>, ApiError> {
+    liuhen_reports::document::to_docx(doc).map_err(|e| internal("公文", "document", e))
+}
+
+async fn quarterly_export(state: AppState, user: User, q: QuarterQuery, format: Format) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let quarter = q.quarter()?;
+    let report = build(&state, &user, quarter, "export").await?;
+    let (bytes, kind, ext) = match format {
+        Format::Xlsx => (
+            liuhen_reports::export::quarterly_xlsx(&report).map_err(|e| internal("表格", "workbook", e))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Format::Docx => {
+            let (main, _) = liuhen_reports::export::quarterly_documents(&report, "", &[], &draft_meta());
+            (docx_of(&main)?, DOCX, "docx")
+        }
+        Format::Csv => (quarterly_csv(&report).into_bytes(), "text/csv; charset=utf-8", "csv"),
+    };
+    let file = format!("quarterly-{}-{}Q{}.{ext}", user.court_id, quarter.year, quarter.q);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 /// The same analysis as an XLSX workbook: a sheet for the summary and routing, one for each
 /// breakdown and list. Reading it is recorded like the page.
 pub async fn quarterly_xlsx(
@@ -123,29 +216,26 @@ pub async fn quarterly_xlsx(
     Page(_, user): Page,
     Query(q): Query<QuarterQuery>,
 ) -> Result<Response, ApiError> {
-    use axum::response::IntoResponse;
-    let quarter = q.quarter()?;
-    let report = build(&state, &user, quarter, "export").await?;
-    let bytes = liuhen_reports::export::quarterly_xlsx(&report).map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("表格生成失败：{e}"),
-            format!("the workbook could not be made: {e}"),
-        )
-    })?;
-    let file = format!("quarterly-{}-{}Q{}.xlsx", user.court_id, quarter.year, quarter.q);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    quarterly_export(state, user, q, Format::Xlsx).await
+}
+
+/// The analysis as a draft official document (DOCX, GB/T 9704 layout, with charts): what the
+/// office starts from; the numbered, signed one is made when a leader approves.
+pub async fn quarterly_docx(
+    State(state): State<AppState>,
+    Page(_, user): Page,
+    Query(q): Query<QuarterQuery>,
+) -> Result<Response, ApiError> {
+    quarterly_export(state, user, q, Format::Docx).await
+}
+
+/// The analysis as CSV, one line per category.
+pub async fn quarterly_csv_file(
+    State(state): State<AppState>,
+    Page(_, user): Page,
+    Query(q): Query<QuarterQuery>,
+) -> Result<Response, ApiError> {
+    quarterly_export(state, user, q, Format::Csv).await
 }
 
 // ---- the workflow: draft, approve and seal, deliver (R8) ----
@@ -281,12 +371,55 @@ pub async fn approve(
         return Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response());
     }
     let content = content_of(&state, &user, &info).await?;
-    let xlsx = liuhen_reports::export::quarterly_xlsx(&content.report)
-        .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let xlsx = liuhen_reports::export::quarterly_xlsx(&content.report).map_err(|e| internal("表格", "workbook", e))?;
     let json = serde_json::to_vec_pretty(&content).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
-    let stem = format!("quarterly-{}-{}", info.court_id, info.period);
-    state.store.seal_report(&user, id, vec![(format!("{stem}.json"), json), (format!("{stem}.xlsx"), xlsx)]).await?;
+    let names: BTreeMap<String, String> = state.store.courts().await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let inspections: Vec<liuhen_reports::export::InspectionNote> = content
+        .inspections
+        .iter()
+        .map(|i| liuhen_reports::export::InspectionNote {
+            court: names.get(&i.inspected_court).cloned().unwrap_or_else(|| i.inspected_court.clone()),
+            on: i.inspected_on.clone(),
+            subject: i.subject.clone(),
+            findings: i.findings.clone(),
+        })
+        .collect();
+    let meta = liuhen_reports::export::DocumentMeta {
+        number: Some(document_number(&state, &user, &info).await?),
+        signer: Some(user.display_name.clone()),
+        draft: false,
+        ..draft_meta()
+    };
+    let (main, part) =
+        liuhen_reports::export::quarterly_documents(&content.report, &content.narrative, &inspections, &meta);
+    let stem = format!("{}-{}-{}", info.kind.replace('_', "-"), info.court_id, info.period);
+    let mut files =
+        vec![(format!("{stem}.json"), json), (format!("{stem}.xlsx"), xlsx), (format!("{stem}.docx"), docx_of(&main)?)];
+    if let Some(part) = part {
+        files.push((format!("{stem}-main-leaders.docx"), docx_of(&part)?));
+    }
+    state.store.seal_report(&user, id, files).await?;
     Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// 发文字号 of a report being sealed: the court's code, the year and the count of the court's
+/// reports sealed in the year so far, as “示0101法〔2026〕3号”.
+async fn document_number(
+    state: &AppState,
+    user: &User,
+    info: &liuhen_store::reports::ReportInfo,
+) -> Result<String, ApiError> {
+    let year = |t: time::OffsetDateTime| t.to_offset(liuhen_rules::period::CHINA_STANDARD_TIME).year();
+    let this_year = year(time::OffsetDateTime::now_utc());
+    let code = state.store.court(&info.court_id).await?.map_or(info.court_id.clone(), |c| c.case_code);
+    let sealed = state
+        .store
+        .reports(user)
+        .await?
+        .iter()
+        .filter(|r| r.court_id == info.court_id && r.sealed_at.is_some_and(|t| year(t) == this_year))
+        .count();
+    Ok(format!("{code}法〔{this_year}〕{}号", sealed + 1))
 }
 
 /// A file of a report (its content or a sealed file), checked against its hash first.
@@ -301,6 +434,8 @@ pub async fn file(
     let bytes = state.store.report_object(&user, id, &sha256).await?;
     let kind = if name.ends_with(".xlsx") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else if name.ends_with(".docx") {
+        DOCX
     } else {
         "application/json"
     };
@@ -336,6 +471,22 @@ pub async fn list(State(state): State<AppState>, Page(c, user): Page) -> Result<
         received,
         last: (last.year, last.q),
     })
+}
+
+/// The charts of an analysis's main breakdowns, as SVG for the pages (the same drawing as in the
+/// DOCX). The SVG is built from escaped text only, so the templates may include it as it is.
+pub fn charts(r: &QuarterlyReport, lang: &liuhen_rules::Lang) -> Vec<String> {
+    let a = &r.analysis;
+    let en = *lang == liuhen_rules::Lang::En;
+    let mut list = vec![
+        (if en { "By Article 7 item" } else { "按第七条专项报告情形" }, &a.by_special_item),
+        (if en { "By type of unit" } else { "按过问人单位类别" }, &a.by_unit_type),
+        (if en { "By form" } else { "按过问方式" }, &a.by_form),
+    ];
+    if a.by_court.len() > 1 {
+        list.push((if en { "By court" } else { "按法院" }, &a.by_court));
+    }
+    list.into_iter().filter_map(|(title, counts)| liuhen_reports::chart::bar_chart(title, counts, en)).collect()
 }
 
 /// China Standard Time for the templates, which hand instants over by reference.

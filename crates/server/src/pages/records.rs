@@ -922,7 +922,7 @@ pub async fn export_csv(
 
 /// RFC 4180 quoting; a leading = + - @ is neutralised so that a spreadsheet does not run it as a
 /// formula (CSV injection).
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value =
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
