@@ -299,6 +299,55 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
     neighbour.log_in("office2", common::PASSWORD).await;
     assert_eq!(neighbour.get(&path).await.status, 404);
 
+    // A correction (R8): the sealed report stays as it was; a new report names it, is approved
+    // like any other, and each page points to the other.
+    let page = office.get(&path).await;
+    assert!(page.body.contains("起草更正报告"), "{}", page.body);
+    let wrong_period = office
+        .submit(
+            &path,
+            "/reports/quarterly/draft",
+            &[("year", "2026"), ("quarter", "2"), ("supersedes", &id.to_string())],
+        )
+        .await;
+    assert_eq!(wrong_period.status, 409, "a correction is of the same period: {}", wrong_period.body);
+    let of_a_draft = office
+        .submit(
+            &path,
+            "/reports/quarterly/draft",
+            &[("year", "2026"), ("quarter", "1"), ("supersedes", &own_path[9..])],
+        )
+        .await;
+    assert_eq!(of_a_draft.status, 409, "only a sealed report is corrected: {}", of_a_draft.body);
+    let corrected = office
+        .submit(
+            &path,
+            "/reports/quarterly/draft",
+            &[
+                ("year", "2026"),
+                ("quarter", "1"),
+                ("supersedes", &id.to_string()),
+                ("narrative", "更正：补录一条来信。"),
+            ],
+        )
+        .await;
+    assert_eq!(corrected.status, 303, "{}", corrected.body);
+    let correction = corrected.location.clone();
+    let mut leader2 = common::Browser::new(&app);
+    leader2.log_in("leader2", common::PASSWORD).await;
+    assert_eq!(leader2.submit(&correction, &format!("{correction}/approve"), &[]).await.status, 303);
+    let old_page = office.get(&path).await;
+    assert!(old_page.body.contains("已被更正") && old_page.body.contains(&correction[9..]), "{}", old_page.body);
+    let new_page = high.get(&correction).await;
+    assert!(new_page.body.contains(&format!("/reports/{id}")), "{}", new_page.body);
+    let drafted_correction = common::events(&app).await.into_iter().rev().find_map(|e| match e.body {
+        liuhen_ledger::EventBody::ReportDrafted { supersedes, .. } => Some(supersedes),
+        _ => None,
+    });
+    assert_eq!(drafted_correction, Some(Some(id)), "the ledger says what it corrects");
+    let info = app.store.report(&app.store.user("office").await.unwrap().unwrap(), id).await.unwrap();
+    assert_eq!(info.files, sealed.1, "the corrected report's sealed files are as they were");
+
     // The reports table is a projection like the others: rebuilt from the events, the same.
     let digest = app.store.projection_digest().await.unwrap();
     app.store.rebuild_projections().await.unwrap();

@@ -137,6 +137,8 @@ pub struct DocumentMeta {
     pub signer: Option<String>,
     pub date: time::Date,
     pub draft: bool,
+    /// For a correction: the sentence naming the report it replaces, first in the body.
+    pub corrects: Option<String>,
 }
 
 /// An inspection of a court below (督促检查, R10), as a half-year report lists it.
@@ -208,6 +210,9 @@ pub fn quarterly_documents(
     let half_year = a.period.contains('H');
     let period = if half_year { "本半年" } else { "本季度" };
     let mut n = Numbering { blocks: Vec::new(), first: 0, second: 0 };
+    if let Some(corrects) = &meta.corrects {
+        n.paragraph(corrects.clone());
+    }
     n.paragraph(format!(
         "根据《领导干部干预司法活动、插手具体案件处理的记录、通报和责任追究规定》和《人民法院落实〈领导干部干预司法活动、插手具体案件处理的记录、通报和责任追究规定〉的实施办法》的要求，现将{}{}领导干部过问案件情况报告如下。",
         report.court_name, a.label_zh
@@ -302,7 +307,11 @@ pub fn quarterly_documents(
         issuer: report.court_name.clone(),
         number: meta.number.clone(),
         signer: meta.signer.clone(),
-        title: format!("{}关于{subject}的报告", report.court_name),
+        title: format!(
+            "{}关于{subject}的报告{}",
+            report.court_name,
+            if meta.corrects.is_some() { "（更正）" } else { "" }
+        ),
         addressees: names(&report.routing.main),
         body: n.blocks,
         attachments: if a.zero_report {
@@ -339,4 +348,70 @@ pub fn quarterly_documents(
         }
     });
     (main, part)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::{CourtNode, route};
+
+    fn zero_report() -> QuarterlyReport {
+        let court =
+            CourtNode {
+                id: "b".into(), name: "示例市甲区人民法院".into(), level: liuhen_rules::CourtLevel::Basic
+            };
+        let up = CourtNode {
+            id: "m".into(),
+            name: "示例市中级人民法院".into(),
+            level: liuhen_rules::CourtLevel::Intermediate,
+        };
+        QuarterlyReport {
+            court_name: court.name.clone(),
+            analysis: crate::analyse("b", crate::Quarter { year: 2026, q: 2 }, &[], &Default::default(), &[]),
+            routing: route(&court, &[up]),
+        }
+    }
+
+    fn texts(doc: &OfficialDocument) -> Vec<String> {
+        doc.body
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(t) | Block::Heading(t) | Block::Subheading(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_quarter_without_entries_is_reported_as_a_zero_report() {
+        let meta = DocumentMeta {
+            number: None,
+            signer: None,
+            date: time::macros::date!(2026 - 07 - 03),
+            draft: true,
+            corrects: None,
+        };
+        let (doc, part) = quarterly_documents(&zero_report(), "", &[], &meta);
+        assert!(part.is_none(), "no entries on main leaders, no separate part");
+        let body = texts(&doc);
+        assert!(body.iter().any(|t| t.contains("特此零报告")), "{body:?}");
+        assert!(!body.iter().any(|t| t.contains("分类情况")));
+        assert!(doc.attachments.is_empty());
+        assert_eq!(doc.addressees, ["示例市甲区党委政法委", "示例市中级人民法院"]);
+        assert_eq!(doc.date, "2026年7月3日");
+    }
+
+    #[test]
+    fn a_correction_says_so_in_its_title_and_first_paragraph() {
+        let meta = DocumentMeta {
+            number: Some("示0101法〔2026〕4号".into()),
+            signer: Some("李某".into()),
+            date: time::macros::date!(2026 - 07 - 10),
+            draft: false,
+            corrects: Some("本报告更正本院2026年7月3日报送的同期报告".into()),
+        };
+        let (doc, _) = quarterly_documents(&zero_report(), "", &[], &meta);
+        assert!(doc.title.ends_with("领导干部过问案件情况的报告（更正）"), "{}", doc.title);
+        assert!(texts(&doc)[0].starts_with("本报告更正本院"));
+    }
 }

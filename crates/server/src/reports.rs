@@ -171,6 +171,7 @@ fn draft_meta() -> liuhen_reports::export::DocumentMeta {
     liuhen_reports::export::DocumentMeta {
         number: None,
         signer: None,
+        corrects: None,
         date: time::OffsetDateTime::now_utc().to_offset(liuhen_rules::period::CHINA_STANDARD_TIME).date(),
         draft: true,
     }
@@ -269,6 +270,15 @@ pub struct DraftFields {
     supersedes: String,
 }
 
+/// The report a draft corrects, if any (R8: a sealed report never changes; a correction is a new
+/// report that names it).
+fn supersedes(field: &str) -> Result<Option<uuid::Uuid>, ApiError> {
+    match field.trim() {
+        "" => Ok(None),
+        s => Ok(Some(s.parse().map_err(|_| form_problem("supersedes", "被更正的报告编号不对", "not a report id"))?)),
+    }
+}
+
 fn form_problem(field: &str, zh: &str, en: &str) -> ApiError {
     ApiError::invalid(vec![Problem::new(field, "R8", "invalid", zh, en)])
 }
@@ -288,10 +298,7 @@ pub async fn draft(
             "the narrative may have at most 20,000 characters",
         ));
     }
-    let supersedes = match f.supersedes.trim() {
-        "" => None,
-        s => Some(s.parse().map_err(|_| form_problem("supersedes", "被更正的报告编号不对", "not a report id"))?),
-    };
+    let supersedes = supersedes(&f.supersedes)?;
     let report = build(&state, &user, quarter, "report").await?;
     let mut recipients: Vec<String> = report
         .routing
@@ -329,6 +336,9 @@ struct ReportPage {
     inspections: Vec<liuhen_store::reports::Inspection>,
     may_approve: bool,
     own_court: bool,
+    /// The reports that correct this one.
+    superseded_by: Vec<uuid::Uuid>,
+    may_correct: bool,
 }
 
 /// A report: its state, who drafted and approved it, its ledger entries, the files sent with
@@ -344,7 +354,13 @@ pub async fn report(
     }
     let content = content_of(&state, &user, &info).await?;
     let may_approve = may_approve(&state, &user, &info);
+    let superseded_by =
+        state.store.reports(&user).await?.iter().filter(|r| r.supersedes == Some(id)).map(|r| r.id).collect();
     render(&ReportPage {
+        may_correct: info.state == "sealed"
+            && info.court_id == user.court_id
+            && state.store.permits(&user, liuhen_rules::Permission::ReportDraft),
+        superseded_by,
         own_court: info.court_id == user.court_id,
         c,
         info,
@@ -384,7 +400,18 @@ pub async fn approve(
             findings: i.findings.clone(),
         })
         .collect();
+    let corrects = match info.supersedes {
+        Some(old) => {
+            let old = state.store.report(&user, old).await?;
+            let on = old.sealed_at.map_or(String::new(), |t| {
+                liuhen_reports::document::date_zh(t.to_offset(liuhen_rules::period::CHINA_STANDARD_TIME).date())
+            });
+            Some(format!("本报告更正本院{on}报送的同期报告（报告编号 {}），请以本报告为准。", old.id))
+        }
+        None => None,
+    };
     let meta = liuhen_reports::export::DocumentMeta {
+        corrects,
         number: Some(document_number(&state, &user, &info).await?),
         signer: Some(user.display_name.clone()),
         draft: false,
@@ -794,6 +821,8 @@ pub struct HalfDraftFields {
     half: u8,
     #[serde(default)]
     narrative: String,
+    #[serde(default)]
+    supersedes: String,
 }
 
 /// The office of a high court drafts the half-year report; it is approved and sealed like the
@@ -811,6 +840,7 @@ pub async fn draft_half_year(
     let inspections = inspections_in(&state, &user, half).await?;
     let content = serde_json::to_vec(&Content { report, narrative: f.narrative.trim().to_string(), inspections })
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
-    let id = state.store.draft_report(&user, "half_year", &half.code(), content, recipients, None).await?;
+    let supersedes = supersedes(&f.supersedes)?;
+    let id = state.store.draft_report(&user, "half_year", &half.code(), content, recipients, supersedes).await?;
     Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
 }

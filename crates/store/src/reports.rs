@@ -140,6 +140,13 @@ impl Store {
             if previous.state != "sealed" {
                 return Err(StoreError::conflict("只能更正已盖章的报告", "only a sealed report can be corrected"));
             }
+            // A correction replaces a report of the same court, kind and period, nothing else.
+            if previous.court_id != drafter.court_id || previous.kind != kind || previous.period != period {
+                return Err(StoreError::conflict(
+                    "更正报告须与被更正的报告同一法院、同一种类、同一期间",
+                    "a correction is of the same court, kind and period as the report it corrects",
+                ));
+            }
         }
         let stored = put_bytes(self, content).await?;
         let report_id = Uuid::now_v7();
