@@ -57,6 +57,9 @@ pub struct Settings {
     pub permissions: std::collections::BTreeMap<String, Vec<String>>,
     /// Single sign-on through the court's OpenID Connect provider (`[oidc]`); off when absent.
     pub oidc: Option<liuhen_server::oidc::OidcConfig>,
+    /// S11, R19: a province's additions to where reports go (`[report_routing]`): committees by
+    /// their proper names, and recipients a high court adds for its courts.
+    pub report_routing: liuhen_reports::RoutingRules,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +96,7 @@ impl Default for Settings {
             witness_push_ms: 1000,
             permissions: Default::default(),
             oidc: None,
+            report_routing: Default::default(),
         }
     }
 }

@@ -530,6 +530,16 @@ async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("统一身份认证配置有误 (OpenID Connect configuration error):\n{e}"))?
         .map(Arc::new);
+    // The routing rules name courts: checked against the store's before serving.
+    let courts = store.courts().await?;
+    let known: Vec<liuhen_reports::routing::KnownCourt> =
+        courts.iter().map(|c| liuhen_reports::routing::KnownCourt { id: &c.id, level: c.level }).collect();
+    let problems = s.report_routing.problems(&known);
+    anyhow::ensure!(
+        problems.is_empty(),
+        "报送规则配置有误 (report routing configuration error):\n  {}",
+        problems.join("\n  ")
+    );
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("无法监听 {} (cannot listen)", s.listen))?;
@@ -541,6 +551,7 @@ async fn serve(store: Store, s: &Settings) -> anyhow::Result<()> {
     state.secure_cookies = s.secure_cookies;
     state.trusted_proxies = s.trusted_proxies.clone();
     state.oidc = oidc;
+    state.report_routing = Arc::new(s.report_routing.clone());
     liuhen_server::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

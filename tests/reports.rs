@@ -703,3 +703,102 @@ async fn the_sealed_report_is_an_official_document_that_libreoffice_opens() {
         }
     }
 }
+
+/// S11, R19: a high court's additions to the routing, from the configuration: a recipient for the
+/// reports of its basic courts, one for every separate part, and a committee by its proper name.
+/// The rules of R8 and C7 stay as they are.
+#[tokio::test]
+async fn a_high_court_extends_the_routing_by_configuration() {
+    let toml = r#"
+        [report_routing.committee_names]
+        basic1 = "中共示例市甲区委政法委员会"
+        [[report_routing.extra]]
+        court = "high"
+        levels = ["basic"]
+        name = "示例省纪委监委驻省高级人民法院纪检监察组"
+        [[report_routing.extra]]
+        court = "high"
+        part = "main_leaders"
+        name = "示例省委组织部"
+    "#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("liuhen.toml");
+    std::fs::write(&file, toml).unwrap();
+    let rules = liuhen::config::Settings::load(Some(&file)).unwrap().report_routing;
+    let app = common::spawn_app_full(
+        tempfile::tempdir().unwrap(),
+        true,
+        |_| {},
+        |s| {
+            s.report_routing = std::sync::Arc::new(rules);
+        },
+    )
+    .await;
+    app.user("high_office", "high", Role::StoreMaintainer).await;
+    let names =
+        |v: &Value| v.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let office = app.token("office").await;
+    let (_, report) = app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(
+        names(&report["routing"]["main"]),
+        ["中共示例市甲区委政法委员会", "示例省高级人民法院", "示例省纪委监委驻省高级人民法院纪检监察组"]
+    );
+    assert_eq!(
+        names(&report["routing"]["main_leaders_part"]),
+        ["示例省党委政法委", "示例省高级人民法院", "示例省委组织部"]
+    );
+    // The high court's own report is not a basic court's: only the rule for every level applies.
+    let high = app.token("high_office").await;
+    let (_, report) = app.get(&high, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(names(&report["routing"]["main"]), ["示例省党委政法委"]);
+    assert_eq!(names(&report["routing"]["main_leaders_part"]), ["示例省党委政法委", "示例省委组织部"]);
+}
+
+/// A rule made by a court that is not a high court, or naming none, stops the server at start
+/// with the field and the reason.
+#[test]
+fn the_server_refuses_routing_rules_that_name_the_wrong_courts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("liuhen.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {data:?}\nlisten = \"127.0.0.1:0\"\n[[report_routing.extra]]\ncourt = \"basic1\"\nname = \"某组\"\n[[report_routing.extra]]\ncourt = \"nowhere\"\nname = \"某组\"\n"
+        ),
+    )
+    .unwrap();
+    let liuhen = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        ["court-add", "--id", "high", "--name", "示例省高级人民法院", "--level", "high", "--code", "示"].as_slice(),
+        &[
+            "court-add",
+            "--id",
+            "basic1",
+            "--name",
+            "示例市甲区人民法院",
+            "--level",
+            "basic",
+            "--parent",
+            "high",
+            "--code",
+            "示0101",
+        ],
+    ] {
+        let out = liuhen(args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = liuhen(&["serve"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("报送规则配置有误"), "{said}");
+    assert!(said.contains("report_routing.extra[0].court") && said.contains("不是高级人民法院"), "{said}");
+    assert!(said.contains("report_routing.extra[1].court") && said.contains("没有编号为 nowhere 的法院"), "{said}");
+}

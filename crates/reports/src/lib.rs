@@ -10,7 +10,7 @@ pub mod quarterly;
 pub mod routing;
 
 pub use quarterly::{HalfYear, Period, Quarter, QuarterlyAnalysis, analyse};
-pub use routing::{CourtNode, Routing, route};
+pub use routing::{CourtNode, Routing, RoutingRules, route, route_with};
 
 use liuhen_rules::Record;
 use serde::Serialize;

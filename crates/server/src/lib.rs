@@ -29,11 +29,19 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Single sign-on through the court's identity provider, when configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// A province's additions to where reports go (S11, R19).
+    pub report_routing: Arc<liuhen_reports::RoutingRules>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>) -> AppState {
-        AppState { store, secure_cookies: false, trusted_proxies: Vec::new(), oidc: None }
+        AppState {
+            store,
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            oidc: None,
+            report_routing: Default::default(),
+        }
     }
 }
 

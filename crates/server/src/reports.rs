@@ -72,7 +72,7 @@ async fn build(state: &AppState, user: &User, quarter: impl Period, via: &str) -
             &names,
             &state.store.config().extra_regions,
         ),
-        routing: liuhen_reports::route(&node(own), &chain),
+        routing: liuhen_reports::route_with(&node(own), &chain, &state.report_routing),
     })
 }
 
