@@ -44,7 +44,14 @@ impl QuarterQuery {
     }
 }
 
-async fn build(state: &AppState, user: &User, quarter: impl Period, via: &str) -> Result<QuarterlyReport, ApiError> {
+/// The analysis of `user`'s court (and the courts below) for a period, routed: what every report
+/// page, export and draft starts from (public for the benchmark in `benches/reports.rs`).
+pub async fn build(
+    state: &AppState,
+    user: &User,
+    quarter: impl Period,
+    via: &str,
+) -> Result<QuarterlyReport, ApiError> {
     let (from, to) = quarter.bounds();
     let entries: Vec<Entry> = state
         .store

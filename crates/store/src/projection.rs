@@ -103,10 +103,13 @@ pub(crate) fn search_text(record: &Record) -> String {
     parts.join("\n")
 }
 
+/// A record's index row has the rowid of its `records` row, so that replacing it is a lookup, not
+/// a scan of the index (`record_id` is not indexed in an FTS5 table).
 fn write_search_row(conn: &Connection, id: &str, record: &Record) -> Result<()> {
-    conn.prepare_cached("DELETE FROM record_search WHERE record_id = ?")?.execute([id])?;
-    conn.prepare_cached("INSERT INTO record_search (record_id, body) VALUES (?, ?)")?
-        .execute(params![id, search_text(record)])?;
+    let rowid: i64 = conn.prepare_cached("SELECT rowid FROM records WHERE id = ?")?.query_row([id], |r| r.get(0))?;
+    conn.prepare_cached("DELETE FROM record_search WHERE rowid = ?")?.execute([rowid])?;
+    conn.prepare_cached("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)")?
+        .execute(params![rowid, id, search_text(record)])?;
     Ok(())
 }
 
@@ -115,7 +118,7 @@ pub(crate) fn fill_search(conn: &Connection) -> Result<usize> {
     let missing: Vec<(String, String)> = conn
         .prepare(
             "SELECT r.id, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.id NOT IN (SELECT record_id FROM record_search)",
+             WHERE r.rowid NOT IN (SELECT rowid FROM record_search)",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
