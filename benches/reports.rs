@@ -50,7 +50,7 @@ fn draft(i: usize, code: &str) -> RecordDraft {
     let person = (i * 31) % 30_000;
     let (unit, unit_type) = UNITS[person % UNITS.len()];
     // One in five is not a leading cadre: in the store, not in the analysis.
-    let leading = i % 5 != 0;
+    let leading = !i.is_multiple_of(5);
     let level = if leading { json!(["municipal", "county", "provincial"][i % 3]) } else { json!(null) };
     let mut v = json!({
         "case_number": format!("（{}）{code}民初{}号", day.year(), i + 1),
@@ -62,7 +62,7 @@ fn draft(i: usize, code: &str) -> RecordDraft {
         "form": form,
         "content": format!("第{i}次过问，要求对某某有限公司从轻处理"),
         "special_items": if leading && i % 4 == 1 { vec![1 + (i % 15) as u8] } else { vec![] },
-        "serious": i % 997 == 0,
+        "serious": i.is_multiple_of(997),
     });
     match form {
         "phone" => {
