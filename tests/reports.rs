@@ -68,6 +68,13 @@ async fn every_number_of_a_quarterly_analysis() {
         let (status, _) = app.post(&clerk, "/api/v1/records", &entry(json!({"occurred_at": when}))).await;
         assert_eq!(status, 201);
     }
+    // Also in the fourth quarter: 张某 again, not a leading cadre but acting for one, which
+    // counts (S7: a cadre's staff or relatives), among the comparisons and the repeats alike.
+    let for_a_cadre = entry(json!({"occurred_at": "2025-12-01 10:00", "special_items": [],
+        "intervener": {"leading_cadre": false, "relation": "relative", "managing_level": null,
+                       "principal": {"name": "王某", "unit": "某市人民政府", "post": "副市长"}}}));
+    let (status, body) = app.post(&clerk, "/api/v1/records", &for_a_cadre).await;
+    assert_eq!(status, 201, "{body}");
     // The court next door: counted for the high court, not for basic1.
     let mut other = entry(json!({"case_number": "（2026）示0102民初3号", "occurred_at": "2026-03-01 12:00"}));
     other["intervener"]["name"] = json!("王某");
@@ -82,7 +89,7 @@ async fn every_number_of_a_quarterly_analysis() {
     assert_eq!((a["from"].as_str().unwrap(), a["to"].as_str().unwrap()), ("2026-01-01 00:00", "2026-04-01 00:00"));
     assert_eq!(a["total"], 4, "four leading-cadre entries of the store in the quarter");
     assert_eq!(a["zero_report"], false);
-    assert_eq!(a["previous_quarter_total"], 1);
+    assert_eq!(a["previous_quarter_total"], 2);
     assert_eq!(a["same_quarter_last_year_total"], 1);
     assert_eq!(a["entries_with_special_items"], 3);
     let items = &a["by_special_item"];
@@ -98,10 +105,10 @@ async fn every_number_of_a_quarterly_analysis() {
     assert_eq!(a["serious"].as_array().unwrap().len(), 1);
     assert_eq!(a["special_items"].as_array().unwrap().len(), 3, "each entry with S7 items, one by one");
     assert_eq!(a["serious"][0]["special_items"], json!([1, 4]));
-    // Repeat interveners: 张某 of 某区人民政府, three times this quarter, once in the last.
+    // Repeat interveners: 张某 of 某区人民政府, three times this quarter, twice in the last.
     let repeats = a["repeat_interveners"].as_array().unwrap();
     assert_eq!(repeats.len(), 1, "{repeats:?}");
-    assert_eq!((repeats[0]["name"].as_str(), repeats[0]["total"].as_u64()), (Some("张某"), Some(5)));
+    assert_eq!((repeats[0]["name"].as_str(), repeats[0]["total"].as_u64()), (Some("张某"), Some(6)));
     assert_eq!(repeats[0]["this_quarter"], 3);
     assert_eq!(repeats[0]["quarters"], json!(["2025年第一季度", "2025年第四季度", "2026年第一季度"]));
 

@@ -367,7 +367,14 @@ mod tests {
         };
         QuarterlyReport {
             court_name: court.name.clone(),
-            analysis: crate::analyse("b", crate::Quarter { year: 2026, q: 2 }, &[], &Default::default(), &[]),
+            analysis: crate::analyse(
+                "b",
+                crate::Quarter { year: 2026, q: 2 },
+                &[],
+                &Default::default(),
+                &Default::default(),
+                &[],
+            ),
             routing: route(&court, &[up]),
         }
     }

@@ -9,7 +9,7 @@ pub mod notification;
 pub mod quarterly;
 pub mod routing;
 
-pub use quarterly::{HalfYear, Period, Quarter, QuarterlyAnalysis, analyse};
+pub use quarterly::{Earlier, EarlierEntry, HalfYear, Period, Quarter, QuarterlyAnalysis, analyse};
 pub use routing::{CourtNode, Routing, RoutingRules, route, route_with};
 
 use liuhen_rules::Record;

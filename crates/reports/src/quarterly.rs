@@ -271,22 +271,42 @@ fn line(e: &Entry) -> Line {
     }
 }
 
-/// The analysis of `court_id`'s `quarter` from `entries`: every store entry of the court and the
-/// courts below that occurred before the quarter's end (earlier ones give the comparisons and the
-/// repeat interveners). `court_names` labels the breakdown by court; `extra_regions` are the
-/// deployment's additions to the case-number rules (S11), for the breakdown by case type.
+/// What the analysis needs from outside the period, which the store counts and looks up rather
+/// than hands over entry by entry (a province holds millions): the totals of the previous period
+/// and of the same period a year before, and the earlier entries of the period's interveners.
+#[derive(Debug, Clone, Default)]
+pub struct Earlier {
+    pub previous_total: u64,
+    pub year_before_total: u64,
+    /// Entries that count in the analysis (see [`counts_in_analysis`]), before the period, by the
+    /// same name and unit as an intervener of the period.
+    pub entries: Vec<EarlierEntry>,
+}
+
+/// An earlier entry of a repeat intervener, as the repeat list needs it.
+#[derive(Debug, Clone)]
+pub struct EarlierEntry {
+    pub name: String,
+    pub unit: String,
+    pub occurred_at: OffsetDateTime,
+    /// The case number, or the case's title when it has none yet.
+    pub case: Option<String>,
+}
+
+/// The analysis of `court_id`'s `quarter` from `entries`, every store entry of the court and the
+/// courts below that occurred in the period (others are ignored), and `earlier`, what came
+/// before. `court_names` labels the breakdown by court; `extra_regions` are the deployment's
+/// additions to the case-number rules (S11), for the breakdown by case type.
 pub fn analyse(
     court_id: &str,
     quarter: impl Period,
     entries: &[Entry],
+    earlier: &Earlier,
     court_names: &BTreeMap<String, String>,
     extra_regions: &[String],
 ) -> QuarterlyAnalysis {
-    let counted: Vec<&Entry> = entries.iter().filter(|e| counts_in_analysis(e)).collect();
-    let in_quarter = |q: &dyn Fn(OffsetDateTime) -> bool| -> Vec<&Entry> {
-        counted.iter().copied().filter(|e| q(e.record.occurred_at)).collect()
-    };
-    let now = in_quarter(&|t| quarter.contains(t));
+    let now: Vec<&Entry> =
+        entries.iter().filter(|e| counts_in_analysis(e) && quarter.contains(e.record.occurred_at)).collect();
 
     let by_special_item = liuhen_rules::SPECIAL_ITEMS
         .iter()
@@ -332,34 +352,46 @@ pub fn analyse(
         .collect();
     by_court.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
 
-    // Repeat interveners: the same name and unit more than once up to the quarter's end, among
-    // those who inquired this quarter.
-    let key = |e: &Entry| (e.record.intervener.name.trim().to_string(), e.record.intervener.unit.trim().to_string());
-    let mut people: BTreeMap<(String, String), Vec<&Entry>> = BTreeMap::new();
-    for e in &counted {
-        people.entry(key(e)).or_default().push(e);
+    // Repeat interveners: the same name and unit more than once up to the period's end, among
+    // those who inquired in the period.
+    struct Seen {
+        at: OffsetDateTime,
+        case: Option<String>,
+    }
+    let key = |name: &str, unit: &str| (name.trim().to_string(), unit.trim().to_string());
+    let mut people: BTreeMap<(String, String), (Vec<Seen>, u64, String)> = BTreeMap::new();
+    let mut by_time = now.clone();
+    by_time.sort_by_key(|e| e.record.occurred_at);
+    for e in &by_time {
+        let i = &e.record.intervener;
+        let person = people.entry(key(&i.name, &i.unit)).or_default();
+        let case = e.record.case_number.clone().or_else(|| e.record.case_title.clone());
+        person.0.push(Seen { at: e.record.occurred_at, case });
+        person.1 += 1;
+        // The post as last recorded.
+        person.2 = i.post.clone();
+    }
+    for e in &earlier.entries {
+        if let Some(person) = people.get_mut(&key(&e.name, &e.unit)) {
+            person.0.push(Seen { at: e.occurred_at, case: e.case.clone() });
+        }
     }
     let mut repeat_interveners: Vec<RepeatIntervener> = people
         .into_iter()
-        .filter_map(|((name, unit), mut list)| {
-            let this_quarter = list.iter().filter(|e| quarter.contains(e.record.occurred_at)).count() as u64;
-            if this_quarter == 0 || list.len() < 2 {
+        .filter_map(|((name, unit), (mut list, this_quarter, post))| {
+            if list.len() < 2 {
                 return None;
             }
-            list.sort_by_key(|e| e.record.occurred_at);
-            let mut cases: Vec<String> = list
-                .iter()
-                .filter_map(|e| e.record.case_number.clone().or_else(|| e.record.case_title.clone()))
-                .collect();
-            cases.dedup();
+            list.sort_by_key(|s| s.at);
+            let mut cases: Vec<String> = list.iter().filter_map(|s| s.case.clone()).collect();
             cases.sort();
             cases.dedup();
-            let mut quarters: Vec<Quarter> = list.iter().map(|e| Quarter::of(e.record.occurred_at)).collect();
+            let mut quarters: Vec<Quarter> = list.iter().map(|s| Quarter::of(s.at)).collect();
             quarters.dedup();
             Some(RepeatIntervener {
                 name,
                 unit,
-                post: list.last().map(|e| e.record.intervener.post.clone()).unwrap_or_default(),
+                post,
                 total: list.len() as u64,
                 this_quarter,
                 cases,
@@ -383,8 +415,8 @@ pub fn analyse(
         to: format_cst(to),
         total: now.len() as u64,
         zero_report: now.is_empty(),
-        previous_quarter_total: in_quarter(&|t| quarter.previous().contains(t)).len() as u64,
-        same_quarter_last_year_total: in_quarter(&|t| quarter.year_before().contains(t)).len() as u64,
+        previous_quarter_total: earlier.previous_total,
+        same_quarter_last_year_total: earlier.year_before_total,
         entries_with_special_items: now.iter().filter(|e| !e.record.special_items.is_empty()).count() as u64,
         by_special_item,
         by_unit_type: listed::<UnitType>(&now, |e| Some(e.record.intervener.unit_type)),

@@ -52,14 +52,27 @@ pub async fn build(
     quarter: impl Period,
     via: &str,
 ) -> Result<QuarterlyReport, ApiError> {
-    let (from, to) = quarter.bounds();
-    let entries: Vec<Entry> = state
-        .store
-        .report_entries(user, from, to, via)
-        .await?
+    let comparisons = vec![quarter.previous().bounds(), quarter.year_before().bounds()];
+    let data = state.store.report_data(user, quarter.bounds(), comparisons, via).await?;
+    let entries: Vec<Entry> = data
+        .entries
         .into_iter()
         .map(|e| Entry { id: e.id.to_string(), court_id: e.court_id, record: e.record })
         .collect();
+    let earlier = liuhen_reports::Earlier {
+        previous_total: data.comparison_totals[0],
+        year_before_total: data.comparison_totals[1],
+        entries: data
+            .earlier
+            .into_iter()
+            .map(|e| liuhen_reports::EarlierEntry {
+                name: e.name,
+                unit: e.unit,
+                occurred_at: e.occurred_at,
+                case: e.case,
+            })
+            .collect(),
+    };
     let courts = state.store.courts().await?;
     let reach = state.store.courts_under(&user.court_id).await?;
     let names: BTreeMap<String, String> =
@@ -76,6 +89,7 @@ pub async fn build(
             &user.court_id,
             quarter,
             &entries,
+            &earlier,
             &names,
             &state.store.config().extra_regions,
         ),

@@ -108,8 +108,11 @@ pub(crate) fn search_text(record: &Record) -> String {
 fn write_search_row(conn: &Connection, id: &str, record: &Record) -> Result<()> {
     let rowid: i64 = conn.prepare_cached("SELECT rowid FROM records WHERE id = ?")?.query_row([id], |r| r.get(0))?;
     conn.prepare_cached("DELETE FROM record_search WHERE rowid = ?")?.execute([rowid])?;
-    conn.prepare_cached("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)")?
-        .execute(params![rowid, id, search_text(record)])?;
+    conn.prepare_cached("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)")?.execute(params![
+        rowid,
+        id,
+        search_text(record)
+    ])?;
     Ok(())
 }
 
