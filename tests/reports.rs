@@ -483,6 +483,13 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
         .collect();
     assert_eq!(acks, ["mid9", "high9", "spc"], "up to the Supreme People's Court, in order");
 
+    // Sealed with an official document for the court directly above, numbered and signed.
+    let office_user = app.store.user("office9").await.unwrap().unwrap();
+    let sealed = app.store.report(&office_user, report.trim_start_matches("/reports/").parse().unwrap()).await.unwrap();
+    let names: Vec<&str> = sealed.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[1].starts_with("immediate-basic9-") && names[1].ends_with(".docx"), "{names:?}");
+
     // What went up names no court staff.
     let id: uuid::Uuid = report.trim_start_matches("/reports/").parse().unwrap();
     let spc_user = app.store.user("spc_office").await.unwrap().unwrap();
@@ -808,4 +815,41 @@ fn the_server_refuses_routing_rules_that_name_the_wrong_courts() {
     assert!(said.contains("报送规则配置有误"), "{said}");
     assert!(said.contains("report_routing.extra[0].court") && said.contains("不是高级人民法院"), "{said}");
     assert!(said.contains("report_routing.extra[1].court") && said.contains("没有编号为 nowhere 的法院"), "{said}");
+}
+
+/// A quarter larger than one ledger entry can list (64 KiB holds about 1,600 ids): the reading is
+/// written as several `records_listed` entries that together name every entry shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_quarter_is_logged_as_read_in_several_entries() {
+    let app = common::spawn_app().await;
+    let clerk = app.store.user("clerk").await.unwrap().unwrap();
+    let draft: liuhen_rules::RecordDraft = serde_json::from_value(entry(json!({}))).unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, clerk, draft) = (app.store.clone(), clerk.clone(), draft.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..300 {
+                store.create_record(&clerk, &draft, "test", None, None).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let office = app.token("office").await;
+    let before = app.store.event_count().await.unwrap();
+    let (status, report) = app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["analysis"]["total"], 2400);
+    let listed: Vec<usize> = common::events(&app)
+        .await
+        .iter()
+        .skip(before as usize)
+        .filter_map(|e| match &e.body {
+            liuhen_ledger::EventBody::RecordsListed { record_ids, .. } => Some(record_ids.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed.iter().sum::<usize>(), 2400, "{listed:?}");
+    assert!(listed.len() >= 3, "{listed:?}");
 }

@@ -53,7 +53,7 @@ pub async fn build(
     via: &str,
 ) -> Result<QuarterlyReport, ApiError> {
     let comparisons = vec![quarter.previous().bounds(), quarter.year_before().bounds()];
-    let data = state.store.report_data(user, quarter.bounds(), comparisons, via).await?;
+    let data = state.store.report_data(user, quarter.bounds(), comparisons).await?;
     let entries: Vec<Entry> = data
         .entries
         .into_iter()
@@ -83,7 +83,7 @@ pub async fn build(
         .find(|c| c.id == user.court_id)
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "法院不存在", "no such court"))?;
     let chain: Vec<CourtNode> = state.store.courts_above(&user.court_id).await?.iter().map(node).collect();
-    Ok(QuarterlyReport {
+    let report = QuarterlyReport {
         court_name: own.name.clone(),
         analysis: liuhen_reports::analyse(
             &user.court_id,
@@ -94,7 +94,16 @@ pub async fn build(
             &state.store.config().extra_regions,
         ),
         routing: liuhen_reports::route_with(&node(own), &chain, &state.report_routing),
-    })
+    };
+    // 查看留痕: the entries the report shows one by one (serious, S7 items, main leaders) are
+    // recorded as read; the ones it only counts reveal nothing about themselves.
+    let a = &report.analysis;
+    let mut shown: Vec<uuid::Uuid> =
+        a.serious.iter().chain(&a.special_items).chain(&a.main_leaders).filter_map(|l| l.id.parse().ok()).collect();
+    shown.sort();
+    shown.dedup();
+    state.store.note_report_shown(user, shown, via).await?;
+    Ok(report)
 }
 
 /// The quarterly analysis of your court (and the courts below), with its routing (R8, R11).
@@ -403,8 +412,22 @@ pub async fn approve(
     let info = state.store.report(&user, id).await?;
     if info.kind == "immediate" {
         let json = state.store.report_object(&user, id, &info.content_sha256).await?;
-        let name = format!("immediate-{}-{}.json", info.court_id, info.period);
-        state.store.seal_report(&user, id, vec![(name, json)]).await?;
+        let content: ImmediateContent =
+            serde_json::from_slice(&json).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+        let above = match info.recipients.first() {
+            Some(court) => state.store.court(court).await?.map_or(court.clone(), |c| c.name),
+            None => String::new(),
+        };
+        let meta = liuhen_reports::export::DocumentMeta {
+            number: Some(document_number(&state, &user, &info).await?),
+            signer: Some(user.display_name.clone()),
+            draft: false,
+            ..draft_meta()
+        };
+        let doc = immediate_document(&content, &above, &meta);
+        let stem = format!("immediate-{}-{}", info.court_id, info.period);
+        let files = vec![(format!("{stem}.json"), json), (format!("{stem}.docx"), docx_of(&doc)?)];
+        state.store.seal_report(&user, id, files).await?;
         return Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response());
     }
     let content = content_of(&state, &user, &info).await?;
@@ -609,6 +632,54 @@ pub async fn draft_immediate(
     let bytes = serde_json::to_vec(&content).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
     let id = state.store.draft_report(&user, "immediate", &f.record_id.to_string(), bytes, chain, None).await?;
     Ok(axum::response::Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// The immediate report as an official document (R9): to the court directly above, which sends
+/// it on; no court staff names, as in its content.
+fn immediate_document(
+    r: &ImmediateContent,
+    above: &str,
+    meta: &liuhen_reports::export::DocumentMeta,
+) -> liuhen_reports::document::OfficialDocument {
+    use liuhen_reports::document::Block;
+    let mut body = vec![
+        Block::Paragraph(
+            "根据《人民法院落实〈领导干部干预司法活动、插手具体案件处理的记录、通报和责任追究规定〉的实施办法》第六条，现将一起情节严重、可能造成冤假错案或者其他严重后果的领导干部过问案件情况报告如下。"
+                .into(),
+        ),
+        Block::Heading("一、基本情况".into()),
+        Block::Table {
+            columns: vec!["项目".into(), "内容".into()],
+            rows: vec![
+                vec!["案件".into(), r.case.clone()],
+                vec!["过问时间（北京时间）".into(), r.occurred_at.clone()],
+                vec!["过问人".into(), r.intervener.clone()],
+                vec!["过问方式".into(), r.form.clone()],
+                vec!["专项报告情形".into(), r.special_items.join("；")],
+            ],
+        },
+        Block::Heading("二、过问内容".into()),
+        Block::Paragraph(r.content.clone()),
+        Block::Heading("三、处理情况".into()),
+        Block::Paragraph(if r.handling.is_empty() { "尚未记录处理情况。".into() } else { r.handling.clone() }),
+    ];
+    if !r.narrative.is_empty() {
+        body.push(Block::Heading("四、说明".into()));
+        body.extend(r.narrative.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Block::Paragraph(l.into())));
+    }
+    body.push(Block::Paragraph("请逐级报送至最高人民法院。特此报告。".into()));
+    liuhen_reports::document::OfficialDocument {
+        issuer: r.court_name.clone(),
+        number: meta.number.clone(),
+        signer: meta.signer.clone(),
+        title: format!("{}关于一起领导干部过问案件情况的紧急报告", r.court_name),
+        addressees: vec![above.to_string()],
+        body,
+        attachments: vec![],
+        date: liuhen_reports::document::date_zh(meta.date),
+        copy_to: vec![],
+        draft: meta.draft,
+    }
 }
 
 pub struct StepLine {

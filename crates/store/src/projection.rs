@@ -60,16 +60,17 @@ fn write_record_row(
         record.serious,
         special_items,
         cosign_status,
+        record.intervener.principal.is_some(),
     ];
     match source {
         Some(source) => {
             let mut insert = conn.prepare_cached(
                 "INSERT INTO records (id, register, version, created_seq, last_seq, created_at, updated_at,
                  occurred_at, case_number, case_year, case_type_code, stage, form, intervener_name, intervener_unit,
-                 unit_type, leading_cadre, serious, special_items, cosign_status,
+                 unit_type, leading_cadre, serious, special_items, cosign_status, principal_named,
                  court_id, recorder, channel, external_id)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                         ?19, ?20, ?21, ?22)",
+                         ?19, ?20, ?21, ?22, ?23)",
             )?;
             let mut all: Vec<&dyn rusqlite::ToSql> = columns.to_vec();
             all.extend_from_slice(params![event.court, event.actor, source.channel, source.external_id]);
@@ -80,7 +81,7 @@ fn write_record_row(
                 "UPDATE records SET register = ?2, version = ?3, last_seq = ?4, updated_at = ?5, occurred_at = ?6,
                  case_number = ?7, case_year = ?8, case_type_code = ?9, stage = ?10, form = ?11,
                  intervener_name = ?12, intervener_unit = ?13, unit_type = ?14, leading_cadre = ?15, serious = ?16,
-                 special_items = ?17, cosign_status = ?18
+                 special_items = ?17, cosign_status = ?18, principal_named = ?19
                  WHERE id = ?1",
             )?;
             if update.execute(columns)? != 1 {

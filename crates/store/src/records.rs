@@ -678,10 +678,18 @@ impl Store {
     }
 
     async fn note_listed(&self, viewer: &User, items: &[RecordSummary], via: &str) -> Result<()> {
-        if !items.is_empty() {
-            let record_ids = items.iter().map(|r| r.id).collect();
-            self.note_view(viewer, EventBody::RecordsListed { record_ids, via: via.into() }).await?;
-        }
+        self.note_listed_ids(viewer, items.iter().map(|r| r.id).collect(), via).await
+    }
+
+    /// Record that `viewer` was shown the entries `ids` (查看留痕). A ledger entry holds at most
+    /// 64 KiB, so a long list — a province's quarter — is written as several `records_listed`
+    /// entries of at most `LISTED_PER_EVENT` ids, submitted together so that they share a commit.
+    pub(crate) async fn note_listed_ids(&self, viewer: &User, ids: Vec<Uuid>, via: &str) -> Result<()> {
+        const LISTED_PER_EVENT: usize = 1_000;
+        let events = ids.chunks(LISTED_PER_EVENT).map(|chunk| {
+            self.note_view(viewer, EventBody::RecordsListed { record_ids: chunk.to_vec(), via: via.into() })
+        });
+        futures::future::try_join_all(events).await?;
         Ok(())
     }
 

@@ -41,61 +41,63 @@ type Range = (OffsetDateTime, OffsetDateTime);
 
 /// Whether an entry counts in the analysis, in SQL: a leading cadre's own, or made for a named
 /// cadre (liuhen_reports::quarterly::counts_in_analysis says the same over a decoded record).
-const COUNTS: &str = "(r.leading_cadre = 1 OR EXISTS (SELECT 1 FROM record_versions v
-     WHERE v.record_id = r.id AND v.version = r.version AND json_extract(v.data, '$.intervener.principal') IS NOT NULL))";
+const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)";
 
-/// The reading itself, on a read-only connection of its own, off the async threads: a province's
-/// quarter is tens of thousands of entries, decoded on both cores.
+fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // Pages mapped rather than copied: the period's entries are read once, straight through.
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    Ok(conn)
+}
+
+/// The store entries of `courts` that occurred in [`from`, `until`), decoded.
+fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
+    let conn = read_connection(path)?;
+    let mut q = conn.prepare(
+        "SELECT r.id, r.court_id, v.data FROM records r
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+         WHERE r.court_id = ?1 AND r.register = 'store' AND r.occurred_at >= ?2 AND r.occurred_at < ?3",
+    )?;
+    let mut entries = Vec::new();
+    for court in courts {
+        let mut rows = q.query(rusqlite::params![court, from, until])?;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| row.get_ref(i)?.as_str().map_err(|e| StoreError::Internal(e.to_string()));
+            let id = text(0)?;
+            entries.push(ReportEntry {
+                id: id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?,
+                court_id: text(1)?.to_string(),
+                record: decode_record(text(2)?)?,
+            });
+        }
+    }
+    Ok(entries)
+}
+
+/// The reading itself, on read-only connections of its own, off the async threads: a province's
+/// quarter is tens of thousands of entries, read and decoded on both cores (half the courts
+/// each), then the comparisons counted and the earlier entries looked up from the indexes.
 fn read_report_data(
     path: &std::path::Path,
     courts: &[String],
     period: Range,
     comparisons: &[Range],
 ) -> Result<ReportData> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // Pages mapped rather than copied: the quarter's entries are read once, straight through.
-    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     let reach: std::collections::HashSet<&str> = courts.iter().map(String::as_str).collect();
     let (from, until) = (ts(period.0), ts(period.1));
-    // One transaction: every number from the same state of the store.
-    let tx = conn.unchecked_transaction()?;
-    let mut raw: Vec<(String, String, String)> = Vec::new();
-    {
-        let mut q = tx.prepare(
-            "SELECT r.id, r.court_id, v.data FROM records r
-             JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.court_id = ?1 AND r.register = 'store' AND r.occurred_at >= ?2 AND r.occurred_at < ?3",
-        )?;
-        for court in courts {
-            let rows = q.query_map(rusqlite::params![court, from, until], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            for row in rows {
-                raw.push(row?);
-            }
-        }
-    }
-    let decode = |chunk: &[(String, String, String)]| -> Result<Vec<ReportEntry>> {
-        chunk
-            .iter()
-            .map(|(id, court_id, data)| {
-                Ok(ReportEntry {
-                    id: id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?,
-                    court_id: court_id.clone(),
-                    record: decode_record(data)?,
-                })
-            })
-            .collect()
-    };
-    let half = raw.len() / 2;
-    let (first, second) = std::thread::scope(|s| {
-        let other = s.spawn(|| decode(&raw[half..]));
-        (decode(&raw[..half]), other.join())
+    let half = courts.len() / 2;
+    let (first, other) = std::thread::scope(|s| {
+        let other = s.spawn(|| read_entries(path, &courts[half..], &from, &until));
+        (read_entries(path, &courts[..half], &from, &until), other.join())
     });
     let mut entries = first?;
-    entries.extend(second.map_err(|_| StoreError::Internal("decoding entries failed".into()))??);
+    entries.extend(other.map_err(|_| StoreError::Internal("reading entries failed".into()))??);
+    let conn = read_connection(path)?;
+    let tx = conn.unchecked_transaction()?;
 
     let mut comparison_totals = Vec::new();
     {
@@ -116,34 +118,33 @@ fn read_report_data(
     {
         let people: std::collections::BTreeSet<(&str, &str)> =
             entries.iter().map(|e| (e.record.intervener.name.as_str(), e.record.intervener.unit.as_str())).collect();
-        let mut q = tx.prepare(
-            "SELECT r.court_id, r.occurred_at, r.case_number, r.leading_cadre, v.data FROM records r
-             JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.intervener_name = ?1 AND r.intervener_unit = ?2 AND r.register = 'store' AND r.occurred_at < ?3",
+        // From the index alone (records_intervener); the record only for a case known by its title.
+        let mut q = tx.prepare(&format!(
+            "SELECT r.court_id, r.occurred_at, r.case_number, r.rowid FROM records r
+             WHERE r.intervener_name = ?1 AND r.intervener_unit = ?2 AND r.register = 'store' AND r.occurred_at < ?3
+             AND {COUNTS}"
+        ))?;
+        let mut title = tx.prepare(
+            "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+             WHERE r.rowid = ?1",
         )?;
         for (name, unit) in people {
             let mut rows = q.query(rusqlite::params![name, unit, from])?;
             while let Some(row) = rows.next()? {
-                let court: String = row.get(0)?;
-                if !reach.contains(court.as_str()) {
+                if !reach.contains(row.get_ref(0)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?) {
                     continue;
                 }
-                let leading: bool = row.get(3)?;
                 let mut case: Option<String> = row.get(2)?;
-                // The full record only where the columns do not say enough: made for a cadre
-                // by someone else, or a case known by its title.
-                if !leading || case.is_none() {
-                    let record =
-                        decode_record(row.get_ref(4)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?)?;
-                    if !leading && record.intervener.principal.is_none() {
-                        continue;
-                    }
-                    case = record.case_number.or(record.case_title);
+                if case.is_none() {
+                    let data: String = title.query_row([row.get::<_, i64>(3)?], |r| r.get(0))?;
+                    case = decode_record(&data)?.case_title;
                 }
                 earlier.push(EarlierEntry {
                     name: name.to_string(),
                     unit: unit.to_string(),
-                    occurred_at: crate::parse_ts(&row.get::<_, String>(1)?)?,
+                    occurred_at: crate::parse_ts(
+                        row.get_ref(1)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?,
+                    )?,
                     case,
                 });
             }
@@ -157,14 +158,9 @@ impl Store {
     /// What a report of `viewer`'s court and the courts below needs for `period`: its entries,
     /// the totals of the `comparisons` periods and the earlier entries of its interveners. Needs
     /// `report.view` (and, where the configuration asks for it, a login with a second factor, as
-    /// reading the store does). The period's entries are recorded as read, `via` the report.
-    pub async fn report_data(
-        &self,
-        viewer: &User,
-        period: Range,
-        comparisons: Vec<Range>,
-        via: &str,
-    ) -> Result<ReportData> {
+    /// reading the store does). The caller records what the report shows one by one with
+    /// [`Store::note_report_shown`].
+    pub async fn report_data(&self, viewer: &User, period: Range, comparisons: Vec<Range>) -> Result<ReportData> {
         if !self.permits(viewer, Permission::ReportView) {
             return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
         }
@@ -179,11 +175,13 @@ impl Store {
         let data = tokio::task::spawn_blocking(move || read_report_data(&path, &courts, period, &comparisons))
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))??;
-        let shown: Vec<Uuid> = data.entries.iter().map(|e| e.id).collect();
-        if !shown.is_empty() {
-            self.note_view(viewer, EventBody::RecordsListed { record_ids: shown, via: via.into() }).await?;
-        }
         Ok(data)
+    }
+
+    /// Record that a report showed `viewer` these entries one by one (查看留痕, S9): the entries
+    /// a report lists with their details, not the ones it only counts.
+    pub async fn note_report_shown(&self, viewer: &User, ids: Vec<Uuid>, via: &str) -> Result<()> {
+        self.note_listed_ids(viewer, ids, via).await
     }
 }
 
