@@ -341,13 +341,18 @@ pub fn analyse(
             count: (now.len() - handled) as u64,
         },
     ];
+    // One pass over the entries, not one per court: a province has over a hundred.
+    let mut per_court: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for e in &now {
+        *per_court.entry(e.court_id.as_str()).or_default() += 1;
+    }
     let mut by_court: Vec<Count> = court_names
         .iter()
         .map(|(id, name)| Count {
             code: id.clone(),
             zh: name.clone(),
             en: name.clone(),
-            count: now.iter().filter(|e| &e.court_id == id).count() as u64,
+            count: per_court.get(id.as_str()).copied().unwrap_or(0),
         })
         .collect();
     by_court.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
@@ -402,7 +407,7 @@ pub fn analyse(
     repeat_interveners.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
 
     let mut sorted = now.clone();
-    sorted.sort_by_key(|e| (e.record.occurred_at, e.id.clone()));
+    sorted.sort_by(|a, b| a.record.occurred_at.cmp(&b.record.occurred_at).then_with(|| a.id.cmp(&b.id)));
     let (from, to) = quarter.bounds();
     QuarterlyAnalysis {
         court_id: court_id.to_string(),
