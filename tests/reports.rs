@@ -853,3 +853,43 @@ async fn a_large_quarter_is_logged_as_read_in_several_entries() {
     assert_eq!(listed.iter().sum::<usize>(), 2400, "{listed:?}");
     assert!(listed.len() >= 3, "{listed:?}");
 }
+
+/// Two leaders approving at the same moment: each sealed document gets a number of its own
+/// (发文字号 counts the court's sealed reports of the year).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_at_the_same_moment_number_their_documents_apart() {
+    let app = common::spawn_app().await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    app.user("leader2", "basic1", Role::CourtLeader).await;
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let mut drafts = Vec::new();
+    for quarter in ["1", "2"] {
+        let drafted =
+            office.submit("/reports", "/reports/quarterly/draft", &[("year", "2026"), ("quarter", quarter)]).await;
+        assert_eq!(drafted.status, 303, "{}", drafted.body);
+        drafts.push(drafted.location);
+    }
+    let mut a = common::Browser::new(&app);
+    a.log_in("leader", common::PASSWORD).await;
+    let mut b = common::Browser::new(&app);
+    b.log_in("leader2", common::PASSWORD).await;
+    let approve: Vec<String> = drafts.iter().map(|d| format!("{d}/approve")).collect();
+    let (first, second) = tokio::join!(a.submit(&drafts[0], &approve[0], &[]), b.submit(&drafts[1], &approve[1], &[]));
+    assert_eq!((first.status, second.status), (303, 303));
+    let viewer = app.store.user("office").await.unwrap().unwrap();
+    let mut numbers = Vec::new();
+    for path in &drafts {
+        let info = app.store.report(&viewer, path.trim_start_matches("/reports/").parse().unwrap()).await.unwrap();
+        let docx = info.files.iter().find(|f| f.name.ends_with(".docx")).unwrap();
+        let bytes = app.store.report_object(&viewer, info.id, &docx.sha256).await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+        let at = xml.find("示0101法〔").expect("a document number");
+        numbers.push(xml[at..].split('<').next().unwrap().to_string());
+    }
+    let year = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).year();
+    numbers.sort();
+    assert_eq!(numbers, [format!("示0101法〔{year}〕1号"), format!("示0101法〔{year}〕2号")]);
+}

@@ -31,6 +31,9 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// A province's additions to where reports go (S11, R19).
     pub report_routing: Arc<liuhen_reports::RoutingRules>,
+    /// Approvals one at a time: a sealed document's number (发文字号) counts the court's sealed
+    /// reports, so two approvals at once must not both take the same one.
+    pub sealing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             oidc: None,
             report_routing: Default::default(),
+            sealing: Default::default(),
         }
     }
 }

@@ -409,6 +409,8 @@ pub async fn approve(
     crate::pages::chrome::PageForm(_, user, NoFields {}): crate::pages::chrome::PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
+    // Held until the seal is in the ledger, so that the next approval counts this one.
+    let _one_at_a_time = state.sealing.clone().lock_owned().await;
     let info = state.store.report(&user, id).await?;
     if info.kind == "immediate" {
         let json = state.store.report_object(&user, id, &info.content_sha256).await?;
