@@ -74,9 +74,8 @@ pub async fn build(
             .collect(),
     };
     let courts = state.store.courts().await?;
-    let reach = state.store.courts_under(&user.court_id).await?;
     let names: BTreeMap<String, String> =
-        courts.iter().filter(|c| reach.contains(&c.id)).map(|c| (c.id.clone(), c.name.clone())).collect();
+        courts.iter().filter(|c| data.courts.contains(&c.id)).map(|c| (c.id.clone(), c.name.clone())).collect();
     let node = |c: &liuhen_store::Court| CourtNode { id: c.id.clone(), name: c.name.clone(), level: c.level };
     let own = courts
         .iter()

@@ -35,6 +35,8 @@ pub struct ReportData {
     pub comparison_totals: Vec<u64>,
     /// The earlier entries, before the period, by the period's interveners (same name and unit).
     pub earlier: Vec<EarlierEntry>,
+    /// The courts read: the viewer's and every court below it.
+    pub courts: std::collections::BTreeSet<String>,
 }
 
 type Range = (OffsetDateTime, OffsetDateTime);
@@ -151,7 +153,7 @@ fn read_report_data(
         }
     }
     tx.finish()?;
-    Ok(ReportData { entries, comparison_totals, earlier })
+    Ok(ReportData { entries, comparison_totals, earlier, courts: Default::default() })
 }
 
 impl Store {
@@ -170,12 +172,13 @@ impl Store {
                 "reports need a login with a second factor: set up TOTP under My account (/account) and log in with it",
             ));
         }
-        let courts: Vec<String> = self.courts_under(&viewer.court_id).await?.into_iter().collect();
+        let reach = self.courts_under(&viewer.court_id).await?;
+        let courts: Vec<String> = reach.iter().cloned().collect();
         let path = self.config.data_dir.join("liuhen.db");
         let data = tokio::task::spawn_blocking(move || read_report_data(&path, &courts, period, &comparisons))
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))??;
-        Ok(data)
+        Ok(ReportData { courts: reach, ..data })
     }
 
     /// Record that a report showed `viewer` these entries one by one (查看留痕, S9): the entries
