@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use liuhen_reports::{Period, Quarter};
-use liuhen_rules::{CourtLevel, Record, RecordDraft, Role};
+use liuhen_rules::{CourtLevel, Record, RecordDraft, RecordFacts, Role};
 use liuhen_server::AppState;
 use liuhen_store::{NewCourt, NewUser, Store, StoreConfig};
 use serde_json::json;
@@ -178,7 +178,10 @@ async fn main() {
     let mut config = StoreConfig::new(&dir);
     config.extra_regions = vec!["示".into()];
     config.second_factor_for_store = false;
+    let opening = Instant::now();
     let store = Arc::new(Store::open(config).await.unwrap());
+    // On a store made before migration 0019, opening includes deriving every entry's facts.
+    let opened = opening.elapsed();
     if fresh {
         fill(&store, entries).await;
     }
@@ -189,10 +192,17 @@ async fn main() {
     let ts = liuhen_rules::period::format_utc;
     let db = rusqlite::Connection::open_with_flags(dir.join("liuhen.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .unwrap();
+    let courts: Vec<String> = db
+        .prepare("SELECT id FROM courts")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let in_store: i64 =
         db.query_row("SELECT count(*) FROM records WHERE register = 'store'", [], |r| r.get(0)).unwrap();
 
-    let (mut count_t, mut decode_t, mut report_t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut count_t, mut decode_t, mut facts_t, mut report_t) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut shown = 0;
     for _ in 0..rounds {
         let started = Instant::now();
@@ -221,10 +231,26 @@ async fn main() {
         assert_eq!(decoded.len() as i64, n);
 
         let started = Instant::now();
+        let mut statement = db
+            .prepare_cached(
+                "SELECT facts FROM record_facts WHERE court_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3",
+            )
+            .unwrap();
+        let mut facts = 0;
+        for court in &courts {
+            for data in statement.query_map([court, &ts(from), &ts(to)], |r| r.get::<_, String>(0)).unwrap() {
+                let _: RecordFacts = serde_json::from_str(&data.unwrap()).unwrap();
+                facts += 1;
+            }
+        }
+        facts_t.push(started.elapsed());
+
+        let started = Instant::now();
         let report = liuhen_server::reports::build(&state, &office, quarter, "bench").await.unwrap();
         report_t.push(started.elapsed());
         shown = report.analysis.total;
         assert!(shown > 0 && shown <= n as u64);
+        assert_eq!(shown, facts);
     }
     println!(
         "quarterly report of a province: {in_store} entries in the store over {} courts; {} {}: {shown} leading-cadre entries; {rounds} rounds",
@@ -232,11 +258,13 @@ async fn main() {
         quarter.code(),
         Period::zh(quarter)
     );
+    println!("store opened in {:.1} s", opened.as_secs_f64());
     println!("| what | median ms | fastest | slowest |");
     println!("|---|---|---|---|");
     for (name, t) in [
         ("baseline: count the quarter's entries in SQL (index only)", count_t),
         ("baseline: read and decode the quarter's entries, no analysis", decode_t),
+        ("baseline: read and decode the quarter's facts (record_facts, one thread), no analysis", facts_t),
         ("quarterly report of the high court over the province (liuhen_server::reports::build)", report_t),
     ] {
         let (m, lo, hi) = median(t);

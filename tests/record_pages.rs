@@ -164,7 +164,7 @@ async fn a_material_from_the_page_needs_the_forms_token() {
 }
 
 #[tokio::test]
-async fn the_search_index_is_filled_for_a_store_made_before_it() {
+async fn the_search_index_and_the_reports_facts_are_filled_for_a_store_made_before_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
     let app = common::spawn_app_in(dir, true, |_| {}).await;
@@ -172,11 +172,24 @@ async fn the_search_index_is_filled_for_a_store_made_before_it() {
     let (status, _) = app.post(&clerk, "/api/v1/records", &common::letter()).await;
     assert_eq!(status, 201);
     let digest = app.store.projection_digest().await.unwrap();
-    // As if the store predated the index: its rows gone.
-    sqlx::query("DELETE FROM record_search").execute(app.store.writer_pool_for_tests()).await.unwrap();
+    // As if the store predated the index and the facts (migrations 0012 and 0019): their rows
+    // gone, and the migration's note that they are to be derived.
+    for sql in [
+        "DELETE FROM record_search",
+        "DELETE FROM record_facts",
+        "INSERT INTO derived_backlog (name) VALUES ('record_search'), ('record_facts')",
+    ] {
+        sqlx::query(sql).execute(app.store.writer_pool_for_tests()).await.unwrap();
+    }
+    assert_ne!(app.store.projection_digest().await.unwrap(), digest);
     let dir = app.stop().await;
     let app = common::spawn_app_in(dir, false, |_| {}).await;
     assert_eq!(app.store.projection_digest().await.unwrap(), digest, "filled again exactly as written");
+    let backlog: i64 = sqlx::query_scalar("SELECT count(*) FROM derived_backlog")
+        .fetch_one(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    assert_eq!(backlog, 0, "done once, not at every start");
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: path,
         verifier_keys: vec![],

@@ -147,6 +147,51 @@ async fn every_number_of_a_quarterly_analysis() {
     assert_eq!(common::problems(&bad), [("quarter".to_string(), "R8".to_string())]);
 }
 
+/// The first quarter of 2026's total and the previous quarter's, as `token` reads them.
+async fn first_quarter_totals(app: &common::TestApp, token: &str) -> (u64, u64) {
+    let (status, report) = app.get(token, "/api/v1/reports/quarterly?year=2026&quarter=1").await;
+    assert_eq!(status, 200, "{report}");
+    let a = &report["analysis"];
+    (a["total"].as_u64().unwrap(), a["previous_quarter_total"].as_u64().unwrap())
+}
+
+/// The analysis reads each entry's facts as of its last version (R8, R3): an amendment that moves
+/// an entry to another quarter, or makes it no leading cadre's, moves it in the report too; and
+/// the facts are derived again from the events alone.
+#[tokio::test]
+async fn amended_entries_move_in_and_out_of_the_analysis() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let office = app.token("office").await;
+    let a = app.create(&clerk, &entry(json!({}))).await;
+    let b = app.create(&clerk, &entry(json!({"occurred_at": "2026-02-01 09:00"}))).await;
+    assert_eq!(first_quarter_totals(&app, &office).await, (2, 0));
+
+    let amend = |id: &str, record: Value, version: u32| {
+        let body = json!({"record": record, "reason": "更正过问时间", "expected_version": version});
+        (format!("/api/v1/records/{id}/amendments"), body)
+    };
+    // A: it happened in December, the quarter before.
+    let (path, body) = amend(&a, entry(json!({"occurred_at": "2025-12-15 10:00"})), 1);
+    assert_eq!(app.post(&clerk, &path, &body).await.0, 201);
+    assert_eq!(first_quarter_totals(&app, &office).await, (1, 1));
+    // B: not a leading cadre after all — out of the analysis, still in the store.
+    let not_leading = entry(json!({"occurred_at": "2026-02-01 09:00",
+        "intervener": {"leading_cadre": false, "managing_level": null}, "special_items": []}));
+    let (path, body) = amend(&b, not_leading, 1);
+    assert_eq!(app.post(&clerk, &path, &body).await.0, 201);
+    assert_eq!(first_quarter_totals(&app, &office).await, (0, 1));
+    // And back again.
+    let (path, body) = amend(&b, entry(json!({"occurred_at": "2026-03-02 09:00"})), 2);
+    assert_eq!(app.post(&clerk, &path, &body).await.0, 201);
+    assert_eq!(first_quarter_totals(&app, &office).await, (1, 1));
+
+    let digest = app.store.projection_digest().await.unwrap();
+    app.store.rebuild_projections().await.unwrap();
+    assert_eq!(app.store.projection_digest().await.unwrap(), digest);
+    assert_eq!(first_quarter_totals(&app, &office).await, (1, 1));
+}
+
 #[tokio::test]
 async fn a_quarter_without_entries_is_a_zero_report() {
     let app = common::spawn_app().await;

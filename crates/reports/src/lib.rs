@@ -12,15 +12,16 @@ pub mod routing;
 pub use quarterly::{Earlier, EarlierEntry, HalfYear, Period, Quarter, QuarterlyAnalysis, analyse};
 pub use routing::{CourtNode, Routing, RoutingRules, route, route_with};
 
-use liuhen_rules::Record;
+use liuhen_rules::RecordFacts;
 use serde::Serialize;
 
-/// One entry of the store as a report sees it.
+/// One entry of the store as a report sees it: one that counts in the analysis
+/// ([`liuhen_rules::Record::counts_in_analysis`]), by its facts.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub id: String,
     pub court_id: String,
-    pub record: Record,
+    pub facts: RecordFacts,
 }
 
 /// A count under a label, in both languages.

@@ -225,12 +225,6 @@ pub struct QuarterlyAnalysis {
     pub main_leaders: Vec<Line>,
 }
 
-/// Whether an entry belongs in the analysis: the store's (not S5 or internal) leading-cadre
-/// entries — the cadre's own, or through staff or relatives acting for a named cadre (S2 ¶2).
-pub fn counts_in_analysis(e: &Entry) -> bool {
-    e.record.in_store() && (e.record.intervener.leading_cadre || e.record.intervener.principal.is_some())
-}
-
 fn listed<T: Listed + PartialEq>(entries: &[&Entry], of: impl Fn(&Entry) -> Option<T>) -> Vec<Count> {
     T::ALL
         .iter()
@@ -254,7 +248,7 @@ fn tally(keys: impl Iterator<Item = (String, String, String)>) -> Vec<Count> {
 }
 
 fn line(e: &Entry) -> Line {
-    let r = &e.record;
+    let r = &e.facts;
     let i = &r.intervener;
     let (next_zh, next_en) = crate::routing::next_for(i.managing_level);
     Line {
@@ -278,7 +272,7 @@ fn line(e: &Entry) -> Line {
 pub struct Earlier {
     pub previous_total: u64,
     pub year_before_total: u64,
-    /// Entries that count in the analysis (see [`counts_in_analysis`]), before the period, by the
+    /// Entries that count in the analysis (see [`liuhen_rules::Record::counts_in_analysis`]), before the period, by the
     /// same name and unit as an intervener of the period.
     pub entries: Vec<EarlierEntry>,
 }
@@ -293,8 +287,8 @@ pub struct EarlierEntry {
     pub case: Option<String>,
 }
 
-/// The analysis of `court_id`'s `quarter` from `entries`, every store entry of the court and the
-/// courts below that occurred in the period (others are ignored), and `earlier`, what came
+/// The analysis of `court_id`'s `quarter` from `entries`, every entry of the court and the courts
+/// below that counts in the analysis and occurred in the period (others are ignored), and `earlier`, what came
 /// before. `court_names` labels the breakdown by court; `extra_regions` are the deployment's
 /// additions to the case-number rules (S11), for the breakdown by case type.
 pub fn analyse(
@@ -305,8 +299,7 @@ pub fn analyse(
     court_names: &BTreeMap<String, String>,
     extra_regions: &[String],
 ) -> QuarterlyAnalysis {
-    let now: Vec<&Entry> =
-        entries.iter().filter(|e| counts_in_analysis(e) && quarter.contains(e.record.occurred_at)).collect();
+    let now: Vec<&Entry> = entries.iter().filter(|e| quarter.contains(e.facts.occurred_at)).collect();
 
     let by_special_item = liuhen_rules::SPECIAL_ITEMS
         .iter()
@@ -314,11 +307,11 @@ pub fn analyse(
             code: item.number.to_string(),
             zh: format!("{}{}", item.numeral, item.short_zh),
             en: item.text_en.into(),
-            count: now.iter().filter(|e| e.record.special_items.contains(&item.number)).count() as u64,
+            count: now.iter().filter(|e| e.facts.special_items.contains(&item.number)).count() as u64,
         })
         .collect();
     let by_case_type = tally(now.iter().map(|e| {
-        match e.record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok()) {
+        match e.facts.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok()) {
             Some(c) => {
                 let name = c.case_type_name.clone().unwrap_or_else(|| c.case_type_code.clone());
                 (c.case_type_code.clone(), name.clone(), name)
@@ -326,7 +319,7 @@ pub fn analyse(
             None => ("none".into(), "尚无案号".into(), "no case number yet".into()),
         }
     }));
-    let handled = now.iter().filter(|e| e.record.handling.as_deref().is_some_and(|h| !h.trim().is_empty())).count();
+    let handled = now.iter().filter(|e| e.facts.handled).count();
     let by_handling = vec![
         Count {
             code: "recorded".into(),
@@ -358,56 +351,61 @@ pub fn analyse(
     by_court.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
 
     // Repeat interveners: the same name and unit more than once up to the period's end, among
-    // those who inquired in the period.
-    struct Seen {
-        at: OffsetDateTime,
-        case: Option<String>,
+    // those who inquired in the period. Keyed by borrowed, trimmed text: a province's quarter has
+    // tens of thousands of interveners and their earlier entries several times that.
+    struct Person<'a> {
+        seen: Vec<(OffsetDateTime, Option<&'a str>)>,
+        this_quarter: u64,
+        /// The post as last recorded, and when.
+        post: (OffsetDateTime, &'a str),
     }
-    let key = |name: &str, unit: &str| (name.trim().to_string(), unit.trim().to_string());
-    let mut people: BTreeMap<(String, String), (Vec<Seen>, u64, String)> = BTreeMap::new();
-    let mut by_time = now.clone();
-    by_time.sort_by_key(|e| e.record.occurred_at);
-    for e in &by_time {
-        let i = &e.record.intervener;
-        let person = people.entry(key(&i.name, &i.unit)).or_default();
-        let case = e.record.case_number.clone().or_else(|| e.record.case_title.clone());
-        person.0.push(Seen { at: e.record.occurred_at, case });
-        person.1 += 1;
-        // The post as last recorded.
-        person.2 = i.post.clone();
+    let mut people: std::collections::HashMap<(&str, &str), Person> =
+        std::collections::HashMap::with_capacity(now.len());
+    for e in &now {
+        let (i, at) = (&e.facts.intervener, e.facts.occurred_at);
+        let person = people.entry((i.name.trim(), i.unit.trim())).or_insert_with(|| Person {
+            seen: Vec::new(),
+            this_quarter: 0,
+            post: (at, &i.post),
+        });
+        person.seen.push((at, e.facts.case_number.as_deref().or(e.facts.case_title.as_deref())));
+        person.this_quarter += 1;
+        if at >= person.post.0 {
+            person.post = (at, &i.post);
+        }
     }
     for e in &earlier.entries {
-        if let Some(person) = people.get_mut(&key(&e.name, &e.unit)) {
-            person.0.push(Seen { at: e.occurred_at, case: e.case.clone() });
+        if let Some(person) = people.get_mut(&(e.name.trim(), e.unit.trim())) {
+            person.seen.push((e.occurred_at, e.case.as_deref()));
         }
     }
     let mut repeat_interveners: Vec<RepeatIntervener> = people
         .into_iter()
-        .filter_map(|((name, unit), (mut list, this_quarter, post))| {
-            if list.len() < 2 {
-                return None;
-            }
-            list.sort_by_key(|s| s.at);
-            let mut cases: Vec<String> = list.iter().filter_map(|s| s.case.clone()).collect();
-            cases.sort();
+        .filter(|(_, person)| person.seen.len() > 1)
+        .map(|((name, unit), mut person)| {
+            person.seen.sort_by_key(|s| s.0);
+            let mut cases: Vec<&str> = person.seen.iter().filter_map(|s| s.1).collect();
+            cases.sort_unstable();
             cases.dedup();
-            let mut quarters: Vec<Quarter> = list.iter().map(|s| Quarter::of(s.at)).collect();
+            let mut quarters: Vec<Quarter> = person.seen.iter().map(|s| Quarter::of(s.0)).collect();
             quarters.dedup();
-            Some(RepeatIntervener {
-                name,
-                unit,
-                post,
-                total: list.len() as u64,
-                this_quarter,
-                cases,
+            RepeatIntervener {
+                name: name.to_string(),
+                unit: unit.to_string(),
+                post: person.post.1.to_string(),
+                total: person.seen.len() as u64,
+                this_quarter: person.this_quarter,
+                cases: cases.into_iter().map(str::to_string).collect(),
                 quarters: quarters.into_iter().map(Quarter::zh).collect(),
-            })
+            }
         })
         .collect();
-    repeat_interveners.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    repeat_interveners.sort_unstable_by(|a, b| {
+        b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)).then_with(|| a.unit.cmp(&b.unit))
+    });
 
     let mut sorted = now.clone();
-    sorted.sort_by(|a, b| a.record.occurred_at.cmp(&b.record.occurred_at).then_with(|| a.id.cmp(&b.id)));
+    sorted.sort_by(|a, b| a.facts.occurred_at.cmp(&b.facts.occurred_at).then_with(|| a.id.cmp(&b.id)));
     let (from, to) = quarter.bounds();
     QuarterlyAnalysis {
         court_id: court_id.to_string(),
@@ -422,19 +420,19 @@ pub fn analyse(
         zero_report: now.is_empty(),
         previous_quarter_total: earlier.previous_total,
         same_quarter_last_year_total: earlier.year_before_total,
-        entries_with_special_items: now.iter().filter(|e| !e.record.special_items.is_empty()).count() as u64,
+        entries_with_special_items: now.iter().filter(|e| !e.facts.special_items.is_empty()).count() as u64,
         by_special_item,
-        by_unit_type: listed::<UnitType>(&now, |e| Some(e.record.intervener.unit_type)),
-        by_managing_level: listed::<ManagingLevel>(&now, |e| e.record.intervener.managing_level),
-        by_form: listed::<Form>(&now, |e| Some(e.record.form)),
-        by_stage: listed::<Stage>(&now, |e| Some(e.record.stage)),
+        by_unit_type: listed::<UnitType>(&now, |e| Some(e.facts.intervener.unit_type)),
+        by_managing_level: listed::<ManagingLevel>(&now, |e| e.facts.intervener.managing_level),
+        by_form: listed::<Form>(&now, |e| Some(e.facts.form)),
+        by_stage: listed::<Stage>(&now, |e| Some(e.facts.stage)),
         by_case_type,
         by_handling,
         by_court,
         repeat_interveners,
-        serious: sorted.iter().filter(|e| e.record.serious).map(|e| line(e)).collect(),
-        special_items: sorted.iter().filter(|e| !e.record.special_items.is_empty()).map(|e| line(e)).collect(),
-        main_leaders: sorted.iter().filter(|e| e.record.same_level_main_leader).map(|e| line(e)).collect(),
+        serious: sorted.iter().filter(|e| e.facts.serious).map(|e| line(e)).collect(),
+        special_items: sorted.iter().filter(|e| !e.facts.special_items.is_empty()).map(|e| line(e)).collect(),
+        main_leaders: sorted.iter().filter(|e| e.facts.same_level_main_leader).map(|e| line(e)).collect(),
     }
 }
 

@@ -13,5 +13,5 @@ pub use case_number::{CaseNumber, CaseNumberError, parse_case_number, parse_case
 pub use lists::*;
 pub use problem::{Lang, Problem};
 pub use record::{
-    Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, validate_record,
+    Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, RecordFacts, validate_record,
 };

@@ -691,6 +691,49 @@ impl Record {
     pub fn in_store(&self) -> bool {
         self.register == Register::Store
     }
+
+    /// Whether the record counts in the reports' analysis (R8, S6 ¶1): a store entry of a leading
+    /// cadre's own, or made for a named cadre by their staff or relatives (S2 ¶2).
+    pub fn counts_in_analysis(&self) -> bool {
+        self.in_store() && (self.intervener.leading_cadre || self.intervener.principal.is_some())
+    }
+
+    /// What reports read of this record.
+    pub fn facts(&self) -> RecordFacts {
+        RecordFacts {
+            case_number: self.case_number.clone(),
+            case_title: self.case_title.clone(),
+            stage: self.stage,
+            intervener: self.intervener.clone(),
+            occurred_at: self.occurred_at,
+            form: self.form,
+            handled: self.handling.as_deref().is_some_and(|h| !h.trim().is_empty()),
+            special_items: self.special_items.clone(),
+            serious: self.serious,
+            same_level_main_leader: self.same_level_main_leader,
+        }
+    }
+}
+
+/// What the reports count and list of a record (R8, R11): everything but its free text (what was
+/// said, the handling as written, places and persons present). The store keeps these beside each
+/// entry that counts in the analysis, so that a province's quarter is read without decoding
+/// every record whole.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct RecordFacts {
+    pub case_number: Option<String>,
+    pub case_title: Option<String>,
+    pub stage: Stage,
+    pub intervener: Intervener,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub form: Form,
+    /// Whether the handling (处理情况) was recorded.
+    pub handled: bool,
+    pub special_items: Vec<u8>,
+    pub serious: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_level_main_leader: bool,
 }
 
 impl From<&Record> for RecordDraft {
@@ -773,6 +816,32 @@ mod tests {
         assert_eq!(r.register, Register::Store);
         assert_eq!(r.occurred_at, datetime!(2026-05-20 02:00 UTC));
         assert!(r.in_store());
+    }
+
+    #[test]
+    fn the_reports_facts_keep_what_is_counted_and_leave_the_free_text() {
+        let mut r = validate_record(&letter(), &ctx()).unwrap();
+        assert!(r.counts_in_analysis());
+        let facts = r.facts();
+        assert_eq!((facts.occurred_at, facts.form, &facts.intervener), (r.occurred_at, r.form, &r.intervener));
+        assert!(!facts.handled, "no handling recorded");
+        let json = serde_json::to_string(&facts).unwrap();
+        assert!(!json.contains("从轻处理"), "what was said stays in the record: {json}");
+        assert!(!json.contains("same_level_main_leader"), "written only when true, as in the record");
+        assert_eq!(serde_json::from_str::<RecordFacts>(&json).unwrap(), facts);
+
+        r.handling = Some("  ".into());
+        assert!(!r.facts().handled, "blank handling is no handling");
+        r.handling = Some("已告知依法办理".into());
+        assert!(r.facts().handled);
+
+        // Staff acting for a named cadre count (S2 ¶2); someone else's do not; nor S5 entries.
+        r.intervener.leading_cadre = false;
+        assert!(!r.counts_in_analysis());
+        r.intervener.principal = Some(Principal { name: "王某".into(), unit: None, post: None });
+        assert!(r.counts_in_analysis());
+        r.register = Register::EntrustedOpinion;
+        assert!(!r.counts_in_analysis());
     }
 
     #[test]

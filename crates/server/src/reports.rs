@@ -57,7 +57,7 @@ pub async fn build(
     let entries: Vec<Entry> = data
         .entries
         .into_iter()
-        .map(|e| Entry { id: e.id.to_string(), court_id: e.court_id, record: e.record })
+        .map(|e| Entry { id: e.id.to_string(), court_id: e.court_id, facts: e.facts })
         .collect();
     let earlier = liuhen_reports::Earlier {
         previous_total: data.comparison_totals[0],

@@ -159,9 +159,9 @@ impl Store {
             config,
         };
         store.record_permissions().await?;
-        let indexed = store.with_write_connection(|conn| projection::fill_search(conn)).await?;
-        if indexed > 0 {
-            tracing::info!("{indexed} records added to the search index");
+        let derived = store.with_write_connection(projection::fill_backlog).await?;
+        if derived > 0 {
+            tracing::info!("{derived} records added to the search index and the reports' facts");
         }
         Ok(store)
     }

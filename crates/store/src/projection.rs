@@ -62,6 +62,13 @@ fn write_record_row(
         cosign_status,
         record.intervener.principal.is_some(),
     ];
+    // Where the record's facts row is now (an amendment may move it in time or out of the analysis).
+    let placed: (String, Option<String>) = match source {
+        Some(_) => (event.court.clone(), None),
+        None => conn
+            .prepare_cached("SELECT court_id, occurred_at FROM records WHERE id = ?")?
+            .query_row([id], |r| Ok((r.get(0)?, Some(r.get(1)?))))?,
+    };
     match source {
         Some(source) => {
             let mut insert = conn.prepare_cached(
@@ -89,7 +96,25 @@ fn write_record_row(
             }
         }
     }
-    write_search_row(conn, id, record)
+    write_search_row(conn, id, record)?;
+    write_facts_row(conn, id, record, &placed.0, placed.1.as_deref())
+}
+
+/// A record's row in `record_facts` (R8): there while the record counts in the analysis, keyed by
+/// court and time so that a court's quarter is one range of the table.
+fn write_facts_row(conn: &Connection, id: &str, record: &Record, court: &str, was_at: Option<&str>) -> Result<()> {
+    if let Some(at) = was_at {
+        conn.prepare_cached("DELETE FROM record_facts WHERE court_id = ? AND occurred_at = ? AND record_id = ?")?
+            .execute(params![court, at, id])?;
+    }
+    if record.counts_in_analysis() {
+        let facts = serde_json::to_string(&record.facts()).map_err(|e| StoreError::Internal(e.to_string()))?;
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO record_facts (court_id, occurred_at, record_id, facts) VALUES (?, ?, ?, ?)",
+        )?
+        .execute(params![court, ts(record.occurred_at), id, facts])?;
+    }
+    Ok(())
 }
 
 /// The text a record is found by (the `record_search` index): what it says and who is in it.
@@ -117,19 +142,53 @@ fn write_search_row(conn: &Connection, id: &str, record: &Record) -> Result<()> 
     Ok(())
 }
 
-/// Index the records that are not in `record_search` yet (a store made before the index existed).
-pub(crate) fn fill_search(conn: &Connection) -> Result<usize> {
-    let missing: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT r.id, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.rowid NOT IN (SELECT rowid FROM record_search)",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, data) in &missing {
-        write_search_row(conn, id, &crate::records::decode_record(data)?)?;
+/// Writes one record's derived row: the record's id, the record, its court.
+type DeriveRow = fn(&Connection, &str, &Record, &str) -> Result<()>;
+
+/// Derive what a migration left to be derived (`derived_backlog`): the search index of records
+/// made before it existed, and the reports' facts of every record. In transactions of a few
+/// thousand records, each idempotent, so that an interrupted fill resumes at the next open; a
+/// table's mark goes when it is complete, and later opens skip it. Returns the records written.
+pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
+    let backlog: Vec<String> =
+        conn.prepare("SELECT name FROM derived_backlog")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut written = 0;
+    for name in backlog {
+        let (condition, write): (&str, DeriveRow) = match name.as_str() {
+            "record_search" => ("r.rowid NOT IN (SELECT rowid FROM record_search)", |conn, id, record, _| {
+                write_search_row(conn, id, record)
+            }),
+            "record_facts" => (
+                "r.register = 'store' AND (r.leading_cadre = 1 OR r.principal_named = 1)",
+                |conn, id, record, court| write_facts_row(conn, id, record, court, None),
+            ),
+            other => return Err(StoreError::Internal(format!("unknown derived table {other} in derived_backlog"))),
+        };
+        let mut after: i64 = 0;
+        loop {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let rows: Vec<(i64, String, String, String)> = tx
+                .prepare(&format!(
+                    "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
+                     JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+                     WHERE r.rowid > ?1 AND {condition} ORDER BY r.rowid LIMIT 5000"
+                ))?
+                .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let Some(last) = rows.last() else {
+                tx.execute("DELETE FROM derived_backlog WHERE name = ?", [&name])?;
+                tx.commit()?;
+                break;
+            };
+            after = last.0;
+            for (_, id, court, data) in &rows {
+                write(&tx, id, &crate::records::decode_record(data)?, court)?;
+            }
+            written += rows.len();
+            tx.commit()?;
+        }
     }
-    Ok(missing.len())
+    Ok(written)
 }
 
 /// A version's rows: the version itself, its special items, and a pending co-signature for each
@@ -350,8 +409,9 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 11] = [
+pub(crate) const PROJECTION_TABLES: [&str; 12] = [
     "records",
+    "record_facts",
     "record_special_items",
     "record_versions",
     "cosignatures",

@@ -2,7 +2,7 @@
 //! for those who may see reports; the reading itself is a ledger event (查看留痕).
 
 use liuhen_ledger::EventBody;
-use liuhen_rules::{Permission, Record};
+use liuhen_rules::{Permission, RecordFacts};
 use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -10,11 +10,11 @@ use uuid::Uuid;
 use crate::records::decode_record;
 use crate::{Result, Store, StoreError, User, ts};
 
-/// One entry as a report takes it.
+/// One entry as a report takes it: one that counts in the analysis, by its facts.
 pub struct ReportEntry {
     pub id: Uuid,
     pub court_id: String,
-    pub record: Record,
+    pub facts: RecordFacts,
 }
 
 /// An earlier entry of an intervener of the period (R8: repeat interveners), one that counts in
@@ -29,7 +29,7 @@ pub struct EarlierEntry {
 
 /// What a report reads from the store for a period.
 pub struct ReportData {
-    /// Every store entry of the courts in reach that occurred in the period.
+    /// Every entry of the courts in reach that counts in the analysis and occurred in the period.
     pub entries: Vec<ReportEntry>,
     /// For each comparison period asked for, the entries that count in the analysis.
     pub comparison_totals: Vec<u64>,
@@ -42,7 +42,7 @@ pub struct ReportData {
 type Range = (OffsetDateTime, OffsetDateTime);
 
 /// Whether an entry counts in the analysis, in SQL: a leading cadre's own, or made for a named
-/// cadre (liuhen_reports::quarterly::counts_in_analysis says the same over a decoded record).
+/// cadre (`Record::counts_in_analysis` says the same over a decoded record).
 const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)";
 
 fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
@@ -56,13 +56,12 @@ fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-/// The store entries of `courts` that occurred in [`from`, `until`), decoded.
+/// The entries of `courts` that count in the analysis and occurred in [`from`, `until`), by their
+/// facts: one range of `record_facts` per court.
 fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
     let conn = read_connection(path)?;
     let mut q = conn.prepare(
-        "SELECT r.id, r.court_id, v.data FROM records r
-         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-         WHERE r.court_id = ?1 AND r.register = 'store' AND r.occurred_at >= ?2 AND r.occurred_at < ?3",
+        "SELECT record_id, facts FROM record_facts WHERE court_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3",
     )?;
     let mut entries = Vec::new();
     for court in courts {
@@ -72,12 +71,56 @@ fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &s
             let id = text(0)?;
             entries.push(ReportEntry {
                 id: id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?,
-                court_id: text(1)?.to_string(),
-                record: decode_record(text(2)?)?,
+                court_id: court.clone(),
+                facts: serde_json::from_str(text(1)?)
+                    .map_err(|e| StoreError::Internal(format!("facts of record {id}: {e}")))?,
             });
         }
     }
     Ok(entries)
+}
+
+/// The earlier entries, before `from`, of `people` (name and unit) in the courts of `reach`:
+/// from the index alone (`records_intervener`), the record only for a case known by its title.
+fn read_earlier(
+    path: &std::path::Path,
+    people: &[(&str, &str)],
+    from: &str,
+    reach: &std::collections::HashSet<&str>,
+) -> Result<Vec<EarlierEntry>> {
+    let conn = read_connection(path)?;
+    let tx = conn.unchecked_transaction()?;
+    let mut q = tx.prepare(&format!(
+        "SELECT r.court_id, r.occurred_at, r.case_number, r.rowid FROM records r
+         WHERE r.intervener_name = ?1 AND r.intervener_unit = ?2 AND r.register = 'store' AND r.occurred_at < ?3
+         AND {COUNTS}"
+    ))?;
+    let mut title = tx.prepare(
+        "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+         WHERE r.rowid = ?1",
+    )?;
+    let mut earlier = Vec::new();
+    for &(name, unit) in people {
+        let mut rows = q.query(rusqlite::params![name, unit, from])?;
+        while let Some(row) = rows.next()? {
+            let text = |i: usize| row.get_ref(i)?.as_str().map_err(|e| StoreError::Internal(e.to_string()));
+            if !reach.contains(text(0)?) {
+                continue;
+            }
+            let mut case: Option<String> = row.get(2)?;
+            if case.is_none() {
+                let data: String = title.query_row([row.get::<_, i64>(3)?], |r| r.get(0))?;
+                case = decode_record(&data)?.case_title;
+            }
+            earlier.push(EarlierEntry {
+                name: name.to_string(),
+                unit: unit.to_string(),
+                occurred_at: crate::parse_ts(text(1)?)?,
+                case,
+            });
+        }
+    }
+    Ok(earlier)
 }
 
 /// The reading itself, on read-only connections of its own, off the async threads: a province's
@@ -116,43 +159,22 @@ fn read_report_data(
         }
     }
 
-    let mut earlier = Vec::new();
-    {
-        let people: std::collections::BTreeSet<(&str, &str)> =
-            entries.iter().map(|e| (e.record.intervener.name.as_str(), e.record.intervener.unit.as_str())).collect();
-        // From the index alone (records_intervener); the record only for a case known by its title.
-        let mut q = tx.prepare(&format!(
-            "SELECT r.court_id, r.occurred_at, r.case_number, r.rowid FROM records r
-             WHERE r.intervener_name = ?1 AND r.intervener_unit = ?2 AND r.register = 'store' AND r.occurred_at < ?3
-             AND {COUNTS}"
-        ))?;
-        let mut title = tx.prepare(
-            "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.rowid = ?1",
-        )?;
-        for (name, unit) in people {
-            let mut rows = q.query(rusqlite::params![name, unit, from])?;
-            while let Some(row) = rows.next()? {
-                if !reach.contains(row.get_ref(0)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?) {
-                    continue;
-                }
-                let mut case: Option<String> = row.get(2)?;
-                if case.is_none() {
-                    let data: String = title.query_row([row.get::<_, i64>(3)?], |r| r.get(0))?;
-                    case = decode_record(&data)?.case_title;
-                }
-                earlier.push(EarlierEntry {
-                    name: name.to_string(),
-                    unit: unit.to_string(),
-                    occurred_at: crate::parse_ts(
-                        row.get_ref(1)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?,
-                    )?,
-                    case,
-                });
-            }
-        }
-    }
     tx.finish()?;
+
+    // Half the period's interveners on each core.
+    let people: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.facts.intervener.name.as_str(), e.facts.intervener.unit.as_str()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (first, other) = people.split_at(people.len() / 2);
+    let (first, other) = std::thread::scope(|s| {
+        let other = s.spawn(|| read_earlier(path, other, &from, &reach));
+        (read_earlier(path, first, &from, &reach), other.join())
+    });
+    let mut earlier = first?;
+    earlier.extend(other.map_err(|_| StoreError::Internal("reading earlier entries failed".into()))??);
     Ok(ReportData { entries, comparison_totals, earlier, courts: Default::default() })
 }
 
