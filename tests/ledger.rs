@@ -474,7 +474,7 @@ async fn the_cli_verifies_a_running_server_over_http() {
         let base = base.clone();
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
-                .args(["verify", "--url", &base, "--token", &token, "--key", &key, "--json"])
+                .args(["verify", "--url", &base, &format!("--token={token}"), "--key", &key, "--json"])
                 .output()
                 .unwrap()
         })
