@@ -1,0 +1,59 @@
+//! The ledger on PostgreSQL (issue 7, DESIGN.md "Storage"): the same event, Merkle-tree and
+//! checkpoint tables as the SQLite store, append-only in the database itself, written by exactly
+//! one sequencer among several server processes.
+//!
+//! - [`migrate`] brings a database's schema up to date (run as the owning role).
+//! - [`app_role_grants`] is what the application's role may do: read, and append — never change,
+//!   delete or truncate the ledger (R1).
+//! - [`Sequencer::acquire`] waits until this process is the sequencer (a PostgreSQL advisory lock
+//!   on its own session) and raises the lease's epoch; [`Sequencer::append`] appends a batch in one
+//!   transaction stating that epoch, which the database checks (fencing).
+//! - [`verify`] re-derives the tree from the events and checks every stored hash and checkpoint.
+
+mod sequencer;
+mod verify;
+
+pub use sequencer::{Appended, Sequencer, sequencer_lock_key};
+pub use verify::{LedgerCheck, verify};
+
+/// The one error type of this layer. Messages say what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("PostgreSQL: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrating the PostgreSQL schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Another process became the sequencer: this one must stop appending and wait its turn.
+    #[error("no longer the sequencer (this process holds epoch {ours}); another server took over")]
+    Fenced { ours: i64 },
+    #[error("ledger entry: {0}")]
+    Ledger(#[from] liuhen_ledger::LedgerError),
+    #[error("Merkle tree: {0}")]
+    Tree(String),
+}
+
+pub type Result<T> = std::result::Result<T, PgError>;
+
+/// Bring the schema of the database behind `pool` up to date.
+pub async fn migrate(pool: &sqlx::PgPool) -> Result<()> {
+    sqlx::migrate!("./migrations").run(pool).await?;
+    Ok(())
+}
+
+/// The grants for the application's role `role` on a migrated database: read everything, append to
+/// the ledger, and move the sequencer's lease — and no UPDATE, DELETE or TRUNCATE of the ledger.
+/// The tables stay owned by the role that ran the migrations; docs/operations.md shows the set-up.
+pub fn app_role_grants(role: &str) -> Vec<String> {
+    let role = quote_identifier(role);
+    vec![
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT ON events, tlog_hashes, checkpoints TO {role}"),
+        format!("GRANT SELECT, UPDATE ON sequencer_lease TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON events, tlog_hashes, checkpoints FROM {role}"),
+    ]
+}
+
+/// A PostgreSQL identifier in double quotes, inner quotes doubled.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

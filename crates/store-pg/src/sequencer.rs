@@ -1,0 +1,134 @@
+//! One sequencer among several server processes: the advisory lock says who, the lease's epoch
+//! fences whoever lost it (R1: no gap, no duplicate, no fork).
+
+use std::collections::HashMap;
+
+use liuhen_ledger::tlog::{self, Hash, LogKey, TreeBuilder};
+use liuhen_ledger::{Event, leaf_hash};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection, Row};
+use time::format_description::well_known::Rfc3339;
+
+use crate::{PgError, Result};
+
+/// The advisory-lock key the sequencer holds: the bytes of "liuhenSQ".
+pub fn sequencer_lock_key() -> i64 {
+    i64::from_be_bytes(*b"liuhenSQ")
+}
+
+/// What one append wrote: the index of its first event and the tree (and signed checkpoint) after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    pub first: u64,
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// This process, as the sequencer: its own session (which holds the lock for as long as it lives)
+/// and the epoch it took over with.
+pub struct Sequencer {
+    conn: PgConnection,
+    epoch: i64,
+    keys: Vec<LogKey>,
+}
+
+fn utc(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).expect("an OffsetDateTime formats as RFC 3339")
+}
+
+impl Sequencer {
+    /// Wait until this process may be the sequencer, then take over: the advisory lock on a
+    /// session of its own, and the lease's epoch raised by one. `holder` names the process in the
+    /// lease (for operators); `keys` sign the checkpoints.
+    pub async fn acquire(options: &PgConnectOptions, holder: &str, keys: Vec<LogKey>) -> Result<Sequencer> {
+        let mut conn = options.connect().await?;
+        // Blocks while another session holds it; PostgreSQL releases it when that session ends,
+        // however it ends (a process killed, a connection cut).
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(sequencer_lock_key()).execute(&mut conn).await?;
+        let epoch: i64 =
+            sqlx::query_scalar("UPDATE sequencer_lease SET epoch = epoch + 1, holder = $1, since = $2 RETURNING epoch")
+                .bind(holder)
+                .bind(utc(time::OffsetDateTime::now_utc()))
+                .fetch_one(&mut conn)
+                .await?;
+        Ok(Sequencer { conn, epoch, keys })
+    }
+
+    /// The epoch this process took over with.
+    pub fn epoch(&self) -> i64 {
+        self.epoch
+    }
+
+    /// The server process id of this sequencer's session (for operators, and for tests that cut it).
+    pub async fn backend_pid(&mut self) -> Result<i32> {
+        Ok(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut self.conn).await?)
+    }
+
+    /// Append `entries` (canonical event bytes) in one transaction: the events at the next
+    /// indexes, the stored hashes they complete, and a checkpoint signed over the new tree.
+    /// Returns when it is committed. [`PgError::Fenced`] when another process has taken over.
+    pub async fn append(&mut self, entries: &[Vec<u8>]) -> Result<Appended> {
+        let epoch = self.epoch;
+        let fenced = |e: sqlx::Error| match &e {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("LH001") => PgError::Fenced { ours: epoch },
+            _ => PgError::Database(e),
+        };
+        let mut tx = self.conn.begin().await?;
+        sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
+        let size: i64 = sqlx::query_scalar("SELECT coalesce(max(seq) + 1, 0) FROM events").fetch_one(&mut *tx).await?;
+        let size = size as u64;
+        let wanted: Vec<i64> = TreeBuilder::frontier_indexes(size).into_iter().map(|i| i as i64).collect();
+        let found: HashMap<i64, Vec<u8>> = sqlx::query("SELECT idx, hash FROM tlog_hashes WHERE idx = ANY($1)")
+            .bind(&wanted)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<std::result::Result<_, sqlx::Error>>()?;
+        let frontier: Vec<Hash> = wanted
+            .iter()
+            .map(|i| found.get(i).and_then(|h| tlog::hash_from_slice(h)))
+            .collect::<Option<_>>()
+            .ok_or_else(|| PgError::Tree(format!("stored hashes of the tree of {size} entries are missing")))?;
+        let mut tree = TreeBuilder::from_frontier(size, &frontier)
+            .ok_or_else(|| PgError::Tree(format!("the frontier of the tree of {size} entries")))?;
+
+        for entry in entries {
+            let event = Event::decode(entry)?;
+            let leaf = Hash(leaf_hash(entry));
+            let seq = tree.size();
+            sqlx::query(
+                "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(seq as i64)
+            .bind(entry)
+            .bind(&leaf.0[..])
+            .bind(event.body.kind())
+            .bind(event.body.record_id().map(|id| id.to_string()))
+            .bind(utc(event.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fenced)?;
+            let first = tlog::stored_hash_index(0, seq);
+            for (i, hash) in tree.push(leaf).into_iter().enumerate() {
+                sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)")
+                    .bind((first + i as u64) as i64)
+                    .bind(&hash.0[..])
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let root = tree.root();
+        let keys: Vec<&LogKey> = self.keys.iter().collect();
+        let note = tlog::sign_checkpoint_with(&keys, tree.size(), &root).map_err(|e| PgError::Tree(e.to_string()))?;
+        sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4)")
+            .bind(tree.size() as i64)
+            .bind(&root.0[..])
+            .bind(note)
+            .bind(utc(time::OffsetDateTime::now_utc()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await.map_err(fenced)?;
+        Ok(Appended { first: size, size: tree.size(), root })
+    }
+}
