@@ -8,13 +8,17 @@
 //! - [`Sequencer::acquire`] waits until this process is the sequencer (a PostgreSQL advisory lock
 //!   on its own session) and raises the lease's epoch; [`Sequencer::append`] appends a batch in one
 //!   transaction stating that epoch, which the database checks (fencing).
+//! - [`ledger_queue`] and [`serve_as_sequencer`] commit appends in groups, served by whichever
+//!   server is the sequencer.
 //! - [`verify`] re-derives the tree from the events and checks every stored hash and checkpoint.
 
 mod sequencer;
 mod verify;
+mod writer;
 
 pub use sequencer::{Appended, Sequencer, sequencer_lock_key};
 pub use verify::{LedgerCheck, verify};
+pub use writer::{Jobs, LedgerQueue, ledger_queue, serve_as_sequencer};
 
 /// The one error type of this layer. Messages say what happened and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +34,11 @@ pub enum PgError {
     Ledger(#[from] liuhen_ledger::LedgerError),
     #[error("Merkle tree: {0}")]
     Tree(String),
+    /// The batch holding an append failed; the append was not acknowledged.
+    #[error("not written (the batch failed: {0}); look whether it is in the log before sending it again")]
+    NotWritten(String),
+    #[error("the ledger writer has stopped")]
+    Stopped,
 }
 
 pub type Result<T> = std::result::Result<T, PgError>;

@@ -93,31 +93,43 @@ impl Sequencer {
         let mut tree = TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| PgError::Tree(format!("the frontier of the tree of {size} entries")))?;
 
+        // One statement per table for the whole batch (arrays unnested), not a round trip a row.
+        let (mut seqs, mut leaves, mut kinds, mut record_ids, mut ats) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut indexes, mut hashes) = (vec![], vec![]);
         for entry in entries {
             let event = Event::decode(entry)?;
             let leaf = Hash(leaf_hash(entry));
             let seq = tree.size();
-            sqlx::query(
-                "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(seq as i64)
-            .bind(entry)
-            .bind(&leaf.0[..])
-            .bind(event.body.kind())
-            .bind(event.body.record_id().map(|id| id.to_string()))
-            .bind(utc(event.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fenced)?;
             let first = tlog::stored_hash_index(0, seq);
             for (i, hash) in tree.push(leaf).into_iter().enumerate() {
-                sqlx::query("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)")
-                    .bind((first + i as u64) as i64)
-                    .bind(&hash.0[..])
-                    .execute(&mut *tx)
-                    .await?;
+                indexes.push((first + i as u64) as i64);
+                hashes.push(hash.0.to_vec());
             }
+            seqs.push(seq as i64);
+            leaves.push(leaf.0.to_vec());
+            kinds.push(event.body.kind());
+            record_ids.push(event.body.record_id().map(|id| id.to_string()));
+            ats.push(utc(event.at));
         }
+        sqlx::query(
+            "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
+             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
+             ORDER BY 1",
+        )
+        .bind(&seqs)
+        .bind(entries)
+        .bind(&leaves)
+        .bind(&kinds)
+        .bind(&record_ids)
+        .bind(&ats)
+        .execute(&mut *tx)
+        .await
+        .map_err(fenced)?;
+        sqlx::query("INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
+            .bind(&indexes)
+            .bind(&hashes)
+            .execute(&mut *tx)
+            .await?;
         let root = tree.root();
         let keys: Vec<&LogKey> = self.keys.iter().collect();
         let note = tlog::sign_checkpoint_with(&keys, tree.size(), &root).map_err(|e| PgError::Tree(e.to_string()))?;

@@ -4,15 +4,15 @@
 //! LIUHEN_TEST_POSTGRES_URL (./scripts/test starts one when none is running).
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use liuhen_ledger::tlog::LogKey;
 use liuhen_ledger::{Event, EventBody};
-use liuhen_store_pg::{PgError, Sequencer, app_role_grants, migrate, quote_identifier, verify};
+use liuhen_store_pg::{
+    Sequencer, app_role_grants, ledger_queue, migrate, quote_identifier, serve_as_sequencer, verify,
+};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Executor, PgPool};
-use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Run one statement made at run time (names of this test's database and roles).
 async fn run<'c, E: Executor<'c, Database = sqlx::Postgres>>(executor: E, sql: String) {
@@ -189,42 +189,20 @@ async fn a_sequencer_that_lost_its_session_is_fenced_out() {
     assert_eq!(check.size, 2);
 }
 
-type Request = (Vec<Vec<u8>>, oneshot::Sender<Result<u64, String>>);
-
-/// One server process: waits to be the sequencer, then appends what the writers send until its
-/// session dies; then, like a restarted process, it waits its turn again.
-async fn server(name: String, options: PgConnectOptions, key: String, queue: Arc<Mutex<mpsc::Receiver<Request>>>) {
-    loop {
-        let Ok(mut sequencer) = Sequencer::acquire(&options, &name, signer(&key)).await else {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        loop {
-            let Some((batch, reply)) = queue.lock().await.recv().await else { return };
-            match sequencer.append(&batch).await {
-                Ok(appended) => {
-                    let _ = reply.send(Ok(appended.first));
-                }
-                Err(e) => {
-                    let fenced = matches!(e, PgError::Fenced { .. });
-                    let _ = reply.send(Err(format!("{name}: {e} (fenced: {fenced})")));
-                    break;
-                }
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_sequencer_fails_over_under_load_without_gap_duplicate_or_fork() {
     let db = TestDb::new().await;
     let pool = db.pool().await;
     migrate(&pool).await.unwrap();
     let (key, verifier) = key();
-    let (send, receive) = mpsc::channel::<Request>(64);
-    let queue = Arc::new(Mutex::new(receive));
+    // Three server processes serve one queue of appends (the others forward theirs to the
+    // sequencer); whichever holds the lock writes, the others wait for it.
+    let (queue, jobs) = ledger_queue(64);
     let servers: Vec<_> = (1..=3)
-        .map(|n| tokio::spawn(server(format!("server-{n}"), db.options.clone(), key.clone(), queue.clone())))
+        .map(|n| {
+            let serve = serve_as_sequencer(db.options.clone(), format!("server-{n}"), vec![key.clone()], jobs.clone());
+            tokio::spawn(serve)
+        })
         .collect();
 
     // Eight writers, fifty events each, in batches of one or two; an event whose append failed is
@@ -233,16 +211,14 @@ async fn the_sequencer_fails_over_under_load_without_gap_duplicate_or_fork() {
     const EACH: usize = 50;
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
-            let (send, pool) = (send.clone(), pool.clone());
+            let (queue, pool) = (queue.clone(), pool.clone());
             tokio::spawn(async move {
                 let mut failures = 0;
                 let mut n = 0;
                 while n < EACH {
                     let batch: Vec<Vec<u8>> = (n..EACH.min(n + 1 + n % 2)).map(|i| event(w * 1000 + i)).collect();
                     loop {
-                        let (reply, answer) = oneshot::channel();
-                        send.send((batch.clone(), reply)).await.unwrap();
-                        if answer.await.unwrap().is_ok() {
+                        if queue.append(batch.clone()).await.is_ok() {
                             break;
                         }
                         failures += 1;
@@ -289,7 +265,7 @@ async fn the_sequencer_fails_over_under_load_without_gap_duplicate_or_fork() {
     for writer in writers {
         failures += writer.await.unwrap();
     }
-    drop(send);
+    drop(queue);
     for server in servers {
         server.abort();
     }
