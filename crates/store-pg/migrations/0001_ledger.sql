@@ -58,13 +58,18 @@ CREATE TABLE sequencer_lease (
 );
 INSERT INTO sequencer_lease (epoch, holder, since) VALUES (0, '', '');
 
--- Events only in order, only from the current sequencer: the next index, no gap, and the writer's
--- epoch (set for its transaction as liuhen.epoch) the current one. The lease row is read FOR SHARE,
--- so a takeover waits for an append under way and every later append sees the new epoch.
-CREATE FUNCTION liuhen_event_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Events only in order, only from the current sequencer: each INSERT's rows continue the log with
+-- no gap, and the writer's epoch (set for its transaction as liuhen.epoch) is the current one.
+-- Checked once a statement, over the rows it inserted, before the transaction can commit. The
+-- lease row is read FOR SHARE, so a takeover waits for an append under way and every later
+-- append sees the new epoch.
+CREATE FUNCTION liuhen_events_in_order() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     current_epoch BIGINT;
-    next_seq BIGINT;
+    first_new BIGINT;
+    last_new BIGINT;
+    inserted BIGINT;
+    before BIGINT;
 BEGIN
     SELECT epoch INTO current_epoch FROM sequencer_lease FOR SHARE;
     IF current_setting('liuhen.epoch', true) IS DISTINCT FROM current_epoch::text THEN
@@ -72,13 +77,18 @@ BEGIN
             current_epoch, coalesce(nullif(current_setting('liuhen.epoch', true), ''), 'none')
             USING ERRCODE = 'LH001';
     END IF;
-    SELECT coalesce(max(seq) + 1, 0) INTO next_seq FROM events;
-    IF NEW.seq <> next_seq THEN
-        RAISE EXCEPTION 'event % out of order: the next index is %', NEW.seq, next_seq
+    SELECT min(seq), max(seq), count(*) INTO first_new, last_new, inserted FROM new_events;
+    IF inserted = 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT coalesce(max(seq), -1) INTO before FROM events WHERE seq < first_new;
+    IF first_new <> before + 1 OR last_new - first_new + 1 <> inserted THEN
+        RAISE EXCEPTION 'events % to % (% rows) out of order: the log goes on at index %, without gaps',
+            first_new, last_new, inserted, before + 1
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $$;
-CREATE TRIGGER events_in_order BEFORE INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION liuhen_event_in_order();
+CREATE TRIGGER events_in_order AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION liuhen_events_in_order();

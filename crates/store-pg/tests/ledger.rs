@@ -143,7 +143,17 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
     let mut tx = owner.begin().await.unwrap();
     tx.execute("SELECT set_config('liuhen.epoch', '1', true)").await.unwrap();
     let error = tx.execute("INSERT INTO events VALUES (7, 'x', 'x', 'k', NULL, 't')").await.unwrap_err().to_string();
-    assert!(error.contains("out of order: the next index is 3"), "{error}");
+    assert!(error.contains("events 7 to 7 (1 rows) out of order: the log goes on at index 3"), "{error}");
+    drop(tx);
+    // A gap inside one statement is refused too (the check is over all the rows it inserts).
+    let mut tx = owner.begin().await.unwrap();
+    tx.execute("SELECT set_config('liuhen.epoch', '1', true)").await.unwrap();
+    let error = tx
+        .execute("INSERT INTO events VALUES (3, 'x', 'x', 'k', NULL, 't'), (5, 'x', 'x', 'k', NULL, 't')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("events 3 to 5 (2 rows) out of order"), "{error}");
     drop(tx);
 
     let check = verify(&owner, &[&verifier]).await.unwrap();
