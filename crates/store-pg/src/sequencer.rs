@@ -92,6 +92,19 @@ impl Sequencer {
             .ok_or_else(|| PgError::Tree(format!("stored hashes of the tree of {size} entries are missing")))?;
         let mut tree = TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| PgError::Tree(format!("the frontier of the tree of {size} entries")))?;
+        // Never sign a tree that does not extend the last signed one: the stored hashes this
+        // append builds on must give the root the last checkpoint signed, at the same size.
+        let latest: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((signed_size, signed_root)) = latest
+            && (signed_size as u64 != size || signed_root != tree.root().0)
+        {
+            return Err(PgError::Tree(format!(
+                "refusing to append: the log of {size} entries is not the tree the checkpoint of size {signed_size} signed"
+            )));
+        }
 
         // One statement per table for the whole batch (arrays unnested), not a round trip a row.
         let (mut seqs, mut leaves, mut kinds, mut record_ids, mut ats) = (vec![], vec![], vec![], vec![], vec![]);

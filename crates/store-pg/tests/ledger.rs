@@ -159,6 +159,19 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
     let check = verify(&owner, &[&verifier]).await.unwrap();
     assert!(check.faults.is_empty(), "{:?}", check.faults);
     assert_eq!((check.size, check.checkpoints), (3, 1));
+
+    // An owner who drops the guard and rewrites a stored hash: `verify` names it, and the
+    // sequencer refuses to build on a tree other than the one it signed.
+    for sql in [
+        "ALTER TABLE tlog_hashes DISABLE TRIGGER tlog_hashes_append_only",
+        "UPDATE tlog_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 2",
+    ] {
+        sqlx::query(sql).execute(&owner).await.unwrap();
+    }
+    let check = verify(&owner, &[&verifier]).await.unwrap();
+    assert!(check.faults.iter().any(|f| f.contains("stored hash 2")), "{:?}", check.faults);
+    let error = sequencer.append(&[event(3)]).await.unwrap_err().to_string();
+    assert!(error.contains("not the tree the checkpoint of size 3 signed"), "{error}");
 }
 
 #[tokio::test]
