@@ -13,10 +13,11 @@
 //! - [`verify`] re-derives the tree from the events and checks every stored hash and checkpoint.
 
 mod sequencer;
+pub mod testing;
 mod verify;
 mod writer;
 
-pub use sequencer::{Appended, Sequencer, sequencer_lock_key};
+pub use sequencer::{Appended, LedgerChunk, Sequencer, StoredCheckpoint, StoredEvent, sequencer_lock_key};
 pub use verify::{LedgerCheck, verify};
 pub use writer::{Jobs, LedgerQueue, ledger_queue, serve_as_sequencer};
 

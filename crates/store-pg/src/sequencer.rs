@@ -24,12 +24,49 @@ pub struct Appended {
     pub root: Hash,
 }
 
+/// One stored event, as both backends keep it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: u64,
+    pub entry: Vec<u8>,
+    pub leaf_hash: Vec<u8>,
+    pub kind: String,
+    pub record_id: Option<String>,
+    pub at: String,
+}
+
+/// One signed checkpoint, as both backends keep it.
+#[derive(Debug, Clone)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: Vec<u8>,
+    pub note: Vec<u8>,
+    pub at: String,
+}
+
+/// A stretch of a ledger written elsewhere: its events, the stored hashes they complete, and
+/// the checkpoints signed over sizes within it.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerChunk {
+    pub events: Vec<StoredEvent>,
+    pub hashes: Vec<(u64, Vec<u8>)>,
+    pub checkpoints: Vec<StoredCheckpoint>,
+}
+
 /// This process, as the sequencer: its own session (which holds the lock for as long as it lives)
 /// and the epoch it took over with.
 pub struct Sequencer {
     conn: PgConnection,
     epoch: i64,
     keys: Vec<LogKey>,
+}
+
+/// The database's refusal of a stale epoch (SQLSTATE LH001, migrations/0001) as [`PgError::Fenced`].
+fn fenced(e: sqlx::Error, epoch: i64) -> PgError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("LH001") => PgError::Fenced { ours: epoch },
+        _ => PgError::Database(e),
+    }
 }
 
 fn utc(t: time::OffsetDateTime) -> String {
@@ -64,15 +101,53 @@ impl Sequencer {
         Ok(sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut self.conn).await?)
     }
 
+    /// Copy a stretch of a ledger written elsewhere (the SQLite store) in one transaction, byte for
+    /// byte: events, stored hashes and checkpoints as they were signed. The database checks order
+    /// and epoch as for any append; [`crate::verify`] checks the whole afterwards.
+    pub async fn import(&mut self, chunk: &LedgerChunk) -> Result<()> {
+        let epoch = self.epoch;
+        let mut tx = self.conn.begin().await?;
+        sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
+        let events = &chunk.events;
+        sqlx::query(
+            "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
+             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
+             ORDER BY 1",
+        )
+        .bind(events.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.entry.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.leaf_hash.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.record_id.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.at.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| fenced(e, epoch))?;
+        sqlx::query("INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
+            .bind(chunk.hashes.iter().map(|h| h.0 as i64).collect::<Vec<_>>())
+            .bind(chunk.hashes.iter().map(|h| h.1.clone()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        let cps = &chunk.checkpoints;
+        sqlx::query(
+            "INSERT INTO checkpoints (size, root, note, at)
+             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[])",
+        )
+        .bind(cps.iter().map(|c| c.size as i64).collect::<Vec<_>>())
+        .bind(cps.iter().map(|c| c.root.clone()).collect::<Vec<_>>())
+        .bind(cps.iter().map(|c| c.note.clone()).collect::<Vec<_>>())
+        .bind(cps.iter().map(|c| c.at.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Append `entries` (canonical event bytes) in one transaction: the events at the next
     /// indexes, the stored hashes they complete, and a checkpoint signed over the new tree.
     /// Returns when it is committed. [`PgError::Fenced`] when another process has taken over.
     pub async fn append(&mut self, entries: &[Vec<u8>]) -> Result<Appended> {
         let epoch = self.epoch;
-        let fenced = |e: sqlx::Error| match &e {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("LH001") => PgError::Fenced { ours: epoch },
-            _ => PgError::Database(e),
-        };
         let mut tx = self.conn.begin().await?;
         sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
         let size: i64 = sqlx::query_scalar("SELECT coalesce(max(seq) + 1, 0) FROM events").fetch_one(&mut *tx).await?;
@@ -137,7 +212,7 @@ impl Sequencer {
         .bind(&ats)
         .execute(&mut *tx)
         .await
-        .map_err(fenced)?;
+        .map_err(|e| fenced(e, epoch))?;
         sqlx::query("INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
             .bind(&indexes)
             .bind(&hashes)
@@ -153,7 +228,7 @@ impl Sequencer {
             .bind(utc(time::OffsetDateTime::now_utc()))
             .execute(&mut *tx)
             .await?;
-        tx.commit().await.map_err(fenced)?;
+        tx.commit().await.map_err(|e| fenced(e, epoch))?;
         Ok(Appended { first: size, size: tree.size(), root })
     }
 }

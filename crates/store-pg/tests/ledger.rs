@@ -3,78 +3,14 @@
 //! Each test has a database of its own, dropped afterwards; the server is the one at
 //! LIUHEN_TEST_POSTGRES_URL (./scripts/test starts one when none is running).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use liuhen_ledger::tlog::LogKey;
 use liuhen_ledger::{Event, EventBody};
-use liuhen_store_pg::{
-    Sequencer, app_role_grants, ledger_queue, migrate, quote_identifier, serve_as_sequencer, verify,
-};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Executor, PgPool};
-
-/// Run one statement made at run time (names of this test's database and roles).
-async fn run<'c, E: Executor<'c, Database = sqlx::Postgres>>(executor: E, sql: String) {
-    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(executor).await.unwrap();
-}
-
-fn admin_url() -> String {
-    std::env::var("LIUHEN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A database (and roles) of one test, dropped when the test ends, however it ends.
-struct TestDb {
-    name: String,
-    options: PgConnectOptions,
-    roles: std::sync::Mutex<Vec<String>>,
-}
-
-impl TestDb {
-    async fn new() -> TestDb {
-        let admin = PgConnectOptions::from_str(&admin_url()).unwrap();
-        let mut conn = admin.connect().await.unwrap_or_else(|e| {
-            panic!("PostgreSQL at {} is not reachable ({e}): ./scripts/test starts one", admin_url())
-        });
-        let name = format!("liuhen_test_{}", uuid::Uuid::new_v4().simple());
-        run(&mut conn, format!("CREATE DATABASE {}", quote_identifier(&name))).await;
-        TestDb { options: admin.database(&name), name, roles: Default::default() }
-    }
-
-    async fn pool(&self) -> PgPool {
-        PgPoolOptions::new().max_connections(4).connect_with(self.options.clone()).await.unwrap()
-    }
-
-    /// A login role of this test with the application's grants.
-    async fn app_role(&self, pool: &PgPool) -> PgConnectOptions {
-        let role = format!("{}_app", self.name);
-        run(pool, format!("CREATE ROLE {} LOGIN", quote_identifier(&role))).await;
-        self.roles.lock().unwrap().push(role.clone());
-        for grant in app_role_grants(&role) {
-            run(pool, grant).await;
-        }
-        self.options.clone().username(&role)
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let (name, roles) = (self.name.clone(), std::mem::take(&mut *self.roles.lock().unwrap()));
-        // Drop runs outside any runtime's async context: a thread of its own does the dropping.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let mut conn = PgConnectOptions::from_str(&admin_url()).unwrap().connect().await.unwrap();
-                run(&mut conn, format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&name))).await;
-                for role in roles {
-                    run(&mut conn, format!("DROP ROLE IF EXISTS {}", quote_identifier(&role))).await;
-                }
-            })
-        })
-        .join()
-        .unwrap();
-    }
-}
+use liuhen_store_pg::testing::TestDb;
+use liuhen_store_pg::{Sequencer, ledger_queue, migrate, serve_as_sequencer, verify};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Executor, PgPool};
 
 /// A fresh log key: its private string (each server loads its own copy) and its verifier key.
 fn key() -> (String, String) {
