@@ -149,6 +149,10 @@ enum Command {
         /// With --url: witness keys whose cosignatures the checkpoint must carry.
         #[arg(long)]
         witness_key: Vec<String>,
+        /// Check the ledger in a PostgreSQL database (postgres://…) instead of a data directory;
+        /// needs --key.
+        #[arg(long, conflicts_with = "url")]
+        postgres: Option<String>,
     },
     /// Receipts (回执): check one offline.
     Receipt {
@@ -466,9 +470,10 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Verify { key, json, url: Some(url), token, witness_key } => {
+        Command::Verify { key, json, url: Some(url), token, witness_key, .. } => {
             verify_remote(url, token.as_deref(), key, witness_key, *json).await
         }
+        Command::Verify { key, json, postgres: Some(database), .. } => verify_postgres(database, key, *json).await,
         Command::Verify { key, json, url: None, .. } => verify(&settings(&cli)?, key.clone(), *json).await,
         Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
             receipt_verify(file, checkpoint.as_deref(), key.as_deref())
@@ -632,6 +637,39 @@ async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()
             first.entry.map(|e| format!("在条目 {e}")).unwrap_or_default(),
             first.zh
         )
+    }
+}
+
+/// `liuhen verify --postgres`: the ledger in a PostgreSQL database, from its events, against the
+/// keys given (a database holds no key of its own to trust).
+async fn verify_postgres(database: &str, key: &[String], json: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !key.is_empty(),
+        "校验 PostgreSQL 中的日志须用 --key 提供日志公钥 (--postgres needs the log's public key with --key)"
+    );
+    let options: sqlx::postgres::PgConnectOptions = database
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--postgres 不是有效的 PostgreSQL 地址 (not a PostgreSQL URL): {e}"))?;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options).await?;
+    let keys: Vec<&str> = key.iter().map(String::as_str).collect();
+    let check = liuhen_store_pg::verify(&pool, &keys).await?;
+    pool.close().await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&check)?);
+    } else {
+        println!("条目 {}，检查点 {}", check.size, check.checkpoints);
+        for fault in &check.faults {
+            println!("✗ {fault}");
+        }
+    }
+    match check.faults.first() {
+        None => {
+            if !json {
+                println!("✓ 校验通过 (verified)");
+            }
+            Ok(())
+        }
+        Some(first) => anyhow::bail!("校验未通过，第一个问题：{} (verification failed: {})", first.zh, first.en),
     }
 }
 

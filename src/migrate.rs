@@ -90,7 +90,11 @@ pub async fn copy_ledger(data_dir: &Path, to: &PgConnectOptions, verifier_keys: 
     drop(sequencer);
 
     let check = liuhen_store_pg::verify(&pool, verifier_keys).await?;
-    anyhow::ensure!(check.faults.is_empty(), "the copy does not verify: {}", check.faults.join("; "));
+    anyhow::ensure!(
+        check.faults.is_empty(),
+        "the copy does not verify: {}",
+        check.faults.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    );
     let (copied_size, copied_root): (i64, Vec<u8>) =
         sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1").fetch_one(&pool).await?;
     anyhow::ensure!(

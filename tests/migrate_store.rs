@@ -38,6 +38,19 @@ async fn the_ledger_moves_from_sqlite_to_postgresql_with_the_same_checkpoint() {
         .unwrap();
     assert_eq!(copied, last);
 
+    // `liuhen verify --postgres` checks it there, and finds a stored hash rewritten by an owner
+    // who dropped the guard.
+    let verify = |key: String, url: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["verify", "--postgres", &url, "--key", &key, "--json"])
+            .output()
+            .unwrap()
+    };
+    let out = verify(key.clone(), db.url());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["size"].as_u64(), report["faults"].as_array().map(Vec::len)), (Some(events), Some(0)));
+
     // Not twice: the target must be empty.
     let again = liuhen::migrate::copy_ledger(dir.path(), &db.options, &[&key]).await.unwrap_err();
     assert!(again.to_string().contains("already holds"), "{again}");
@@ -52,4 +65,15 @@ async fn the_ledger_moves_from_sqlite_to_postgresql_with_the_same_checkpoint() {
         .await
         .unwrap();
     assert_eq!(written, 0, "nothing made in the target");
+
+    for sql in [
+        "ALTER TABLE events DISABLE TRIGGER events_append_only",
+        "UPDATE events SET entry = entry || '\x20'::bytea WHERE seq = 1",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let out = verify(key, db.url());
+    assert!(!out.status.success(), "a changed event is found");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("条目 1"), "{stderr}");
 }

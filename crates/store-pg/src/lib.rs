@@ -18,7 +18,7 @@ mod verify;
 mod writer;
 
 pub use sequencer::{Appended, LedgerChunk, Sequencer, StoredCheckpoint, StoredEvent, sequencer_lock_key};
-pub use verify::{LedgerCheck, verify};
+pub use verify::{Fault, LedgerCheck, verify};
 pub use writer::{Jobs, LedgerQueue, ledger_queue, serve_as_sequencer};
 
 /// The one error type of this layer. Messages say what happened and what to do.

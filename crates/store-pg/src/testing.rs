@@ -37,6 +37,17 @@ impl TestDb {
         TestDb { options: admin.database(&name), name, roles: Default::default() }
     }
 
+    /// The database's URL, for tools run as processes (the admin URL with this database's name).
+    pub fn url(&self) -> String {
+        let admin = admin_url();
+        let (base, query) = admin.split_once('?').map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        match query {
+            Some(q) => format!("{server}/{}?{q}", self.name),
+            None => format!("{server}/{}", self.name),
+        }
+    }
+
     pub async fn pool(&self) -> PgPool {
         PgPoolOptions::new().max_connections(4).connect_with(self.options.clone()).await.unwrap()
     }

@@ -105,7 +105,7 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
         sqlx::query(sql).execute(&owner).await.unwrap();
     }
     let check = verify(&owner, &[&verifier]).await.unwrap();
-    assert!(check.faults.iter().any(|f| f.contains("stored hash 2")), "{:?}", check.faults);
+    assert!(check.faults.iter().any(|f| f.en.contains("stored hash 2")), "{:?}", check.faults);
     let error = sequencer.append(&[event(3)]).await.unwrap_err().to_string();
     assert!(error.contains("not the tree the checkpoint of size 3 signed"), "{error}");
 }
