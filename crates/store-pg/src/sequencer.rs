@@ -59,6 +59,8 @@ pub struct Sequencer {
     conn: PgConnection,
     epoch: i64,
     keys: Vec<LogKey>,
+    /// The tree after this sequencer's last append.
+    tree: Option<TreeBuilder>,
 }
 
 /// The database's refusal of a stale epoch (SQLSTATE LH001, migrations/0001) as [`PgError::Fenced`].
@@ -88,7 +90,7 @@ impl Sequencer {
                 .bind(utc(time::OffsetDateTime::now_utc()))
                 .fetch_one(&mut conn)
                 .await?;
-        Ok(Sequencer { conn, epoch, keys })
+        Ok(Sequencer { conn, epoch, keys, tree: None })
     }
 
     /// The epoch this process took over with.
@@ -105,6 +107,7 @@ impl Sequencer {
     /// byte: events, stored hashes and checkpoints as they were signed. The database checks order
     /// and epoch as for any append; [`crate::verify`] checks the whole afterwards.
     pub async fn import(&mut self, chunk: &LedgerChunk) -> Result<()> {
+        self.tree = None;
         let epoch = self.epoch;
         let mut tx = self.conn.begin().await?;
         sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
@@ -147,33 +150,28 @@ impl Sequencer {
     /// indexes, the stored hashes they complete, and a checkpoint signed over the new tree.
     /// Returns when it is committed. [`PgError::Fenced`] when another process has taken over.
     pub async fn append(&mut self, entries: &[Vec<u8>]) -> Result<Appended> {
+        // The tree as this sequencer left it is kept between appends; any failure forgets it, and
+        // the next append reads it from the database again.
+        let cached = self.tree.take();
         let epoch = self.epoch;
         let mut tx = self.conn.begin().await?;
-        sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
-        let size: i64 = sqlx::query_scalar("SELECT coalesce(max(seq) + 1, 0) FROM events").fetch_one(&mut *tx).await?;
+        // One round trip: the epoch for this transaction, the log's size, the last checkpoint.
+        let (_, size, latest_size, latest_root): (String, i64, Option<i64>, Option<Vec<u8>>) = sqlx::query_as(
+            "SELECT set_config('liuhen.epoch', $1, true), (SELECT coalesce(max(seq) + 1, 0) FROM events),
+                    c.size, c.root
+             FROM (SELECT 1) AS one LEFT JOIN (SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1) AS c ON true",
+        )
+        .bind(epoch.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
         let size = size as u64;
-        let wanted: Vec<i64> = TreeBuilder::frontier_indexes(size).into_iter().map(|i| i as i64).collect();
-        let found: HashMap<i64, Vec<u8>> = sqlx::query("SELECT idx, hash FROM tlog_hashes WHERE idx = ANY($1)")
-            .bind(&wanted)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<std::result::Result<_, sqlx::Error>>()?;
-        let frontier: Vec<Hash> = wanted
-            .iter()
-            .map(|i| found.get(i).and_then(|h| tlog::hash_from_slice(h)))
-            .collect::<Option<_>>()
-            .ok_or_else(|| PgError::Tree(format!("stored hashes of the tree of {size} entries are missing")))?;
-        let mut tree = TreeBuilder::from_frontier(size, &frontier)
-            .ok_or_else(|| PgError::Tree(format!("the frontier of the tree of {size} entries")))?;
-        // Never sign a tree that does not extend the last signed one: the stored hashes this
-        // append builds on must give the root the last checkpoint signed, at the same size.
-        let latest: Option<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((signed_size, signed_root)) = latest
+        let mut tree = match cached {
+            Some(tree) if tree.size() == size => tree,
+            _ => read_tree(&mut tx, size).await?,
+        };
+        // Never sign a tree that does not extend the last signed one: the tree this append builds
+        // on must give the root the last checkpoint signed, at the same size.
+        if let (Some(signed_size), Some(signed_root)) = (latest_size, latest_root)
             && (signed_size as u64 != size || signed_root != tree.root().0)
         {
             return Err(PgError::Tree(format!(
@@ -181,7 +179,6 @@ impl Sequencer {
             )));
         }
 
-        // One statement per table for the whole batch (arrays unnested), not a round trip a row.
         let (mut seqs, mut leaves, mut kinds, mut record_ids, mut ats) = (vec![], vec![], vec![], vec![], vec![]);
         let (mut indexes, mut hashes) = (vec![], vec![]);
         for entry in entries {
@@ -199,10 +196,19 @@ impl Sequencer {
             record_ids.push(event.body.record_id().map(|id| id.to_string()));
             ats.push(utc(event.at));
         }
+        let root = tree.root();
+        let keys: Vec<&LogKey> = self.keys.iter().collect();
+        let note = tlog::sign_checkpoint_with(&keys, tree.size(), &root).map_err(|e| PgError::Tree(e.to_string()))?;
+        // One statement for the batch: its events, the stored hashes they complete and the
+        // checkpoint (arrays unnested; the order check runs at the end of the statement).
         sqlx::query(
-            "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
-             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
-             ORDER BY 1",
+            "WITH appended AS (
+                 INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
+                 ORDER BY 1),
+             hashed AS (
+                 INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($7::bigint[], $8::bytea[]))
+             INSERT INTO checkpoints (size, root, note, at) VALUES ($9, $10, $11, $12)",
         )
         .bind(&seqs)
         .bind(entries)
@@ -210,25 +216,37 @@ impl Sequencer {
         .bind(&kinds)
         .bind(&record_ids)
         .bind(&ats)
+        .bind(&indexes)
+        .bind(&hashes)
+        .bind(tree.size() as i64)
+        .bind(&root.0[..])
+        .bind(note)
+        .bind(utc(time::OffsetDateTime::now_utc()))
         .execute(&mut *tx)
         .await
         .map_err(|e| fenced(e, epoch))?;
-        sqlx::query("INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
-            .bind(&indexes)
-            .bind(&hashes)
-            .execute(&mut *tx)
-            .await?;
-        let root = tree.root();
-        let keys: Vec<&LogKey> = self.keys.iter().collect();
-        let note = tlog::sign_checkpoint_with(&keys, tree.size(), &root).map_err(|e| PgError::Tree(e.to_string()))?;
-        sqlx::query("INSERT INTO checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4)")
-            .bind(tree.size() as i64)
-            .bind(&root.0[..])
-            .bind(note)
-            .bind(utc(time::OffsetDateTime::now_utc()))
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await.map_err(|e| fenced(e, epoch))?;
-        Ok(Appended { first: size, size: tree.size(), root })
+        let appended = Appended { first: size, size: tree.size(), root };
+        self.tree = Some(tree);
+        Ok(appended)
     }
+}
+
+/// The tree of `size` entries from its stored hashes (the frontier the next leaf joins).
+async fn read_tree(tx: &mut PgConnection, size: u64) -> Result<TreeBuilder> {
+    let wanted: Vec<i64> = TreeBuilder::frontier_indexes(size).into_iter().map(|i| i as i64).collect();
+    let found: HashMap<i64, Vec<u8>> = sqlx::query("SELECT idx, hash FROM tlog_hashes WHERE idx = ANY($1)")
+        .bind(&wanted)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
+    let frontier: Vec<Hash> = wanted
+        .iter()
+        .map(|i| found.get(i).and_then(|h| tlog::hash_from_slice(h)))
+        .collect::<Option<_>>()
+        .ok_or_else(|| PgError::Tree(format!("stored hashes of the tree of {size} entries are missing")))?;
+    TreeBuilder::from_frontier(size, &frontier)
+        .ok_or_else(|| PgError::Tree(format!("the frontier of the tree of {size} entries")))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use liuhen_ledger::tlog::LogKey;
 use liuhen_ledger::{Event, EventBody};
 use liuhen_store_pg::testing::TestDb;
-use liuhen_store_pg::{Sequencer, ledger_queue, migrate, serve_as_sequencer, verify};
+use liuhen_store_pg::{PgError, Sequencer, ledger_queue, migrate, serve_as_sequencer, verify};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool};
 
@@ -49,7 +49,7 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
     assert_eq!((appended.first, appended.size), (0, 3));
 
     // The application's role may not change, remove or empty the ledger, nor drop its guards.
-    let app = PgPoolOptions::new().max_connections(1).connect_with(app_options).await.unwrap();
+    let app = PgPoolOptions::new().max_connections(1).connect_with(app_options.clone()).await.unwrap();
     for (sql, why) in [
         ("UPDATE events SET kind = 'x' WHERE seq = 1", "permission denied"),
         ("DELETE FROM events WHERE seq = 2", "permission denied"),
@@ -106,7 +106,11 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
     }
     let check = verify(&owner, &[&verifier]).await.unwrap();
     assert!(check.faults.iter().any(|f| f.en.contains("stored hash 2")), "{:?}", check.faults);
-    let error = sequencer.append(&[event(3)]).await.unwrap_err().to_string();
+    // The running sequencer builds on the tree it keeps (the right one); one that starts afresh
+    // reads the tree from the stored hashes and refuses.
+    drop(sequencer);
+    let mut restarted = Sequencer::acquire(&app_options, "server-1", signer(&key)).await.unwrap();
+    let error = restarted.append(&[event(3)]).await.unwrap_err().to_string();
     assert!(error.contains("not the tree the checkpoint of size 3 signed"), "{error}");
 }
 
@@ -133,6 +137,15 @@ async fn a_sequencer_that_lost_its_session_is_fenced_out() {
     assert_eq!(second.epoch(), 2);
     assert!(first.append(&[event(1)]).await.is_err(), "the old session is gone");
     second.append(&[event(2)]).await.unwrap();
+
+    // A sequencer whose epoch was overtaken while it kept its session (a takeover it did not see)
+    // is refused on its next append, and says so.
+    sqlx::query("UPDATE sequencer_lease SET epoch = epoch + 1").execute(&pool).await.unwrap();
+    match second.append(&[event(3)]).await {
+        Err(PgError::Fenced { ours: 2 }) => {}
+        other => panic!("a stale epoch appended: {other:?}"),
+    }
+    sqlx::query("UPDATE sequencer_lease SET epoch = epoch - 1").execute(&pool).await.unwrap();
 
     // Whoever still states the old epoch — a paused process come back on a new connection — is
     // refused by the database.
