@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use liuhen_ledger::tlog::{self, Hash, LogKey, TreeBuilder};
 use liuhen_ledger::{Event, leaf_hash};
+use liuhen_rules::period::format_utc;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, Row};
-use time::format_description::well_known::Rfc3339;
 
 use crate::{PgError, Result};
 
@@ -71,10 +71,6 @@ fn fenced(e: sqlx::Error, epoch: i64) -> PgError {
     }
 }
 
-fn utc(t: time::OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).expect("an OffsetDateTime formats as RFC 3339")
-}
-
 impl Sequencer {
     /// Wait until this process may be the sequencer, then take over: the advisory lock on a
     /// session of its own, and the lease's epoch raised by one. `holder` names the process in the
@@ -87,7 +83,7 @@ impl Sequencer {
         let epoch: i64 =
             sqlx::query_scalar("UPDATE sequencer_lease SET epoch = epoch + 1, holder = $1, since = $2 RETURNING epoch")
                 .bind(holder)
-                .bind(utc(time::OffsetDateTime::now_utc()))
+                .bind(format_utc(time::OffsetDateTime::now_utc()))
                 .fetch_one(&mut conn)
                 .await?;
         Ok(Sequencer { conn, epoch, keys, tree: None })
@@ -111,37 +107,7 @@ impl Sequencer {
         let epoch = self.epoch;
         let mut tx = self.conn.begin().await?;
         sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await?;
-        let events = &chunk.events;
-        sqlx::query(
-            "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
-             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
-             ORDER BY 1",
-        )
-        .bind(events.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.entry.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.leaf_hash.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.record_id.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.at.clone()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| fenced(e, epoch))?;
-        sqlx::query("INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])")
-            .bind(chunk.hashes.iter().map(|h| h.0 as i64).collect::<Vec<_>>())
-            .bind(chunk.hashes.iter().map(|h| h.1.clone()).collect::<Vec<_>>())
-            .execute(&mut *tx)
-            .await?;
-        let cps = &chunk.checkpoints;
-        sqlx::query(
-            "INSERT INTO checkpoints (size, root, note, at)
-             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[])",
-        )
-        .bind(cps.iter().map(|c| c.size as i64).collect::<Vec<_>>())
-        .bind(cps.iter().map(|c| c.root.clone()).collect::<Vec<_>>())
-        .bind(cps.iter().map(|c| c.note.clone()).collect::<Vec<_>>())
-        .bind(cps.iter().map(|c| c.at.clone()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        write_chunk(&mut tx, chunk, epoch).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -179,57 +145,70 @@ impl Sequencer {
             )));
         }
 
-        let (mut seqs, mut leaves, mut kinds, mut record_ids, mut ats) = (vec![], vec![], vec![], vec![], vec![]);
-        let (mut indexes, mut hashes) = (vec![], vec![]);
+        let mut chunk = LedgerChunk::default();
         for entry in entries {
             let event = Event::decode(entry)?;
             let leaf = Hash(leaf_hash(entry));
             let seq = tree.size();
             let first = tlog::stored_hash_index(0, seq);
-            for (i, hash) in tree.push(leaf).into_iter().enumerate() {
-                indexes.push((first + i as u64) as i64);
-                hashes.push(hash.0.to_vec());
-            }
-            seqs.push(seq as i64);
-            leaves.push(leaf.0.to_vec());
-            kinds.push(event.body.kind());
-            record_ids.push(event.body.record_id().map(|id| id.to_string()));
-            ats.push(utc(event.at));
+            chunk.hashes.extend(tree.push(leaf).into_iter().enumerate().map(|(i, h)| (first + i as u64, h.0.to_vec())));
+            chunk.events.push(StoredEvent {
+                seq,
+                entry: entry.clone(),
+                leaf_hash: leaf.0.to_vec(),
+                kind: event.body.kind().to_string(),
+                record_id: event.body.record_id().map(|id| id.to_string()),
+                at: format_utc(event.at),
+            });
         }
         let root = tree.root();
         let keys: Vec<&LogKey> = self.keys.iter().collect();
         let note = tlog::sign_checkpoint_with(&keys, tree.size(), &root).map_err(|e| PgError::Tree(e.to_string()))?;
-        // One statement for the batch: its events, the stored hashes they complete and the
-        // checkpoint (arrays unnested; the order check runs at the end of the statement).
-        sqlx::query(
-            "WITH appended AS (
-                 INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
-                 SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
-                 ORDER BY 1),
-             hashed AS (
-                 INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($7::bigint[], $8::bytea[]))
-             INSERT INTO checkpoints (size, root, note, at) VALUES ($9, $10, $11, $12)",
-        )
-        .bind(&seqs)
-        .bind(entries)
-        .bind(&leaves)
-        .bind(&kinds)
-        .bind(&record_ids)
-        .bind(&ats)
-        .bind(&indexes)
-        .bind(&hashes)
-        .bind(tree.size() as i64)
-        .bind(&root.0[..])
-        .bind(note)
-        .bind(utc(time::OffsetDateTime::now_utc()))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| fenced(e, epoch))?;
+        chunk.checkpoints.push(StoredCheckpoint {
+            size: tree.size(),
+            root: root.0.to_vec(),
+            note,
+            at: format_utc(time::OffsetDateTime::now_utc()),
+        });
+        write_chunk(&mut tx, &chunk, epoch).await?;
         tx.commit().await.map_err(|e| fenced(e, epoch))?;
         let appended = Appended { first: size, size: tree.size(), root };
         self.tree = Some(tree);
         Ok(appended)
     }
+}
+
+/// Write `chunk` as one statement — its events, the stored hashes they complete and its
+/// checkpoints, arrays unnested — so a batch is one round trip; the database checks order and
+/// `epoch` at the end of the statement.
+async fn write_chunk(tx: &mut PgConnection, chunk: &LedgerChunk, epoch: i64) -> Result<()> {
+    let (events, checkpoints) = (&chunk.events, &chunk.checkpoints);
+    sqlx::query(
+        "WITH appended AS (
+             INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at)
+             SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::text[], $6::text[])
+             ORDER BY 1),
+         hashed AS (
+             INSERT INTO tlog_hashes (idx, hash) SELECT * FROM UNNEST($7::bigint[], $8::bytea[]))
+         INSERT INTO checkpoints (size, root, note, at)
+         SELECT * FROM UNNEST($9::bigint[], $10::bytea[], $11::bytea[], $12::text[])",
+    )
+    .bind(events.iter().map(|e| e.seq as i64).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.entry.as_slice()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.leaf_hash.as_slice()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.record_id.as_deref()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.at.as_str()).collect::<Vec<_>>())
+    .bind(chunk.hashes.iter().map(|h| h.0 as i64).collect::<Vec<_>>())
+    .bind(chunk.hashes.iter().map(|h| h.1.as_slice()).collect::<Vec<_>>())
+    .bind(checkpoints.iter().map(|c| c.size as i64).collect::<Vec<_>>())
+    .bind(checkpoints.iter().map(|c| c.root.as_slice()).collect::<Vec<_>>())
+    .bind(checkpoints.iter().map(|c| c.note.as_slice()).collect::<Vec<_>>())
+    .bind(checkpoints.iter().map(|c| c.at.as_str()).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| fenced(e, epoch))?;
+    Ok(())
 }
 
 /// The tree of `size` entries from its stored hashes (the frontier the next leaf joins).

@@ -28,6 +28,13 @@ fn event(n: usize) -> Vec<u8> {
     Event::new(time::OffsetDateTime::now_utc(), "clerk", "basic1", body).encode().unwrap()
 }
 
+/// The error of `sql`, run in a transaction that states `epoch` as a sequencer does (and rolled back).
+async fn insert_stating_epoch(pool: &PgPool, epoch: i64, sql: &'static str) -> sqlx::Error {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('liuhen.epoch', $1, true)").bind(epoch.to_string()).execute(&mut *tx).await.unwrap();
+    tx.execute(sql).await.expect_err("the database let it through")
+}
+
 async fn error_of(pool: &PgPool, sql: &str) -> String {
     match sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await {
         Ok(_) => panic!("{sql} was allowed"),
@@ -76,21 +83,12 @@ async fn the_ledger_is_append_only_for_the_application_and_its_owner() {
     // Nor write events past the sequencer: without the current epoch, or out of order.
     let error = error_of(&owner, "INSERT INTO events VALUES (3, 'x', 'x', 'k', NULL, 't')").await;
     assert!(error.contains("only the current sequencer (epoch 1)"), "{error}");
-    let mut tx = owner.begin().await.unwrap();
-    tx.execute("SELECT set_config('liuhen.epoch', '1', true)").await.unwrap();
-    let error = tx.execute("INSERT INTO events VALUES (7, 'x', 'x', 'k', NULL, 't')").await.unwrap_err().to_string();
-    assert!(error.contains("events 7 to 7 (1 rows) out of order: the log goes on at index 3"), "{error}");
-    drop(tx);
+    let error = insert_stating_epoch(&owner, 1, "INSERT INTO events VALUES (7, 'x', 'x', 'k', NULL, 't')").await;
+    assert!(error.to_string().contains("events 7 to 7 (1 rows) out of order: the log goes on at index 3"), "{error}");
     // A gap inside one statement is refused too (the check is over all the rows it inserts).
-    let mut tx = owner.begin().await.unwrap();
-    tx.execute("SELECT set_config('liuhen.epoch', '1', true)").await.unwrap();
-    let error = tx
-        .execute("INSERT INTO events VALUES (3, 'x', 'x', 'k', NULL, 't'), (5, 'x', 'x', 'k', NULL, 't')")
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("events 3 to 5 (2 rows) out of order"), "{error}");
-    drop(tx);
+    let gap = "INSERT INTO events VALUES (3, 'x', 'x', 'k', NULL, 't'), (5, 'x', 'x', 'k', NULL, 't')";
+    let error = insert_stating_epoch(&owner, 1, gap).await;
+    assert!(error.to_string().contains("events 3 to 5 (2 rows) out of order"), "{error}");
 
     let check = verify(&owner, &[&verifier]).await.unwrap();
     assert!(check.faults.is_empty(), "{:?}", check.faults);
@@ -149,12 +147,9 @@ async fn a_sequencer_that_lost_its_session_is_fenced_out() {
 
     // Whoever still states the old epoch — a paused process come back on a new connection — is
     // refused by the database.
-    let mut tx = pool.begin().await.unwrap();
-    tx.execute("SELECT set_config('liuhen.epoch', '1', true)").await.unwrap();
-    let error = tx.execute("INSERT INTO events VALUES (2, 'x', 'x', 'k', NULL, 't')").await.unwrap_err();
+    let error = insert_stating_epoch(&pool, 1, "INSERT INTO events VALUES (2, 'x', 'x', 'k', NULL, 't')").await;
     let code = error.as_database_error().and_then(|e| e.code()).map(|c| c.to_string());
     assert_eq!(code.as_deref(), Some("LH001"), "{error}");
-    drop(tx);
 
     let check = verify(&pool, &[&verifier]).await.unwrap();
     assert!(check.faults.is_empty(), "{:?}", check.faults);

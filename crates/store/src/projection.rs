@@ -154,14 +154,15 @@ pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
         conn.prepare("SELECT name FROM derived_backlog")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut written = 0;
     for name in backlog {
-        let (condition, write): (&str, DeriveRow) = match name.as_str() {
-            "record_search" => ("r.rowid NOT IN (SELECT rowid FROM record_search)", |conn, id, record, _| {
+        let (condition, write): (String, DeriveRow) = match name.as_str() {
+            "record_search" => ("r.rowid NOT IN (SELECT rowid FROM record_search)".into(), |conn, id, record, _| {
                 write_search_row(conn, id, record)
             }),
-            "record_facts" => (
-                "r.register = 'store' AND (r.leading_cadre = 1 OR r.principal_named = 1)",
-                |conn, id, record, court| write_facts_row(conn, id, record, court, None),
-            ),
+            "record_facts" => {
+                (format!("r.register = 'store' AND {}", crate::reports::COUNTS), |conn, id, record, court| {
+                    write_facts_row(conn, id, record, court, None)
+                })
+            }
             other => return Err(StoreError::Internal(format!("unknown derived table {other} in derived_backlog"))),
         };
         let mut after: i64 = 0;

@@ -43,7 +43,7 @@ type Range = (OffsetDateTime, OffsetDateTime);
 
 /// Whether an entry counts in the analysis, in SQL: a leading cadre's own, or made for a named
 /// cadre (`Record::counts_in_analysis` says the same over a decoded record).
-const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)";
+pub(crate) const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)";
 
 fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open_with_flags(
