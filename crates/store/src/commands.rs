@@ -11,12 +11,13 @@ use std::time::Duration;
 use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{CosignState, Disposition, Listed, Permission, Problem, Record, RecordDraft, Role, validate_record};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::projection::append;
 use crate::records::{check_reason, decode_record, hash_key, load_record_for_write, not_found};
+use crate::sql::{Db, args};
 use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
 
 /// Most commands one batch takes; the rest wait for the next batch.
@@ -194,20 +195,20 @@ fn write_batch(
     ops: Vec<Op>,
 ) -> Result<Vec<Result<Outcome>>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut appender = tree::Appender::start(&tx, extra_regions)?;
+    let mut appender = tree::Appender::start(&*tx, extra_regions)?;
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         // Every command checks everything before its first write, so a refusal has written
         // nothing and the batch goes on. Any other failure may have written half a command:
         // the whole batch is rolled back (the transaction is dropped) and every caller told.
-        match execute(&tx, op, &mut appender) {
+        match execute(&*tx, op, &mut appender) {
             Ok(outcome) => outcomes.push(Ok(outcome)),
             Err(e) if e.is_refusal() => outcomes.push(Err(e)),
             Err(e) => return Err(e),
         }
     }
-    appender.flush(&tx)?;
-    if let Some((_, root)) = tree::sign_checkpoint(&tx, key)?
+    appender.flush(&*tx)?;
+    if let Some((_, root)) = tree::sign_checkpoint(&*tx, key)?
         && root != appender.root()
     {
         return Err(StoreError::Internal("the stored tree and the sequencer's tree disagree; nothing written".into()));
@@ -216,7 +217,7 @@ fn write_batch(
     Ok(outcomes)
 }
 
-fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
+fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
     match op {
         Op::Create { actor, record, source } => create(conn, actor, record, source, app).map(Outcome::Created),
         Op::Amend { actor, id, record, reason, expected } => {
@@ -247,11 +248,11 @@ fn execute(conn: &Connection, op: Op, app: &mut tree::Appender<'_>) -> Result<Ou
 
 /// R9: a sealed immediate report, addressed to this court, whose courts below in the chain have
 /// all acknowledged it, and this court not yet.
-fn check_acknowledgement(conn: &Connection, id: Uuid, court_id: &str) -> Result<()> {
-    let row: Option<(String, String, String)> = conn
-        .prepare_cached("SELECT kind, state, recipients FROM reports WHERE id = ?")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+fn check_acknowledgement(conn: &dyn Db, id: Uuid, court_id: &str) -> Result<()> {
+    let row = conn
+        .row("SELECT kind, state, recipients FROM reports WHERE id = $1", args![id.to_string()])?
+        .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)))
+        .transpose()?;
     let Some((kind, state, recipients)) = row else {
         return Err(StoreError::not_found("没有这份报告", "no such report"));
     };
@@ -266,9 +267,10 @@ fn check_acknowledgement(conn: &Connection, id: Uuid, court_id: &str) -> Result<
         ));
     }
     let acked: Vec<String> = conn
-        .prepare_cached("SELECT court_id FROM report_acks WHERE report_id = ?")?
-        .query_map([id.to_string()], |r| r.get(0))?
-        .collect::<std::result::Result<_, _>>()?;
+        .rows("SELECT court_id FROM report_acks WHERE report_id = $1", args![id.to_string()])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_>>()?;
     if acked.iter().any(|c| c == court_id) {
         return Err(StoreError::conflict("本院已确认接收", "this court has already acknowledged it"));
     }
@@ -283,11 +285,13 @@ fn check_acknowledgement(conn: &Connection, id: Uuid, court_id: &str) -> Result<
 
 /// R8: a draft of the approver's own court, still a draft, and not their own (nobody approves
 /// their own report).
-fn check_seal(conn: &Connection, approver: &User, id: Uuid, content_sha256: &str) -> Result<()> {
-    let row: Option<(String, String, String, String)> = conn
-        .prepare_cached("SELECT court_id, state, drafted_by, content_sha256 FROM reports WHERE id = ?")?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
+fn check_seal(conn: &dyn Db, approver: &User, id: Uuid, content_sha256: &str) -> Result<()> {
+    let row = conn
+        .row("SELECT court_id, state, drafted_by, content_sha256 FROM reports WHERE id = $1", args![id.to_string()])?
+        .map(|r| {
+            Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?))
+        })
+        .transpose()?;
     let Some((_, state, drafter, content)) = row.filter(|r| r.0 == approver.court_id) else {
         return Err(StoreError::not_found("没有这份报告", "no such report"));
     };
@@ -309,8 +313,8 @@ fn check_seal(conn: &Connection, approver: &User, id: Uuid, content_sha256: &str
     Ok(())
 }
 
-fn exists(conn: &Connection, sql: &str, value: &str) -> Result<bool> {
-    Ok(conn.prepare_cached(sql)?.query_row([value], |r| r.get::<_, i64>(0))? != 0)
+fn exists(conn: &dyn Db, sql: &str, value: &str) -> Result<bool> {
+    conn.scalar(sql, args![value])
 }
 
 fn no_user(username: &str) -> StoreError {
@@ -318,35 +322,37 @@ fn no_user(username: &str) -> StoreError {
 }
 
 /// The court of an account, for the event of a change to it.
-fn court_of(conn: &Connection, username: &str) -> Result<String> {
-    conn.prepare_cached("SELECT court_id FROM users WHERE username = ?")?
-        .query_row([username], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| no_user(username))
+fn court_of(conn: &dyn Db, username: &str) -> Result<String> {
+    conn.row("SELECT court_id FROM users WHERE username = $1", args![username])?
+        .ok_or_else(|| no_user(username))?
+        .get(0)
 }
 
-fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Appender<'_>) -> Result<i64> {
+fn admin(conn: &dyn Db, actor: &str, change: AdminChange, app: &mut tree::Appender<'_>) -> Result<i64> {
     let (court, body) = match change {
         AdminChange::AddCourt(court) => {
             if let Some(parent) = &court.parent_id
-                && !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = ?)", parent)?
+                && !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = $1)", parent)?
             {
                 return Err(StoreError::not_found(
                     format!("上级法院 {parent} 不存在"),
                     format!("parent court {parent} does not exist"),
                 ));
             }
-            let taken: bool = conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM courts WHERE id = ? OR case_code = ?)")?
-                .query_row(params![court.id, court.case_code], |r| r.get(0))?;
+            let taken: bool = conn.scalar(
+                "SELECT EXISTS (SELECT 1 FROM courts WHERE id = $1 OR case_code = $2)",
+                args![court.id, court.case_code],
+            )?;
             if taken {
                 return Err(StoreError::conflict(
                     format!("法院 {} 或法院代字 {} 已存在", court.id, court.case_code),
                     "court id or code exists already",
                 ));
             }
-            conn.prepare_cached("INSERT INTO courts (id, name, level, parent_id, case_code) VALUES (?, ?, ?, ?, ?)")?
-                .execute(params![court.id, court.name, court.level.code(), court.parent_id, court.case_code])?;
+            conn.exec(
+                "INSERT INTO courts (id, name, level, parent_id, case_code) VALUES ($1, $2, $3, $4, $5)",
+                args![court.id, court.name, court.level.code(), court.parent_id, court.case_code],
+            )?;
             let body = EventBody::CourtAdded {
                 court_id: court.id.clone(),
                 name: court.name,
@@ -357,30 +363,30 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
             (court.id, body)
         }
         AdminChange::AddUser { user, password_hash } => {
-            if !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = ?)", &user.court_id)? {
+            if !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = $1)", &user.court_id)? {
                 return Err(StoreError::not_found(
                     format!("法院 {} 不存在", user.court_id),
                     format!("court {} does not exist", user.court_id),
                 ));
             }
-            if exists(conn, "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", &user.username)? {
+            if exists(conn, "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1)", &user.username)? {
                 return Err(StoreError::conflict(
                     format!("用户名 {} 已被使用", user.username),
                     format!("user name {} is taken", user.username),
                 ));
             }
-            conn.prepare_cached(
+            conn.exec(
                 "INSERT INTO users (username, display_name, court_id, role, password_hash, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
-                user.username,
-                user.display_name,
-                user.court_id,
-                user.role.code(),
-                password_hash,
-                crate::ts(now())
-            ])?;
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                args![
+                    user.username,
+                    user.display_name,
+                    user.court_id,
+                    user.role.code(),
+                    password_hash,
+                    crate::ts(now())
+                ],
+            )?;
             let body = EventBody::UserAdded {
                 username: user.username,
                 display_name: user.display_name,
@@ -391,19 +397,19 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
         }
         AdminChange::IssueToken { token, token_hash } => {
             let court = court_of(conn, &token.username)?;
-            conn.prepare_cached(
+            conn.exec(
                 "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
-                token.id,
-                token_hash,
-                token.name,
-                token.username,
-                token.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
-                crate::ts(token.created_at),
-                token.expires_at.map(crate::ts)
-            ])?;
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                args![
+                    token.id,
+                    token_hash,
+                    token.name,
+                    token.username,
+                    token.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+                    crate::ts(token.created_at),
+                    token.expires_at.map(crate::ts)
+                ],
+            )?;
             let body = EventBody::TokenIssued {
                 token_id: token.id,
                 username: token.username,
@@ -415,36 +421,34 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
         }
         AdminChange::RevokeToken { id } => {
             let username: String = conn
-                .prepare_cached("SELECT username FROM api_tokens WHERE id = ? AND revoked_at IS NULL")?
-                .query_row([&id], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| StoreError::not_found("没有未撤销的这个令牌", "no live token with that id"))?;
-            conn.prepare_cached("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")?
-                .execute(params![crate::ts(now()), id])?;
+                .row("SELECT username FROM api_tokens WHERE id = $1 AND revoked_at IS NULL", args![id])?
+                .ok_or_else(|| StoreError::not_found("没有未撤销的这个令牌", "no live token with that id"))?
+                .get(0)?;
+            conn.exec("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", args![crate::ts(now()), id])?;
             (court_of(conn, &username)?, EventBody::TokenRevoked { token_id: id })
         }
         AdminChange::SetPassword { username, hash, keep } => {
             let court = court_of(conn, &username)?;
-            conn.prepare_cached(
-                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
-            )?
-            .execute(params![hash, username])?;
-            conn.prepare_cached("DELETE FROM sessions WHERE username = ? AND token_hash <> ?")?
-                .execute(params![username, keep.clone().unwrap_or_default()])?;
+            conn.exec(
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE username = $2",
+                args![hash, username],
+            )?;
+            conn.exec(
+                "DELETE FROM sessions WHERE username = $1 AND token_hash <> $2",
+                args![username, keep.clone().unwrap_or_default()],
+            )?;
             (court, EventBody::PasswordSet { username, by_owner: keep.is_some() })
         }
         AdminChange::Unlock { username } => {
             let court = court_of(conn, &username)?;
-            conn.prepare_cached("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")?
-                .execute([&username])?;
+            conn.exec("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1", args![&username])?;
             (court, EventBody::UserUnlocked { username })
         }
         AdminChange::SetRole { username, role } => {
-            let (court, from): (String, String) = conn
-                .prepare_cached("SELECT court_id, role FROM users WHERE username = ?")?
-                .query_row([&username], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?
+            let row = conn
+                .row("SELECT court_id, role FROM users WHERE username = $1", args![username])?
                 .ok_or_else(|| no_user(&username))?;
+            let (court, from): (String, String) = (row.get(0)?, row.get(1)?);
             let from = Role::from_code(&from).ok_or_else(|| StoreError::Internal(format!("unknown role {from}")))?;
             if from == role {
                 return Err(StoreError::conflict(
@@ -452,29 +456,32 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
                     format!("{username} is a {} already", role.code()),
                 ));
             }
-            conn.prepare_cached("UPDATE users SET role = ? WHERE username = ?")?
-                .execute(params![role.code(), username])?;
+            conn.exec("UPDATE users SET role = $1 WHERE username = $2", args![role.code(), username])?;
             // What the account may see changes now, not when its sessions run out.
-            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
+            conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
             (court, EventBody::RoleChanged { username, from, to: role })
         }
         AdminChange::Disable { username } => {
             let court = court_of(conn, &username)?;
-            conn.prepare_cached("UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL")?
-                .execute(params![crate::ts(now()), username])?;
-            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
-            conn.prepare_cached("UPDATE api_tokens SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL")?
-                .execute(params![crate::ts(now()), username])?;
+            conn.exec(
+                "UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL",
+                args![crate::ts(now()), username],
+            )?;
+            conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
+            conn.exec(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL",
+                args![crate::ts(now()), username],
+            )?;
             (court, EventBody::UserDisabled { username })
         }
         AdminChange::ResetSecondFactor { username } => {
             let court = court_of(conn, &username)?;
-            conn.prepare_cached(
-                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0 WHERE username = ?",
-            )?
-            .execute([&username])?;
+            conn.exec(
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0 WHERE username = $1",
+                args![&username],
+            )?;
             // Sessions opened with the old factor end too: whoever holds the lost device is out.
-            conn.prepare_cached("DELETE FROM sessions WHERE username = ?")?.execute([&username])?;
+            conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
             (court, EventBody::SecondFactorReset { username })
         }
         AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),
@@ -483,11 +490,13 @@ fn admin(conn: &Connection, actor: &str, change: AdminChange, app: &mut tree::Ap
 }
 
 /// R4: the court staff present must be users of the recorder's court who can sign.
-fn check_cosigners(conn: &Connection, actor: &User, record: &Record) -> Result<()> {
+fn check_cosigners(conn: &dyn Db, actor: &User, record: &Record) -> Result<()> {
     let mut problems = Vec::new();
-    let mut lookup = conn.prepare_cached("SELECT court_id, role FROM users WHERE username = ?")?;
     for (i, signer) in record.court_staff_present.iter().enumerate() {
-        let row: Option<(String, String)> = lookup.query_row([signer], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let row = conn
+            .row("SELECT court_id, role FROM users WHERE username = $1", args![signer])?
+            .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?)))
+            .transpose()?;
         let ok = row.is_some_and(|(court, role)| court == actor.court_id && role != Role::SystemAdministrator.code());
         if !ok {
             problems.push(Problem::new(
@@ -502,23 +511,18 @@ fn check_cosigners(conn: &Connection, actor: &User, record: &Record) -> Result<(
     if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
 }
 
-fn create(
-    conn: &Connection,
-    actor: User,
-    record: Record,
-    source: Source,
-    app: &mut tree::Appender<'_>,
-) -> Result<Created> {
+fn create(conn: &dyn Db, actor: User, record: Record, source: Source, app: &mut tree::Appender<'_>) -> Result<Created> {
     if let Some(key_hash) = &source.idempotency_key_hash {
-        let earlier: Option<(String, i64, String)> = conn
-            .prepare_cached(
+        let earlier = conn
+            .row(
                 "SELECT i.record_id, r.created_seq, v.data FROM idempotency i
                  JOIN records r ON r.id = i.record_id
                  JOIN record_versions v ON v.record_id = i.record_id AND v.version = 1
-                 WHERE i.actor = ? AND i.key_hash = ?",
+                 WHERE i.actor = $1 AND i.key_hash = $2",
+                args![actor.username, key_hash],
             )?
-            .query_row(params![actor.username, key_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
+            .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?)))
+            .transpose()?;
         if let Some((record_id, seq, data)) = earlier {
             if decode_record(&data)? != record {
                 return Err(StoreError::conflict(
@@ -542,7 +546,7 @@ fn create(
 }
 
 fn amend(
-    conn: &Connection,
+    conn: &dyn Db,
     actor: User,
     id: Uuid,
     record: Record,
@@ -580,7 +584,7 @@ fn amend(
 }
 
 fn sign(
-    conn: &Connection,
+    conn: &dyn Db,
     actor: User,
     id: Uuid,
     version: Option<u32>,
@@ -597,9 +601,12 @@ fn sign(
         ));
     }
     let state: Option<String> = conn
-        .prepare_cached("SELECT state FROM cosignatures WHERE record_id = ? AND version = ? AND signer = ?")?
-        .query_row(params![id.to_string(), i64::from(current.version), actor.username], |r| r.get(0))
-        .optional()?;
+        .row(
+            "SELECT state FROM cosignatures WHERE record_id = $1 AND version = $2 AND signer = $3",
+            args![id.to_string(), i64::from(current.version), actor.username],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?;
     match state.as_deref() {
         None => {
             return Err(StoreError::forbidden(
@@ -626,7 +633,7 @@ fn sign(
 }
 
 fn add_material(
-    conn: &Connection,
+    conn: &dyn Db,
     actor: User,
     id: Uuid,
     meta: MaterialMeta,

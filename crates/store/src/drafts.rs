@@ -40,7 +40,7 @@ impl Store {
         // Saved again: only the author's own row changes. Otherwise a new draft with a new id (an
         // id from the form is never trusted to name a new row).
         if let Some(id) = id {
-            let updated = sqlx::query("UPDATE drafts SET saved_at = ?, fields = ? WHERE id = ? AND username = ?")
+            let updated = sqlx::query("UPDATE drafts SET saved_at = $1, fields = $2 WHERE id = $3 AND username = $4")
                 .bind(ts(now()))
                 .bind(&json)
                 .bind(id.to_string())
@@ -53,7 +53,7 @@ impl Store {
             }
         }
         let id = Uuid::now_v7();
-        sqlx::query("INSERT INTO drafts (id, username, saved_at, fields) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO drafts (id, username, saved_at, fields) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
             .bind(&author.username)
             .bind(ts(now()))
@@ -65,7 +65,7 @@ impl Store {
 
     /// The author's drafts, latest first.
     pub async fn drafts(&self, author: &User) -> Result<Vec<Draft>> {
-        let rows = sqlx::query("SELECT * FROM drafts WHERE username = ? ORDER BY saved_at DESC")
+        let rows = sqlx::query("SELECT * FROM drafts WHERE username = $1 ORDER BY saved_at DESC")
             .bind(&author.username)
             .fetch_all(&self.reader)
             .await?;
@@ -74,7 +74,7 @@ impl Store {
 
     /// One of the author's drafts (nobody else's).
     pub async fn draft(&self, author: &User, id: Uuid) -> Result<Option<Draft>> {
-        let row = sqlx::query("SELECT * FROM drafts WHERE id = ? AND username = ?")
+        let row = sqlx::query("SELECT * FROM drafts WHERE id = $1 AND username = $2")
             .bind(id.to_string())
             .bind(&author.username)
             .fetch_optional(&self.reader)
@@ -84,7 +84,7 @@ impl Store {
 
     /// Drop the author's draft (after it was submitted).
     pub async fn delete_draft(&self, author: &User, id: Uuid) -> Result<()> {
-        sqlx::query("DELETE FROM drafts WHERE id = ? AND username = ?")
+        sqlx::query("DELETE FROM drafts WHERE id = $1 AND username = $2")
             .bind(id.to_string())
             .bind(&author.username)
             .execute(&self.writer)

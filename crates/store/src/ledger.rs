@@ -10,6 +10,8 @@ use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hash
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::sql::{Db, args};
+
 use crate::tree::{read_hashes, sign_checkpoint};
 use crate::{Result, Store, StoreConfig, StoreError, User};
 
@@ -148,30 +150,39 @@ pub(crate) fn write_secret(path: &std::path::Path, private: &str) -> Result<()> 
 /// the ledger existed, or a tree extended by hand), then sign a checkpoint for it.
 pub(crate) fn catch_up(conn: &mut rusqlite::Connection, key: &LogKeys) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let events: i64 = tx.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
-    let hashes: i64 = tx.query_row("SELECT COUNT(*) FROM tlog_hashes", [], |r| r.get(0))?;
+    catch_up_in(&*tx, key)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// `catch_up` inside the caller's transaction.
+pub(crate) fn catch_up_in(db: &dyn Db, key: &LogKeys) -> Result<()> {
+    let events: i64 = db.scalar("SELECT COUNT(*) FROM events", args![])?;
+    let hashes: i64 = db.scalar("SELECT COUNT(*) FROM tlog_hashes", args![])?;
     let mut covered = 0u64;
     while covered < events as u64 && tlog::stored_hash_count(covered + 1) <= hashes as u64 {
         covered += 1;
     }
     if covered < events as u64 {
-        let mut appender = crate::tree::Appender::start_at(&tx, covered, &[])?;
-        let mut leaves = tx.prepare("SELECT leaf_hash FROM events WHERE seq >= ? ORDER BY seq")?;
-        let mut rows = leaves.query([covered as i64])?;
+        let mut appender = crate::tree::Appender::start_at(db, covered, &[])?;
+        // In slices, so that a long log is not held in memory at once.
         let mut n = covered;
-        while let Some(row) = rows.next()? {
-            let leaf: Vec<u8> = row.get(0)?;
-            let leaf =
-                tlog::hash_from_slice(&leaf).ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
-            appender.push(leaf);
-            n += 1;
+        loop {
+            let rows =
+                db.rows("SELECT leaf_hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT 10000", args![n as i64])?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in rows {
+                let leaf = tlog::hash_from_slice(&row.get::<Vec<u8>>(0)?)
+                    .ok_or_else(|| StoreError::Internal(format!("leaf hash of event {n}")))?;
+                appender.push(leaf);
+                n += 1;
+            }
         }
-        drop(rows);
-        drop(leaves);
-        appender.flush(&tx)?;
+        appender.flush(db)?;
     }
-    sign_checkpoint(&tx, key)?;
-    tx.commit()?;
+    sign_checkpoint(db, key)?;
     Ok(())
 }
 
@@ -237,7 +248,7 @@ impl Store {
         match coord.level {
             None => {
                 let start = coord.n * TILE_WIDTH;
-                let rows = sqlx::query("SELECT entry FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")
+                let rows = sqlx::query("SELECT entry FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq")
                     .bind(start as i64)
                     .bind((start + coord.width) as i64)
                     .fetch_all(&self.reader)
@@ -265,7 +276,7 @@ impl Store {
                 "the event is not yet in a signed checkpoint",
             ));
         }
-        let row = sqlx::query("SELECT entry, leaf_hash FROM events WHERE seq = ?")
+        let row = sqlx::query("SELECT entry, leaf_hash FROM events WHERE seq = $1")
             .bind(index as i64)
             .fetch_one(&self.reader)
             .await?;
@@ -332,7 +343,7 @@ impl Store {
     }
 
     pub async fn receipt_for(&self, viewer: &User, index: u64) -> Result<Receipt> {
-        let row = sqlx::query("SELECT entry FROM events WHERE seq = ?")
+        let row = sqlx::query("SELECT entry FROM events WHERE seq = $1")
             .bind(index as i64)
             .fetch_optional(&self.reader)
             .await?;

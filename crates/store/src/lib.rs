@@ -14,6 +14,7 @@ mod materials;
 mod projection;
 mod records;
 pub mod reports;
+mod sql;
 mod tree;
 mod users;
 pub mod verify;

@@ -7,7 +7,9 @@
 
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
+
+use crate::sql::{Db, Dialect, Param, args};
 
 use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
@@ -31,7 +33,7 @@ struct Version<'a> {
 /// keeps who recorded it, where, when and through which channel, and takes everything else from
 /// the new version.
 fn write_record_row(
-    conn: &Connection,
+    conn: &dyn Db,
     v: &Version<'_>,
     source: Option<&liuhen_ledger::Source>,
     extra_regions: &[String],
@@ -41,7 +43,7 @@ fn write_record_row(
     let at = ts(event.at);
     let special_items = record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
     let cosign_status = if record.court_staff_present.is_empty() { "not_required" } else { "pending" };
-    let columns = params![
+    let columns = args![
         id,
         record.register.code(),
         i64::from(version),
@@ -65,33 +67,35 @@ fn write_record_row(
     // Where the record's facts row is now (an amendment may move it in time or out of the analysis).
     let placed: (String, Option<String>) = match source {
         Some(_) => (event.court.clone(), None),
-        None => conn
-            .prepare_cached("SELECT court_id, occurred_at FROM records WHERE id = ?")?
-            .query_row([id], |r| Ok((r.get(0)?, Some(r.get(1)?))))?,
+        None => {
+            let row = conn.one("SELECT court_id, occurred_at FROM records WHERE id = $1", args![id])?;
+            (row.get(0)?, Some(row.get(1)?))
+        }
     };
     match source {
         Some(source) => {
-            let mut insert = conn.prepare_cached(
+            let mut all: Vec<&dyn Param> = columns.to_vec();
+            all.extend_from_slice(args![event.court, event.actor, source.channel, source.external_id]);
+            conn.exec(
                 "INSERT INTO records (id, register, version, created_seq, last_seq, created_at, updated_at,
                  occurred_at, case_number, case_year, case_type_code, stage, form, intervener_name, intervener_unit,
                  unit_type, leading_cadre, serious, special_items, cosign_status, principal_named,
                  court_id, recorder, channel, external_id)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                         ?19, ?20, ?21, ?22, ?23)",
+                 VALUES ($1, $2, $3, $4, $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                         $19, $20, $21, $22, $23)",
+                &all,
             )?;
-            let mut all: Vec<&dyn rusqlite::ToSql> = columns.to_vec();
-            all.extend_from_slice(params![event.court, event.actor, source.channel, source.external_id]);
-            insert.execute(all.as_slice())?;
         }
         None => {
-            let mut update = conn.prepare_cached(
-                "UPDATE records SET register = ?2, version = ?3, last_seq = ?4, updated_at = ?5, occurred_at = ?6,
-                 case_number = ?7, case_year = ?8, case_type_code = ?9, stage = ?10, form = ?11,
-                 intervener_name = ?12, intervener_unit = ?13, unit_type = ?14, leading_cadre = ?15, serious = ?16,
-                 special_items = ?17, cosign_status = ?18, principal_named = ?19
-                 WHERE id = ?1",
+            let changed = conn.exec(
+                "UPDATE records SET register = $2, version = $3, last_seq = $4, updated_at = $5, occurred_at = $6,
+                 case_number = $7, case_year = $8, case_type_code = $9, stage = $10, form = $11,
+                 intervener_name = $12, intervener_unit = $13, unit_type = $14, leading_cadre = $15, serious = $16,
+                 special_items = $17, cosign_status = $18, principal_named = $19
+                 WHERE id = $1",
+                columns,
             )?;
-            if update.execute(columns)? != 1 {
+            if changed != 1 {
                 return Err(StoreError::Internal(format!("amendment of record {id}, which has no row")));
             }
         }
@@ -102,17 +106,20 @@ fn write_record_row(
 
 /// A record's row in `record_facts` (R8): there while the record counts in the analysis, keyed by
 /// court and time so that a court's quarter is one range of the table.
-fn write_facts_row(conn: &Connection, id: &str, record: &Record, court: &str, was_at: Option<&str>) -> Result<()> {
+fn write_facts_row(conn: &dyn Db, id: &str, record: &Record, court: &str, was_at: Option<&str>) -> Result<()> {
     if let Some(at) = was_at {
-        conn.prepare_cached("DELETE FROM record_facts WHERE court_id = ? AND occurred_at = ? AND record_id = ?")?
-            .execute(params![court, at, id])?;
+        conn.exec(
+            "DELETE FROM record_facts WHERE court_id = $1 AND occurred_at = $2 AND record_id = $3",
+            args![court, at, id],
+        )?;
     }
     if record.counts_in_analysis() {
         let facts = serde_json::to_string(&record.facts()).map_err(|e| StoreError::Internal(e.to_string()))?;
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO record_facts (court_id, occurred_at, record_id, facts) VALUES (?, ?, ?, ?)",
-        )?
-        .execute(params![court, ts(record.occurred_at), id, facts])?;
+        conn.exec(
+            "INSERT INTO record_facts (court_id, occurred_at, record_id, facts) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (court_id, occurred_at, record_id) DO UPDATE SET facts = excluded.facts",
+            args![court, ts(record.occurred_at), id, facts],
+        )?;
     }
     Ok(())
 }
@@ -131,19 +138,30 @@ pub(crate) fn search_text(record: &Record) -> String {
 
 /// A record's index row has the rowid of its `records` row, so that replacing it is a lookup, not
 /// a scan of the index (`record_id` is not indexed in an FTS5 table).
-fn write_search_row(conn: &Connection, id: &str, record: &Record) -> Result<()> {
-    let rowid: i64 = conn.prepare_cached("SELECT rowid FROM records WHERE id = ?")?.query_row([id], |r| r.get(0))?;
-    conn.prepare_cached("DELETE FROM record_search WHERE rowid = ?")?.execute([rowid])?;
-    conn.prepare_cached("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)")?.execute(params![
-        rowid,
-        id,
-        search_text(record)
-    ])?;
+/// In PostgreSQL the index is an ordinary table keyed by record, searched through a trigram index.
+fn write_search_row(conn: &dyn Db, id: &str, record: &Record) -> Result<()> {
+    match conn.dialect() {
+        Dialect::Sqlite => {
+            let rowid: i64 = conn.scalar("SELECT rowid FROM records WHERE id = $1", args![id])?;
+            conn.exec("DELETE FROM record_search WHERE rowid = $1", args![rowid])?;
+            conn.exec(
+                "INSERT INTO record_search (rowid, record_id, body) VALUES ($1, $2, $3)",
+                args![rowid, id, search_text(record)],
+            )?;
+        }
+        Dialect::Postgres => {
+            conn.exec(
+                "INSERT INTO record_search (record_id, body) VALUES ($1, $2)
+                 ON CONFLICT (record_id) DO UPDATE SET body = excluded.body",
+                args![id, search_text(record)],
+            )?;
+        }
+    }
     Ok(())
 }
 
 /// Writes one record's derived row: the record's id, the record, its court.
-type DeriveRow = fn(&Connection, &str, &Record, &str) -> Result<()>;
+type DeriveRow = fn(&dyn Db, &str, &Record, &str) -> Result<()>;
 
 /// Derive what a migration left to be derived (`derived_backlog`): the search index of records
 /// made before it existed, and the reports' facts of every record. In transactions of a few
@@ -151,7 +169,7 @@ type DeriveRow = fn(&Connection, &str, &Record, &str) -> Result<()>;
 /// table's mark goes when it is complete, and later opens skip it. Returns the records written.
 pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
     let backlog: Vec<String> =
-        conn.prepare("SELECT name FROM derived_backlog")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        conn.rows("SELECT name FROM derived_backlog", args![])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
     let mut written = 0;
     for name in backlog {
         let (condition, write): (String, DeriveRow) = match name.as_str() {
@@ -168,22 +186,26 @@ pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
         let mut after: i64 = 0;
         loop {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let rows: Vec<(i64, String, String, String)> = tx
-                .prepare(&format!(
-                    "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
-                     JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-                     WHERE r.rowid > ?1 AND {condition} ORDER BY r.rowid LIMIT 5000"
-                ))?
-                .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?;
+            let rows = tx
+                .rows(
+                    &format!(
+                        "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
+                         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+                         WHERE r.rowid > $1 AND {condition} ORDER BY r.rowid LIMIT 5000"
+                    ),
+                    args![after],
+                )?
+                .iter()
+                .map(|r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?)))
+                .collect::<Result<Vec<_>>>()?;
             let Some(last) = rows.last() else {
-                tx.execute("DELETE FROM derived_backlog WHERE name = ?", [&name])?;
+                tx.exec("DELETE FROM derived_backlog WHERE name = $1", args![&name])?;
                 tx.commit()?;
                 break;
             };
             after = last.0;
             for (_, id, court, data) in &rows {
-                write(&tx, id, &crate::records::decode_record(data)?, court)?;
+                write(&*tx, id, &crate::records::decode_record(data)?, court)?;
             }
             written += rows.len();
             tx.commit()?;
@@ -194,39 +216,31 @@ pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
 
 /// A version's rows: the version itself, its special items, and a pending co-signature for each
 /// court staff member present (R4: each confirms what this version says).
-fn write_version(conn: &Connection, v: &Version<'_>, reason: Option<&str>) -> Result<()> {
+fn write_version(conn: &dyn Db, v: &Version<'_>, reason: Option<&str>) -> Result<()> {
     let Version { id, number: version, seq, event, record, .. } = *v;
-    conn.prepare_cached(
-        "INSERT INTO record_versions (record_id, version, seq, actor, at, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![id, i64::from(version), seq, event.actor, ts(event.at), reason, v.data])?;
-    let mut item = conn.prepare_cached("INSERT INTO record_special_items (record_id, item) VALUES (?, ?)")?;
+    conn.exec("INSERT INTO record_versions (record_id, version, seq, actor, at, reason, data) VALUES ($1, $2, $3, $4, $5, $6, $7)", args![id, i64::from(version), seq, event.actor, ts(event.at), reason, v.data])?;
     for i in &record.special_items {
-        item.execute(params![id, i64::from(*i)])?;
+        conn.exec("INSERT INTO record_special_items (record_id, item) VALUES ($1, $2)", args![id, i64::from(*i)])?;
     }
-    let mut cosign = conn
-        .prepare_cached("INSERT INTO cosignatures (record_id, version, signer, state) VALUES (?, ?, ?, 'pending')")?;
     for signer in &record.court_staff_present {
-        cosign.execute(params![id, i64::from(version), signer])?;
+        conn.exec(
+            "INSERT INTO cosignatures (record_id, version, signer, state) VALUES ($1, $2, $3, 'pending')",
+            args![id, i64::from(version), signer],
+        )?;
     }
     Ok(())
 }
 
 /// Append one event at the next index and apply it, inside the sequencer's transaction. The event
 /// is encoded (and may be refused) before anything is written.
-pub(crate) fn append(conn: &Connection, appender: &mut Appender<'_>, event: &Event) -> Result<i64> {
+pub(crate) fn append(conn: &dyn Db, appender: &mut Appender<'_>, event: &Event) -> Result<i64> {
     let entry = event.encode()?;
     let leaf = liuhen_ledger::leaf_hash(&entry);
     let seq = appender.next_index() as i64;
-    conn.prepare_cached("INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES (?, ?, ?, ?, ?, ?)")?
-        .execute(params![
-        seq,
-        entry,
-        &leaf[..],
-        event.body.kind(),
-        event.body.record_id().map(|id| id.to_string()),
-        ts(event.at)
-    ])?;
+    conn.exec(
+        "INSERT INTO events (seq, entry, leaf_hash, kind, record_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![seq, entry, &leaf[..], event.body.kind(), event.body.record_id().map(|id| id.to_string()), ts(event.at)],
+    )?;
     appender.push(liuhen_ledger::tlog::Hash(leaf));
     apply(conn, seq, event, appender.extra_regions)?;
     Ok(seq)
@@ -234,22 +248,22 @@ pub(crate) fn append(conn: &Connection, appender: &mut Appender<'_>, event: &Eve
 
 /// The co-signature status of a record's current version: not_required, pending, confirmed or
 /// disputed (a dispute outweighs everything else).
-fn refresh_cosign_status(conn: &Connection, record_id: &str, seq: i64) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE records SET last_seq = ?2, cosign_status = (
+fn refresh_cosign_status(conn: &dyn Db, record_id: &str, seq: i64) -> Result<()> {
+    conn.exec(
+        "UPDATE records SET last_seq = $2, cosign_status = (
             SELECT CASE
                 WHEN COUNT(*) = 0 THEN 'not_required'
-                WHEN SUM(c.state = 'disputed') > 0 THEN 'disputed'
-                WHEN SUM(c.state = 'pending') > 0 THEN 'pending'
+                WHEN SUM(CASE WHEN c.state = 'disputed' THEN 1 ELSE 0 END) > 0 THEN 'disputed'
+                WHEN SUM(CASE WHEN c.state = 'pending' THEN 1 ELSE 0 END) > 0 THEN 'pending'
                 ELSE 'confirmed' END
             FROM cosignatures c WHERE c.record_id = records.id AND c.version = records.version)
-         WHERE id = ?1",
-    )?
-    .execute(params![record_id, seq])?;
+         WHERE id = $1",
+        args![record_id, seq],
+    )?;
     Ok(())
 }
 
-pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &[String]) -> Result<()> {
+pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[String]) -> Result<()> {
     match &event.body {
         EventBody::RecordCreated { record_id, source, record } => {
             let id = record_id.to_string();
@@ -257,15 +271,17 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             write_record_row(conn, &v, Some(source), extra_regions)?;
             write_version(conn, &v, None)?;
             if let Some(key_hash) = &source.idempotency_key_hash {
-                conn.prepare_cached("INSERT INTO idempotency (actor, key_hash, record_id) VALUES (?, ?, ?)")?
-                    .execute(params![event.actor, key_hash, id])?;
+                conn.exec(
+                    "INSERT INTO idempotency (actor, key_hash, record_id) VALUES ($1, $2, $3)",
+                    args![event.actor, key_hash, id],
+                )?;
             }
         }
         EventBody::RecordAmended { record_id, version, reason, record, .. } => {
             let id = record_id.to_string();
             let v = Version { id: &id, number: *version, seq, event, record, data: json(record)? };
             write_record_row(conn, &v, None, extra_regions)?;
-            conn.prepare_cached("DELETE FROM record_special_items WHERE record_id = ?")?.execute([&id])?;
+            conn.exec("DELETE FROM record_special_items WHERE record_id = $1", args![&id])?;
             write_version(conn, &v, Some(reason))?;
             refresh_cosign_status(conn, &id, seq)?;
         }
@@ -276,10 +292,7 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
                 _ => ("confirmed", None),
             };
             let id = record_id.to_string();
-            conn.prepare_cached(
-                "UPDATE cosignatures SET state = ?, reason = ?, at = ?, seq = ? WHERE record_id = ? AND version = ? AND signer = ?",
-            )?
-            .execute(params![state, reason, ts(event.at), seq, id, i64::from(*version), signer])?;
+            conn.exec("UPDATE cosignatures SET state = $1, reason = $2, at = $3, seq = $4 WHERE record_id = $5 AND version = $6 AND signer = $7", args![state, reason, ts(event.at), seq, id, i64::from(*version), signer])?;
             refresh_cosign_status(conn, &id, seq)?;
         }
         EventBody::MaterialAdded {
@@ -294,11 +307,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             whereabouts,
         } => {
             let id = record_id.to_string();
-            conn.prepare_cached(
-                "INSERT INTO materials (id, record_id, seq, sha256, size, category, file_name, media_type, disposition, whereabouts, added_by, added_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
+            conn.exec("INSERT INTO materials (id, record_id, seq, sha256, size, category, file_name, media_type, disposition, whereabouts, added_by, added_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", args![
                 material_id.to_string(),
                 id,
                 seq,
@@ -312,14 +322,11 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
                 event.actor,
                 ts(event.at)
             ])?;
-            conn.prepare_cached("UPDATE records SET last_seq = ? WHERE id = ?")?.execute(params![seq, id])?;
+            conn.exec("UPDATE records SET last_seq = $1 WHERE id = $2", args![seq, id])?;
         }
         EventBody::ReportDrafted { report_id, kind, period, content_sha256, content_size, recipients, supersedes } => {
-            conn.prepare_cached(
-                "INSERT INTO reports (id, court_id, kind, period, state, drafted_by, drafted_at, drafted_seq,
-                 content_sha256, content_size, recipients, supersedes) VALUES (?, ?, ?, ?, 'drafted', ?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
+            conn.exec("INSERT INTO reports (id, court_id, kind, period, state, drafted_by, drafted_at, drafted_seq,
+                 content_sha256, content_size, recipients, supersedes) VALUES ($1, $2, $3, $4, 'drafted', $5, $6, $7, $8, $9, $10, $11)", args![
                 report_id.to_string(),
                 event.court,
                 kind,
@@ -334,28 +341,24 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             ])?;
         }
         EventBody::ReportSealed { report_id, files, .. } => {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE reports SET state = 'sealed', approved_by = ?, sealed_at = ?, sealed_seq = ?, files = ?
-                     WHERE id = ? AND state = 'drafted'",
-                )?
-                .execute(params![
+            let changed = conn.exec(
+                "UPDATE reports SET state = 'sealed', approved_by = $1, sealed_at = $2, sealed_seq = $3, files = $4
+                     WHERE id = $5 AND state = 'drafted'",
+                args![
                     event.actor,
                     ts(event.at),
                     seq,
                     serde_json::to_string(files).map_err(|e| StoreError::Internal(e.to_string()))?,
                     report_id.to_string(),
-                ])?;
+                ],
+            )?;
             if changed != 1 {
                 return Err(StoreError::Internal(format!("seal of report {report_id}, which is not a draft")));
             }
         }
         EventBody::InspectionRecorded { inspection_id, inspected_court, inspected_on, subject, findings } => {
-            conn.prepare_cached(
-                "INSERT INTO inspections (id, court_id, inspected_court, inspected_on, subject, findings, recorded_by, seq)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
+            conn.exec("INSERT INTO inspections (id, court_id, inspected_court, inspected_on, subject, findings, recorded_by, seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", args![
                 inspection_id.to_string(),
                 event.court,
                 inspected_court,
@@ -367,16 +370,10 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
             ])?;
         }
         EventBody::ReportAcknowledged { report_id, court_id } => {
-            conn.prepare_cached(
-                "INSERT INTO report_acks (report_id, court_id, acknowledged_by, acknowledged_at, seq) VALUES (?, ?, ?, ?, ?)",
-            )?
-            .execute(params![report_id.to_string(), court_id, event.actor, ts(event.at), seq])?;
+            conn.exec("INSERT INTO report_acks (report_id, court_id, acknowledged_by, acknowledged_at, seq) VALUES ($1, $2, $3, $4, $5)", args![report_id.to_string(), court_id, event.actor, ts(event.at), seq])?;
         }
         EventBody::RecordViewed { record_id, part, material_id, via } => {
-            conn.prepare_cached(
-                "INSERT INTO record_views (record_id, seq, viewer, at, part, material_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )?
-            .execute(params![
+            conn.exec("INSERT INTO record_views (record_id, seq, viewer, at, part, material_id, via) VALUES ($1, $2, $3, $4, $5, $6, $7)", args![
                 record_id.to_string(),
                 seq,
                 event.actor,
@@ -399,11 +396,12 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &Event, extra_regions: &
         | EventBody::SecondFactorReset { .. }
         | EventBody::PermissionsSet { .. } => {}
         EventBody::RecordsListed { record_ids, via } => {
-            let mut insert = conn.prepare_cached(
-                "INSERT INTO record_views (record_id, seq, viewer, at, part, via) VALUES (?, ?, ?, ?, 'list', ?)",
-            )?;
+            let at = ts(event.at);
             for id in record_ids {
-                insert.execute(params![id.to_string(), seq, event.actor, ts(event.at), via])?;
+                conn.exec(
+                    "INSERT INTO record_views (record_id, seq, viewer, at, part, via) VALUES ($1, $2, $3, $4, 'list', $5)",
+                    args![id.to_string(), seq, event.actor, at, via],
+                )?;
             }
         }
     }
@@ -427,22 +425,20 @@ pub(crate) const PROJECTION_TABLES: [&str; 12] = [
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's
 /// transaction. Returns the number of events replayed.
-pub(crate) fn rebuild(conn: &Connection, extra_regions: &[String]) -> Result<u64> {
+pub(crate) fn rebuild(conn: &dyn Db, extra_regions: &[String]) -> Result<u64> {
     for table in PROJECTION_TABLES {
-        conn.execute(&format!("DELETE FROM {table}"), [])?;
+        conn.exec(&format!("DELETE FROM {table}"), args![])?;
     }
     let mut count = 0u64;
     let mut next: i64 = 0;
     loop {
         // Pages keep memory flat however long the log is.
-        let rows: Vec<(i64, Vec<u8>)> = conn
-            .prepare_cached("SELECT seq, entry FROM events WHERE seq >= ? ORDER BY seq LIMIT 1000")?
-            .query_map([next], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        let rows = conn.rows("SELECT seq, entry FROM events WHERE seq >= $1 ORDER BY seq LIMIT 1000", args![next])?;
         if rows.is_empty() {
             break;
         }
-        for (seq, entry) in rows {
+        for row in rows {
+            let (seq, entry): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
             apply(conn, seq, &Event::decode(&entry)?, extra_regions)?;
             next = seq + 1;
             count += 1;
@@ -453,23 +449,28 @@ pub(crate) fn rebuild(conn: &Connection, extra_regions: &[String]) -> Result<u64
 
 /// A digest of every projection table's contents, to compare the tables before and after a
 /// rebuild.
-pub(crate) fn digest(conn: &Connection) -> Result<String> {
+pub(crate) fn digest(conn: &dyn Db) -> Result<String> {
     use sha2::{Digest, Sha256};
+    let (columns_of, quote) = match conn.dialect() {
+        Dialect::Sqlite => ("SELECT name FROM pragma_table_info($1)", "quote"),
+        Dialect::Postgres => (
+            "SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            "quote_nullable",
+        ),
+    };
     let mut h = Sha256::new();
     for table in PROJECTION_TABLES {
-        let columns: Vec<String> = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let quoted: Vec<String> = columns.iter().map(|c| format!("quote({c})")).collect();
+        let columns: Vec<String> =
+            conn.rows(columns_of, args![table])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
+        let quoted: Vec<String> = columns.iter().map(|c| format!("{quote}({c})")).collect();
         let sql = format!("SELECT {} FROM {table} ORDER BY 1", quoted.join(" || ',' || "));
         h.update(table.as_bytes());
-        let mut statement = conn.prepare(&sql)?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            h.update(row.get_ref(0)?.as_str().map_err(|e| StoreError::Internal(e.to_string()))?.as_bytes());
+        conn.each(&sql, args![], &mut |row| {
+            h.update(row.get::<String>(0)?.as_bytes());
             h.update([0x1e]);
-        }
+            Ok(())
+        })?;
     }
     Ok(hex::encode(h.finalize()))
 }
@@ -481,7 +482,7 @@ impl Store {
         let extra_regions = self.config.extra_regions.clone();
         self.with_write_connection(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let n = rebuild(&tx, &extra_regions)?;
+            let n = rebuild(&*tx, &extra_regions)?;
             tx.commit()?;
             Ok(n)
         })
@@ -490,7 +491,7 @@ impl Store {
 
     /// A digest of every projection table's contents (tests and `liuhen rebuild-projections`).
     pub async fn projection_digest(&self) -> Result<String> {
-        self.with_write_connection(|conn| digest(conn)).await
+        self.with_write_connection(|conn| digest(&*conn)).await
     }
 
     /// The number of events in the log.

@@ -240,17 +240,19 @@ pub(crate) fn u32_of(v: i64) -> u32 {
 }
 
 /// The current version of a record, read on the sequencer's connection.
-pub(crate) fn load_record_for_write(conn: &rusqlite::Connection, id: Uuid) -> Result<Option<RecordRow>> {
-    use rusqlite::OptionalExtension;
-    let row: Option<(String, String, i64, String)> = conn
-        .prepare_cached(
-            "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
-             JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = ?",
-        )?
-        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    row.map(|(court_id, recorder, version, data)| {
-        Ok(RecordRow { court_id, recorder, version: u32_of(version), record: decode_record(&data)? })
+pub(crate) fn load_record_for_write(conn: &dyn crate::sql::Db, id: Uuid) -> Result<Option<RecordRow>> {
+    let row = conn.row(
+        "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
+        crate::sql::args![id.to_string()],
+    )?;
+    row.map(|r| {
+        Ok(RecordRow {
+            court_id: r.get(0)?,
+            recorder: r.get(1)?,
+            version: u32_of(r.get(2)?),
+            record: decode_record(&r.get::<String>(3)?)?,
+        })
     })
     .transpose()
 }
@@ -258,7 +260,7 @@ pub(crate) fn load_record_for_write(conn: &rusqlite::Connection, id: Uuid) -> Re
 pub(crate) async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
     let row = sqlx::query(
         "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
-         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = ?",
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
@@ -398,7 +400,7 @@ impl Store {
         let scope = self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE r.id = ? AND r.court_id = ?",
+             WHERE r.id = $1 AND r.court_id = $2",
         )
         .bind(id.to_string())
         .bind(&viewer.court_id)
@@ -408,7 +410,7 @@ impl Store {
         let recorder: String = row.try_get("recorder")?;
         if scope == ReadScope::Own && recorder != viewer.username {
             let present: bool =
-                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = ? AND signer = ?)")
+                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)")
                     .bind(id.to_string())
                     .bind(&viewer.username)
                     .fetch_one(&self.reader)
@@ -431,7 +433,7 @@ impl Store {
         let record = decode_record(&row.try_get::<String, _>("data")?)?;
         let case =
             record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
-        let versions = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY version")
+        let versions = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
             .bind(&sid)
             .fetch_all(&self.reader)
             .await?;
@@ -448,7 +450,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let cosignatures = sqlx::query("SELECT * FROM cosignatures WHERE record_id = ? ORDER BY version, signer")
+        let cosignatures = sqlx::query("SELECT * FROM cosignatures WHERE record_id = $1 ORDER BY version, signer")
             .bind(&sid)
             .fetch_all(&self.reader)
             .await?;
@@ -467,7 +469,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let materials = sqlx::query("SELECT * FROM materials WHERE record_id = ? ORDER BY seq")
+        let materials = sqlx::query("SELECT * FROM materials WHERE record_id = $1 ORDER BY seq")
             .bind(&sid)
             .fetch_all(&self.reader)
             .await?;
@@ -572,10 +574,10 @@ impl Store {
     pub async fn pending_cosignatures(&self, viewer: &User) -> Result<(i64, i64)> {
         let cutoff = crate::now() - time::Duration::days(self.config.cosign_overdue_days);
         let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(v.at < ?), 0) FROM records r
+            "SELECT COUNT(*), COALESCE(SUM(v.at < $1), 0) FROM records r
              JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
              JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-             WHERE c.signer = ? AND c.state = 'pending' AND r.court_id = ?",
+             WHERE c.signer = $2 AND c.state = 'pending' AND r.court_id = $3",
         )
         .bind(ts(cutoff))
         .bind(&viewer.username)
@@ -625,7 +627,7 @@ impl Store {
         }
         let rows = sqlx::query(
             "SELECT r.* FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
-             WHERE c.signer = ? AND c.state = 'pending' AND r.court_id = ? ORDER BY r.created_at",
+             WHERE c.signer = $1 AND c.state = 'pending' AND r.court_id = $2 ORDER BY r.created_at",
         )
         .bind(&viewer.username)
         .bind(&viewer.court_id)
@@ -641,7 +643,7 @@ impl Store {
     pub async fn material(&self, viewer: &User, material_id: Uuid, via: &str) -> Result<(Uuid, MaterialView)> {
         self.read_scope(viewer)?;
         let row = sqlx::query(
-            "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = ? AND r.court_id = ?",
+            "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = $1 AND r.court_id = $2",
         )
         .bind(material_id.to_string())
         .bind(&viewer.court_id)
@@ -697,7 +699,7 @@ impl Store {
     /// `record.views` that may read it. Oldest first.
     pub async fn record_views(&self, viewer: &User, id: Uuid) -> Result<Vec<ViewEntry>> {
         let scope = self.read_scope(viewer)?;
-        let recorder: Option<String> = sqlx::query("SELECT recorder FROM records WHERE id = ? AND court_id = ?")
+        let recorder: Option<String> = sqlx::query("SELECT recorder FROM records WHERE id = $1 AND court_id = $2")
             .bind(id.to_string())
             .bind(&viewer.court_id)
             .fetch_optional(&self.reader)
@@ -712,7 +714,7 @@ impl Store {
         if !allowed {
             return Err(not_found());
         }
-        let rows = sqlx::query("SELECT * FROM record_views WHERE record_id = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT * FROM record_views WHERE record_id = $1 ORDER BY seq")
             .bind(id.to_string())
             .fetch_all(&self.reader)
             .await?;

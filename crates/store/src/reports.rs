@@ -61,7 +61,7 @@ fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
 fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
     let conn = read_connection(path)?;
     let mut q = conn.prepare(
-        "SELECT record_id, facts FROM record_facts WHERE court_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3",
+        "SELECT record_id, facts FROM record_facts WHERE court_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
     )?;
     let mut entries = Vec::new();
     for court in courts {
@@ -92,12 +92,12 @@ fn read_earlier(
     let tx = conn.unchecked_transaction()?;
     let mut q = tx.prepare(&format!(
         "SELECT r.court_id, r.occurred_at, r.case_number, r.rowid FROM records r
-         WHERE r.intervener_name = ?1 AND r.intervener_unit = ?2 AND r.register = 'store' AND r.occurred_at < ?3
+         WHERE r.intervener_name = $1 AND r.intervener_unit = $2 AND r.register = 'store' AND r.occurred_at < $3
          AND {COUNTS}"
     ))?;
     let mut title = tx.prepare(
         "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-         WHERE r.rowid = ?1",
+         WHERE r.rowid = $1",
     )?;
     let mut earlier = Vec::new();
     for &(name, unit) in people {
@@ -147,8 +147,8 @@ fn read_report_data(
     let mut comparison_totals = Vec::new();
     {
         let mut q = tx.prepare(&format!(
-            "SELECT count(*) FROM records r WHERE r.court_id = ?1 AND r.register = 'store'
-             AND r.occurred_at >= ?2 AND r.occurred_at < ?3 AND {COUNTS}"
+            "SELECT count(*) FROM records r WHERE r.court_id = $1 AND r.register = 'store'
+             AND r.occurred_at >= $2 AND r.occurred_at < $3 AND {COUNTS}"
         ))?;
         for (a, b) in comparisons {
             let mut total = 0u64;
@@ -335,8 +335,10 @@ impl Store {
         if !self.permits(viewer, Permission::ReportView) {
             return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
         }
-        let row =
-            sqlx::query("SELECT * FROM reports WHERE id = ?").bind(id.to_string()).fetch_optional(&self.reader).await?;
+        let row = sqlx::query("SELECT * FROM reports WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
         let report = row.as_ref().map(row_report).transpose()?;
         match report {
             Some(r)
@@ -409,7 +411,7 @@ impl Store {
     /// The chain of an immediate report: each court in order, acknowledged or waiting, and overdue
     /// when a step waits longer than the configured hours.
     pub async fn report_chain(&self, report: &ReportInfo) -> Result<Vec<ChainStep>> {
-        let rows = sqlx::query("SELECT * FROM report_acks WHERE report_id = ?")
+        let rows = sqlx::query("SELECT * FROM report_acks WHERE report_id = $1")
             .bind(report.id.to_string())
             .fetch_all(&self.reader)
             .await?;
@@ -446,7 +448,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT * FROM reports WHERE kind = 'immediate' AND period = ? AND court_id = ? ORDER BY drafted_seq",
+            "SELECT * FROM reports WHERE kind = 'immediate' AND period = $1 AND court_id = $2 ORDER BY drafted_seq",
         )
         .bind(record_id.to_string())
         .bind(&viewer.court_id)
@@ -533,7 +535,7 @@ impl Store {
             return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
         }
         let rows = sqlx::query(
-            "SELECT * FROM inspections WHERE court_id = ? AND inspected_on >= ? AND inspected_on < ? ORDER BY inspected_on, seq",
+            "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3 ORDER BY inspected_on, seq",
         )
         .bind(&viewer.court_id)
         .bind(from)

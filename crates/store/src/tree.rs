@@ -6,6 +6,7 @@ use liuhen_ledger::tlog::{self, Hash};
 use crate::ledger::LogKeys;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use crate::sql::{Db, args};
 use crate::{Result, StoreError, now, ts};
 
 impl From<tlog::TreeError> for StoreError {
@@ -43,17 +44,18 @@ pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes:
 }
 
 /// Stored hashes read on the sequencer's own connection, for `tlog_tiles`.
-pub(crate) struct WriterHashes<'c>(pub &'c rusqlite::Connection);
+pub(crate) struct WriterHashes<'c>(pub &'c dyn Db);
 
 impl tlog::HashReader for WriterHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::TreeError> {
         let fail = |e: &dyn std::fmt::Display| tlog::TreeError::InvalidInput(format!("stored hash: {e}"));
-        let mut statement =
-            self.0.prepare_cached("SELECT hash FROM tlog_hashes WHERE idx = ?").map_err(|e| fail(&e))?;
         indexes
             .iter()
             .map(|i| {
-                let bytes: Vec<u8> = statement.query_row([*i as i64], |r| r.get(0)).map_err(|e| fail(&e))?;
+                let bytes: Vec<u8> = self
+                    .0
+                    .scalar("SELECT hash FROM tlog_hashes WHERE idx = $1", args![*i as i64])
+                    .map_err(|e| fail(&e))?;
                 tlog::hash_from_slice(&bytes).ok_or_else(|| fail(&format!("{i} has the wrong length")))
             })
             .collect()
@@ -61,8 +63,8 @@ impl tlog::HashReader for WriterHashes<'_> {
 }
 
 /// The number of events in the log, as the writer sees it.
-pub(crate) fn log_size(conn: &rusqlite::Connection) -> Result<u64> {
-    let size: i64 = conn.prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM events")?.query_row([], |r| r.get(0))?;
+pub(crate) fn log_size(conn: &dyn Db) -> Result<u64> {
+    let size: i64 = conn.scalar("SELECT COALESCE(MAX(seq) + 1, 0) FROM events", args![])?;
     Ok(size as u64)
 }
 
@@ -76,16 +78,12 @@ pub(crate) struct Appender<'a> {
 }
 
 impl<'a> Appender<'a> {
-    pub(crate) fn start(conn: &rusqlite::Connection, extra_regions: &'a [String]) -> Result<Appender<'a>> {
+    pub(crate) fn start(conn: &dyn Db, extra_regions: &'a [String]) -> Result<Appender<'a>> {
         Appender::start_at(conn, log_size(conn)?, extra_regions)
     }
 
     /// Go on from a tree of `size` leaves whose stored hashes are in the database.
-    pub(crate) fn start_at(
-        conn: &rusqlite::Connection,
-        size: u64,
-        extra_regions: &'a [String],
-    ) -> Result<Appender<'a>> {
+    pub(crate) fn start_at(conn: &dyn Db, size: u64, extra_regions: &'a [String]) -> Result<Appender<'a>> {
         let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
@@ -110,10 +108,9 @@ impl<'a> Appender<'a> {
     }
 
     /// Write the batch's stored hashes.
-    pub(crate) fn flush(&mut self, conn: &rusqlite::Connection) -> Result<()> {
-        let mut insert = conn.prepare_cached("INSERT INTO tlog_hashes (idx, hash) VALUES (?, ?)")?;
+    pub(crate) fn flush(&mut self, conn: &dyn Db) -> Result<()> {
         for (idx, h) in self.hashes.drain(..) {
-            insert.execute(rusqlite::params![idx as i64, &h.0[..]])?;
+            conn.exec("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)", args![idx as i64, h.0])?;
         }
         Ok(())
     }
@@ -122,17 +119,13 @@ impl<'a> Appender<'a> {
 /// Sign a checkpoint for the tree as it now stands, unless the latest one already covers it. The
 /// new tree must extend the latest signed one (a consistency proof is computed and checked): the
 /// log never signs a checkpoint inconsistent with an earlier one.
-pub(crate) fn sign_checkpoint(conn: &rusqlite::Connection, keys: &LogKeys) -> Result<Option<(u64, Hash)>> {
-    use rusqlite::OptionalExtension;
+pub(crate) fn sign_checkpoint(conn: &dyn Db, keys: &LogKeys) -> Result<Option<(u64, Hash)>> {
     let size = log_size(conn)?;
-    let latest: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let latest = match latest {
-        Some((s, root)) => Some((
-            s as u64,
-            tlog::hash_from_slice(&root).ok_or_else(|| StoreError::Internal("checkpoint root length".into()))?,
+    let latest = match conn.row("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1", args![])? {
+        Some(row) => Some((
+            row.get::<i64>(0)? as u64,
+            tlog::hash_from_slice(&row.get::<Vec<u8>>(1)?)
+                .ok_or_else(|| StoreError::Internal("checkpoint root length".into()))?,
         )),
         None => None,
     };
@@ -150,7 +143,9 @@ pub(crate) fn sign_checkpoint(conn: &rusqlite::Connection, keys: &LogKeys) -> Re
         })?;
     }
     let note = keys.sign(size, &root).map_err(|e| StoreError::Internal(e.to_string()))?;
-    conn.prepare_cached("INSERT INTO checkpoints (size, root, note, at) VALUES (?, ?, ?, ?)")?
-        .execute(rusqlite::params![size as i64, &root.0[..], note, ts(now())])?;
+    conn.exec(
+        "INSERT INTO checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4)",
+        args![size as i64, root.0, note, ts(now())],
+    )?;
     Ok(Some((size, root)))
 }

@@ -259,7 +259,7 @@ pub struct TotpEnrolment {
 
 impl Store {
     pub async fn court(&self, id: &str) -> Result<Option<Court>> {
-        let row = sqlx::query("SELECT * FROM courts WHERE id = ?").bind(id).fetch_optional(&self.reader).await?;
+        let row = sqlx::query("SELECT * FROM courts WHERE id = $1").bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(row_court).transpose()
     }
 
@@ -270,7 +270,7 @@ impl Store {
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
         let row =
-            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
         row.as_ref().map(row_user).transpose()
     }
 
@@ -296,7 +296,7 @@ impl Store {
     }
 
     pub async fn users_of_court(&self, court_id: &str) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users WHERE court_id = ? ORDER BY username")
+        let rows = sqlx::query("SELECT * FROM users WHERE court_id = $1 ORDER BY username")
             .bind(court_id)
             .fetch_all(&self.reader)
             .await?;
@@ -313,7 +313,7 @@ impl Store {
         let secret = totp_rs::Secret::from(rand::random::<[u8; 20]>()).to_base32();
         let otpauth_url =
             totp(&secret, &user.username)?.to_url().map_err(|e| StoreError::Internal(format!("{e:?}")))?;
-        sqlx::query("UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE username = ? AND totp_enabled = 0")
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE username = $2 AND totp_enabled = 0")
             .bind(&secret)
             .bind(&user.username)
             .execute(&self.writer)
@@ -325,7 +325,7 @@ impl Store {
     /// it has shown both factors; every other session of the user, opened with the password
     /// alone, is ended.
     pub async fn confirm_second_factor(&self, user: &User, code: &str, this_token: &str) -> Result<()> {
-        let row = sqlx::query("SELECT totp_secret, totp_enabled FROM users WHERE username = ?")
+        let row = sqlx::query("SELECT totp_secret, totp_enabled FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_one(&self.reader)
             .await?;
@@ -348,12 +348,12 @@ impl Store {
             )));
         };
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE username = ?")
+        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE username = $2")
             .bind(step as i64)
             .bind(&user.username)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE username = ? AND token_hash <> ?")
+        sqlx::query("DELETE FROM sessions WHERE username = $1 AND token_hash <> $2")
             .bind(&user.username)
             .bind(token_hash(this_token))
             .execute(&mut *tx)
@@ -366,7 +366,7 @@ impl Store {
     async fn token_user(&self, hash: String) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.*, t.scopes, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.username = t.username
-             WHERE t.token_hash = ?",
+             WHERE t.token_hash = $1",
         )
         .bind(&hash)
         .fetch_optional(&self.reader)
@@ -413,7 +413,7 @@ impl Store {
     /// A user changes their own password, giving the current one. Every other session of theirs
     /// ends.
     pub async fn change_password(&self, user: &User, current: &str, new: &str, this_token: &str) -> Result<()> {
-        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE username = ?")
+        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_one(&self.reader)
             .await?
@@ -470,7 +470,7 @@ impl Store {
 
     async fn check_login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
         let row =
-            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
         // Hash even for an unknown user so that timing does not tell which names exist.
         let (stored, user) = match &row {
             Some(r) => (r.try_get::<String, _>("password_hash")?, Some(row_user(r)?)),
@@ -513,7 +513,7 @@ impl Store {
         let second_factor_failed = ok && user.second_factor && accepted_step.is_none();
         if !ok || second_factor_failed {
             let failed: i64 = sqlx::query(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = ? RETURNING failed_logins",
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 RETURNING failed_logins",
             )
             .bind(&user.username)
             .fetch_one(&self.writer)
@@ -521,7 +521,7 @@ impl Store {
             .try_get(0)?;
             if failed >= i64::from(self.config.max_failed_logins) {
                 let until = now() + time::Duration::minutes(self.config.lockout_minutes);
-                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = ? WHERE username = ?")
+                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE username = $2")
                     .bind(ts(until))
                     .bind(&user.username)
                     .execute(&self.writer)
@@ -533,13 +533,13 @@ impl Store {
         }
         if let Some(step) = accepted_step {
             // Each code is accepted once (RFC 6238 §5.2).
-            sqlx::query("UPDATE users SET totp_last_step = ? WHERE username = ?")
+            sqlx::query("UPDATE users SET totp_last_step = $1 WHERE username = $2")
                 .bind(step as i64)
                 .bind(&user.username)
                 .execute(&self.writer)
                 .await?;
         }
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?")
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1")
             .bind(&user.username)
             .execute(&self.writer)
             .await?;
@@ -555,7 +555,7 @@ impl Store {
         let created = now();
         sqlx::query(
             "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen, method, second_factor)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(token_hash(&token))
         .bind(username)
@@ -587,7 +587,7 @@ impl Store {
             return Err(StoreError::TooManyAttempts { retry_after });
         }
         let row =
-            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.reader).await?;
+            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
         let Some(row) = row.filter(|r| r.try_get::<Option<String>, _>("disabled_at").ok().flatten().is_none()) else {
             if let Some(ip) = client {
                 self.login_throttle.failed(ip);
@@ -617,7 +617,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.*, s.expires_at, s.last_seen, s.second_factor AS session_second_factor
              FROM sessions s JOIN users u ON u.username = s.username
-             WHERE s.token_hash = ? AND u.disabled_at IS NULL",
+             WHERE s.token_hash = $1 AND u.disabled_at IS NULL",
         )
         .bind(&hash)
         .fetch_optional(&self.reader)
@@ -629,11 +629,11 @@ impl Store {
         let idle = time::Duration::minutes(self.config.session_idle_minutes);
         if expires <= at || at - last_seen > idle {
             // Over: absolutely, or after too long without use (等保: sessions end by themselves).
-            sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(&self.writer).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&self.writer).await?;
             return Ok(None);
         }
         if at - last_seen > time::Duration::minutes(1) {
-            sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                 .bind(ts(at))
                 .bind(&hash)
                 .execute(&self.writer)
@@ -651,7 +651,7 @@ impl Store {
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = token_hash(token);
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(&self.writer).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&self.writer).await?;
         self.sessions.forget(&hash);
         Ok(())
     }
@@ -904,15 +904,16 @@ impl Admin<'_> {
 
     /// Revoke a token at once (in this process; in others within the session cache's time).
     pub async fn revoke_token(&self, id: &str) -> Result<bool> {
-        let live: Option<String> = sqlx::query("SELECT token_hash FROM api_tokens WHERE id = ? AND revoked_at IS NULL")
-            .bind(id)
-            .fetch_optional(&self.store.reader)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
+        let live: Option<String> =
+            sqlx::query("SELECT token_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .fetch_optional(&self.store.reader)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
         let Some(hash) = live else { return Ok(false) };
         if self.by.is_some() {
-            let owner: String = sqlx::query("SELECT username FROM api_tokens WHERE id = ?")
+            let owner: String = sqlx::query("SELECT username FROM api_tokens WHERE id = $1")
                 .bind(id)
                 .fetch_one(&self.store.reader)
                 .await?

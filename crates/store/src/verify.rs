@@ -155,8 +155,8 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
         }
     };
     let mut events =
-        conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= ? ORDER BY seq LIMIT 16000")?;
-    let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")?;
+        conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT 16000")?;
+    let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= $1 AND idx < $2 ORDER BY idx")?;
     let mut read_from = 0u64;
     let mut read = || -> Result<Option<Chunk>> {
         let rows: Vec<(u64, Vec<u8>, [u8; 32])> = events
@@ -250,7 +250,7 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
     }
     drop((events, hashes));
     let extra_hashes: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM tlog_hashes WHERE idx >= ?",
+        "SELECT COUNT(*) FROM tlog_hashes WHERE idx >= $1",
         [tlog::stored_hash_index(0, builder.size()) as i64],
         |r| r.get(0),
     )?;
@@ -428,7 +428,7 @@ fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mut Faul
         }
         // The copy has no triggers to fear and nobody else writes it.
         let tx = conn.transaction()?;
-        crate::projection::rebuild(&tx, extra_regions)?;
+        crate::projection::rebuild(&*tx, extra_regions)?;
         tx.commit()?;
         let count = |sql: String| conn.query_row(&sql, [], |r| r.get::<_, i64>(0));
         for table in PROJECTION_TABLES {

@@ -118,7 +118,7 @@ impl Store {
         // A second key for a known origin is the log's rotation: both are trusted.
         let origin = verifier_key.split('+').next().unwrap_or("").to_string();
         sqlx::query(
-            "INSERT INTO witness_logs (origin, verifier_key) VALUES (?, ?)
+            "INSERT INTO witness_logs (origin, verifier_key) VALUES ($1, $2)
              ON CONFLICT(origin) DO UPDATE SET verifier_key = verifier_key || char(10) || excluded.verifier_key
              WHERE instr(verifier_key, excluded.verifier_key) = 0",
         )
@@ -154,7 +154,7 @@ impl Store {
         };
         let origin = String::from_utf8_lossy(note.text()).lines().next().unwrap_or("").to_string();
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = ?")
+        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1")
             .bind(&origin)
             .fetch_optional(&mut *tx)
             .await?
@@ -214,7 +214,7 @@ impl Store {
             }
         };
         if let Some((kind, detail)) = raised {
-            sqlx::query("INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(&origin)
                 .bind(ts(now()))
                 .bind(kind)
@@ -227,7 +227,7 @@ impl Store {
             tracing::error!(%origin, kind, %detail, "witness refused a checkpoint");
         }
         if let WitnessAnswer::Cosigned(_) = answer {
-            sqlx::query("UPDATE witness_logs SET size = ?, root = ?, updated_at = ? WHERE origin = ?")
+            sqlx::query("UPDATE witness_logs SET size = $1, root = $2, updated_at = $3 WHERE origin = $4")
                 .bind(size as i64)
                 .bind(&root.0[..])
                 .bind(ts(now()))
@@ -273,7 +273,7 @@ impl Store {
     pub async fn witness_push_plan(&self, endpoint: &WitnessEndpoint) -> Result<Option<PushPlan>> {
         let name = Self::witness_verifier(endpoint)?.name;
         let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
-        let old_size = sqlx::query("SELECT size FROM log_witness_state WHERE witness = ?")
+        let old_size = sqlx::query("SELECT size FROM log_witness_state WHERE witness = $1")
             .bind(&name)
             .fetch_optional(&self.reader)
             .await?
@@ -302,7 +302,7 @@ impl Store {
     /// Keep a witness's cosignature of our checkpoint of `size` (checked first).
     pub async fn record_cosignature(&self, endpoint: &WitnessEndpoint, size: u64, lines: &str) -> Result<bool> {
         let verifier = Self::witness_verifier(endpoint)?;
-        let note: Vec<u8> = sqlx::query("SELECT note FROM checkpoints WHERE size = ?")
+        let note: Vec<u8> = sqlx::query("SELECT note FROM checkpoints WHERE size = $1")
             .bind(size as i64)
             .fetch_one(&self.reader)
             .await?
@@ -313,7 +313,7 @@ impl Store {
         };
         let mut tx = self.writer.begin().await?;
         sqlx::query(
-            "INSERT INTO log_cosignatures (size, witness, line, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO log_cosignatures (size, witness, line, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(size as i64)
         .bind(&verifier.name)
@@ -327,7 +327,7 @@ impl Store {
     }
 
     async fn set_state(conn: &mut sqlx::SqliteConnection, witness: &str, size: u64) -> Result<()> {
-        sqlx::query("INSERT INTO log_witness_state (witness, size, updated_at) VALUES (?, ?, ?) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at")
+        sqlx::query("INSERT INTO log_witness_state (witness, size, updated_at) VALUES ($1, $2, $3) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at")
             .bind(witness)
             .bind(size as i64)
             .bind(ts(now()))
@@ -346,7 +346,7 @@ impl Store {
     /// A witness refused our checkpoint: kept for ever, shown on the log's status.
     pub async fn record_refusal(&self, endpoint: &WitnessEndpoint, status: u16, size: u64, body: &str) -> Result<()> {
         let name = Self::witness_verifier(endpoint)?.name;
-        sqlx::query("INSERT INTO log_witness_refusals (witness, at, status, size, body) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO log_witness_refusals (witness, at, status, size, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(&name)
             .bind(ts(now()))
             .bind(i64::from(status))
@@ -361,7 +361,7 @@ impl Store {
     /// The latest checkpoint with every cosignature received for it.
     pub async fn cosigned_checkpoint(&self) -> Result<Option<String>> {
         let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
-        let lines: Vec<String> = sqlx::query("SELECT line FROM log_cosignatures WHERE size = ? ORDER BY witness")
+        let lines: Vec<String> = sqlx::query("SELECT line FROM log_cosignatures WHERE size = $1 ORDER BY witness")
             .bind(latest.size as i64)
             .fetch_all(&self.reader)
             .await?
@@ -375,7 +375,7 @@ impl Store {
         let latest_size = self.latest_checkpoint().await?.map_or(0, |c| c.size);
         let quorum = self.config.witness_quorum;
         let witnessed: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= ?)",
+            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= $1)",
         )
         .bind(quorum as i64)
         .fetch_one(&self.reader)
@@ -383,11 +383,11 @@ impl Store {
         let mut witnesses = Vec::new();
         for endpoint in &self.config.witnesses {
             let name = Self::witness_verifier(endpoint)?.name;
-            let size: Option<i64> = sqlx::query_scalar("SELECT size FROM log_witness_state WHERE witness = ?")
+            let size: Option<i64> = sqlx::query_scalar("SELECT size FROM log_witness_state WHERE witness = $1")
                 .bind(&name)
                 .fetch_optional(&self.reader)
                 .await?;
-            let refusals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_witness_refusals WHERE witness = ?")
+            let refusals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_witness_refusals WHERE witness = $1")
                 .bind(&name)
                 .fetch_one(&self.reader)
                 .await?;

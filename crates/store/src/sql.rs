@@ -1,0 +1,336 @@
+//! The seam between the store's logic and its database (issue 7): the sequencer's commands and
+//! projections speak to a [`Db`] — one SQL text with `$1, $2…` placeholders, parameters as
+//! [`Param`]s, rows of owned [`Cell`]s — so the same code writes to SQLite (a synchronous
+//! `rusqlite` connection, statements cost microseconds) and to PostgreSQL. What differs between
+//! the two (search index, row ids, upsert spelling) is asked of [`Db::dialect`] where it is used.
+
+use std::borrow::Cow;
+
+use crate::{Result, StoreError};
+
+/// Which SQL dialect a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // PostgreSQL's connection follows (issue 7)
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The type of a value, so that a NULL can be bound with the column's type (PostgreSQL infers
+/// nothing from an untyped NULL in a prepared statement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // read by PostgreSQL's connection (issue 7)
+pub(crate) enum Kind {
+    Int,
+    Bool,
+    Text,
+    Blob,
+}
+
+/// A parameter value, borrowed from the caller.
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // the NULL's kind is read by PostgreSQL's connection (issue 7)
+pub(crate) enum Value<'a> {
+    Null(Kind),
+    Int(i64),
+    Bool(bool),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// Something that can be bound to a `$n` placeholder.
+pub(crate) trait Param {
+    fn value(&self) -> Value<'_>;
+}
+
+/// A parameter type with a fixed kind, so that `Option<T>` can bind a typed NULL.
+pub(crate) trait Typed {
+    const KIND: Kind;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            fn value(&self) -> Value<'_> {
+                Value::Int(i64::from(*self))
+            }
+        }
+        impl Typed for $t {
+            const KIND: Kind = Kind::Int;
+        }
+    )*};
+}
+int_param!(i64, i32, u32, u8);
+
+impl Param for bool {
+    fn value(&self) -> Value<'_> {
+        Value::Bool(*self)
+    }
+}
+impl Typed for bool {
+    const KIND: Kind = Kind::Bool;
+}
+impl Param for str {
+    fn value(&self) -> Value<'_> {
+        Value::Text(self)
+    }
+}
+impl Param for String {
+    fn value(&self) -> Value<'_> {
+        Value::Text(self)
+    }
+}
+impl Typed for String {
+    const KIND: Kind = Kind::Text;
+}
+impl Typed for &str {
+    const KIND: Kind = Kind::Text;
+}
+impl Param for [u8] {
+    fn value(&self) -> Value<'_> {
+        Value::Blob(self)
+    }
+}
+impl Param for Vec<u8> {
+    fn value(&self) -> Value<'_> {
+        Value::Blob(self)
+    }
+}
+impl<const N: usize> Param for [u8; N] {
+    fn value(&self) -> Value<'_> {
+        Value::Blob(self)
+    }
+}
+impl<T: Param + ?Sized> Param for &T {
+    fn value(&self) -> Value<'_> {
+        (**self).value()
+    }
+}
+impl<T: Param + Typed> Param for Option<T> {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Some(v) => v.value(),
+            None => Value::Null(T::KIND),
+        }
+    }
+}
+
+/// `args![a, b, c]`: the parameters of a statement, in placeholder order.
+macro_rules! args {
+    ($($e:expr),* $(,)?) => { &[$(&$e as &dyn $crate::sql::Param),*] as &[&dyn $crate::sql::Param] };
+}
+pub(crate) use args;
+
+/// A value read back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// One row of a result.
+#[derive(Debug, Clone)]
+pub(crate) struct Row(pub Vec<Cell>);
+
+impl Row {
+    /// Column `i` as a `T`; a type the column does not hold is an internal error naming both.
+    pub(crate) fn get<T: FromCell>(&self, i: usize) -> Result<T> {
+        let cell = self.0.get(i).unwrap_or(&Cell::Null);
+        T::from_cell(cell).ok_or_else(|| {
+            StoreError::Internal(format!("column {i} holds {cell:?}, not a {}", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// Conversion of a cell to a Rust value (flags are integers in SQLite, booleans in PostgreSQL).
+pub(crate) trait FromCell: Sized {
+    fn from_cell(cell: &Cell) -> Option<Self>;
+}
+impl FromCell for i64 {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+impl FromCell for bool {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        i64::from_cell(cell).map(|i| i != 0)
+    }
+}
+impl FromCell for f64 {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Real(r) => Some(*r),
+            Cell::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+impl FromCell for String {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+impl FromCell for Vec<u8> {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Blob(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+impl<T: FromCell> FromCell for Option<T> {
+    fn from_cell(cell: &Cell) -> Option<Self> {
+        match cell {
+            Cell::Null => Some(None),
+            other => T::from_cell(other).map(Some),
+        }
+    }
+}
+
+/// A connection (inside the caller's transaction) that runs statements synchronously.
+pub(crate) trait Db {
+    fn dialect(&self) -> Dialect;
+    /// Run a statement; the number of rows it changed.
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64>;
+    /// Call `f` on each row of a query in turn, without holding them all.
+    fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()>;
+
+    /// Every row of a query.
+    fn rows(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        self.each(sql, params, &mut |row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    /// The first row, if any.
+    fn row(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>> {
+        Ok(self.rows(sql, params)?.into_iter().next())
+    }
+
+    /// The one row a query always returns (an aggregate, `EXISTS`).
+    fn one(&self, sql: &str, params: &[&dyn Param]) -> Result<Row> {
+        self.row(sql, params)?
+            .ok_or_else(|| StoreError::Internal(format!("no row from a query that always returns one: {sql}")))
+    }
+}
+
+impl dyn Db + '_ {
+    /// The first column of the one row of `sql`.
+    pub(crate) fn scalar<T: FromCell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
+        self.one(sql, params)?.get(0)
+    }
+}
+
+/// `$n` placeholders in SQLite's own spelling (`?n`), which binds them by number whatever their
+/// order in the text.
+pub(crate) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c == '$' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Value::Null(_) => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(i),
+            Value::Bool(b) => ValueRef::Integer(i64::from(b)),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+fn sqlite_cell(value: rusqlite::types::ValueRef<'_>) -> Result<Cell> {
+    use rusqlite::types::ValueRef;
+    Ok(match value {
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(i) => Cell::Int(i),
+        ValueRef::Real(r) => Cell::Real(r),
+        ValueRef::Text(t) => {
+            Cell::Text(String::from_utf8(t.to_vec()).map_err(|e| StoreError::Internal(format!("stored text: {e}")))?)
+        }
+        ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+    })
+}
+
+impl Db for rusqlite::Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        let changed = self.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(values))?;
+        Ok(changed as u64)
+    }
+
+    fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        let mut statement = self.prepare_cached(&sqlite_sql(sql))?;
+        let columns = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        while let Some(row) = rows.next()? {
+            f(Row((0..columns).map(|i| sqlite_cell(row.get_ref(i)?)).collect::<Result<_>>()?))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_placeholders_become_sqlites_own_and_quoted_text_is_left_alone() {
+        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
+        assert_eq!(sqlite_sql("UPDATE t SET a = $2 WHERE id = $1"), "UPDATE t SET a = ?2 WHERE id = ?1");
+        assert_eq!(
+            sqlite_sql("SELECT json_extract(x, '$.a$1') FROM t WHERE y = $1"),
+            "SELECT json_extract(x, '$.a$1') FROM t WHERE y = ?1"
+        );
+    }
+
+    #[test]
+    fn parameters_bind_by_number_and_rows_read_back_typed() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.exec("CREATE TABLE t (id INTEGER, name TEXT, flag INTEGER, data BLOB)", args![]).unwrap();
+        let none: Option<String> = None;
+        conn.exec("INSERT INTO t (data, flag, name, id) VALUES ($4, $3, $2, $1)", args![7i64, none, true, [1u8, 2]])
+            .unwrap();
+        let row = conn.one("SELECT id, name, flag, data FROM t WHERE id = $1", args![7i64]).unwrap();
+        assert_eq!(row.get::<i64>(0).unwrap(), 7);
+        assert_eq!(row.get::<Option<String>>(1).unwrap(), None);
+        assert!(row.get::<bool>(2).unwrap());
+        assert_eq!(row.get::<Vec<u8>>(3).unwrap(), vec![1, 2]);
+        assert!(row.get::<String>(0).is_err(), "an integer is not read as text");
+        assert!(conn.row("SELECT id FROM t WHERE id = $1", args![8i64]).unwrap().is_none());
+    }
+}
