@@ -93,7 +93,7 @@ impl Store {
     }
 }
 
-fn row_draft(row: &sqlx::sqlite::SqliteRow) -> Result<Draft> {
+fn row_draft(row: &sqlx::any::AnyRow) -> Result<Draft> {
     let id: String = row.try_get("id")?;
     let fields: String = row.try_get("fields")?;
     Ok(Draft {

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use drafts::Draft;
 pub use error::{Result, StoreError};
@@ -113,8 +115,8 @@ pub struct Store {
     sequencer: commands::Sequencer,
     log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: AnyPool,
+    reader: AnyPool,
     materials: MaterialStore,
     sessions: users::SessionCache,
     login_throttle: users::LoginThrottle,
@@ -134,9 +136,14 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
+        {
+            use sqlx::{ConnectOptions, Connection};
+            let mut conn = options.connect().await?;
+            sqlx::migrate!("./migrations").run(&mut conn).await?;
+            conn.close().await?;
+        }
+        let writer = sqlite_pool(&options, 1).await?;
+        let reader = sqlite_pool(&options.clone().read_only(true), 4).await?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
@@ -284,9 +291,30 @@ impl Store {
     }
 
     /// Direct access for tests that must show what the database itself refuses.
-    pub fn writer_pool_for_tests(&self) -> &SqlitePool {
+    pub fn writer_pool_for_tests(&self) -> &AnyPool {
         &self.writer
     }
+}
+
+/// A pool of the Any driver over a SQLite database, with the guarantees `options` state that a
+/// URL does not carry (every commit on disk, foreign keys, patience with the writer).
+async fn sqlite_pool(options: &SqliteConnectOptions, connections: u32) -> Result<AnyPool> {
+    use sqlx::ConnectOptions;
+    sqlx::any::install_default_drivers();
+    let url = options.to_url_lossy();
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(AnyConnectOptions::from_url(&url)?)
+        .await
+        .map_err(StoreError::from)
 }
 
 /// A synchronous connection with the same guarantees as the pools: WAL, every commit on disk

@@ -7,7 +7,7 @@ use liuhen_rules::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -257,7 +257,7 @@ pub(crate) fn load_record_for_write(conn: &dyn crate::sql::Db, id: Uuid) -> Resu
     .transpose()
 }
 
-pub(crate) async fn load_record(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<RecordRow>> {
+pub(crate) async fn load_record(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RecordRow>> {
     let row = sqlx::query(
         "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
          JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
@@ -396,7 +396,7 @@ impl Store {
 
     /// The record's court, recorder and whether it is in `viewer`'s read scope; not found (never
     /// "forbidden") when it is not, so that guessing ids reveals nothing.
-    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::sqlite::SqliteRow, String)> {
+    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::any::AnyRow, String)> {
         let scope = self.read_scope(viewer)?;
         let row = sqlx::query(
             "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
@@ -409,13 +409,14 @@ impl Store {
         .ok_or_else(not_found)?;
         let recorder: String = row.try_get("recorder")?;
         if scope == ReadScope::Own && recorder != viewer.username {
-            let present: bool =
-                sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)")
+            let present = crate::sql::flag(
+                &sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)")
                     .bind(id.to_string())
                     .bind(&viewer.username)
                     .fetch_one(&self.reader)
-                    .await?
-                    .try_get(0)?;
+                    .await?,
+                0,
+            )?;
             if !present {
                 return Err(not_found());
             }
@@ -504,8 +505,8 @@ impl Store {
     /// Records of the viewer's court matching `filter`, newest inquiry first.
     /// Its lines name interveners, so the records listed are noted in the ledger (查看留痕).
     /// The records `viewer` may read that match `filter`, as a query beginning with `select`.
-    fn filtered(&self, viewer: &User, scope: ReadScope, filter: &RecordFilter, select: &str) -> QueryBuilder<Sqlite> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(select);
+    fn filtered(&self, viewer: &User, scope: ReadScope, filter: &RecordFilter, select: &str) -> crate::sql::Builder {
+        let mut q = crate::sql::Builder::new(select);
         q.push(" FROM records WHERE court_id = ").push_bind(viewer.court_id.clone());
         q.push(" AND register = ").push_bind(filter.register.unwrap_or(Register::Store).code());
         if scope == ReadScope::Own {
@@ -564,7 +565,7 @@ impl Store {
             q.push(" AND recorder = ").push_bind(recorder.clone());
         }
         if let Some(serious) = filter.serious {
-            q.push(" AND serious = ").push_bind(serious);
+            q.push(" AND serious = ").push_bind(i64::from(serious));
         }
         q
     }
@@ -741,7 +742,7 @@ impl Store {
     }
 }
 
-fn material_view(m: &sqlx::sqlite::SqliteRow) -> Result<MaterialView> {
+fn material_view(m: &sqlx::any::AnyRow) -> Result<MaterialView> {
     let category: String = m.try_get("category")?;
     let disposition: String = m.try_get("disposition")?;
     let id: String = m.try_get("id")?;
@@ -768,7 +769,7 @@ enum ReadScope {
 
 impl Store {
     /// A list line, with the recorder hidden unless `viewer` may see it.
-    fn summary_for(&self, viewer: &User, r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
+    fn summary_for(&self, viewer: &User, r: &sqlx::any::AnyRow) -> Result<RecordSummary> {
         let mut line = summary(r)?;
         if line.recorder.as_deref().is_some_and(|who| !self.sees_recorder(viewer, who)) {
             line.recorder = None;
@@ -777,7 +778,7 @@ impl Store {
     }
 }
 
-fn summary(r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
+fn summary(r: &sqlx::any::AnyRow) -> Result<RecordSummary> {
     let id: String = r.try_get("id")?;
     let register: String = r.try_get("register")?;
     let form: String = r.try_get("form")?;
@@ -796,8 +797,8 @@ fn summary(r: &sqlx::sqlite::SqliteRow) -> Result<RecordSummary> {
         intervener_name: r.try_get("intervener_name")?,
         intervener_unit: r.try_get("intervener_unit")?,
         unit_type: r.try_get("unit_type")?,
-        leading_cadre: r.try_get("leading_cadre")?,
-        serious: r.try_get("serious")?,
+        leading_cadre: crate::sql::flag(r, "leading_cadre")?,
+        serious: crate::sql::flag(r, "serious")?,
         special_items: items.split(',').filter_map(|s| s.parse().ok()).collect(),
         cosign_status: r.try_get("cosign_status")?,
     })

@@ -234,7 +234,7 @@ pub struct ReportInfo {
     pub files: Vec<liuhen_ledger::SealedFile>,
 }
 
-fn row_report(row: &sqlx::sqlite::SqliteRow) -> Result<ReportInfo> {
+fn row_report(row: &sqlx::any::AnyRow) -> Result<ReportInfo> {
     let internal = |e: String| StoreError::Internal(e);
     let uuid = |s: String| s.parse::<Uuid>().map_err(|e| internal(e.to_string()));
     Ok(ReportInfo {

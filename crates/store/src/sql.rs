@@ -304,6 +304,51 @@ impl Db for rusqlite::Connection {
     }
 }
 
+/// A query put together at run time for the read pools, with `$n` placeholders (sqlx's own
+/// builder writes `?` for its Any driver, which PostgreSQL does not read).
+pub(crate) struct Builder {
+    sql: String,
+    args: sqlx::any::AnyArguments,
+}
+
+impl Builder {
+    pub(crate) fn new(sql: &str) -> Builder {
+        Builder { sql: sql.to_string(), args: Default::default() }
+    }
+
+    pub(crate) fn push(&mut self, sql: &str) -> &mut Builder {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// A placeholder for `value`.
+    pub(crate) fn push_bind<T>(&mut self, value: T) -> &mut Builder
+    where
+        T: sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any> + 'static,
+    {
+        use sqlx::Arguments;
+        // Encoding into the Any driver's buffer only copies the value; it cannot fail.
+        self.args.add(value).expect("a value for the Any driver");
+        self.sql.push('$');
+        self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub(crate) fn build(self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        sqlx::query_with(sqlx::AssertSqlSafe(self.sql), self.args)
+    }
+}
+
+/// A flag read from a row of the read pools: an integer 0/1 in the tables of both backends, but
+/// a boolean where PostgreSQL computes one (`EXISTS`).
+pub(crate) fn flag(row: &sqlx::any::AnyRow, column: impl sqlx::ColumnIndex<sqlx::any::AnyRow> + Copy) -> Result<bool> {
+    use sqlx::Row;
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

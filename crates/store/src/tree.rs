@@ -4,7 +4,7 @@
 use liuhen_ledger::tlog::{self, Hash};
 
 use crate::ledger::LogKeys;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use crate::sql::{Db, args};
 use crate::{Result, StoreError, now, ts};
@@ -16,14 +16,17 @@ impl From<tlog::TreeError> for StoreError {
 }
 
 /// Read stored hashes by index; every one must exist.
-pub(crate) async fn read_hashes<'c, E: sqlx::SqliteExecutor<'c>>(db: E, indexes: &[u64]) -> Result<Vec<Hash>> {
+pub(crate) async fn read_hashes<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    db: E,
+    indexes: &[u64],
+) -> Result<Vec<Hash>> {
     if indexes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT idx, hash FROM tlog_hashes WHERE idx IN (");
-    let mut sep = q.separated(", ");
-    for i in indexes {
-        sep.push_bind(i64::try_from(*i).map_err(|e| StoreError::Internal(e.to_string()))?);
+    let mut q = crate::sql::Builder::new("SELECT idx, hash FROM tlog_hashes WHERE idx IN (");
+    for (n, i) in indexes.iter().enumerate() {
+        q.push(if n == 0 { "" } else { ", " });
+        q.push_bind(i64::try_from(*i).map_err(|e| StoreError::Internal(e.to_string()))?);
     }
     q.push(")");
     let rows = q.build().fetch_all(db).await?;

@@ -185,7 +185,7 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn row_court(row: &sqlx::sqlite::SqliteRow) -> Result<Court> {
+fn row_court(row: &sqlx::any::AnyRow) -> Result<Court> {
     let level: String = row.try_get("level")?;
     Ok(Court {
         id: row.try_get("id")?,
@@ -197,7 +197,7 @@ fn row_court(row: &sqlx::sqlite::SqliteRow) -> Result<Court> {
     })
 }
 
-fn row_user(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+fn row_user(row: &sqlx::any::AnyRow) -> Result<User> {
     let role: String = row.try_get("role")?;
     Ok(User {
         username: row.try_get("username")?,
@@ -392,7 +392,7 @@ impl Store {
     /// Every token ever issued, newest first (revoked ones stay listed).
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC").fetch_all(&self.reader).await?;
-        let time_of = |r: &sqlx::sqlite::SqliteRow, c: &str| -> Result<Option<time::OffsetDateTime>> {
+        let time_of = |r: &sqlx::any::AnyRow, c: &str| -> Result<Option<time::OffsetDateTime>> {
             r.try_get::<Option<String>, _>(c)?.map(|t| parse_ts(&t)).transpose()
         };
         rows.iter()

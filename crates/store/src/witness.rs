@@ -326,7 +326,7 @@ impl Store {
         Ok(true)
     }
 
-    async fn set_state(conn: &mut sqlx::SqliteConnection, witness: &str, size: u64) -> Result<()> {
+    async fn set_state(conn: &mut sqlx::AnyConnection, witness: &str, size: u64) -> Result<()> {
         sqlx::query("INSERT INTO log_witness_state (witness, size, updated_at) VALUES ($1, $2, $3) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at")
             .bind(witness)
             .bind(size as i64)
