@@ -11,13 +11,12 @@ use std::time::Duration;
 use crate::ledger::LogKeys;
 use liuhen_ledger::{Event, EventBody, Source};
 use liuhen_rules::{CosignState, Disposition, Listed, Permission, Problem, Record, RecordDraft, Role, validate_record};
-use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::projection::append;
 use crate::records::{check_reason, decode_record, hash_key, load_record_for_write, not_found};
-use crate::sql::{Db, args};
+use crate::sql::{Db, DbExt, args, in_transaction};
 use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
 
 /// Most commands one batch takes; the rest wait for the next batch.
@@ -120,10 +119,11 @@ pub(crate) struct Sequencer {
 }
 
 impl Sequencer {
-    /// Start the sequencer's thread on `conn` (the one connection that appends events). It first
-    /// brings the tree and checkpoints up to the events; that result is returned here.
+    /// Start the sequencer's thread on a write connection of its own (the one connection of this
+    /// process that appends events). It first brings the tree and checkpoints up to the events;
+    /// that result is returned here.
     pub(crate) async fn start(
-        mut conn: Connection,
+        backend: crate::backend::Backend,
         key: Arc<LogKeys>,
         extra_regions: Vec<String>,
         linger: Duration,
@@ -131,11 +131,18 @@ impl Sequencer {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let (ready, started) = oneshot::channel();
         std::thread::Builder::new().name("liuhen-sequencer".into()).spawn(move || {
-            let caught_up = crate::ledger::catch_up(&mut conn, &key);
+            let conn = match backend.writer() {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+            };
+            let caught_up = crate::ledger::catch_up(&*conn, &key);
             let ok = caught_up.is_ok();
             let _ = ready.send(caught_up);
             if ok {
-                run(conn, &key, &extra_regions, linger, queue);
+                run(&*conn, &key, &extra_regions, linger, queue);
             }
         })?;
         started.await.map_err(|_| StoreError::Internal("the sequencer did not start".into()))??;
@@ -154,7 +161,7 @@ impl Sequencer {
 
 /// The sequencer's loop; it ends when every `Sequencer` handle is gone.
 fn run(
-    mut conn: Connection,
+    conn: &dyn Db,
     key: &LogKeys,
     extra_regions: &[String],
     linger: Duration,
@@ -172,7 +179,7 @@ fn run(
             }
         }
         let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
-        match write_batch(&mut conn, key, extra_regions, ops) {
+        match write_batch(conn, key, extra_regions, ops) {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -188,33 +195,32 @@ fn run(
     }
 }
 
-fn write_batch(
-    conn: &mut Connection,
-    key: &LogKeys,
-    extra_regions: &[String],
-    ops: Vec<Op>,
-) -> Result<Vec<Result<Outcome>>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut appender = tree::Appender::start(&*tx, extra_regions)?;
-    let mut outcomes = Vec::with_capacity(ops.len());
-    for op in ops {
-        // Every command checks everything before its first write, so a refusal has written
-        // nothing and the batch goes on. Any other failure may have written half a command:
-        // the whole batch is rolled back (the transaction is dropped) and every caller told.
-        match execute(&*tx, op, &mut appender) {
-            Ok(outcome) => outcomes.push(Ok(outcome)),
-            Err(e) if e.is_refusal() => outcomes.push(Err(e)),
-            Err(e) => return Err(e),
+/// One batch in one write transaction. The tree is read afresh at its start, so a batch always
+/// continues the log as it stands, whichever server process wrote last.
+fn write_batch(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], ops: Vec<Op>) -> Result<Vec<Result<Outcome>>> {
+    in_transaction(conn, |tx| {
+        let mut appender = tree::Appender::start(tx, extra_regions)?;
+        let mut outcomes = Vec::with_capacity(ops.len());
+        for op in ops {
+            // Every command checks everything before its first write, so a refusal has written
+            // nothing and the batch goes on. Any other failure may have written half a command:
+            // the whole batch is rolled back and every caller told.
+            match execute(tx, op, &mut appender) {
+                Ok(outcome) => outcomes.push(Ok(outcome)),
+                Err(e) if e.is_refusal() => outcomes.push(Err(e)),
+                Err(e) => return Err(e),
+            }
         }
-    }
-    appender.flush(&*tx)?;
-    if let Some((_, root)) = tree::sign_checkpoint(&*tx, key)?
-        && root != appender.root()
-    {
-        return Err(StoreError::Internal("the stored tree and the sequencer's tree disagree; nothing written".into()));
-    }
-    tx.commit()?;
-    Ok(outcomes)
+        appender.flush(tx)?;
+        if let Some((_, root)) = tree::sign_checkpoint(tx, key)?
+            && root != appender.root()
+        {
+            return Err(StoreError::Internal(
+                "the stored tree and the sequencer's tree disagree; nothing written".into(),
+            ));
+        }
+        Ok(outcomes)
+    })
 }
 
 fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {

@@ -10,7 +10,7 @@ use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hash
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::sql::{Db, args};
+use crate::sql::{Db, DbExt, args};
 
 use crate::tree::{read_hashes, sign_checkpoint};
 use crate::{Result, Store, StoreConfig, StoreError, User};
@@ -148,15 +148,12 @@ pub(crate) fn write_secret(path: &std::path::Path, private: &str) -> Result<()> 
 
 /// Bring the Merkle tree and the checkpoints up to the events (a data directory written before
 /// the ledger existed, or a tree extended by hand), then sign a checkpoint for it.
-pub(crate) fn catch_up(conn: &mut rusqlite::Connection, key: &LogKeys) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    catch_up_in(&*tx, key)?;
-    tx.commit()?;
-    Ok(())
+pub(crate) fn catch_up(conn: &dyn Db, key: &LogKeys) -> Result<()> {
+    crate::sql::in_transaction(conn, |db| catch_up_in(db, key))
 }
 
 /// `catch_up` inside the caller's transaction.
-pub(crate) fn catch_up_in(db: &dyn Db, key: &LogKeys) -> Result<()> {
+fn catch_up_in(db: &dyn Db, key: &LogKeys) -> Result<()> {
     let events: i64 = db.scalar("SELECT COUNT(*) FROM events", args![])?;
     let hashes: i64 = db.scalar("SELECT COUNT(*) FROM tlog_hashes", args![])?;
     let mut covered = 0u64;

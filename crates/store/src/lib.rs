@@ -6,6 +6,7 @@
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
+mod backend;
 pub(crate) mod commands;
 mod drafts;
 mod error;
@@ -42,7 +43,11 @@ pub use users::{Account, Admin, ApiToken, Court, NewCourt, NewUser, TotpEnrolmen
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
+    /// Materials, signing keys and (by default) the SQLite database live here.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://…`) for the tables instead of SQLite in `data_dir`
+    /// (issue 7); materials and keys stay in `data_dir`.
+    pub database_url: Option<String>,
     /// R5: largest material accepted, in bytes (default 500 MB).
     pub max_material_bytes: u64,
     /// S11: region abbreviations added to the case-number rules (the demo's 示).
@@ -88,6 +93,7 @@ impl StoreConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         StoreConfig {
             data_dir: data_dir.into(),
+            database_url: None,
             max_material_bytes: 500 * 1000 * 1000,
             extra_regions: Vec::new(),
             session_hours: 12,
@@ -111,7 +117,7 @@ impl StoreConfig {
 }
 
 pub struct Store {
-    options: SqliteConnectOptions,
+    backend: backend::Backend,
     sequencer: commands::Sequencer,
     log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
@@ -127,35 +133,61 @@ impl Store {
     /// Open (creating if needed) the store in `config.data_dir` and bring its schema up to date.
     pub async fn open(config: StoreConfig) -> Result<Store> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let db_path = config.data_dir.join("liuhen.db");
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(&db_path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // Acknowledged data is never lost: every commit reaches the disk before the answer.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        {
-            use sqlx::{ConnectOptions, Connection};
-            let mut conn = options.connect().await?;
-            sqlx::migrate!("./migrations").run(&mut conn).await?;
-            conn.close().await?;
-        }
-        let writer = sqlite_pool(&options, 1).await?;
-        let reader = sqlite_pool(&options.clone().read_only(true), 4).await?;
+        let (backend, writer, reader) = match config.database_url.as_deref() {
+            Some(url) if backend::is_postgres_url(url) => {
+                let backend = backend::postgres(url)?;
+                let backend::Backend::Postgres { options, .. } = &backend else { unreachable!() };
+                {
+                    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+                    liuhen_store_pg::migrate(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+                    pool.close().await;
+                }
+                let writer = postgres_pool(url, 4).await?;
+                let reader = postgres_pool(url, 8).await?;
+                (backend, writer, reader)
+            }
+            Some(other) => {
+                return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                    "database_url",
+                    "S11",
+                    "unsupported",
+                    format!("数据库地址须以 postgres:// 开头（不填则使用数据目录中的 SQLite）：{other}"),
+                    format!("the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"),
+                )));
+            }
+            None => {
+                let db_path = config.data_dir.join("liuhen.db");
+                let options = SqliteConnectOptions::from_str("sqlite:")?
+                    .filename(&db_path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // Acknowledged data is never lost: every commit reaches the disk before the answer.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30));
+                {
+                    use sqlx::{ConnectOptions, Connection};
+                    let mut conn = options.connect().await?;
+                    sqlx::migrate!("./migrations").run(&mut conn).await?;
+                    conn.close().await?;
+                }
+                let writer = sqlite_pool(&options, 1).await?;
+                let reader = sqlite_pool(&options.clone().read_only(true), 4).await?;
+                (backend::sqlite(db_path, options), writer, reader)
+            }
+        };
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
         let sequencer = commands::Sequencer::start(
-            open_write_connection(&db_path)?,
+            backend.clone(),
             log_key.clone(),
             config.extra_regions.clone(),
             config.batch_linger,
         )
         .await?;
         let store = Store {
-            options,
+            backend,
             sequencer,
             log_key,
             witness_key,
@@ -167,7 +199,7 @@ impl Store {
             config,
         };
         store.record_permissions().await?;
-        let derived = store.with_write_connection(projection::fill_backlog).await?;
+        let derived = store.with_db(projection::fill_backlog).await?;
         if derived > 0 {
             tracing::info!("{derived} records added to the search index and the reports' facts");
         }
@@ -235,6 +267,12 @@ impl Store {
     /// snapshot is safe. Returns (events, material files copied).
     pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
         use sqlx::{ConnectOptions, Row};
+        let backend::Backend::Sqlite { options, .. } = &self.backend else {
+            return Err(StoreError::conflict(
+                "表在 PostgreSQL 中：请用 pg_dump 备份数据库，并另行复制数据目录（材料和签名密钥）",
+                "the tables are in PostgreSQL: back the database up with pg_dump and copy the data directory (materials and signing keys) besides",
+            ));
+        };
         std::fs::create_dir_all(target)?;
         let db = target.join("liuhen.db");
         if db.exists() {
@@ -243,7 +281,7 @@ impl Store {
                 format!("{} already holds a database; choose an empty directory", target.display()),
             ));
         }
-        let mut conn = self.options.clone().connect().await?;
+        let mut conn = options.clone().connect().await?;
         sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
         drop(conn);
         let snapshot = SqliteConnectOptions::new().filename(&db).read_only(true);
@@ -278,16 +316,34 @@ impl Store {
         Ok((events, copied))
     }
 
-    /// Run `f` on a fresh synchronous connection to the database, off the async threads
+    /// Run `f` on a fresh synchronous connection that may write, off the async threads
     /// (maintenance: rebuilding and digesting the query tables).
-    async fn with_write_connection<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let path = self.config.data_dir.join("liuhen.db");
-        tokio::task::spawn_blocking(move || f(&mut open_write_connection(&path)?))
+    async fn with_db<T: Send + 'static>(&self, f: impl FnOnce(&dyn sql::Db) -> Result<T> + Send + 'static) -> Result<T> {
+        let backend = self.backend.clone();
+        tokio::task::spawn_blocking(move || f(&*backend.writer()?))
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))?
+    }
+
+    /// A transaction that reads and then writes on what it read, safe against another writer in
+    /// between: SQLite takes the write lock at once, PostgreSQL checks serializability (a
+    /// conflicting transaction fails and is not acknowledged).
+    pub(crate) async fn begin_checked_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self
+            .writer
+            .begin_with(match self.backend.dialect() {
+                sql::Dialect::Sqlite => "BEGIN IMMEDIATE",
+                sql::Dialect::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            })
+            .await?)
+    }
+
+    /// Which database holds the tables: `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend.dialect() {
+            sql::Dialect::Sqlite => "sqlite",
+            sql::Dialect::Postgres => "postgres",
+        }
     }
 
     /// Direct access for tests that must show what the database itself refuses.
@@ -313,6 +369,17 @@ async fn sqlite_pool(options: &SqliteConnectOptions, connections: u32) -> Result
             })
         })
         .connect_with(AnyConnectOptions::from_url(&url)?)
+        .await
+        .map_err(StoreError::from)
+}
+
+/// A pool of the Any driver over a PostgreSQL database.
+async fn postgres_pool(url: &str, connections: u32) -> Result<AnyPool> {
+    use sqlx::ConnectOptions;
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .connect_with(AnyConnectOptions::from_url(&url.parse().map_err(|e| StoreError::Internal(format!("{e}")))?)?)
         .await
         .map_err(StoreError::from)
 }

@@ -7,9 +7,8 @@
 
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
-use rusqlite::Connection;
 
-use crate::sql::{Db, Dialect, Param, args};
+use crate::sql::{Db, DbExt, Dialect, Param, args};
 
 use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
@@ -167,7 +166,11 @@ type DeriveRow = fn(&dyn Db, &str, &Record, &str) -> Result<()>;
 /// made before it existed, and the reports' facts of every record. In transactions of a few
 /// thousand records, each idempotent, so that an interrupted fill resumes at the next open; a
 /// table's mark goes when it is complete, and later opens skip it. Returns the records written.
-pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
+pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
+    // A PostgreSQL store is made whole by its migrations: nothing is ever left to derive.
+    if conn.dialect() == Dialect::Postgres {
+        return Ok(0);
+    }
     let backlog: Vec<String> =
         conn.rows("SELECT name FROM derived_backlog", args![])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
     let mut written = 0;
@@ -185,8 +188,8 @@ pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
         };
         let mut after: i64 = 0;
         loop {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let rows = tx
+            let done = crate::sql::in_transaction(conn, |tx| {
+                let rows = tx
                 .rows(
                     &format!(
                         "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
@@ -198,17 +201,20 @@ pub(crate) fn fill_backlog(conn: &mut Connection) -> Result<usize> {
                 .iter()
                 .map(|r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?)))
                 .collect::<Result<Vec<_>>>()?;
-            let Some(last) = rows.last() else {
-                tx.exec("DELETE FROM derived_backlog WHERE name = $1", args![&name])?;
-                tx.commit()?;
+                let Some(last) = rows.last() else {
+                    tx.exec("DELETE FROM derived_backlog WHERE name = $1", args![&name])?;
+                    return Ok(true);
+                };
+                after = last.0;
+                for (_, id, court, data) in &rows {
+                    write(tx, id, &crate::records::decode_record(data)?, court)?;
+                }
+                written += rows.len();
+                Ok(false)
+            })?;
+            if done {
                 break;
-            };
-            after = last.0;
-            for (_, id, court, data) in &rows {
-                write(&*tx, id, &crate::records::decode_record(data)?, court)?;
             }
-            written += rows.len();
-            tx.commit()?;
         }
     }
     Ok(written)
@@ -480,18 +486,12 @@ impl Store {
     /// Returns the number of events replayed.
     pub async fn rebuild_projections(&self) -> Result<u64> {
         let extra_regions = self.config.extra_regions.clone();
-        self.with_write_connection(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let n = rebuild(&*tx, &extra_regions)?;
-            tx.commit()?;
-            Ok(n)
-        })
-        .await
+        self.with_db(move |conn| crate::sql::in_transaction(conn, |tx| rebuild(tx, &extra_regions))).await
     }
 
     /// A digest of every projection table's contents (tests and `liuhen rebuild-projections`).
     pub async fn projection_digest(&self) -> Result<String> {
-        self.with_write_connection(|conn| digest(&*conn)).await
+        self.with_db(digest).await
     }
 
     /// The number of events in the log.

@@ -7,7 +7,9 @@ use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::backend::Backend;
 use crate::records::decode_record;
+use crate::sql::{DbExt, args};
 use crate::{Result, Store, StoreError, User, ts};
 
 /// One entry as a report takes it: one that counts in the analysis, by its facts.
@@ -45,37 +47,26 @@ type Range = (OffsetDateTime, OffsetDateTime);
 /// cadre (`Record::counts_in_analysis` says the same over a decoded record).
 pub(crate) const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)";
 
-fn read_connection(path: &std::path::Path) -> Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // Pages mapped rather than copied: the period's entries are read once, straight through.
-    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
-    Ok(conn)
-}
-
 /// The entries of `courts` that count in the analysis and occurred in [`from`, `until`), by their
 /// facts: one range of `record_facts` per court.
-fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
-    let conn = read_connection(path)?;
-    let mut q = conn.prepare(
-        "SELECT record_id, facts FROM record_facts WHERE court_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
-    )?;
+fn read_entries(backend: &Backend, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
+    let conn = backend.reader()?;
     let mut entries = Vec::new();
     for court in courts {
-        let mut rows = q.query(rusqlite::params![court, from, until])?;
-        while let Some(row) = rows.next()? {
-            let text = |i: usize| row.get_ref(i)?.as_str().map_err(|e| StoreError::Internal(e.to_string()));
-            let id = text(0)?;
-            entries.push(ReportEntry {
-                id: id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?,
-                court_id: court.clone(),
-                facts: serde_json::from_str(text(1)?)
-                    .map_err(|e| StoreError::Internal(format!("facts of record {id}: {e}")))?,
-            });
-        }
+        conn.each(
+            "SELECT record_id, facts FROM record_facts WHERE court_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
+            args![court, from, until],
+            &mut |row| {
+                let id: String = row.get(0)?;
+                entries.push(ReportEntry {
+                    id: id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?,
+                    court_id: court.clone(),
+                    facts: serde_json::from_str(&row.get::<String>(1)?)
+                        .map_err(|e| StoreError::Internal(format!("facts of record {id}: {e}")))?,
+                });
+                Ok(())
+            },
+        )?;
     }
     Ok(entries)
 }
@@ -83,39 +74,36 @@ fn read_entries(path: &std::path::Path, courts: &[String], from: &str, until: &s
 /// The earlier entries, before `from`, of `people` (name and unit) in the courts of `reach`:
 /// from the index alone (`records_intervener`), the record only for a case known by its title.
 fn read_earlier(
-    path: &std::path::Path,
+    backend: &Backend,
     people: &[(&str, &str)],
     from: &str,
     reach: &std::collections::HashSet<&str>,
 ) -> Result<Vec<EarlierEntry>> {
-    let conn = read_connection(path)?;
-    let tx = conn.unchecked_transaction()?;
-    let mut q = tx.prepare(&format!(
-        "SELECT r.court_id, r.occurred_at, r.case_number, r.rowid FROM records r
+    let conn = backend.reader()?;
+    let query = format!(
+        "SELECT r.court_id, r.occurred_at, r.case_number, r.id FROM records r
          WHERE r.intervener_name = $1 AND r.intervener_unit = $2 AND r.register = 'store' AND r.occurred_at < $3
          AND {COUNTS}"
-    ))?;
-    let mut title = tx.prepare(
-        "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-         WHERE r.rowid = $1",
-    )?;
+    );
     let mut earlier = Vec::new();
     for &(name, unit) in people {
-        let mut rows = q.query(rusqlite::params![name, unit, from])?;
-        while let Some(row) = rows.next()? {
-            let text = |i: usize| row.get_ref(i)?.as_str().map_err(|e| StoreError::Internal(e.to_string()));
-            if !reach.contains(text(0)?) {
+        for row in conn.rows(&query, args![name, unit, from])? {
+            if !reach.contains(row.get::<String>(0)?.as_str()) {
                 continue;
             }
             let mut case: Option<String> = row.get(2)?;
             if case.is_none() {
-                let data: String = title.query_row([row.get::<_, i64>(3)?], |r| r.get(0))?;
+                let data: String = conn.scalar(
+                    "SELECT v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+                     WHERE r.id = $1",
+                    args![row.get::<String>(3)?],
+                )?;
                 case = decode_record(&data)?.case_title;
             }
             earlier.push(EarlierEntry {
                 name: name.to_string(),
                 unit: unit.to_string(),
-                occurred_at: crate::parse_ts(text(1)?)?,
+                occurred_at: crate::parse_ts(&row.get::<String>(1)?)?,
                 case,
             });
         }
@@ -126,40 +114,31 @@ fn read_earlier(
 /// The reading itself, on read-only connections of its own, off the async threads: a province's
 /// quarter is tens of thousands of entries, read and decoded on both cores (half the courts
 /// each), then the comparisons counted and the earlier entries looked up from the indexes.
-fn read_report_data(
-    path: &std::path::Path,
-    courts: &[String],
-    period: Range,
-    comparisons: &[Range],
-) -> Result<ReportData> {
+fn read_report_data(backend: &Backend, courts: &[String], period: Range, comparisons: &[Range]) -> Result<ReportData> {
     let reach: std::collections::HashSet<&str> = courts.iter().map(String::as_str).collect();
     let (from, until) = (ts(period.0), ts(period.1));
     let half = courts.len() / 2;
     let (first, other) = std::thread::scope(|s| {
-        let other = s.spawn(|| read_entries(path, &courts[half..], &from, &until));
-        (read_entries(path, &courts[..half], &from, &until), other.join())
+        let other = s.spawn(|| read_entries(backend, &courts[half..], &from, &until));
+        (read_entries(backend, &courts[..half], &from, &until), other.join())
     });
     let mut entries = first?;
     entries.extend(other.map_err(|_| StoreError::Internal("reading entries failed".into()))??);
-    let conn = read_connection(path)?;
-    let tx = conn.unchecked_transaction()?;
 
+    let conn = backend.reader()?;
+    let count = format!(
+        "SELECT count(*) FROM records r WHERE r.court_id = $1 AND r.register = 'store'
+         AND r.occurred_at >= $2 AND r.occurred_at < $3 AND {COUNTS}"
+    );
     let mut comparison_totals = Vec::new();
-    {
-        let mut q = tx.prepare(&format!(
-            "SELECT count(*) FROM records r WHERE r.court_id = $1 AND r.register = 'store'
-             AND r.occurred_at >= $2 AND r.occurred_at < $3 AND {COUNTS}"
-        ))?;
-        for (a, b) in comparisons {
-            let mut total = 0u64;
-            for court in courts {
-                total += q.query_row(rusqlite::params![court, ts(*a), ts(*b)], |r| r.get::<_, i64>(0))? as u64;
-            }
-            comparison_totals.push(total);
+    for (a, b) in comparisons {
+        let mut total = 0u64;
+        for court in courts {
+            total += conn.scalar::<i64>(&count, args![court, ts(*a), ts(*b)])? as u64;
         }
+        comparison_totals.push(total);
     }
-
-    tx.finish()?;
+    drop(conn);
 
     // Half the period's interveners on each core.
     let people: Vec<(&str, &str)> = entries
@@ -170,8 +149,8 @@ fn read_report_data(
         .collect();
     let (first, other) = people.split_at(people.len() / 2);
     let (first, other) = std::thread::scope(|s| {
-        let other = s.spawn(|| read_earlier(path, other, &from, &reach));
-        (read_earlier(path, first, &from, &reach), other.join())
+        let other = s.spawn(|| read_earlier(backend, other, &from, &reach));
+        (read_earlier(backend, first, &from, &reach), other.join())
     });
     let mut earlier = first?;
     earlier.extend(other.map_err(|_| StoreError::Internal("reading earlier entries failed".into()))??);
@@ -196,8 +175,8 @@ impl Store {
         }
         let reach = self.courts_under(&viewer.court_id).await?;
         let courts: Vec<String> = reach.iter().cloned().collect();
-        let path = self.config.data_dir.join("liuhen.db");
-        let data = tokio::task::spawn_blocking(move || read_report_data(&path, &courts, period, &comparisons))
+        let backend = self.backend.clone();
+        let data = tokio::task::spawn_blocking(move || read_report_data(&backend, &courts, period, &comparisons))
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))??;
         Ok(ReportData { courts: reach, ..data })

@@ -10,7 +10,6 @@ use crate::{Result, StoreError};
 
 /// Which SQL dialect a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // PostgreSQL's connection follows (issue 7)
 pub(crate) enum Dialect {
     Sqlite,
     Postgres,
@@ -19,21 +18,18 @@ pub(crate) enum Dialect {
 /// The type of a value, so that a NULL can be bound with the column's type (PostgreSQL infers
 /// nothing from an untyped NULL in a prepared statement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // read by PostgreSQL's connection (issue 7)
 pub(crate) enum Kind {
     Int,
-    Bool,
     Text,
     Blob,
 }
 
 /// A parameter value, borrowed from the caller.
+/// Flags are bound as integers 0/1: both backends store them so.
 #[derive(Debug, Clone, Copy)]
-#[allow(dead_code)] // the NULL's kind is read by PostgreSQL's connection (issue 7)
 pub(crate) enum Value<'a> {
     Null(Kind),
     Int(i64),
-    Bool(bool),
     Text(&'a str),
     Blob(&'a [u8]),
 }
@@ -64,11 +60,11 @@ int_param!(i64, i32, u32, u8);
 
 impl Param for bool {
     fn value(&self) -> Value<'_> {
-        Value::Bool(*self)
+        Value::Int(i64::from(*self))
     }
 }
 impl Typed for bool {
-    const KIND: Kind = Kind::Bool;
+    const KIND: Kind = Kind::Int;
 }
 impl Param for str {
     fn value(&self) -> Value<'_> {
@@ -90,6 +86,9 @@ impl Param for [u8] {
     fn value(&self) -> Value<'_> {
         Value::Blob(self)
     }
+}
+impl Typed for Vec<u8> {
+    const KIND: Kind = Kind::Blob;
 }
 impl Param for Vec<u8> {
     fn value(&self) -> Value<'_> {
@@ -214,6 +213,18 @@ pub(crate) trait Db {
         Ok(rows)
     }
 
+    /// Begin a write transaction (SQLite: at once, not at the first write; PostgreSQL: the
+    /// sequencer's turn among the server processes).
+    fn begin(&self) -> Result<()>;
+
+    fn commit(&self) -> Result<()> {
+        self.exec("COMMIT", &[]).map(drop)
+    }
+
+    fn rollback(&self) -> Result<()> {
+        self.exec("ROLLBACK", &[]).map(drop)
+    }
+
     /// The first row, if any.
     fn row(&self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>> {
         Ok(self.rows(sql, params)?.into_iter().next())
@@ -226,12 +237,29 @@ pub(crate) trait Db {
     }
 }
 
-impl dyn Db + '_ {
+/// Run `f` in a write transaction of `db`: committed when it succeeds, rolled back when it fails.
+pub(crate) fn in_transaction<T>(db: &dyn Db, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+    db.begin()?;
+    match f(db).and_then(|v| db.commit().map(|()| v)) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            if let Err(r) = db.rollback() {
+                tracing::warn!(error = %r, "rolling back after a failed write");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Typed helpers over any [`Db`] (generic, so kept out of the object-safe trait).
+pub(crate) trait DbExt: Db {
     /// The first column of the one row of `sql`.
-    pub(crate) fn scalar<T: FromCell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
+    fn scalar<T: FromCell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
         self.one(sql, params)?.get(0)
     }
 }
+
+impl<D: Db + ?Sized> DbExt for D {}
 
 /// `$n` placeholders in SQLite's own spelling (`?n`), which binds them by number whatever their
 /// order in the text.
@@ -261,7 +289,6 @@ impl rusqlite::ToSql for Value<'_> {
         Ok(ToSqlOutput::Borrowed(match *self {
             Value::Null(_) => ValueRef::Null,
             Value::Int(i) => ValueRef::Integer(i),
-            Value::Bool(b) => ValueRef::Integer(i64::from(b)),
             Value::Text(s) => ValueRef::Text(s.as_bytes()),
             Value::Blob(b) => ValueRef::Blob(b),
         }))
@@ -284,6 +311,11 @@ fn sqlite_cell(value: rusqlite::types::ValueRef<'_>) -> Result<Cell> {
 impl Db for rusqlite::Connection {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    fn begin(&self) -> Result<()> {
+        self.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
     }
 
     fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {

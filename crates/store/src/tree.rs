@@ -6,7 +6,7 @@ use liuhen_ledger::tlog::{self, Hash};
 use crate::ledger::LogKeys;
 use sqlx::Row;
 
-use crate::sql::{Db, args};
+use crate::sql::{Db, DbExt, args};
 use crate::{Result, StoreError, now, ts};
 
 impl From<tlog::TreeError> for StoreError {

@@ -117,13 +117,18 @@ impl Store {
         })?;
         // A second key for a known origin is the log's rotation: both are trusted.
         let origin = verifier_key.split('+').next().unwrap_or("").to_string();
-        sqlx::query(
+        let known = match self.backend.dialect() {
+            crate::sql::Dialect::Sqlite => "instr(witness_logs.verifier_key, excluded.verifier_key) = 0",
+            crate::sql::Dialect::Postgres => "strpos(witness_logs.verifier_key, excluded.verifier_key) = 0",
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO witness_logs (origin, verifier_key) VALUES ($1, $2)
-             ON CONFLICT(origin) DO UPDATE SET verifier_key = verifier_key || char(10) || excluded.verifier_key
-             WHERE instr(verifier_key, excluded.verifier_key) = 0",
-        )
+             ON CONFLICT(origin) DO UPDATE SET verifier_key = witness_logs.verifier_key || $3 || excluded.verifier_key
+             WHERE {known}"
+        )))
         .bind(&origin)
         .bind(verifier_key.trim())
+        .bind("\n")
         .execute(&self.writer)
         .await?;
         Ok(origin)
@@ -153,7 +158,7 @@ impl Store {
             return Ok(WitnessAnswer::BadRequest("malformed checkpoint".into()));
         };
         let origin = String::from_utf8_lossy(note.text()).lines().next().unwrap_or("").to_string();
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_checked_write().await?;
         let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1")
             .bind(&origin)
             .fetch_optional(&mut *tx)

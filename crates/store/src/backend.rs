@@ -1,0 +1,192 @@
+//! Where the store keeps its tables (issue 7): SQLite in the data directory (the embedded default)
+//! or a PostgreSQL database named by its URL. Everything above this module asks a [`Backend`] for
+//! connections and speaks the one SQL of [`crate::sql`]; only what cannot be said the same way in
+//! both is here: opening connections, migrations, and how a write transaction begins.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Column, ConnectOptions, Row as _, TypeInfo};
+
+use crate::sql::{Cell, Db, Dialect, Kind, Param, Row, Value};
+use crate::{Result, StoreError};
+
+/// Where the tables are.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite {
+        path: PathBuf,
+        options: SqliteConnectOptions,
+    },
+    Postgres {
+        options: PgConnectOptions,
+        /// Synchronous connections drive their sqlx connection on the store's runtime.
+        runtime: tokio::runtime::Handle,
+        /// This process's name in the sequencer's lease.
+        holder: String,
+    },
+}
+
+/// A synchronous connection of either backend.
+pub(crate) type SyncDb = Box<dyn Db + Send>;
+
+impl Backend {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// A synchronous connection that may write: the sequencer's, or maintenance's.
+    pub(crate) fn writer(&self) -> Result<SyncDb> {
+        match self {
+            Backend::Sqlite { path, .. } => Ok(Box::new(crate::open_write_connection(path)?)),
+            Backend::Postgres { options, runtime, holder } => {
+                Ok(Box::new(PgDb::connect(options, runtime.clone(), holder.clone())?))
+            }
+        }
+    }
+
+    /// A synchronous connection for long reads off the async threads (reports, verification).
+    pub(crate) fn reader(&self) -> Result<SyncDb> {
+        match self {
+            Backend::Sqlite { path, .. } => Ok(Box::new(sqlite_read_connection(path)?)),
+            Backend::Postgres { .. } => self.writer(),
+        }
+    }
+}
+
+fn sqlite_read_connection(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    // Pages mapped rather than copied: long reads go straight through.
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    Ok(conn)
+}
+
+/// A PostgreSQL connection driven synchronously, for the sequencer's thread and maintenance.
+pub(crate) struct PgDb {
+    conn: RefCell<sqlx::PgConnection>,
+    runtime: tokio::runtime::Handle,
+    holder: String,
+}
+
+impl PgDb {
+    pub(crate) fn connect(options: &PgConnectOptions, runtime: tokio::runtime::Handle, holder: String) -> Result<PgDb> {
+        let conn = runtime.block_on(options.connect())?;
+        Ok(PgDb { conn: RefCell::new(conn), runtime, holder })
+    }
+
+    fn query<'q>(
+        sql: &'q str,
+        params: &'q [&'q dyn Param],
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in params {
+            q = match p.value() {
+                Value::Null(Kind::Int) => q.bind(None::<i64>),
+                Value::Null(Kind::Text) => q.bind(None::<&str>),
+                Value::Null(Kind::Blob) => q.bind(None::<&[u8]>),
+                Value::Int(i) => q.bind(i),
+                Value::Text(s) => q.bind(s),
+                Value::Blob(b) => q.bind(b),
+            };
+        }
+        q
+    }
+}
+
+/// A cell of a PostgreSQL row by its column's type (flags and `EXISTS` come back as integers).
+fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Result<Cell> {
+    let type_name = row.columns()[i].type_info().name().to_string();
+    let cell = match type_name.as_str() {
+        "INT8" => row.try_get::<Option<i64>, _>(i)?.map(Cell::Int),
+        "INT4" => row.try_get::<Option<i32>, _>(i)?.map(|v| Cell::Int(v.into())),
+        "INT2" => row.try_get::<Option<i16>, _>(i)?.map(|v| Cell::Int(v.into())),
+        "BOOL" => row.try_get::<Option<bool>, _>(i)?.map(|v| Cell::Int(v.into())),
+        "FLOAT8" => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
+        "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
+        "BYTEA" => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Blob),
+        other => {
+            return Err(StoreError::Internal(format!(
+                "column {i} is of PostgreSQL type {other}, which the store does not read (cast it to BIGINT or TEXT)"
+            )));
+        }
+    };
+    Ok(cell.unwrap_or(Cell::Null))
+}
+
+impl Db for PgDb {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
+        let mut conn = self.conn.borrow_mut();
+        Ok(self.runtime.block_on(PgDb::query(sql, params).execute(&mut *conn))?.rows_affected())
+    }
+
+    fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        let rows = {
+            let mut conn = self.conn.borrow_mut();
+            self.runtime.block_on(PgDb::query(sql, params).fetch_all(&mut *conn))?
+        };
+        for row in &rows {
+            f(Row((0..row.len()).map(|i| pg_cell(row, i)).collect::<Result<_>>()?))?;
+        }
+        Ok(())
+    }
+
+    /// A write transaction is the sequencer's turn: whoever holds the advisory lock (for the
+    /// transaction) is the one writer among the server processes, and states the lease's epoch,
+    /// which the events table checks (migrations/0001). A process taking over raises the epoch.
+    fn begin(&self) -> Result<()> {
+        self.exec("BEGIN", &[])?;
+        let turn = || -> Result<()> {
+            self.exec("SELECT pg_advisory_xact_lock($1)", &[&liuhen_store_pg::sequencer_lock_key()])?;
+            let lease = self.one("SELECT epoch, holder FROM sequencer_lease", &[])?;
+            let mut epoch: i64 = lease.get(0)?;
+            if lease.get::<String>(1)? != self.holder {
+                epoch = self
+                    .one(
+                        "UPDATE sequencer_lease SET epoch = epoch + 1, holder = $1, since = $2 RETURNING epoch",
+                        &[&self.holder, &crate::ts(crate::now())],
+                    )?
+                    .get(0)?;
+            }
+            self.exec("SELECT set_config('liuhen.epoch', $1, true)", &[&epoch.to_string()])?;
+            Ok(())
+        };
+        turn().inspect_err(|_| {
+            let _ = self.rollback();
+        })
+    }
+}
+
+/// Whether a database URL names PostgreSQL.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+pub(crate) fn sqlite(path: PathBuf, options: SqliteConnectOptions) -> Backend {
+    Backend::Sqlite { path, options }
+}
+
+pub(crate) fn postgres(url: &str) -> Result<Backend> {
+    let options: PgConnectOptions = url.parse().map_err(|e| {
+        StoreError::Internal(format!("数据库地址无法识别 (the database URL cannot be read): {e}"))
+    })?;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+    Ok(Backend::Postgres {
+        options,
+        runtime: tokio::runtime::Handle::current(),
+        holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()),
+    })
+}
