@@ -500,7 +500,7 @@ async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
     let (app, key, s) = history().await;
     sql(&app, &["DROP TRIGGER tlog_hashes_refuse_delete", "DELETE FROM tlog_hashes"]).await;
     app.store.close().await;
-    let reopened = liuhen_store::Store::open(common::config(app.dir.path())).await.unwrap();
+    let reopened = liuhen_store::Store::open(app.config()).await.unwrap();
     assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, s as u64 + 8);
     reopened.close().await;
     let report = verify(&app, &key).await;

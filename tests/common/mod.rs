@@ -7,6 +7,7 @@ use std::sync::Arc;
 use liuhen_rules::{CourtLevel, Role};
 use liuhen_server::AppState;
 use liuhen_store::{NewCourt, NewUser, Store, StoreConfig};
+pub use liuhen_store_pg::testing::TestDb;
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "test-password-1";
@@ -16,7 +17,36 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Arc<Store>,
     pub dir: tempfile::TempDir,
+    /// The test's own PostgreSQL database when the suite runs on PostgreSQL; dropped with the
+    /// last app (or stopped data directory) that holds it.
+    pub db: Option<Arc<TestDb>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Whether this run of the suite keeps the tables in PostgreSQL (`LIUHEN_TEST_BACKEND=postgres`,
+/// the second run of `./scripts/test`) rather than SQLite in the data directory.
+pub fn on_postgres() -> bool {
+    std::env::var("LIUHEN_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A data directory between two starts of a server, with the test's PostgreSQL database when the
+/// suite runs on PostgreSQL.
+pub struct DataDir {
+    pub dir: tempfile::TempDir,
+    pub db: Option<Arc<TestDb>>,
+}
+
+impl From<tempfile::TempDir> for DataDir {
+    fn from(dir: tempfile::TempDir) -> DataDir {
+        DataDir { dir, db: None }
+    }
+}
+
+impl std::ops::Deref for DataDir {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.dir
+    }
 }
 
 impl Drop for TestApp {
@@ -86,18 +116,32 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
 }
 
 /// Serve the data directory `dir` (seeded with courts and users first when `fresh`).
-pub async fn spawn_app_in(dir: tempfile::TempDir, fresh: bool, adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
+pub async fn spawn_app_in(dir: impl Into<DataDir>, fresh: bool, adjust: impl FnOnce(&mut StoreConfig)) -> TestApp {
     spawn_app_full(dir, fresh, adjust, |_| {}).await
 }
 
 /// As `spawn_app_in`, with a say over the server's state (single sign-on, proxies).
 pub async fn spawn_app_full(
-    dir: tempfile::TempDir,
+    dir: impl Into<DataDir>,
     fresh: bool,
     adjust: impl FnOnce(&mut StoreConfig),
     adjust_state: impl FnOnce(&mut AppState),
 ) -> TestApp {
+    // RUST_LOG=warn (or finer) shows the server's log beside a failing test.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+    let DataDir { dir, db } = dir.into();
+    let db = match db {
+        Some(db) => Some(db),
+        None if on_postgres() => Some(Arc::new(TestDb::new().await)),
+        None => None,
+    };
     let mut cfg = config(dir.path());
+    cfg.database_url = db.as_ref().map(|db| db.url());
     adjust(&mut cfg);
     let store = Arc::new(Store::open(cfg).await.unwrap());
     if fresh {
@@ -111,7 +155,7 @@ pub async fn spawn_app_full(
     tokio::spawn(liuhen_server::serve(listener, state, async {
         let _ = rx.await;
     }));
-    TestApp { base, client: reqwest::Client::new(), store, dir, shutdown: Some(tx) }
+    TestApp { base, client: reqwest::Client::new(), store, dir, db, shutdown: Some(tx) }
 }
 
 impl TestApp {
@@ -331,12 +375,19 @@ pub fn hidden(page: &str, name: &str) -> String {
 
 impl TestApp {
     /// Stop serving and close the store, keeping the data directory for another start.
-    pub async fn stop(mut self) -> tempfile::TempDir {
+    pub async fn stop(mut self) -> DataDir {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         self.store.close().await;
-        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
+        DataDir { dir: std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap()), db: self.db.take() }
+    }
+
+    /// The store's configuration as the harness made it (the test's database included).
+    pub fn config(&self) -> StoreConfig {
+        let mut c = config(self.dir.path());
+        c.database_url = self.db.as_ref().map(|db| db.url());
+        c
     }
 }
 

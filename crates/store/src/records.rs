@@ -575,7 +575,7 @@ impl Store {
     pub async fn pending_cosignatures(&self, viewer: &User) -> Result<(i64, i64)> {
         let cutoff = crate::now() - time::Duration::days(self.config.cosign_overdue_days);
         let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(v.at < $1), 0) FROM records r
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN v.at < $1 THEN 1 ELSE 0 END), 0) FROM records r
              JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
              JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
              WHERE c.signer = $2 AND c.state = 'pending' AND r.court_id = $3",

@@ -380,7 +380,7 @@ impl Store {
         let latest_size = self.latest_checkpoint().await?.map_or(0, |c| c.size);
         let quorum = self.config.witness_quorum;
         let witnessed: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= $1)",
+            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= $1) AS witnessed",
         )
         .bind(quorum as i64)
         .fetch_one(&self.reader)
