@@ -584,6 +584,7 @@ async fn main() {
             let sha = t.elapsed();
             let options = liuhen_store::verify::VerifyOptions {
                 data_dir: dir.path().to_path_buf(),
+                database_url: None,
                 verifier_keys: vec![],
                 key_file: None,
                 extra_regions: vec![],

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
-    /// Where the database and the materials live.
+    /// Where the materials and signing keys live, and the SQLite database by default.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database for the tables (`postgres://user@host/db`), for a deployment that
+    /// outgrows one SQLite file or runs several server processes (issue 7); SQLite when absent.
+    pub database_url: Option<String>,
     /// Address to listen on.
     pub listen: String,
     /// R5: largest material, in megabytes (10^6 bytes).
@@ -74,6 +77,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("data/liuhen"),
+            database_url: None,
             listen: "127.0.0.1:8080".into(),
             max_material_mb: 500,
             extra_regions: Vec::new(),
@@ -123,6 +127,7 @@ impl Settings {
     /// or breaks the separation of duties, listing every problem.
     pub fn store_config(&self) -> anyhow::Result<liuhen_store::StoreConfig> {
         let mut c = liuhen_store::StoreConfig::new(&self.data_dir);
+        c.database_url = self.database_url.clone().filter(|u| !u.is_empty());
         c.permissions = liuhen_rules::PermissionMatrix::with_overrides(&self.permissions).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|p| format!("  {}: {} ({})", p.field, p.zh, p.en)).collect();
             anyhow::anyhow!("配置有误 (configuration error):\n{}", lines.join("\n"))

@@ -589,6 +589,7 @@ async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()
     use std::io::IsTerminal;
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: s.data_dir.clone(),
+        database_url: s.database_url.clone().filter(|u| !u.is_empty()),
         verifier_keys: key,
         key_file: s.log_key_file.clone(),
         extra_regions: s.extra_regions.clone(),

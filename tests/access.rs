@@ -202,15 +202,15 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let log = common::events(&app).await;
     let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
     assert_eq!(tail, ["user_unlocked", "password_set", "token_revoked", "token_issued"]);
-    let text: String = sqlx::query_scalar("SELECT group_concat(CAST(entry AS TEXT), '') FROM events")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let entries: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT entry FROM events").fetch_all(app.store.writer_pool_for_tests()).await.unwrap();
+    let text: String = entries.iter().map(|e| String::from_utf8_lossy(e)).collect();
     assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
     let report = liuhen_store::verify::verify_data_dir(
         &liuhen_store::verify::VerifyOptions {
             data_dir: path.clone(),
+            database_url: app.config().database_url,
             verifier_keys: vec![key],
             key_file: None,
             extra_regions: vec!["示".into()],
@@ -224,7 +224,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let count = app.store.event_count().await.unwrap();
     app.store.close().await;
     let same = liuhen_store::Store::open({
-        let mut c = common::config(&path);
+        let mut c = app.config();
         c.permissions = PermissionMatrix::with_overrides(&overrides).unwrap();
         c
     })
@@ -232,7 +232,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     .unwrap();
     assert_eq!(same.event_count().await.unwrap(), count);
     same.close().await;
-    let defaults = liuhen_store::Store::open(common::config(&path)).await.unwrap();
+    let defaults = liuhen_store::Store::open(app.config()).await.unwrap();
     assert_eq!(defaults.event_count().await.unwrap(), count + 1, "back to the defaults is a change too");
     defaults.close().await;
 }

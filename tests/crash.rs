@@ -111,6 +111,7 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
         acknowledged.extend(acked.lock().unwrap().iter().cloned());
         let options = liuhen_store::verify::VerifyOptions {
             data_dir: data.clone(),
+            database_url: None,
             verifier_keys: vec![],
             key_file: None,
             extra_regions: vec!["示".into()],

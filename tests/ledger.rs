@@ -24,6 +24,7 @@ async fn verifier_key(app: &common::TestApp) -> String {
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
     let options = VerifyOptions {
         data_dir: app.dir.path().to_path_buf(),
+        database_url: app.config().database_url,
         verifier_keys: vec![key.to_string()],
         key_file: None,
         extra_regions: vec!["示".into()],
@@ -216,6 +217,16 @@ async fn sql(app: &common::TestApp, statements: &[&str]) {
     }
 }
 
+/// The statement that removes the database's guard against changing `table` (an insider with the
+/// database's owner rights): SQLite's trigger for `op` dropped, PostgreSQL's disabled.
+fn unguard(table: &str, op: &str) -> String {
+    if common::on_postgres() {
+        format!("ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+    } else {
+        format!("DROP TRIGGER {table}_refuse_{op}")
+    }
+}
+
 fn first(report: &VerifyReport) -> (Option<u64>, String) {
     assert!(!report.ok, "tampering must be found");
     (report.faults[0].entry, report.faults.iter().map(|f| f.zh.clone()).collect::<Vec<_>>().join(" / "))
@@ -227,11 +238,18 @@ async fn verify_finds_a_changed_event_byte() {
     sql(
         &app,
         &[
-            "DROP TRIGGER events_refuse_update",
-            &format!(
-                "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '第 3 条', '第 9 条') AS BLOB) WHERE seq = {}",
-                s + 3
-            ),
+            &unguard("events", "update"),
+            &if common::on_postgres() {
+                format!(
+                    "UPDATE events SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '第 3 条', '第 9 条'), 'UTF8') WHERE seq = {}",
+                    s + 3
+                )
+            } else {
+                format!(
+                    "UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '第 3 条', '第 9 条') AS BLOB) WHERE seq = {}",
+                    s + 3
+                )
+            },
         ],
     )
     .await;
@@ -245,7 +263,7 @@ async fn verify_finds_a_changed_event_byte() {
 #[tokio::test]
 async fn verify_finds_deleted_last_events() {
     let (app, key, s) = history().await;
-    sql(&app, &["DROP TRIGGER events_refuse_delete", &format!("DELETE FROM events WHERE seq >= {}", s + 6)]).await;
+    sql(&app, &[&unguard("events", "delete"), &format!("DELETE FROM events WHERE seq >= {}", s + 6)]).await;
     let report = verify(&app, &key).await;
     let deleted = Some(s as u64 + 6);
     assert!(report.faults.iter().any(|f| f.entry == deleted && f.zh.contains("删除")), "{:?}", report.faults);
@@ -257,10 +275,10 @@ async fn verify_finds_two_swapped_events() {
     sql(
         &app,
         &[
-            "DROP TRIGGER events_refuse_update",
-            &format!("UPDATE events SET seq = -1 WHERE seq = {}", s + 2),
+            &unguard("events", "update"),
+            &format!("UPDATE events SET seq = 1000000000 WHERE seq = {}", s + 2),
             &format!("UPDATE events SET seq = {} WHERE seq = {}", s + 2, s + 4),
-            &format!("UPDATE events SET seq = {} WHERE seq = -1", s + 4),
+            &format!("UPDATE events SET seq = {} WHERE seq = 1000000000", s + 4),
         ],
     )
     .await;
@@ -301,8 +319,8 @@ async fn verify_finds_a_checkpoint_resigned_over_another_root() {
     let log_key = tlog::LogKey::from_private(&private).unwrap();
     let size = s as u64 + 8;
     let fake = log_key.sign_checkpoint(size, &tlog::record_hash(b"another history")).unwrap();
-    sql(&app, &["DROP TRIGGER checkpoints_refuse_update"]).await;
-    sqlx::query("UPDATE checkpoints SET note = ?, root = ? WHERE size = ?")
+    sql(&app, &[&unguard("checkpoints", "update")]).await;
+    sqlx::query("UPDATE checkpoints SET note = $1, root = $2 WHERE size = $3")
         .bind(&fake)
         .bind(&tlog::record_hash(b"another history").0[..])
         .bind(size as i64)
@@ -318,8 +336,12 @@ async fn verify_finds_a_checkpoint_resigned_over_another_root() {
 async fn the_cli_verifies_a_data_directory_and_fails_on_tampering() {
     let (app, key, s) = history().await;
     let config = app.dir.path().join("cli.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\nextra_regions = [\"示\"]\n", app.dir.path().to_str().unwrap()))
-        .unwrap();
+    let database = app.config().database_url.map(|u| format!("database_url = {u:?}\n")).unwrap_or_default();
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\nextra_regions = [\"示\"]\n{database}", app.dir.path().to_str().unwrap()),
+    )
+    .unwrap();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
             .args(["--config", config.to_str().unwrap()])
@@ -406,6 +428,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
     let check = |keys: Vec<String>| {
         let options = VerifyOptions {
             data_dir: dir.path().to_path_buf(),
+            database_url: config.database_url.clone(),
             verifier_keys: keys,
             key_file: None,
             extra_regions: vec!["示".into()],
@@ -498,7 +521,7 @@ async fn the_cli_verifies_a_running_server_over_http() {
 async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
     // A data directory written before the ledger existed has events but no tree.
     let (app, key, s) = history().await;
-    sql(&app, &["DROP TRIGGER tlog_hashes_refuse_delete", "DELETE FROM tlog_hashes"]).await;
+    sql(&app, &[&unguard("tlog_hashes", "delete"), "DELETE FROM tlog_hashes"]).await;
     app.store.close().await;
     let reopened = liuhen_store::Store::open(app.config()).await.unwrap();
     assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, s as u64 + 8);

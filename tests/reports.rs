@@ -419,6 +419,7 @@ async fn verify_checks_the_files_of_sealed_reports() {
     assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: app.dir.path().to_path_buf(),
+        database_url: app.config().database_url,
         verifier_keys: vec![],
         key_file: None,
         extra_regions: vec!["示".into()],

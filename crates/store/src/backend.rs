@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
@@ -23,11 +24,39 @@ pub(crate) enum Backend {
     },
     Postgres {
         options: PgConnectOptions,
-        /// Synchronous connections drive their sqlx connection on the store's runtime.
-        runtime: tokio::runtime::Handle,
+        /// Synchronous connections drive their sqlx connection on a runtime of their own, so that
+        /// they work from any thread whatever the caller's runtime is doing.
+        runtime: Arc<SyncRuntime>,
         /// This process's name in the sequencer's lease.
         holder: String,
     },
+}
+
+/// A small runtime for the synchronous PostgreSQL connections; shut down without waiting when
+/// the last handle goes (which may be on an async thread, where a runtime may not block).
+pub(crate) struct SyncRuntime(Option<tokio::runtime::Runtime>);
+
+impl SyncRuntime {
+    fn new() -> Result<Arc<SyncRuntime>> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("liuhen-pg-sync")
+            .enable_all()
+            .build()?;
+        Ok(Arc::new(SyncRuntime(Some(runtime))))
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        self.0.as_ref().expect("runtime present until dropped").handle().clone()
+    }
+}
+
+impl Drop for SyncRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// A synchronous connection of either backend.
@@ -75,13 +104,16 @@ fn sqlite_read_connection(path: &Path) -> Result<rusqlite::Connection> {
 pub(crate) struct PgDb {
     conn: RefCell<sqlx::PgConnection>,
     runtime: tokio::runtime::Handle,
+    /// Keeps the runtime alive as long as the connection.
+    _runtime: Arc<SyncRuntime>,
     holder: String,
 }
 
 impl PgDb {
-    pub(crate) fn connect(options: &PgConnectOptions, runtime: tokio::runtime::Handle, holder: String) -> Result<PgDb> {
-        let conn = runtime.block_on(options.connect())?;
-        Ok(PgDb { conn: RefCell::new(conn), runtime, holder })
+    pub(crate) fn connect(options: &PgConnectOptions, runtime: Arc<SyncRuntime>, holder: String) -> Result<PgDb> {
+        let handle = runtime.handle();
+        let conn = handle.block_on(options.connect())?;
+        Ok(PgDb { conn: RefCell::new(conn), runtime: handle, _runtime: runtime, holder })
     }
 
     fn query<'q>(
@@ -179,14 +211,21 @@ pub(crate) fn sqlite(path: PathBuf, options: SqliteConnectOptions) -> Backend {
     Backend::Sqlite { path, options }
 }
 
+/// The PostgreSQL database at `url`, with a runtime of its own for the synchronous connections.
 pub(crate) fn postgres(url: &str) -> Result<Backend> {
     let options: PgConnectOptions = url.parse().map_err(|e| {
-        StoreError::Internal(format!("数据库地址无法识别 (the database URL cannot be read): {e}"))
+        StoreError::invalid(liuhen_rules::Problem::new(
+            "database_url",
+            "S11",
+            "invalid",
+            format!("数据库地址无法识别：{e}"),
+            format!("the database URL cannot be read: {e}"),
+        ))
     })?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
     Ok(Backend::Postgres {
         options,
-        runtime: tokio::runtime::Handle::current(),
+        runtime: SyncRuntime::new()?,
         holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()),
     })
 }

@@ -160,13 +160,7 @@ impl Sequencer {
 }
 
 /// The sequencer's loop; it ends when every `Sequencer` handle is gone.
-fn run(
-    conn: &dyn Db,
-    key: &LogKeys,
-    extra_regions: &[String],
-    linger: Duration,
-    mut queue: mpsc::Receiver<Job>,
-) {
+fn run(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], linger: Duration, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         if !linger.is_zero() {

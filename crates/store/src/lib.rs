@@ -138,7 +138,8 @@ impl Store {
                 let backend = backend::postgres(url)?;
                 let backend::Backend::Postgres { options, .. } = &backend else { unreachable!() };
                 {
-                    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+                    let pool =
+                        sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
                     liuhen_store_pg::migrate(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
                     pool.close().await;
                 }
@@ -152,7 +153,9 @@ impl Store {
                     "S11",
                     "unsupported",
                     format!("数据库地址须以 postgres:// 开头（不填则使用数据目录中的 SQLite）：{other}"),
-                    format!("the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"),
+                    format!(
+                        "the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"
+                    ),
                 )));
             }
             None => {
@@ -318,7 +321,10 @@ impl Store {
 
     /// Run `f` on a fresh synchronous connection that may write, off the async threads
     /// (maintenance: rebuilding and digesting the query tables).
-    async fn with_db<T: Send + 'static>(&self, f: impl FnOnce(&dyn sql::Db) -> Result<T> + Send + 'static) -> Result<T> {
+    async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn sql::Db) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let backend = self.backend.clone();
         tokio::task::spawn_blocking(move || f(&*backend.writer()?))
             .await

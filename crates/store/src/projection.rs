@@ -190,17 +190,17 @@ pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
         loop {
             let done = crate::sql::in_transaction(conn, |tx| {
                 let rows = tx
-                .rows(
-                    &format!(
-                        "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
+                    .rows(
+                        &format!(
+                            "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
                          JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
                          WHERE r.rowid > $1 AND {condition} ORDER BY r.rowid LIMIT 5000"
-                    ),
-                    args![after],
-                )?
-                .iter()
-                .map(|r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?)))
-                .collect::<Result<Vec<_>>>()?;
+                        ),
+                        args![after],
+                    )?
+                    .iter()
+                    .map(|r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?)))
+                    .collect::<Result<Vec<_>>>()?;
                 let Some(last) = rows.last() else {
                     tx.exec("DELETE FROM derived_backlog WHERE name = $1", args![&name])?;
                     return Ok(true);

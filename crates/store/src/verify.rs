@@ -14,10 +14,13 @@ use liuhen_ledger::{Event, leaf_hash};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::backend::Backend;
 use crate::projection::PROJECTION_TABLES;
+use crate::sql::{Db, DbExt, Dialect, args};
 use crate::{MaterialStore, Result, StoreError};
 
-const TRIGGERS: [&str; 6] = [
+/// The triggers by which the database refuses to change the ledger, in each backend.
+const SQLITE_TRIGGERS: [&str; 6] = [
     "events_refuse_update",
     "events_refuse_delete",
     "tlog_hashes_refuse_update",
@@ -25,12 +28,24 @@ const TRIGGERS: [&str; 6] = [
     "checkpoints_refuse_update",
     "checkpoints_refuse_delete",
 ];
+const POSTGRES_TRIGGERS: [&str; 7] = [
+    "events_append_only",
+    "events_no_truncate",
+    "events_in_order",
+    "tlog_hashes_append_only",
+    "tlog_hashes_no_truncate",
+    "checkpoints_append_only",
+    "checkpoints_no_truncate",
+];
 
 /// Most faults listed; the first is the one that matters.
 const MAX_FAULTS: usize = 50;
 
 pub struct VerifyOptions {
+    /// Materials and key files; the SQLite database too, unless `database_url` names another.
     pub data_dir: PathBuf,
+    /// The PostgreSQL database holding the tables (`postgres://…`), if they are not in SQLite.
+    pub database_url: Option<String>,
     /// The log's public keys to trust (old and new across a rotation). Without them, the keys are
     /// derived from the data directory's own key files, which proves consistency but not that
     /// nobody re-signed.
@@ -81,15 +96,38 @@ impl Faults {
 
 /// Verify the data directory. `progress(done, total)` is called as events are checked. This reads
 /// the whole database and may take minutes: call it from a thread that may block.
-pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport> {
+pub fn verify_data_dir(options: &VerifyOptions, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<VerifyReport> {
+    let backend = match options.database_url.as_deref() {
+        Some(url) => {
+            // PostgreSQL's synchronous connections may not be driven from an async thread, and
+            // the caller may be one: the check runs on a thread of its own.
+            let backend = crate::backend::postgres(url)?;
+            return std::thread::scope(|s| {
+                s.spawn(|| verify_backend(&backend, options, progress))
+                    .join()
+                    .map_err(|_| StoreError::Internal("the verification thread failed".into()))?
+            });
+        }
+        None => {
+            let db_path = options.data_dir.join("liuhen.db");
+            if !db_path.exists() {
+                return Err(StoreError::not_found(
+                    format!("{} 中没有数据库", options.data_dir.display()),
+                    format!("no database in {}", options.data_dir.display()),
+                ));
+            }
+            crate::backend::sqlite(db_path.clone(), sqlx::sqlite::SqliteConnectOptions::new().filename(&db_path))
+        }
+    };
+    verify_backend(&backend, options, progress)
+}
+
+fn verify_backend(
+    backend: &Backend,
+    options: &VerifyOptions,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<VerifyReport> {
     let started = Instant::now();
-    let db_path = options.data_dir.join("liuhen.db");
-    if !db_path.exists() {
-        return Err(StoreError::not_found(
-            format!("{} 中没有数据库", options.data_dir.display()),
-            format!("no database in {}", options.data_dir.display()),
-        ));
-    }
     let (verifier_keys, key_given) = if options.verifier_keys.is_empty() {
         let mut config = crate::StoreConfig::new(&options.data_dir);
         config.log_key_file = options.key_file.clone();
@@ -98,15 +136,19 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
         (options.verifier_keys.iter().map(|k| k.trim().to_string()).collect::<Vec<_>>(), true)
     };
     let key_refs: Vec<&str> = verifier_keys.iter().map(String::as_str).collect();
-    let conn = rusqlite::Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = backend.reader()?;
     let mut faults = Faults(Vec::new());
-    let all = |sql: &str| -> Result<Vec<String>> {
-        Ok(conn.prepare(sql)?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)
-    };
 
-    // The database's own refusal of changes: a missing trigger means someone removed it.
-    let present = all("SELECT name FROM sqlite_master WHERE type = 'trigger'")?;
-    for t in TRIGGERS {
+    // The database's own refusal of changes: a missing (or disabled) trigger means someone
+    // removed it.
+    let (triggers, present_sql): (&[&str], &str) = match backend.dialect() {
+        Dialect::Sqlite => (&SQLITE_TRIGGERS, "SELECT name FROM sqlite_master WHERE type = 'trigger'"),
+        Dialect::Postgres => {
+            (&POSTGRES_TRIGGERS, "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+        }
+    };
+    let present: Vec<String> = conn.rows(present_sql, args![])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
+    for t in triggers {
         if !present.iter().any(|p| p == t) {
             faults.add(
                 None,
@@ -116,11 +158,12 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
         }
     }
 
-    let total = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64;
+    let total = conn.scalar::<i64>("SELECT COUNT(*) FROM events", args![])? as u64;
     let checkpoints: Vec<(u64, Vec<u8>, Vec<u8>)> = conn
-        .prepare("SELECT size, root, note FROM checkpoints ORDER BY size")?
-        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
+        .rows("SELECT size, root, note FROM checkpoints ORDER BY size", args![])?
+        .iter()
+        .map(|r| Ok((r.get::<i64>(0)? as u64, r.get(1)?, r.get(2)?)))
+        .collect::<Result<_>>()?;
     let mut next_checkpoint = 0usize;
     let mut builder = TreeBuilder::default();
     let mut bytes_hashed = 0u64;
@@ -154,21 +197,29 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
             *next += 1;
         }
     };
-    let mut events =
-        conn.prepare("SELECT seq, entry, leaf_hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT 16000")?;
-    let mut hashes = conn.prepare("SELECT idx, hash FROM tlog_hashes WHERE idx >= $1 AND idx < $2 ORDER BY idx")?;
     let mut read_from = 0u64;
     let mut read = || -> Result<Option<Chunk>> {
-        let rows: Vec<(u64, Vec<u8>, [u8; 32])> = events
-            .query_map([read_from as i64], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, hash32(r, 2)?)))?
-            .collect::<Result<_, _>>()?;
+        let mut rows: Vec<(u64, Vec<u8>, [u8; 32])> = Vec::new();
+        conn.each(
+            "SELECT seq, entry, leaf_hash FROM events WHERE seq >= $1 ORDER BY seq LIMIT 16000",
+            args![read_from as i64],
+            &mut |r| {
+                rows.push((r.get::<i64>(0)? as u64, r.get(1)?, hash32(&r, 2)));
+                Ok(())
+            },
+        )?;
         let Some(last_seq) = rows.last().map(|r| r.0) else { return Ok(None) };
         let range = [tlog::stored_hash_index(0, read_from) as i64, tlog::stored_hash_index(0, last_seq + 1) as i64];
         let mut stored = StoredHashes { first: range[0] as u64, hashes: vec![None; (range[1] - range[0]) as usize] };
-        for row in hashes.query_map(range, |r| Ok((r.get::<_, i64>(0)? as u64, hash32(r, 1)?)))? {
-            let (idx, hash) = row?;
-            stored.hashes[(idx - stored.first) as usize] = Some(hash);
-        }
+        conn.each(
+            "SELECT idx, hash FROM tlog_hashes WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+            args![range[0], range[1]],
+            &mut |r| {
+                let idx = r.get::<i64>(0)? as u64;
+                stored.hashes[(idx - stored.first) as usize] = Some(hash32(&r, 1));
+                Ok(())
+            },
+        )?;
         read_from = last_seq + 1;
         Ok(Some((rows, stored)))
     };
@@ -248,11 +299,9 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
         previous = current.take().zip(checked);
         current = next?;
     }
-    drop((events, hashes));
-    let extra_hashes: i64 = conn.query_row(
+    let extra_hashes: i64 = conn.scalar(
         "SELECT COUNT(*) FROM tlog_hashes WHERE idx >= $1",
-        [tlog::stored_hash_index(0, builder.size()) as i64],
-        |r| r.get(0),
+        args![tlog::stored_hash_index(0, builder.size()) as i64],
     )?;
     if extra_hashes > 0 {
         faults.add(
@@ -287,15 +336,18 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
     let phase = Instant::now();
     // Materials, and the content and files of reports: every file must still hash to what its
     // event says.
-    let materials: Vec<(String, i64)> = conn
-        .prepare(
-            "SELECT sha256, seq FROM materials
-             UNION ALL SELECT content_sha256, drafted_seq FROM reports
-             UNION ALL SELECT json_extract(f.value, '$.sha256'), r.sealed_seq FROM reports r, json_each(r.files) f
-             ORDER BY 2",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let mut materials: Vec<(String, i64)> = conn
+        .rows("SELECT sha256, seq FROM materials UNION ALL SELECT content_sha256, drafted_seq FROM reports", args![])?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<Result<_>>()?;
+    for r in conn.rows("SELECT files, sealed_seq FROM reports WHERE sealed_seq IS NOT NULL", args![])? {
+        let files: Vec<liuhen_ledger::SealedFile> = serde_json::from_str(&r.get::<String>(0)?)
+            .map_err(|e| StoreError::Internal(format!("files of a sealed report: {e}")))?;
+        let seq: i64 = r.get(1)?;
+        materials.extend(files.into_iter().map(|f| (f.sha256, seq)));
+    }
+    materials.sort_by_key(|m| m.1);
     let store = MaterialStore::open(&options.data_dir.join("materials"))?;
     for (sha, seq) in &materials {
         match hash_file(&store.file_path(sha)) {
@@ -321,7 +373,7 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut dyn FnMut(u64, u6
     let phase = Instant::now();
 
     // Query tables against a rebuild from the events, on a copy.
-    check_projections(&db_path, &options.extra_regions, &mut faults)?;
+    check_projections(backend, &options.extra_regions, &mut faults)?;
     let projections_seconds = phase.elapsed().as_secs_f64();
 
     let mut list = faults.0;
@@ -363,10 +415,13 @@ impl StoredHashes {
 /// Each entry's leaf hash, and why it is not a canonical event if it is not.
 type Checked = Vec<([u8; 32], Option<String>)>;
 
-/// A stored 32-byte hash; one of any other length reads as zeros, so that it shows as a mismatch
-/// at its entry rather than stopping the check.
-fn hash32(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<[u8; 32]> {
-    Ok(row.get_ref(column)?.as_blob().ok().and_then(|b| b.try_into().ok()).unwrap_or([0; 32]))
+/// A stored 32-byte hash; one of any other length (or none) reads as zeros, so that it shows as a
+/// mismatch at its entry rather than stopping the check.
+fn hash32(row: &crate::sql::Row, column: usize) -> [u8; 32] {
+    match &row.0.get(column) {
+        Some(crate::sql::Cell::Blob(b)) => b.as_slice().try_into().unwrap_or([0; 32]),
+        _ => [0; 32],
+    }
 }
 
 /// Entries per block of checking work.
@@ -412,57 +467,76 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), size))
 }
 
-fn check_projections(db_path: &Path, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
-    let scratch = tempfile_dir()?;
-    let copy = scratch.join("verify-copy.db");
-    let result = (|| {
-        let source = rusqlite::Connection::open_with_flags(db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        source.execute("VACUUM INTO ?", [copy.to_string_lossy()])?;
-        drop(source);
-        // A scratch copy: no journal, no fsync; the rebuild runs in one transaction.
-        let mut conn = rusqlite::Connection::open(&copy)?;
-        conn.pragma_update(None, "journal_mode", "OFF")?;
-        conn.pragma_update(None, "synchronous", "OFF")?;
-        for table in PROJECTION_TABLES {
-            conn.execute(&format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM main.{table}"), [])?;
+/// The query tables against a rebuild from the events. SQLite: the rebuild runs on a copy of the
+/// database. PostgreSQL: in a transaction that is rolled back, holding the writers' lock meanwhile
+/// (writes wait for the check; readers go on reading the tables as they were).
+fn check_projections(backend: &Backend, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+    match backend {
+        Backend::Sqlite { path, .. } => {
+            let scratch = tempfile_dir()?;
+            let copy = scratch.join("verify-copy.db");
+            let result = (|| {
+                let source = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                source.execute("VACUUM INTO ?", [copy.to_string_lossy()])?;
+                drop(source);
+                // A scratch copy: no journal, no fsync; nobody else writes it.
+                let conn = rusqlite::Connection::open(&copy)?;
+                conn.pragma_update(None, "journal_mode", "OFF")?;
+                conn.pragma_update(None, "synchronous", "OFF")?;
+                compare_with_rebuild(&conn, extra_regions, faults)?;
+                conn.rollback()
+            })();
+            let _ = std::fs::remove_dir_all(&scratch);
+            result
         }
-        // The copy has no triggers to fear and nobody else writes it.
-        let tx = conn.transaction()?;
-        crate::projection::rebuild(&*tx, extra_regions)?;
-        tx.commit()?;
-        let count = |sql: String| conn.query_row(&sql, [], |r| r.get::<_, i64>(0));
-        for table in PROJECTION_TABLES {
-            let edited = count(format!(
-                "SELECT COUNT(*) FROM (SELECT * FROM temp.before_{table} EXCEPT SELECT * FROM main.{table})"
-            ))?;
-            let missing = count(format!(
-                "SELECT COUNT(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM temp.before_{table})"
-            ))?;
-            if edited + missing == 0 {
-                continue;
-            }
-            let entry = if table == "records" {
-                use rusqlite::OptionalExtension;
-                conn.query_row(
-                    "SELECT created_seq FROM (SELECT * FROM temp.before_records EXCEPT SELECT * FROM main.records) ORDER BY created_seq LIMIT 1",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-                .map(|s| s as u64)
-            } else {
-                None
-            };
-            faults.add(
-                entry,
-                format!("查询表 {table} 与从事件重建的结果不符（{edited} 行被改动或多出，{missing} 行缺失）：有人绕过事件改过它"),
-                format!("query table {table} differs from a rebuild from the events ({edited} rows changed or added, {missing} missing): it was edited outside the event log"),
-            );
+        Backend::Postgres { .. } => {
+            let conn = backend.writer()?;
+            let result = compare_with_rebuild(&*conn, extra_regions, faults);
+            conn.rollback()?;
+            result
         }
-        Ok::<(), StoreError>(())
-    })();
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+    }
+}
+
+/// Keep the tables as they are, rebuild them from the events and count the rows that differ, in
+/// one open transaction of `conn` that the caller ends.
+fn compare_with_rebuild(conn: &dyn Db, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+    conn.begin()?;
+    for table in PROJECTION_TABLES {
+        conn.exec(&format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM {table}"), args![])?;
+    }
+    crate::projection::rebuild(conn, extra_regions)?;
+    for table in PROJECTION_TABLES {
+        let edited: i64 = conn.scalar(
+            &format!("SELECT COUNT(*) FROM (SELECT * FROM before_{table} EXCEPT SELECT * FROM {table}) AS d"),
+            args![],
+        )?;
+        let missing: i64 = conn.scalar(
+            &format!("SELECT COUNT(*) FROM (SELECT * FROM {table} EXCEPT SELECT * FROM before_{table}) AS d"),
+            args![],
+        )?;
+        if edited + missing == 0 {
+            continue;
+        }
+        let entry = if table == "records" {
+            conn.row(
+                "SELECT created_seq FROM (SELECT * FROM before_records EXCEPT SELECT * FROM records) AS d
+                 ORDER BY created_seq LIMIT 1",
+                args![],
+            )?
+            .map(|r| r.get::<i64>(0))
+            .transpose()?
+            .map(|s| s as u64)
+        } else {
+            None
+        };
+        faults.add(
+            entry,
+            format!("查询表 {table} 与从事件重建的结果不符（{edited} 行被改动或多出，{missing} 行缺失）：有人绕过事件改过它"),
+            format!("query table {table} differs from a rebuild from the events ({edited} rows changed or added, {missing} missing): it was edited outside the event log"),
+        );
+    }
+    Ok(())
 }
 
 fn tempfile_dir() -> Result<PathBuf> {
