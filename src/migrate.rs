@@ -1,105 +1,124 @@
-//! Moving a store between backends (issue 7, `liuhen migrate-store` to come): so far its ledger —
-//! events, stored hashes and signed checkpoints, byte for byte — from a SQLite data directory into
-//! an empty PostgreSQL database, then checked there against the source's checkpoint.
+//! `liuhen migrate-store` (issue 7): move a store's tables between SQLite and PostgreSQL, either
+//! way, then verify the target from its events up and compare it with the source — the same
+//! newest checkpoint, the same materials.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use liuhen_ledger::tlog::stored_hash_index;
-use liuhen_store_pg::{LedgerChunk, Sequencer, StoredCheckpoint, StoredEvent};
-use sqlx::postgres::PgConnectOptions;
+use liuhen_store::Location;
+use liuhen_store::verify::{VerifyOptions, VerifyReport, verify_data_dir};
+use serde::Serialize;
 
-/// Events a transaction.
-const CHUNK: i64 = 10_000;
-
-/// What the copy did and found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerCopy {
-    pub events: u64,
-    pub checkpoints: u64,
-    /// The newest checkpoint's root, the same on both sides.
-    pub root_hex: String,
+/// What the move did and found.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrateReport {
+    pub from: String,
+    pub to: String,
+    pub tables: Vec<(String, u64)>,
+    pub events_replayed: u64,
+    /// Material and key files copied into the target's data directory (none when it is the same).
+    pub files_copied: u64,
+    /// The newest checkpoint of the source and of the target (base64 root and size): equal.
+    pub source_checkpoint: Option<(u64, String)>,
+    pub target: VerifyReport,
 }
 
-fn read_chunk(conn: &rusqlite::Connection, from: i64) -> anyhow::Result<LedgerChunk> {
-    let events: Vec<StoredEvent> = conn
-        .prepare_cached(
-            "SELECT seq, entry, leaf_hash, kind, record_id, at FROM events WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
-        )?
-        .query_map([from, CHUNK], |r| {
-            Ok(StoredEvent {
-                seq: r.get::<_, i64>(0)? as u64,
-                entry: r.get(1)?,
-                leaf_hash: r.get(2)?,
-                kind: r.get(3)?,
-                record_id: r.get(4)?,
-                at: r.get(5)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let Some(last) = events.last().map(|e| e.seq as i64) else { return Ok(LedgerChunk::default()) };
-    let range = [stored_hash_index(0, from as u64) as i64, stored_hash_index(0, last as u64 + 1) as i64];
-    let hashes = conn
-        .prepare_cached("SELECT idx, hash FROM tlog_hashes WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
-        .query_map(range, |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let checkpoints = conn
-        .prepare_cached("SELECT size, root, note, at FROM checkpoints WHERE size > ?1 AND size <= ?2 ORDER BY size")?
-        .query_map([from, last + 1], |r| {
-            Ok(StoredCheckpoint { size: r.get::<_, i64>(0)? as u64, root: r.get(1)?, note: r.get(2)?, at: r.get(3)? })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(LedgerChunk { events, hashes, checkpoints })
-}
-
-/// Copy the ledger of the SQLite store in `data_dir` into the empty PostgreSQL database at `to`
-/// (migrated), as its sequencer (no server appends meanwhile), then verify the copy with the
-/// source's verifier keys and compare its newest checkpoint with the source's. The source's
-/// newest checkpoint is checked against the keys first: nothing is written if it does not verify.
-pub async fn copy_ledger(data_dir: &Path, to: &PgConnectOptions, verifier_keys: &[&str]) -> anyhow::Result<LedgerCopy> {
-    let source = rusqlite::Connection::open_with_flags(
-        data_dir.join("liuhen.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // What the target's ledger cannot undo (it is append-only) is checked before anything is
-    // written: the source's newest checkpoint is signed by one of the keys given.
-    let (size, root, note): (i64, Vec<u8>, Vec<u8>) =
-        source.query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
-    let signed = liuhen_ledger::tlog::open_checkpoint_any(&note, verifier_keys).map_err(|e| {
-        anyhow::anyhow!("the source's checkpoint of size {size} does not verify with the keys given: {e}")
-    })?;
-    anyhow::ensure!(
-        signed.size() == size as u64 && signed.hash().0[..] == root[..],
-        "the source's checkpoint of size {size} signs another tree"
-    );
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(to.clone()).await?;
-    liuhen_store_pg::migrate(&pool).await?;
-    let present: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&pool).await?;
-    anyhow::ensure!(present == 0, "the target already holds {present} events: the copy goes into an empty ledger only");
-
-    // The copy signs nothing: it takes the lease only so that no server appends meanwhile.
-    let mut sequencer = Sequencer::acquire(to, "migrate-store", Vec::new()).await?;
-    let mut from = 0i64;
-    loop {
-        let chunk = read_chunk(&source, from)?;
-        let Some(last) = chunk.events.last().map(|e| e.seq as i64) else { break };
-        sequencer.import(&chunk).await?;
-        from = last + 1;
+/// A `--from`/`--to` argument: `postgres://…` (the tables there, materials and keys in
+/// `data_dir`), or a data directory (`sqlite:` followed by its path, or the path alone).
+pub fn location(arg: &str, data_dir: &Path) -> Location {
+    if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+        Location { data_dir: data_dir.to_path_buf(), database_url: Some(arg.to_string()) }
+    } else {
+        let path = arg.strip_prefix("sqlite://").or_else(|| arg.strip_prefix("sqlite:")).unwrap_or(arg);
+        Location { data_dir: PathBuf::from(path), database_url: None }
     }
-    drop(sequencer);
+}
 
-    let check = liuhen_store_pg::verify(&pool, verifier_keys).await?;
+/// Copy key files and every material file of `from` into `to` that is not there yet.
+fn copy_files(from: &Path, to: &Path) -> std::io::Result<u64> {
+    let mut copied = 0;
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let target = to.join(&name);
+        if path.is_dir() && name == "materials" {
+            let mut stack = vec![(path, target)];
+            while let Some((dir, into)) = stack.pop() {
+                std::fs::create_dir_all(&into)?;
+                for entry in std::fs::read_dir(&dir)? {
+                    let p = entry?.path();
+                    let t = into.join(p.file_name().expect("a name"));
+                    if p.is_dir() {
+                        stack.push((p, t));
+                    } else if !t.exists() {
+                        std::fs::copy(&p, &t)?;
+                        copied += 1;
+                    }
+                }
+            }
+        } else if name.ends_with(".key") && !target.exists() {
+            std::fs::copy(&path, &target)?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+/// The newest checkpoint as `liuhen verify` recomputed it: (size, base64 root).
+fn newest(report: &VerifyReport) -> Option<(u64, String)> {
+    report.latest_checkpoint.map(|size| (size, report.root.clone()))
+}
+
+/// Move the tables of `from` into the new, empty `to`, copy the files where the data directory
+/// changes, and verify both with `keys` (the source's own key files when none are given). Fails,
+/// saying why, when the source does not verify (nothing is copied) or the target does not match.
+pub async fn migrate_store(
+    from: &Location,
+    to: &Location,
+    keys: Vec<String>,
+    key_file: Option<PathBuf>,
+    extra_regions: &[String],
+) -> anyhow::Result<MigrateReport> {
+    let check = |at: &Location| {
+        let options = VerifyOptions {
+            data_dir: at.data_dir.clone(),
+            database_url: at.database_url.clone(),
+            verifier_keys: keys.clone(),
+            key_file: key_file.clone(),
+            extra_regions: extra_regions.to_vec(),
+        };
+        tokio::task::spawn_blocking(move || verify_data_dir(&options, &mut |_, _| {}))
+    };
+    let source = check(from).await??;
     anyhow::ensure!(
-        check.faults.is_empty(),
-        "the copy does not verify: {}",
-        check.faults.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        source.ok,
+        "源库校验未通过，未迁移：{} (the source does not verify; nothing was copied)",
+        source.faults.first().map(|f| f.zh.as_str()).unwrap_or("")
     );
-    let (copied_size, copied_root): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size DESC LIMIT 1").fetch_one(&pool).await?;
+    let counts = liuhen_store::copy_store(from, to, extra_regions, |_, _| {}).await?;
+    let files_copied = if from.data_dir != to.data_dir { copy_files(&from.data_dir, &to.data_dir)? } else { 0 };
+    let target = check(to).await??;
+    let report = MigrateReport {
+        from: from.describe(),
+        to: to.describe(),
+        tables: counts.tables,
+        events_replayed: counts.events_replayed,
+        files_copied,
+        source_checkpoint: newest(&source),
+        target,
+    };
     anyhow::ensure!(
-        (size, &root) == (copied_size, &copied_root) && check.size == size as u64,
-        "the copy's newest checkpoint (size {copied_size}) is not the source's (size {size})"
+        report.target.ok,
+        "迁移后的目标库校验未通过：{} (the target does not verify)",
+        report.target.faults.first().map(|f| f.zh.as_str()).unwrap_or("")
     );
-    Ok(LedgerCopy { events: check.size, checkpoints: check.checkpoints, root_hex: hex::encode(&root) })
+    anyhow::ensure!(
+        newest(&report.target) == report.source_checkpoint && report.target.materials == source.materials,
+        "目标库与源库不一致：检查点 {:?} / {:?}，材料 {} / {} (the target differs from the source)",
+        newest(&report.target),
+        report.source_checkpoint,
+        report.target.materials,
+        source.materials
+    );
+    Ok(report)
 }

@@ -135,14 +135,32 @@ pub async fn spawn_app_full(
             .try_init();
     }
     let DataDir { dir, db } = dir.into();
-    let db = match db {
-        Some(db) => Some(db),
-        None if on_postgres() => Some(Arc::new(TestDb::new().await)),
+    // The test's adjustments may choose the backend themselves (SQLite: no URL), so the test's
+    // own database is made only when it is still wanted after them.
+    const PENDING: &str = "postgres://pending.invalid/the-test-database";
+    let mut cfg = config(dir.path());
+    cfg.database_url = match &db {
+        Some(db) => Some(db.url()),
+        None if on_postgres() => Some(PENDING.into()),
         None => None,
     };
-    let mut cfg = config(dir.path());
-    cfg.database_url = db.as_ref().map(|db| db.url());
     adjust(&mut cfg);
+    let db = match (db, cfg.database_url.as_deref()) {
+        (Some(db), Some(url)) if url == db.url() => Some(db),
+        (None, Some(PENDING)) => {
+            let db = TestDb::new().await;
+            // A data directory with a SQLite database (a backup) is restored into PostgreSQL as an
+            // operator would: `liuhen migrate-store` from it.
+            if dir.path().join("liuhen.db").exists() {
+                let from = liuhen_store::Location { data_dir: dir.path().to_path_buf(), database_url: None };
+                let to = liuhen_store::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
+                liuhen_store::copy_store(&from, &to, &cfg.extra_regions, |_, _| {}).await.unwrap();
+            }
+            cfg.database_url = Some(db.url());
+            Some(Arc::new(db))
+        }
+        _ => None,
+    };
     let store = Arc::new(Store::open(cfg).await.unwrap());
     if fresh {
         seed(&store).await;

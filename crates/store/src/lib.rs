@@ -8,6 +8,7 @@
 
 mod backend;
 pub(crate) mod commands;
+mod copy;
 mod drafts;
 mod error;
 mod ledger;
@@ -29,6 +30,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use copy::CopyCounts;
 pub use drafts::Draft;
 pub use error::{Result, StoreError};
 pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
@@ -268,14 +270,10 @@ impl Store {
     /// taken while the server runs: the database as of one moment (`VACUUM INTO`), then every
     /// material file it refers to. Materials never change once written, so copying them after the
     /// snapshot is safe. Returns (events, material files copied).
+    /// A store kept in PostgreSQL is backed up the same way into a SQLite data directory: its
+    /// tables as of one moment (one read transaction), the query tables derived again there.
     pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
         use sqlx::{ConnectOptions, Row};
-        let backend::Backend::Sqlite { options, .. } = &self.backend else {
-            return Err(StoreError::conflict(
-                "表在 PostgreSQL 中：请用 pg_dump 备份数据库，并另行复制数据目录（材料和签名密钥）",
-                "the tables are in PostgreSQL: back the database up with pg_dump and copy the data directory (materials and signing keys) besides",
-            ));
-        };
         std::fs::create_dir_all(target)?;
         let db = target.join("liuhen.db");
         if db.exists() {
@@ -284,9 +282,22 @@ impl Store {
                 format!("{} already holds a database; choose an empty directory", target.display()),
             ));
         }
-        let mut conn = options.clone().connect().await?;
-        sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
-        drop(conn);
+        match &self.backend {
+            backend::Backend::Sqlite { options, .. } => {
+                let mut conn = options.clone().connect().await?;
+                sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
+            }
+            backend::Backend::Postgres { .. } => {
+                let to = Location { data_dir: target.to_path_buf(), database_url: None };
+                to.prepare_schema().await?;
+                let (from, to, regions) = (self.backend.clone(), to.backend()?, self.config.extra_regions.clone());
+                tokio::task::spawn_blocking(move || {
+                    copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {})
+                })
+                .await
+                .map_err(|e| StoreError::Internal(e.to_string()))??;
+            }
+        }
         let snapshot = SqliteConnectOptions::new().filename(&db).read_only(true);
         let mut snap = snapshot.connect().await?;
         let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut snap).await?.try_get(0)?;
@@ -377,6 +388,120 @@ async fn sqlite_pool(options: &SqliteConnectOptions, connections: u32) -> Result
         .connect_with(AnyConnectOptions::from_url(&url)?)
         .await
         .map_err(StoreError::from)
+}
+
+/// Where a store's tables are: the SQLite database of a data directory, or a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl Location {
+    fn backend(&self) -> Result<backend::Backend> {
+        match &self.database_url {
+            Some(url) => backend::postgres(url),
+            None => {
+                let path = self.data_dir.join("liuhen.db");
+                Ok(backend::sqlite(path.clone(), SqliteConnectOptions::new().filename(&path)))
+            }
+        }
+    }
+
+    /// Whether a store's tables are already there.
+    async fn exists(&self) -> Result<bool> {
+        match &self.database_url {
+            None => Ok(self.data_dir.join("liuhen.db").exists()),
+            Some(url) => {
+                use sqlx::ConnectOptions;
+                let options: sqlx::postgres::PgConnectOptions =
+                    url.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
+                let mut conn = options.connect().await?;
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT to_regclass('events')::text").fetch_one(&mut conn).await?;
+                Ok(found.is_some())
+            }
+        }
+    }
+
+    /// Make (or bring up to date) the schema, without writing anything else.
+    async fn prepare_schema(&self) -> Result<()> {
+        match &self.database_url {
+            Some(url) if backend::is_postgres_url(url) => {
+                let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
+                liuhen_store_pg::migrate(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
+                pool.close().await;
+            }
+            Some(other) => {
+                return Err(StoreError::invalid(liuhen_rules::Problem::new(
+                    "database_url",
+                    "S11",
+                    "unsupported",
+                    format!("数据库地址须以 postgres:// 开头：{other}"),
+                    format!("the database URL must begin with postgres://: {other}"),
+                )));
+            }
+            None => {
+                use sqlx::{ConnectOptions, Connection};
+                std::fs::create_dir_all(&self.data_dir)?;
+                let options = SqliteConnectOptions::new()
+                    .filename(self.data_dir.join("liuhen.db"))
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal);
+                let mut conn = options.connect().await?;
+                sqlx::migrate!("./migrations").run(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where, for messages (a URL without its password).
+    pub fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => redact_url(url),
+            None => self.data_dir.join("liuhen.db").display().to_string(),
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Copy the tables of the store at `from` into a new, empty store at `to` (issue 7, `liuhen
+/// migrate-store`): every event, stored hash, checkpoint, account and setting as they are, the
+/// query tables derived again from the events at the target. Materials and keys stay in the data
+/// directory (the same directory serves both). Stop the servers first: a store that is written
+/// meanwhile is copied as of the moment the copy began.
+pub async fn copy_store(
+    from: &Location,
+    to: &Location,
+    extra_regions: &[String],
+    mut progress: impl FnMut(&str, u64) + Send + 'static,
+) -> Result<CopyCounts> {
+    if !from.exists().await? {
+        return Err(StoreError::not_found(
+            format!("{} 中没有留痕的数据", from.describe()),
+            format!("there is no liuhen store in {}", from.describe()),
+        ));
+    }
+    from.prepare_schema().await?;
+    to.prepare_schema().await?;
+    let (source, target, regions) = (from.backend()?, to.backend()?, extra_regions.to_vec());
+    tokio::task::spawn_blocking(move || {
+        copy::copy_tables(&*source.reader()?, &*target.writer()?, &regions, &mut progress)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(e.to_string()))?
 }
 
 /// A pool of the Any driver over a PostgreSQL database.

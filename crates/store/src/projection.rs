@@ -8,7 +8,7 @@
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
 
-use crate::sql::{Db, DbExt, Dialect, Param, args};
+use crate::sql::{Cell, Db, DbExt, Dialect, Param, args};
 
 use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
@@ -454,29 +454,48 @@ pub(crate) fn rebuild(conn: &dyn Db, extra_regions: &[String]) -> Result<u64> {
 }
 
 /// A digest of every projection table's contents, to compare the tables before and after a
-/// rebuild.
+/// rebuild, or a store's tables in the two backends: each row in one canonical form (columns by
+/// name, values by kind), rows in byte order, so neither a backend's text collation nor its
+/// column order changes it.
 pub(crate) fn digest(conn: &dyn Db) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let (columns_of, quote) = match conn.dialect() {
-        Dialect::Sqlite => ("SELECT name FROM pragma_table_info($1)", "quote"),
-        Dialect::Postgres => (
+    let columns_of = match conn.dialect() {
+        Dialect::Sqlite => "SELECT name FROM pragma_table_info($1)",
+        Dialect::Postgres => {
             "SELECT column_name::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-            "quote_nullable",
-        ),
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
     };
     let mut h = Sha256::new();
     for table in PROJECTION_TABLES {
-        let columns: Vec<String> =
+        let mut columns: Vec<String> =
             conn.rows(columns_of, args![table])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
-        let quoted: Vec<String> = columns.iter().map(|c| format!("{quote}({c})")).collect();
-        let sql = format!("SELECT {} FROM {table} ORDER BY 1", quoted.join(" || ',' || "));
-        h.update(table.as_bytes());
-        conn.each(&sql, args![], &mut |row| {
-            h.update(row.get::<String>(0)?.as_bytes());
-            h.update([0x1e]);
+        columns.sort();
+        let mut rows: Vec<Vec<u8>> = Vec::new();
+        conn.each(&format!("SELECT {} FROM {table}", columns.join(", ")), args![], &mut |row| {
+            let mut line = Vec::new();
+            for cell in &row.0 {
+                match cell {
+                    Cell::Null => line.extend_from_slice(b"N;"),
+                    Cell::Int(i) => line.extend_from_slice(format!("I{i};").as_bytes()),
+                    Cell::Real(r) => line.extend_from_slice(format!("R{r};").as_bytes()),
+                    Cell::Text(t) => {
+                        line.extend_from_slice(format!("T{}:", t.len()).as_bytes());
+                        line.extend_from_slice(t.as_bytes());
+                    }
+                    Cell::Blob(b) => line.extend_from_slice(format!("B{};", hex::encode(b)).as_bytes()),
+                }
+            }
+            rows.push(line);
             Ok(())
         })?;
+        rows.sort_unstable();
+        h.update(table.as_bytes());
+        h.update(columns.join(",").as_bytes());
+        for row in rows {
+            h.update(&row);
+            h.update([0x1e]);
+        }
     }
     Ok(hex::encode(h.finalize()))
 }

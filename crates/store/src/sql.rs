@@ -217,6 +217,18 @@ pub(crate) trait Db {
     /// sequencer's turn among the server processes).
     fn begin(&self) -> Result<()>;
 
+    /// Begin a transaction that reads the database as of one moment.
+    fn begin_read(&self) -> Result<()> {
+        self.exec(
+            match self.dialect() {
+                Dialect::Sqlite => "BEGIN",
+                Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            },
+            &[],
+        )
+        .map(drop)
+    }
+
     fn commit(&self) -> Result<()> {
         self.exec("COMMIT", &[]).map(drop)
     }
