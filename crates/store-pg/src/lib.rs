@@ -50,16 +50,31 @@ pub async fn migrate(pool: &sqlx::PgPool) -> Result<()> {
     Ok(())
 }
 
+/// The tables the application reads, appends to and never changes: the ledger, and what a
+/// witness saw or collected.
+pub const APPEND_ONLY_TABLES: &str =
+    "events, tlog_hashes, checkpoints, witness_alerts, log_cosignatures, log_witness_refusals";
+
+/// The tables the application writes freely: accounts and sessions (their changes are ledger
+/// events too), drafts, witness positions, and the query tables derived from the events (a
+/// rebuild empties and refills them).
+pub const WRITABLE_TABLES: &str = "courts, users, sessions, api_tokens, drafts, witness_logs, log_witness_state, \
+     records, record_facts, record_special_items, record_versions, cosignatures, materials, idempotency, \
+     record_views, record_search, reports, report_acks, inspections";
+
 /// The grants for the application's role `role` on a migrated database: read everything, append to
-/// the ledger, and move the sequencer's lease — and no UPDATE, DELETE or TRUNCATE of the ledger.
-/// The tables stay owned by the role that ran the migrations; docs/operations.md shows the set-up.
+/// the ledger, write the other tables, move the sequencer's lease — and no UPDATE, DELETE or
+/// TRUNCATE of the ledger. The tables stay owned by the role that ran the migrations;
+/// docs/operations.md shows the set-up.
 pub fn app_role_grants(role: &str) -> Vec<String> {
     let role = quote_identifier(role);
     vec![
         format!("GRANT USAGE ON SCHEMA public TO {role}"),
-        format!("GRANT SELECT, INSERT ON events, tlog_hashes, checkpoints TO {role}"),
+        format!("GRANT SELECT, INSERT ON {APPEND_ONLY_TABLES} TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {WRITABLE_TABLES} TO {role}"),
         format!("GRANT SELECT, UPDATE ON sequencer_lease TO {role}"),
-        format!("REVOKE UPDATE, DELETE, TRUNCATE ON events, tlog_hashes, checkpoints FROM {role}"),
+        format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON {APPEND_ONLY_TABLES} FROM {role}"),
     ]
 }
 
