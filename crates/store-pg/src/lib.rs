@@ -44,9 +44,21 @@ pub enum PgError {
 
 pub type Result<T> = std::result::Result<T, PgError>;
 
-/// Bring the schema of the database behind `pool` up to date.
+/// Bring the schema of the database behind `pool` up to date. A schema already up to date is left
+/// alone without asking for any right beyond reading `_sqlx_migrations`, so the application's role
+/// (which may not create tables) starts on a database its owner migrated.
 pub async fn migrate(pool: &sqlx::PgPool) -> Result<()> {
-    sqlx::migrate!("./migrations").run(pool).await?;
+    let migrator = sqlx::migrate!("./migrations");
+    let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await
+        .ok()
+        .flatten();
+    if applied.is_some_and(|v| v >= latest) {
+        return Ok(());
+    }
+    migrator.run(pool).await?;
     Ok(())
 }
 
@@ -73,6 +85,7 @@ pub fn app_role_grants(role: &str) -> Vec<String> {
         format!("GRANT SELECT, INSERT ON {APPEND_ONLY_TABLES} TO {role}"),
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {WRITABLE_TABLES} TO {role}"),
         format!("GRANT SELECT, UPDATE ON sequencer_lease TO {role}"),
+        format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
         format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON {APPEND_ONLY_TABLES} FROM {role}"),
     ]

@@ -48,6 +48,15 @@ impl TestDb {
         }
     }
 
+    /// The database's URL for another login role (trust authentication, as the test server has).
+    pub fn url_as(&self, role: &str) -> String {
+        let url = self.url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => format!("{}{role}{}", &url[..scheme + 3], &url[at..]),
+            _ => url.replacen("://", &format!("://{role}@"), 1),
+        }
+    }
+
     pub async fn pool(&self) -> PgPool {
         PgPoolOptions::new().max_connections(4).connect_with(self.options.clone()).await.unwrap()
     }
