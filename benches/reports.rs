@@ -11,148 +11,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use liuhen_reports::{Period, Quarter};
-use liuhen_rules::{CourtLevel, Record, RecordDraft, RecordFacts, Role};
+use liuhen_rules::{Record, RecordFacts};
 use liuhen_server::AppState;
-use liuhen_store::{NewCourt, NewUser, Store, StoreConfig};
-use serde_json::json;
+use liuhen_store::{Store, StoreConfig};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-const INTERMEDIATE: usize = 12;
-const BASIC_EACH: usize = 8;
-const UNITS: [(&str, &str); 6] = [
-    ("某区人民政府", "government"),
-    ("某市人大常委会", "congress"),
-    ("某县政协", "cppcc"),
-    ("某市委组织部", "party"),
-    ("某区公安分局", "government"),
-    ("某国有企业", "enterprise"),
-];
-
-/// The basic courts' ids and case codes.
-fn basic_courts() -> Vec<(String, String)> {
-    (1..=INTERMEDIATE)
-        .flat_map(|m| (1..=BASIC_EACH).map(move |b| (format!("b{m}-{b}"), format!("示{m:02}{b:02}"))))
-        .collect()
-}
-
-/// A fictional entry at a basic court; `i` spreads it over 2023-01-01 to 2026-09-30 (Beijing
-/// time), 300,000 interveners, the forms, and the special items (one leading-cadre entry in 20).
-fn draft(i: usize, code: &str) -> RecordDraft {
-    let forms = ["letter", "phone", "official_letter", "in_person", "email"];
-    let form = forms[i % forms.len()];
-    let day = time::macros::date!(2023 - 01 - 01) + time::Duration::days(((i * 7919) % 1369) as i64);
-    // 300,000 interveners over the province's four years: about three entries each, so that
-    // most are repeat interveners (the analysis's heaviest case) without every one being so.
-    let person = (i * 7919) % 300_000;
-    let (unit, unit_type) = UNITS[person % UNITS.len()];
-    // One in five is not a leading cadre: in the store, not in the analysis.
-    let leading = !i.is_multiple_of(5);
-    let level = if leading { json!(["municipal", "county", "provincial"][i % 3]) } else { json!(null) };
-    let mut v = json!({
-        "case_number": format!("（{}）{code}民初{}号", day.year(), i + 1),
-        "stage": "trial",
-        "intervener": {"name": format!("张某{person}"), "unit": unit, "post": "副职",
-                       "unit_type": unit_type, "leading_cadre": leading, "relation": "self",
-                       "managing_level": level},
-        "occurred_at": format!("{day} {:02}:{:02}", i % 24, i % 60),
-        "form": form,
-        "content": format!("第{i}次过问，要求对某某有限公司从轻处理"),
-        "special_items": if leading && i % 20 == 1 { vec![1 + (i % 15) as u8] } else { vec![] },
-        "serious": i.is_multiple_of(997),
-    });
-    match form {
-        "phone" => {
-            v["persons_present"] = json!(["张某"]);
-            v["court_staff_present"] = json!([]);
-        }
-        "in_person" => {
-            v["place"] = json!("某会议室");
-            v["persons_present"] = json!(["张某"]);
-            v["court_staff_present"] = json!([]);
-        }
-        "email" => v["storage_medium"] = json!("邮件已打印附卷"),
-        _ => {}
-    }
-    serde_json::from_value(v).unwrap()
-}
-
-async fn add_court(store: &Store, id: &str, name: &str, level: CourtLevel, parent: Option<&str>, code: &str) {
-    let court = NewCourt {
-        id: id.into(),
-        name: name.into(),
-        level,
-        parent_id: parent.map(String::from),
-        case_code: code.into(),
-    };
-    store.console().add_court(&court).await.unwrap();
-}
-
-async fn add_user(store: &Store, username: &str, court: &str, role: Role) {
-    let user = NewUser {
-        username: username.into(),
-        display_name: format!("某{username}"),
-        court_id: court.into(),
-        role,
-        password: "bench-password-1".into(),
-    };
-    store.console().add_user(user).await.unwrap();
-}
+mod fixture;
+use fixture::{BASIC_EACH, INTERMEDIATE, add_entries, add_province, env_usize};
 
 /// The province: a high court, 12 intermediate courts, 8 basic courts under each; a clerk at
 /// each basic court; `entries` spread over the basic courts.
 async fn fill(store: &Arc<Store>, entries: usize) {
-    add_court(store, "high", "示例省高级人民法院", CourtLevel::High, None, "示").await;
-    add_user(store, "high_office", "high", Role::StoreMaintainer).await;
-    for m in 1..=INTERMEDIATE {
-        add_court(
-            store,
-            &format!("m{m}"),
-            &format!("示例{m}市中级人民法院"),
-            CourtLevel::Intermediate,
-            Some("high"),
-            &format!("示{m:02}"),
-        )
-        .await;
-    }
-    let basics = basic_courts();
-    for (n, (id, code)) in basics.iter().enumerate() {
-        let m = n / BASIC_EACH + 1;
-        add_court(
-            store,
-            id,
-            &format!("示例{m}市第{}区人民法院", n % BASIC_EACH + 1),
-            CourtLevel::Basic,
-            Some(&format!("m{m}")),
-            code,
-        )
-        .await;
-        add_user(store, &format!("clerk-{id}"), id, Role::Recorder).await;
-    }
+    let basics = add_province(store, "示例省", "", "示", None).await;
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..64 {
-        let store = store.clone();
-        let basics = basics.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut clerks = std::collections::HashMap::new();
-            for i in (w..entries).step_by(64) {
-                let (id, code) = &basics[i % basics.len()];
-                if !clerks.contains_key(id) {
-                    clerks.insert(id.clone(), store.user(&format!("clerk-{id}")).await.unwrap().unwrap());
-                }
-                store.create_record(&clerks[id], &draft(i, code), "bench", None, None).await.unwrap();
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
+    add_entries(store, &basics, 0..entries).await;
     eprintln!("{entries} entries in {:.0} s", started.elapsed().as_secs_f64());
 }
 

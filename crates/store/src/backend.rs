@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
@@ -24,39 +23,9 @@ pub(crate) enum Backend {
     },
     Postgres {
         options: PgConnectOptions,
-        /// Synchronous connections drive their sqlx connection on a runtime of their own, so that
-        /// they work from any thread whatever the caller's runtime is doing.
-        runtime: Arc<SyncRuntime>,
         /// This process's name in the sequencer's lease.
         holder: String,
     },
-}
-
-/// A small runtime for the synchronous PostgreSQL connections; shut down without waiting when
-/// the last handle goes (which may be on an async thread, where a runtime may not block).
-pub(crate) struct SyncRuntime(Option<tokio::runtime::Runtime>);
-
-impl SyncRuntime {
-    fn new() -> Result<Arc<SyncRuntime>> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("liuhen-pg-sync")
-            .enable_all()
-            .build()?;
-        Ok(Arc::new(SyncRuntime(Some(runtime))))
-    }
-
-    fn handle(&self) -> tokio::runtime::Handle {
-        self.0.as_ref().expect("runtime present until dropped").handle().clone()
-    }
-}
-
-impl Drop for SyncRuntime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
 }
 
 /// A synchronous connection of either backend.
@@ -74,9 +43,7 @@ impl Backend {
     pub(crate) fn writer(&self) -> Result<SyncDb> {
         match self {
             Backend::Sqlite { path, .. } => Ok(Box::new(crate::open_write_connection(path)?)),
-            Backend::Postgres { options, runtime, holder } => {
-                Ok(Box::new(PgDb::connect(options, runtime.clone(), holder.clone())?))
-            }
+            Backend::Postgres { options, holder } => Ok(Box::new(PgDb::connect(options, holder.clone())?)),
         }
     }
 
@@ -103,17 +70,18 @@ fn sqlite_read_connection(path: &Path) -> Result<rusqlite::Connection> {
 /// A PostgreSQL connection driven synchronously, for the sequencer's thread and maintenance.
 pub(crate) struct PgDb {
     conn: RefCell<sqlx::PgConnection>,
-    runtime: tokio::runtime::Handle,
-    /// Keeps the runtime alive as long as the connection.
-    _runtime: Arc<SyncRuntime>,
+    /// The connection's own single-threaded runtime: a statement is driven on the calling thread,
+    /// with no hand-over to another (a round trip costs the network, not thread wake-ups), and it
+    /// works from any thread that is not itself running async code.
+    runtime: tokio::runtime::Runtime,
     holder: String,
 }
 
 impl PgDb {
-    pub(crate) fn connect(options: &PgConnectOptions, runtime: Arc<SyncRuntime>, holder: String) -> Result<PgDb> {
-        let handle = runtime.handle();
-        let conn = handle.block_on(options.connect())?;
-        Ok(PgDb { conn: RefCell::new(conn), runtime: handle, _runtime: runtime, holder })
+    pub(crate) fn connect(options: &PgConnectOptions, holder: String) -> Result<PgDb> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let conn = runtime.block_on(options.connect())?;
+        Ok(PgDb { conn: RefCell::new(conn), runtime, holder })
     }
 
     fn query<'q>(
@@ -211,7 +179,7 @@ pub(crate) fn sqlite(path: PathBuf, options: SqliteConnectOptions) -> Backend {
     Backend::Sqlite { path, options }
 }
 
-/// The PostgreSQL database at `url`, with a runtime of its own for the synchronous connections.
+/// The PostgreSQL database at `url`.
 pub(crate) fn postgres(url: &str) -> Result<Backend> {
     let options: PgConnectOptions = url.parse().map_err(|e| {
         StoreError::invalid(liuhen_rules::Problem::new(
@@ -223,9 +191,5 @@ pub(crate) fn postgres(url: &str) -> Result<Backend> {
         ))
     })?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
-    Ok(Backend::Postgres {
-        options,
-        runtime: SyncRuntime::new()?,
-        holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()),
-    })
+    Ok(Backend::Postgres { options, holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()) })
 }
