@@ -6,7 +6,7 @@ use liuhen_ledger::tlog::{self, Hash};
 use crate::ledger::LogKeys;
 use sqlx::Row;
 
-use crate::sql::{Db, DbExt, args};
+use crate::sql::{Db, DbExt, Dialect, Param, args};
 use crate::{Result, StoreError, now, ts};
 
 impl From<tlog::TreeError> for StoreError {
@@ -52,16 +52,36 @@ pub(crate) struct WriterHashes<'c>(pub &'c dyn Db);
 impl tlog::HashReader for WriterHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::TreeError> {
         let fail = |e: &dyn std::fmt::Display| tlog::TreeError::InvalidInput(format!("stored hash: {e}"));
-        indexes
-            .iter()
-            .map(|i| {
-                let bytes: Vec<u8> = self
-                    .0
-                    .scalar("SELECT hash FROM tlog_hashes WHERE idx = $1", args![*i as i64])
-                    .map_err(|e| fail(&e))?;
-                tlog::hash_from_slice(&bytes).ok_or_else(|| fail(&format!("{i} has the wrong length")))
-            })
-            .collect()
+        let hash = |i: u64, bytes: &[u8]| {
+            tlog::hash_from_slice(bytes).ok_or_else(|| fail(&format!("{i} has the wrong length")))
+        };
+        if self.0.dialect() == Dialect::Sqlite || indexes.len() < 2 {
+            // A cached statement a hash costs microseconds on SQLite's own connection.
+            return indexes
+                .iter()
+                .map(|i| {
+                    let bytes: Vec<u8> = self
+                        .0
+                        .scalar("SELECT hash FROM tlog_hashes WHERE idx = $1", args![*i as i64])
+                        .map_err(|e| fail(&e))?;
+                    hash(*i, &bytes)
+                })
+                .collect();
+        }
+        // Over the network, one round trip for all of them.
+        let wanted: Vec<i64> = indexes.iter().map(|i| *i as i64).collect();
+        let placeholders: Vec<String> = (1..=wanted.len()).map(|n| format!("${n}")).collect();
+        let params: Vec<&dyn Param> = wanted.iter().map(|i| i as &dyn Param).collect();
+        let rows = self
+            .0
+            .rows(&format!("SELECT idx, hash FROM tlog_hashes WHERE idx IN ({})", placeholders.join(", ")), &params)
+            .map_err(|e| fail(&e))?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let idx: i64 = row.get(0).map_err(|e| fail(&e))?;
+            found.insert(idx as u64, row.get::<Vec<u8>>(1).map_err(|e| fail(&e))?);
+        }
+        indexes.iter().map(|i| hash(*i, found.get(i).ok_or_else(|| fail(&format!("{i} is missing")))?)).collect()
     }
 }
 
@@ -112,8 +132,18 @@ impl<'a> Appender<'a> {
 
     /// Write the batch's stored hashes.
     pub(crate) fn flush(&mut self, conn: &dyn Db) -> Result<()> {
-        for (idx, h) in self.hashes.drain(..) {
-            conn.exec("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)", args![idx as i64, h.0])?;
+        if conn.dialect() == Dialect::Sqlite {
+            for (idx, h) in self.hashes.drain(..) {
+                conn.exec("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)", args![idx as i64, h.0])?;
+            }
+            return Ok(());
+        }
+        // Over the network, a few statements of many rows each.
+        let hashes: Vec<(i64, [u8; 32])> = self.hashes.drain(..).map(|(i, h)| (i as i64, h.0)).collect();
+        for chunk in hashes.chunks(1000) {
+            let values: Vec<String> = (0..chunk.len()).map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2)).collect();
+            let params: Vec<&dyn Param> = chunk.iter().flat_map(|(i, h)| [i as &dyn Param, h as &dyn Param]).collect();
+            conn.exec(&format!("INSERT INTO tlog_hashes (idx, hash) VALUES {}", values.join(", ")), &params)?;
         }
         Ok(())
     }
