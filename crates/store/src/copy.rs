@@ -41,7 +41,8 @@ impl Cell {
         match self {
             Cell::Null => Value::Null(kind),
             Cell::Int(i) => Value::Int(*i),
-            // No column of the store holds a real number; one would be an error here.
+            // No column of the store holds a real number (every number is an index, a size or
+            // a flag); were one added, its whole part is what both schemas could hold.
             Cell::Real(r) => Value::Int(*r as i64),
             Cell::Text(t) => Value::Text(t),
             Cell::Blob(b) => Value::Blob(b),
