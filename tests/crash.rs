@@ -46,6 +46,36 @@ fn start_with(args: &[&str], env: &[(&str, &str)]) -> (Server, Vec<String>) {
     (Server { child, base }, printed)
 }
 
+/// One writer: records posted one after another until the server stops answering (or `stop` is
+/// set); the ids it acknowledged go into `acked`.
+fn writer(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: impl Fn(u64) -> Value + Send + 'static,
+    acked: &Arc<Mutex<Vec<String>>>,
+    stop: &Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    let (client, base, token) = (client.clone(), base.to_string(), token.to_string());
+    let (acked, stop) = (acked.clone(), stop.clone());
+    tokio::spawn(async move {
+        for i in 0.. {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            let Ok(r) = client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body(i)).send().await
+            else {
+                break;
+            };
+            if r.status() != 201 {
+                break;
+            }
+            let Ok(v) = r.json::<Value>().await else { break };
+            acked.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
+        }
+    })
+}
+
 async fn login(client: &reqwest::Client, base: &str, user: &str) -> String {
     let r = client
         .post(format!("{base}/api/v1/session"))
@@ -99,26 +129,17 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
         let mut server = start(dir.path());
         let token = login(&client, &server.base, "clerk").await;
         let acked: Arc<Mutex<Vec<String>>> = Arc::default();
-        let mut writers = Vec::new();
-        for w in 0..64 {
-            let (client, base, token, acked) = (client.clone(), server.base.clone(), token.clone(), acked.clone());
-            writers.push(tokio::spawn(async move {
-                for i in 0.. {
+        let never = Arc::default();
+        let writers: Vec<_> = (0..64)
+            .map(|w| {
+                let body = move |i| {
                     let mut body = if w % 2 == 0 { common::letter() } else { common::in_person(&["judge_a"]) };
                     body["content"] = json!(format!("第 {round}-{w}-{i} 次写入：要求从轻处理"));
-                    let Ok(r) =
-                        client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body).send().await
-                    else {
-                        break;
-                    };
-                    if r.status() != 201 {
-                        break;
-                    }
-                    let Ok(v) = r.json::<Value>().await else { break };
-                    acked.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
-                }
-            }));
-        }
+                    body
+                };
+                writer(&client, &server.base, &token, body, &acked, &never)
+            })
+            .collect();
         let deadline = Instant::now() + Duration::from_secs(60);
         while acked.lock().unwrap().len() < 60 + 37 * round {
             assert!(Instant::now() < deadline, "writes did not flow");
@@ -201,27 +222,12 @@ async fn two_servers_over_one_postgresql_database_one_killed_under_load() {
     for (s, server) in servers.iter().enumerate() {
         let token = login(&client, &server.base, "clerk").await;
         for w in 0..24 {
-            let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
-            let (acked, stop) = (acked[s].clone(), stop.clone());
-            writers.push(tokio::spawn(async move {
-                for i in 0.. {
-                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        break;
-                    }
-                    let mut body = common::letter();
-                    body["content"] = json!(format!("服务器 {s} 第 {w}-{i} 次写入"));
-                    let Ok(r) =
-                        client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body).send().await
-                    else {
-                        break;
-                    };
-                    if r.status() != 201 {
-                        break;
-                    }
-                    let Ok(v) = r.json::<Value>().await else { break };
-                    acked.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
-                }
-            }));
+            let body = move |i| {
+                let mut body = common::letter();
+                body["content"] = json!(format!("服务器 {s} 第 {w}-{i} 次写入"));
+                body
+            };
+            writers.push(writer(&client, &server.base, &token, body, &acked[s], &stop));
         }
     }
     let wait_for = |who: usize, n: usize| {

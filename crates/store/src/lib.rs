@@ -135,47 +135,19 @@ impl Store {
     /// Open (creating if needed) the store in `config.data_dir` and bring its schema up to date.
     pub async fn open(config: StoreConfig) -> Result<Store> {
         std::fs::create_dir_all(&config.data_dir)?;
+        let location = Location { data_dir: config.data_dir.clone(), database_url: config.database_url.clone() };
+        location.prepare_schema().await?;
         let (backend, writer, reader) = match config.database_url.as_deref() {
-            Some(url) if backend::is_postgres_url(url) => {
-                let backend = backend::postgres(url)?;
-                let backend::Backend::Postgres { options, .. } = &backend else { unreachable!() };
-                {
-                    let pool =
-                        sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-                    liuhen_store_pg::migrate(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
-                    pool.close().await;
-                }
-                let writer = postgres_pool(url, 4).await?;
-                let reader = postgres_pool(url, 8).await?;
-                (backend, writer, reader)
-            }
-            Some(other) => {
-                return Err(StoreError::invalid(liuhen_rules::Problem::new(
-                    "database_url",
-                    "S11",
-                    "unsupported",
-                    format!("数据库地址须以 postgres:// 开头（不填则使用数据目录中的 SQLite）：{other}"),
-                    format!(
-                        "the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"
-                    ),
-                )));
-            }
+            Some(url) => (backend::postgres(url)?, postgres_pool(url, 4).await?, postgres_pool(url, 8).await?),
             None => {
                 let db_path = config.data_dir.join("liuhen.db");
                 let options = SqliteConnectOptions::from_str("sqlite:")?
                     .filename(&db_path)
-                    .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     // Acknowledged data is never lost: every commit reaches the disk before the answer.
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30));
-                {
-                    use sqlx::{ConnectOptions, Connection};
-                    let mut conn = options.connect().await?;
-                    sqlx::migrate!("./migrations").run(&mut conn).await?;
-                    conn.close().await?;
-                }
                 let writer = sqlite_pool(&options, 1).await?;
                 let reader = sqlite_pool(&options.clone().read_only(true), 4).await?;
                 (backend::sqlite(db_path, options), writer, reader)
@@ -437,8 +409,10 @@ impl Location {
                     "database_url",
                     "S11",
                     "unsupported",
-                    format!("数据库地址须以 postgres:// 开头：{other}"),
-                    format!("the database URL must begin with postgres://: {other}"),
+                    format!("数据库地址须以 postgres:// 开头（不填则使用数据目录中的 SQLite）：{other}"),
+                    format!(
+                        "the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"
+                    ),
                 )));
             }
             None => {
@@ -447,7 +421,8 @@ impl Location {
                 let options = SqliteConnectOptions::new()
                     .filename(self.data_dir.join("liuhen.db"))
                     .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal);
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(30));
                 let mut conn = options.connect().await?;
                 sqlx::migrate!("./migrations").run(&mut conn).await?;
                 conn.close().await?;
