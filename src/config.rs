@@ -38,6 +38,12 @@ pub struct Settings {
     pub cosign_overdue_days: i64,
     /// Hours each court has to acknowledge an immediate report before the step is overdue (R9).
     pub immediate_step_hours: i64,
+    /// S11: how often judges and judicial assistants record or attest a zero report: `monthly`
+    /// (the default) or `quarterly`.
+    pub zero_report_cycle: String,
+    /// S2 ¶1, S11: days within which an inquiry is to be recorded; later entries are flagged late,
+    /// and a contact the case system logged with no entry by then becomes a question to the judge.
+    pub recording_time_limit_days: i64,
     /// Reverse proxies in front of the server, whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The log's name in its checkpoints, used when the signing key is first made
@@ -90,6 +96,8 @@ impl Default for Settings {
             login_failures_per_minute: 20,
             cosign_overdue_days: 3,
             immediate_step_hours: 24,
+            zero_report_cycle: "monthly".into(),
+            recording_time_limit_days: 3,
             trusted_proxies: Vec::new(),
             log_origin: "liuhen.local/log".into(),
             log_key_file: None,
@@ -146,6 +154,14 @@ impl Settings {
         c.login_failures_per_minute = self.login_failures_per_minute.max(1);
         c.cosign_overdue_days = self.cosign_overdue_days.max(1);
         c.immediate_step_hours = self.immediate_step_hours.max(1);
+        c.zero_report_cycle =
+            <liuhen_rules::ReportingCycle as liuhen_rules::Listed>::from_code(&self.zero_report_cycle).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "配置有误 (configuration error):\n  zero_report_cycle: 应为 monthly 或 quarterly (must be monthly or quarterly), 而不是 \"{}\"",
+                    self.zero_report_cycle
+                )
+            })?;
+        c.recording_time_limit_days = self.recording_time_limit_days.max(1);
         c.log_origin = self.log_origin.clone();
         c.log_key_file = self.log_key_file.clone();
         c.batch_linger = std::time::Duration::from_millis(self.batch_linger_ms);

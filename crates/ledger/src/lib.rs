@@ -9,7 +9,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use liuhen_rules::{CourtLevel, Disposition, MaterialCategory, Permission, Record, Role};
+use liuhen_rules::{
+    AppealOutcome, ComplaintStep, ContactKind, CourtLevel, Disposition, FindingKind, MaterialCategory,
+    OversightOutcome, Permission, Record, Role, Sanction, Screening,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -197,6 +200,108 @@ pub enum EventBody {
         subject: String,
         findings: String,
     },
+    /// The store's maintainers screened an entry (甄别, issue 8): what it is, and why. A later
+    /// screening of the same entry supersedes the earlier one; both stay.
+    RecordScreened {
+        record_id: Uuid,
+        classification: Screening,
+        reason: String,
+    },
+    /// A check (核查) of an entry was opened: what is to be checked.
+    CheckOpened {
+        check_id: Uuid,
+        record_id: Uuid,
+        subject: String,
+    },
+    /// A check ended with its findings.
+    CheckConcluded {
+        check_id: Uuid,
+        findings: String,
+    },
+    /// Discipline inspection found that a member of staff did not record, recorded untruthfully,
+    /// or as supervisor instructed so (R14, S8). `prior_standing` is how many earlier findings
+    /// against the same person stood when this one was made; `proposed` is what the rule allows;
+    /// `decided` is what the inspector decided, with the reason when it differs.
+    FindingRecorded {
+        finding_id: Uuid,
+        subject: String,
+        kind: FindingKind,
+        record_id: Option<Uuid>,
+        case_number: Option<String>,
+        facts: String,
+        prior_standing: u32,
+        proposed: Vec<Sanction>,
+        decided: Sanction,
+        decision_reason: String,
+    },
+    /// The person found against appealed, with their grounds. The actor is the appellant.
+    FindingAppealed {
+        finding_id: Uuid,
+        grounds: String,
+    },
+    /// An appeal was decided by another inspector; an overturned finding no longer counts as a
+    /// prior finding, and stays in the register.
+    AppealDecided {
+        finding_id: Uuid,
+        outcome: AppealOutcome,
+        sanction: Option<Sanction>,
+        reason: String,
+    },
+    /// A member of staff complained of retaliation (刁难、打击、报复, R15, S9) to the court one level
+    /// up. The actor is the complainant; only the handlers there read it.
+    ComplaintFiled {
+        complaint_id: Uuid,
+        to_court: String,
+        account: String,
+    },
+    /// A step of handling a complaint at the court it went to.
+    ComplaintHandled {
+        complaint_id: Uuid,
+        step: ComplaintStep,
+        note: String,
+    },
+    /// A judge or judicial assistant had nothing to record in a period (零报告). The actor attests.
+    ZeroReportAttested {
+        period: String,
+    },
+    /// The office reminded those who had neither recorded nor attested for a period.
+    ZeroReportReminded {
+        period: String,
+        usernames: Vec<String>,
+    },
+    /// The case-management system reported a contact it logged (a visit, a letter) about a case,
+    /// so that one with no entry becomes a question to the case's judge.
+    ContactReported {
+        contact_id: Uuid,
+        external_id: String,
+        kind: ContactKind,
+        case_number: String,
+        judge: String,
+        person: Option<String>,
+        unit: Option<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        occurred_at: OffsetDateTime,
+    },
+    /// The judge answered a contact's question: the entry that records it, or why none is due.
+    ContactAnswered {
+        contact_id: Uuid,
+        record_id: Option<Uuid>,
+        explanation: String,
+    },
+    /// The office confirmed that two ways of naming a cadre (name / unit / post) are one person
+    /// (R16): entries under `from_key` join the history of `into_key`.
+    CadresMerged {
+        from_key: String,
+        into_key: String,
+        reason: String,
+    },
+    /// What an oversight body decided about an entry (R17, C9): notified, disciplined, transferred.
+    OutcomeReported {
+        record_id: Uuid,
+        outcome: OversightOutcome,
+        body: String,
+        note: String,
+    },
 }
 
 /// A file of a sealed report, by its SHA-256.
@@ -231,6 +336,20 @@ impl EventBody {
             EventBody::ReportSealed { .. } => "report_sealed",
             EventBody::ReportAcknowledged { .. } => "report_acknowledged",
             EventBody::InspectionRecorded { .. } => "inspection_recorded",
+            EventBody::RecordScreened { .. } => "record_screened",
+            EventBody::CheckOpened { .. } => "check_opened",
+            EventBody::CheckConcluded { .. } => "check_concluded",
+            EventBody::FindingRecorded { .. } => "finding_recorded",
+            EventBody::FindingAppealed { .. } => "finding_appealed",
+            EventBody::AppealDecided { .. } => "appeal_decided",
+            EventBody::ComplaintFiled { .. } => "complaint_filed",
+            EventBody::ComplaintHandled { .. } => "complaint_handled",
+            EventBody::ZeroReportAttested { .. } => "zero_report_attested",
+            EventBody::ZeroReportReminded { .. } => "zero_report_reminded",
+            EventBody::ContactReported { .. } => "contact_reported",
+            EventBody::ContactAnswered { .. } => "contact_answered",
+            EventBody::CadresMerged { .. } => "cadres_merged",
+            EventBody::OutcomeReported { .. } => "outcome_reported",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -240,7 +359,11 @@ impl EventBody {
             | EventBody::RecordCosigned { record_id, .. }
             | EventBody::RecordDisputed { record_id, .. }
             | EventBody::MaterialAdded { record_id, .. }
-            | EventBody::RecordViewed { record_id, .. } => Some(*record_id),
+            | EventBody::RecordViewed { record_id, .. }
+            | EventBody::RecordScreened { record_id, .. }
+            | EventBody::CheckOpened { record_id, .. }
+            | EventBody::OutcomeReported { record_id, .. } => Some(*record_id),
+            EventBody::FindingRecorded { record_id, .. } | EventBody::ContactAnswered { record_id, .. } => *record_id,
             EventBody::RecordsListed { .. }
             | EventBody::UserAdded { .. }
             | EventBody::CourtAdded { .. }
@@ -255,7 +378,16 @@ impl EventBody {
             | EventBody::ReportDrafted { .. }
             | EventBody::ReportSealed { .. }
             | EventBody::ReportAcknowledged { .. }
-            | EventBody::InspectionRecorded { .. } => None,
+            | EventBody::InspectionRecorded { .. }
+            | EventBody::CheckConcluded { .. }
+            | EventBody::FindingAppealed { .. }
+            | EventBody::AppealDecided { .. }
+            | EventBody::ComplaintFiled { .. }
+            | EventBody::ComplaintHandled { .. }
+            | EventBody::ZeroReportAttested { .. }
+            | EventBody::ZeroReportReminded { .. }
+            | EventBody::ContactReported { .. }
+            | EventBody::CadresMerged { .. } => None,
         }
     }
 }

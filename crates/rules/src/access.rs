@@ -10,7 +10,9 @@ use crate::{Listed, Permission, Problem, Role};
 pub fn default_grants(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
-        Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
+        // The case-management system's service account is a recorder with a scoped token: it
+        // sends records and the contacts it logged (issue 8 cross-checks).
+        Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles, ContactReport],
         // Leaders see reports, not the raw store (DESIGN.md).
         Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, ReportApprove, LogTiles],
         // The trial-management office maintains the store and drafts its reports (S3, R8).
@@ -23,8 +25,11 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
             RecordViews,
             ReportView,
             ReportDraft,
+            RecordScreen,
+            FilingOversee,
             LogTiles,
         ],
+        // Discipline inspection finds and decides (S8) and handles complaints (S9).
         Role::DisciplineInspector => &[
             RecordCreate,
             RecordReadOwn,
@@ -33,6 +38,9 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
             RecordSeeRecorder,
             RecordViews,
             ReportView,
+            FilingOversee,
+            FindingRecord,
+            ComplaintHandle,
             LogTiles,
         ],
         Role::SystemAdministrator => &[AdminUsers, AdminCourts, LogTiles],
@@ -46,7 +54,7 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
 
 /// Permissions that reach record contents or the people in them: never the system
 /// administrator's (separation of duties, DESIGN.md), whatever the configuration says.
-const CONTENT: [Permission; 10] = [
+const CONTENT: [Permission; 15] = [
     Permission::ReportView,
     Permission::ReportDraft,
     Permission::ReportApprove,
@@ -57,6 +65,11 @@ const CONTENT: [Permission; 10] = [
     Permission::RecordViews,
     Permission::RecordCosign,
     Permission::LogEntries,
+    Permission::RecordScreen,
+    Permission::FilingOversee,
+    Permission::FindingRecord,
+    Permission::ComplaintHandle,
+    Permission::ContactReport,
 ];
 
 /// For each role, the permissions it holds; anything not held is denied.

@@ -1,14 +1,19 @@
 //! The regulations as pure functions (no I/O): the closed lists of GLOSSARY.md, the SPC case-number
 //! rules, record validation with R-ids, and time as China Standard Time cuts it.
 
-pub mod access;
-pub mod case_number;
+#[macro_use]
 pub mod lists;
+pub mod access;
+pub mod accountability;
+pub mod case_number;
 pub mod period;
 pub mod problem;
 pub mod record;
 
 pub use access::PermissionMatrix;
+pub use accountability::{
+    AppealOutcome, ComplaintStep, ContactKind, FindingKind, OversightOutcome, ReportingCycle, Sanction, Screening,
+};
 pub use case_number::{CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with};
 pub use lists::*;
 pub use problem::{Lang, Problem};

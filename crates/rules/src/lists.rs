@@ -1,8 +1,6 @@
 //! The closed lists of the regulations and of GLOSSARY.md. Codes are stable identifiers that are
 //! stored; the Chinese and English labels are display text and may change without touching data.
 
-use serde::{Deserialize, Serialize};
-
 /// One entry of a closed list: its stored code and its labels.
 pub trait Listed: Sized + Copy + 'static {
     const ALL: &'static [Self];
@@ -20,7 +18,7 @@ pub trait Listed: Sized + Copy + 'static {
 macro_rules! closed_list {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $(#[serde(rename = $code)] $variant,)+ }
         impl Listed for $name {
@@ -194,6 +192,11 @@ closed_list! {
         ReportView = "report.view", "查看本院（及下级法院）的季度分析等报告", "see the analyses and reports of the court (and the courts below)";
         ReportDraft = "report.draft", "起草报告", "draft reports";
         ReportApprove = "report.approve", "审批报告（不能审批本人起草的）", "approve reports (never one's own)";
+        RecordScreen = "record.screen", "甄别、核查过问记录，确认同一干部，登记监督机关的处理结果", "screen and check records, confirm who is the same cadre, note what oversight bodies decided";
+        FilingOversee = "filing.oversee", "查看零报告、录入及时性和交叉核对情况并催报", "see zero reports, timeliness and cross-checks, and send reminders";
+        FindingRecord = "finding.record", "认定不记录、不如实记录并决定处理（第八条）", "record findings of not recording and decide the sanction (S8)";
+        ComplaintHandle = "complaint.handle", "办理下级法院工作人员的打击报复控告（第九条）", "handle retaliation complaints from the courts below (S9)";
+        ContactReport = "contact.report", "报送案件管理系统登记的来访、来信等接触", "send contacts logged by the case-management system";
         AdminUsers = "admin.users", "管理用户账号", "manage user accounts";
         AdminCourts = "admin.courts", "管理法院", "manage courts";
     }

@@ -1,5 +1,6 @@
 //! The HTTP server: the API of the store of outside inquiries (R3) and its OpenAPI description.
 
+pub mod accountability;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -59,6 +60,13 @@ impl AppState {
         log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
         witness::add_checkpoint, witness::alerts, witness::logs, witness::status,
         reports::quarterly,
+        accountability::screen, accountability::handling, accountability::open_check, accountability::conclude_check,
+        accountability::report_outcome, accountability::findings, accountability::record_finding,
+        accountability::proposal, accountability::finding, accountability::appeal, accountability::decide,
+        accountability::complaints, accountability::file_complaint, accountability::complaint,
+        accountability::handle_complaint, accountability::attest, accountability::filing, accountability::remind,
+        accountability::timeliness, accountability::report_contact, accountability::contacts,
+        accountability::answer_contact, accountability::cadres, accountability::cadre_history, accountability::merge,
     ),
     components(schemas(error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -71,6 +79,7 @@ impl AppState {
         (name = "reports", description = "季度分析与报送 / reports (R8, R11)"),
         (name = "log", description = "可验证日志与回执 / the verifiable log and receipts (R1)"),
         (name = "witness", description = "上级法院见证 / witnessing by the court above (R1)"),
+        (name = "accountability", description = "甄别核查、追责、控告、零报告、交叉核对、干部过问档案 / holding to account and protecting (R14–R17)"),
     )
 )]
 pub struct ApiDoc;
@@ -200,6 +209,28 @@ routes! { upload_limit;
     "/witness/add-checkpoint" => post(witness::add_checkpoint),
     "/api/v1/witness/alerts" => get(witness::alerts),
     "/api/v1/witness/logs" => get(witness::logs),
+    "/api/v1/records/{id}/handling" => get(accountability::handling),
+    "/api/v1/records/{id}/screenings" => post(accountability::screen),
+    "/api/v1/records/{id}/checks" => post(accountability::open_check),
+    "/api/v1/checks/{id}/conclusion" => post(accountability::conclude_check),
+    "/api/v1/records/{id}/outcomes" => post(accountability::report_outcome),
+    "/api/v1/findings" => get(accountability::findings).post(accountability::record_finding),
+    "/api/v1/findings/proposal" => get(accountability::proposal),
+    "/api/v1/findings/{id}" => get(accountability::finding),
+    "/api/v1/findings/{id}/appeal" => post(accountability::appeal),
+    "/api/v1/findings/{id}/decision" => post(accountability::decide),
+    "/api/v1/complaints" => get(accountability::complaints).post(accountability::file_complaint),
+    "/api/v1/complaints/{id}" => get(accountability::complaint),
+    "/api/v1/complaints/{id}/steps" => post(accountability::handle_complaint),
+    "/api/v1/zero-reports" => post(accountability::attest),
+    "/api/v1/filing" => get(accountability::filing),
+    "/api/v1/filing/reminders" => post(accountability::remind),
+    "/api/v1/timeliness" => get(accountability::timeliness),
+    "/api/v1/contacts" => get(accountability::contacts).post(accountability::report_contact),
+    "/api/v1/contacts/{id}/answer" => post(accountability::answer_contact),
+    "/api/v1/cadres" => get(accountability::cadres),
+    "/api/v1/cadres/history" => get(accountability::cadre_history),
+    "/api/v1/cadres/merges" => post(accountability::merge),
 }
 
 pub fn router(state: AppState) -> Router {

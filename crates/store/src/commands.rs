@@ -63,6 +63,12 @@ pub(crate) enum Op {
         actor: User,
         body: EventBody,
     },
+    /// A step of holding to account or protecting (issue 8), checked against the state in the
+    /// same transaction.
+    Accountability {
+        actor: User,
+        body: EventBody,
+    },
 }
 
 /// Administrative changes (issue 4: they are ledger events too). Each is checked, written to its
@@ -231,6 +237,10 @@ fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcom
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
         Op::Admin { actor, change } => admin(conn, &actor, change, app).map(Outcome::Appended),
+        Op::Accountability { actor, body } => {
+            let body = crate::accountability::check(conn, &actor, body)?;
+            append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
+        }
         Op::Report { actor, body } => {
             match &body {
                 EventBody::ReportSealed { report_id, content_sha256, .. } => {

@@ -6,6 +6,7 @@
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
+pub mod accountability;
 mod backend;
 pub(crate) mod commands;
 mod copy;
@@ -89,6 +90,11 @@ pub struct StoreConfig {
     pub witness_quorum: usize,
     /// Who may do what (S3); the shipped defaults unless the configuration changes them (S11).
     pub permissions: liuhen_rules::PermissionMatrix,
+    /// S11: how often judges and judicial assistants file or attest a zero report (monthly).
+    pub zero_report_cycle: liuhen_rules::ReportingCycle,
+    /// S2 ¶1, S11: days within which an inquiry is to be recorded; later entries are flagged late,
+    /// and a contact the case system logged with no entry by then becomes a question.
+    pub recording_time_limit_days: i64,
 }
 
 impl StoreConfig {
@@ -114,6 +120,8 @@ impl StoreConfig {
             witnesses: Vec::new(),
             witness_quorum: 1,
             permissions: Default::default(),
+            zero_report_cycle: liuhen_rules::ReportingCycle::Monthly,
+            recording_time_limit_days: 3,
         }
     }
 }

@@ -100,6 +100,7 @@ fn write_record_row(
         }
     }
     write_search_row(conn, id, record)?;
+    crate::accountability::write_cadre_rows(conn, id, record)?;
     write_facts_row(conn, id, record, &placed.0, placed.1.as_deref())
 }
 
@@ -401,6 +402,20 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
         | EventBody::UserDisabled { .. }
         | EventBody::SecondFactorReset { .. }
         | EventBody::PermissionsSet { .. } => {}
+        EventBody::RecordScreened { .. }
+        | EventBody::CheckOpened { .. }
+        | EventBody::CheckConcluded { .. }
+        | EventBody::FindingRecorded { .. }
+        | EventBody::FindingAppealed { .. }
+        | EventBody::AppealDecided { .. }
+        | EventBody::ComplaintFiled { .. }
+        | EventBody::ComplaintHandled { .. }
+        | EventBody::ZeroReportAttested { .. }
+        | EventBody::ZeroReportReminded { .. }
+        | EventBody::ContactReported { .. }
+        | EventBody::ContactAnswered { .. }
+        | EventBody::CadresMerged { .. }
+        | EventBody::OutcomeReported { .. } => crate::accountability::apply(conn, seq, event)?,
         EventBody::RecordsListed { record_ids, via } => {
             let at = ts(event.at);
             for id in record_ids {
@@ -414,7 +429,7 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
     Ok(())
 }
 
-pub(crate) const PROJECTION_TABLES: [&str; 12] = [
+pub(crate) const PROJECTION_TABLES: [&str; 23] = [
     "records",
     "record_facts",
     "record_special_items",
@@ -427,6 +442,17 @@ pub(crate) const PROJECTION_TABLES: [&str; 12] = [
     "reports",
     "report_acks",
     "inspections",
+    "screenings",
+    "checks",
+    "findings",
+    "complaints",
+    "complaint_steps",
+    "zero_reports",
+    "zero_report_reminders",
+    "contacts",
+    "record_cadres",
+    "cadre_merges",
+    "outcomes",
 ];
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's
