@@ -123,6 +123,51 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAAAA"),
     ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAAAA"),
     ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAAAA"),
+    // Issue 8. Ids here are the record's: a finding, complaint, check or contact of that id does
+    // not exist, so those rows refuse all; tests/accountability.rs runs them against real ones.
+    ("GET", "/api/v1/records/{id}/handling", "", "----A-A-------"),
+    ("POST", "/api/v1/records/{id}/screenings", "", "----A---------"),
+    ("POST", "/api/v1/records/{id}/checks", "", "----A---------"),
+    ("POST", "/api/v1/checks/{id}/conclusion", "", "--------------"),
+    ("POST", "/api/v1/records/{id}/outcomes", "", "----A---------"),
+    ("GET", "/api/v1/findings", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/api/v1/findings", "", "------A-------"),
+    ("GET", "/api/v1/findings/proposal", "", "------A-------"),
+    ("GET", "/api/v1/findings/{id}", "", "--------------"),
+    ("POST", "/api/v1/findings/{id}/appeal", "", "--------------"),
+    ("POST", "/api/v1/findings/{id}/decision", "", "--------------"),
+    ("GET", "/api/v1/complaints", "", "-AAAAAAAAAAAAA"),
+    // Any member of staff may complain; the court above's staff get "no court above" (409).
+    ("POST", "/api/v1/complaints", "", "-AAAAAA-AAAAA-"),
+    ("GET", "/api/v1/complaints/{id}", "", "--------------"),
+    ("POST", "/api/v1/complaints/{id}/steps", "", "--------------"),
+    ("POST", "/api/v1/zero-reports", "", "-AAAAAA---AAA-"),
+    ("GET", "/api/v1/filing", "", "----A-A----AA-"),
+    ("POST", "/api/v1/filing/reminders", "", "----A-A----AA-"),
+    ("GET", "/api/v1/timeliness", "", "----A-A----AA-"),
+    ("GET", "/api/v1/contacts", "", "----A-A----AA-"),
+    ("POST", "/api/v1/contacts", "", "-AAA------A---"),
+    ("POST", "/api/v1/contacts/{id}/answer", "", "--------------"),
+    ("GET", "/api/v1/cadres", "", "----A-A----AA-"),
+    // The fixture's cadre is named in both basic courts (other_court records a letter above):
+    // each court's readers see their own court's entries, the court above both.
+    ("GET", "/api/v1/cadres/history", "", "----A-A----AA-"),
+    ("POST", "/api/v1/cadres/merges", "", "----A------AA-"),
+    ("GET", "/filing", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/filing/zero-report", "", "-AAAAAA---AAA-"),
+    ("POST", "/filing/reminders", "", "----A-A----AA-"),
+    ("POST", "/filing/contacts/{id}/answer", "", "--------------"),
+    ("GET", "/findings", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/findings", "", "------A-------"),
+    ("POST", "/findings/{id}/appeal", "", "--------------"),
+    ("POST", "/findings/{id}/decision", "", "--------------"),
+    ("GET", "/complaints", "", "-AAAAAAAAAAAAA"),
+    ("POST", "/complaints", "", "-AAAAAA-AAAAA-"),
+    ("POST", "/complaints/{id}/steps", "", "--------------"),
+    ("GET", "/cadres", "", "----A-A----AA-"),
+    ("GET", "/cadres/history", "", "----A-A----AA-"),
+    ("GET", "/cadres/history.csv", "", "----A-A----AA-"),
+    ("POST", "/cadres/merges", "", "----A------AA-"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -168,7 +213,14 @@ fn concrete(route: &str, variant: &str, f: &Fixture) -> String {
         .replace("{sha256}", &"0".repeat(64))
         .replace("{action}", "unlock")
         .replace("{*path}", if variant == "entry bundle" { "entries/000.p/1" } else { "0/000.p/1" });
-    if route == "/api/v1/log/extension" { format!("{path}?from=1") } else { path }
+    match route {
+        "/api/v1/log/extension" => format!("{path}?from=1"),
+        "/api/v1/findings/proposal" => format!("{path}?subject=clerk&kind=not_recorded"),
+        "/api/v1/cadres/history" | "/cadres/history" | "/cadres/history.csv" => {
+            format!("{path}?key={}", common::urlencode("张某/某区人民政府/副区长"))
+        }
+        _ => path,
+    }
 }
 
 async fn request(
@@ -213,6 +265,34 @@ async fn request(
                 .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("b.pdf")),
         ),
         ("POST", "/witness/add-checkpoint") => req.body("old 0\n\nnot a checkpoint\n"),
+        // Complete requests about ids that do not exist, so that the answer is "not found".
+        ("POST", "/api/v1/checks/{id}/conclusion") => req.json(&json!({"findings": "核查完毕"})),
+        ("POST", "/api/v1/findings/{id}/appeal") => req.json(&json!({"grounds": "已报告"})),
+        ("POST", "/findings/{id}/appeal") => req.form(&[("grounds", "已报告")]),
+        ("POST", "/api/v1/findings/{id}/decision") => req.json(&json!({"outcome": "upheld", "reason": "属实"})),
+        ("POST", "/findings/{id}/decision") => req.form(&[("outcome", "upheld"), ("reason", "属实")]),
+        ("POST", "/api/v1/complaints/{id}/steps") => req.json(&json!({"step": "received", "note": "受理"})),
+        ("POST", "/complaints/{id}/steps") => req.form(&[("step", "received"), ("note", "受理")]),
+        ("POST", "/api/v1/contacts/{id}/answer") => req.json(&json!({"explanation": "非过问"})),
+        ("POST", "/filing/contacts/{id}/answer") => req.form(&[("explanation", "非过问")]),
+        ("POST", r)
+            if r.starts_with("/api/v1/")
+                && [
+                    "findings",
+                    "complaints",
+                    "zero-reports",
+                    "filing",
+                    "contacts",
+                    "cadres",
+                    "screenings",
+                    "checks",
+                    "outcomes",
+                ]
+                .iter()
+                .any(|w| r.contains(w)) =>
+        {
+            req.json(&json!({}))
+        }
         (_, _) => req,
     };
     req.send().await.unwrap()

@@ -75,7 +75,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(u) = &user {
             let reads_store = state.store.permits(u, Permission::RecordReadCourt);
-            let items: [(&'static str, &'static str, &'static str, bool); 11] = [
+            let items: [(&'static str, &'static str, &'static str, bool); 15] = [
                 ("/", "工作台", "Desk", true),
                 ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
                 (
@@ -87,6 +87,16 @@ impl Chrome {
                 ("/cosign", "待我确认", "To confirm", state.store.permits(u, Permission::RecordCosign)),
                 ("/reports/quarterly", "季度分析", "Quarterly", state.store.permits(u, Permission::ReportView)),
                 ("/reports", "报告", "Reports", state.store.permits(u, Permission::ReportView)),
+                (
+                    "/filing",
+                    "零报告",
+                    "Zero reports",
+                    (u.role == liuhen_rules::Role::Recorder && u.scopes.is_none())
+                        || state.store.permits(u, Permission::FilingOversee),
+                ),
+                ("/findings", "追责", "Findings", state.store.permits(u, Permission::FindingRecord)),
+                ("/complaints", "控告", "Complaints", state.store.permits(u, Permission::ComplaintHandle)),
+                ("/cadres", "干部档案", "Cadres", state.store.permits(u, Permission::RecordReadCourt)),
                 ("/ledger", "日志", "Log", true),
                 ("/account", "我的账号", "My account", true),
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),

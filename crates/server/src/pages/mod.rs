@@ -3,6 +3,7 @@
 //! Every form works without JavaScript.
 
 pub mod account;
+pub mod accountability;
 pub mod admin;
 pub mod chrome;
 pub mod records;
@@ -44,6 +45,10 @@ pub struct Desk {
     pub records: i64,
     pub serious: i64,
     pub special: i64,
+    /// The last period, when the user owes a zero report for it (issue 8).
+    pub zero_due: Option<String>,
+    /// Contacts the case system logged that wait for this judge's answer.
+    pub questions: usize,
 }
 
 #[derive(Template)]
@@ -140,6 +145,8 @@ async fn desk(
         records,
         serious,
         special,
+        zero_due: state.store.zero_report_due(user).await?,
+        questions: state.store.contacts(user, true).await?.iter().filter(|q| q.status == "question").count(),
     })
 }
 
