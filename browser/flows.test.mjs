@@ -237,3 +237,73 @@ test("the administrator's pages show accounts, never a record", async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a judge with nothing to record attests a zero report, and the office's list shows who is still missing", async () => {
+  const { page, context, errors } = await loggedIn("judge_b");
+  await page.getByRole("link", { name: "零报告", exact: true }).click();
+  await page.waitForURL(BASE + "/filing");
+  await accessible(page, "zero report");
+  // This period (the second choice): the accounts are new, so last month owed nothing.
+  const period = await page.locator("#period option").nth(1).getAttribute("value");
+  await page.getByLabel("期间").selectOption(period);
+  await page.getByRole("button", { name: "作出零报告" }).click();
+  await page.waitForURL(BASE + "/filing?done=zero");
+  await page.getByRole("status").filter({ hasText: "零报告已记录" }).waitFor();
+  await shot(page, "zero-report");
+  // Twice is refused beside the field.
+  await page.getByLabel("期间").selectOption(period);
+  await page.getByRole("button", { name: "作出零报告" }).click();
+  await page.locator("#error-summary").filter({ hasText: "已就" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const office = await loggedIn("office");
+  await office.page.goto(`${BASE}/filing?period=${period}`);
+  const row = (who) => office.page.locator("#filing-table tr").filter({ hasText: `（${who}）` });
+  await row("judge_b").filter({ hasText: "已报告" }).waitFor();
+  await row("judge_a").filter({ hasText: "未报告" }).waitFor();
+  await office.page.getByRole("button", { name: "提醒未报告的人员" }).click();
+  await office.page.getByRole("status").filter({ hasText: "已向未报告的人员发出提醒" }).waitFor();
+  await row("judge_a").locator("td").nth(4).filter({ hasText: "1" }).waitFor();
+  await accessible(office.page, "filing overview");
+  await shot(office.page, "filing-overview");
+  assert.deepEqual(office.errors, []);
+  await office.context.close();
+});
+
+test("discipline inspection records a finding: the form names what is missing, the rule proposes, the person appeals", async () => {
+  const { page, context, errors } = await loggedIn("inspector");
+  await page.getByRole("link", { name: "追责", exact: true }).click();
+  await page.waitForURL(BASE + "/findings");
+  await accessible(page, "findings");
+  await page.getByRole("button", { name: "记录认定" }).click();
+  await page.locator("#error-summary").waitFor();
+  await page.locator("#facts-error").waitFor();
+  await page.getByLabel("被认定人员").selectOption("clerk");
+  await page.getByLabel("认定情形").selectOption("not_recorded");
+  await page.getByLabel("认定的事实").fill("2026年5月某区人民政府张某来电过问案件，承办人未录入专库");
+  // A first finding calls for a warning or a notice of criticism: art. 54 needs a reason.
+  await page.getByLabel("处理决定").selectOption("discipline_art54");
+  await page.getByRole("button", { name: "记录认定" }).click();
+  await page.locator("#decision_reason-error").waitFor();
+  await accessible(page, "finding form with errors");
+  await shot(page, "finding-form-errors");
+  await page.getByLabel("处理决定").selectOption("warning");
+  await page.getByRole("button", { name: "记录认定" }).click();
+  await page.waitForURL(BASE + "/findings?done=recorded");
+  const line = page.locator("#findings-table tbody tr").first();
+  await line.filter({ hasText: "警告或通报批评" }).waitFor();
+  await shot(page, "findings");
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const clerk = await loggedIn("clerk");
+  await clerk.page.goto(BASE + "/findings");
+  await clerk.page.getByLabel("申诉理由").fill("当天已向庭长口头报告，并非不记录");
+  await clerk.page.getByRole("button", { name: "申诉" }).click();
+  await clerk.page.waitForURL(BASE + "/findings?done=appealed");
+  await clerk.page.locator("#findings-table").filter({ hasText: "申诉中" }).waitFor();
+  await accessible(clerk.page, "own findings");
+  assert.deepEqual(clerk.errors, []);
+  await clerk.context.close();
+});
