@@ -473,3 +473,55 @@ async fn entries_are_screened_and_checked_in_the_ledger_and_the_query_tables_reb
     app.store.rebuild_projections().await.unwrap();
     assert_eq!(app.store.projection_digest().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn the_quarterly_report_counts_screenings_and_takes_the_offices_merges_into_its_repeat_list() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let office = app.token("office").await;
+    // The same cadre in 2026 Q1, once with the unit written another way.
+    let first = app.create(&clerk, &letter()).await;
+    let mut other_spelling = letter();
+    other_spelling["intervener"]["unit"] = json!("某区政府");
+    other_spelling["occurred_at"] = json!("2026-02-10 10:00");
+    other_spelling["case_number"] = json!("（2026）示0101民初30号");
+    app.create(&clerk, &other_spelling).await;
+    let report = || async { app.get(&office, "/api/v1/reports/quarterly?year=2026&quarter=1").await.1 };
+
+    let before = report().await;
+    assert_eq!(before["analysis"]["repeat_interveners"], json!([]), "two spellings, two people until merged");
+    let count = |r: &Value, code: &str| {
+        r["analysis"]["by_screening"].as_array().unwrap().iter().find(|c| c["code"] == code).unwrap()["count"].as_i64()
+    };
+    assert_eq!(count(&before, "not_screened"), Some(2));
+
+    app.post(
+        &office,
+        &format!("/api/v1/records/{first}/screenings"),
+        &json!({"classification": "interference", "reason": "要求从轻处理"}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &office,
+            "/api/v1/cadres/merges",
+            &json!({"from_key": "张某/某区政府/副区长", "into_key": "张某/某区人民政府/副区长", "reason": "同一人，单位简称"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let after = report().await;
+    assert_eq!((count(&after, "interference"), count(&after, "not_screened")), (Some(1), Some(1)));
+    let repeat = &after["analysis"]["repeat_interveners"];
+    assert_eq!(repeat.as_array().unwrap().len(), 1, "{repeat}");
+    assert_eq!((repeat[0]["name"].as_str(), repeat[0]["unit"].as_str()), (Some("张某"), Some("某区人民政府")));
+    assert_eq!((repeat[0]["total"].as_i64(), repeat[0]["this_quarter"].as_i64()), (Some(2), Some(2)));
+
+    // An entry of the merged spelling from an earlier quarter counts too.
+    let mut earlier = other_spelling.clone();
+    earlier["occurred_at"] = json!("2025-11-03 15:00");
+    earlier["case_number"] = json!("（2025）示0101民初88号");
+    app.create(&clerk, &earlier).await;
+    let later = report().await;
+    assert_eq!(later["analysis"]["repeat_interveners"][0]["total"], 3);
+}

@@ -108,6 +108,7 @@ pub fn quarterly_xlsx(report: &QuarterlyReport) -> Result<Vec<u8>, XlsxError> {
     counts(&mut book, "按所处环节", "环节", &a.by_stage)?;
     counts(&mut book, "按案件类型", "案件类型", &a.by_case_type)?;
     counts(&mut book, "处理情况", "处理情况", &a.by_handling)?;
+    counts(&mut book, "甄别情况", "甄别结论", &a.by_screening)?;
     counts(&mut book, "按法院", "法院", &a.by_court)?;
     let repeats = book.add_worksheet();
     repeats.set_name("多次过问人员")?;
@@ -239,7 +240,7 @@ pub fn quarterly_documents(
             a.main_leaders.len(),
         ));
         n.heading("分类情况");
-        let charts: [(&str, &[Count], bool); 8] = [
+        let charts: [(&str, &[Count], bool); 9] = [
             ("按第七条专项报告情形", &a.by_special_item, true),
             ("按过问人单位类别", &a.by_unit_type, true),
             ("按干部管理权限", &a.by_managing_level, false),
@@ -247,6 +248,7 @@ pub fn quarterly_documents(
             ("按案件所处环节", &a.by_stage, false),
             ("按案件类型", &a.by_case_type, false),
             ("处理情况", &a.by_handling, false),
+            ("甄别情况", &a.by_screening, false),
             ("按法院", &a.by_court, a.by_court.len() > 1),
         ];
         for (title, counts, with_chart) in charts {

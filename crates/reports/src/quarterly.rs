@@ -216,6 +216,10 @@ pub struct QuarterlyAnalysis {
     pub by_handling: Vec<Count>,
     /// For an upper court: each court below (and itself).
     pub by_court: Vec<Count>,
+    /// How the store's maintainers screened the period's entries (甄别, issue 8), with those not yet
+    /// screened; absent from reports sealed before it existed.
+    #[serde(default)]
+    pub by_screening: Vec<Count>,
     pub repeat_interveners: Vec<RepeatIntervener>,
     pub serious: Vec<Line>,
     /// Each entry with S7 items, listed one by one (R11).
@@ -265,16 +269,22 @@ fn line(e: &Entry) -> Line {
     }
 }
 
-/// What the analysis needs from outside the period, which the store counts and looks up rather
-/// than hands over entry by entry (a province holds millions): the totals of the previous period
-/// and of the same period a year before, and the earlier entries of the period's interveners.
+/// What the analysis needs besides the period's entries, which the store counts and looks up
+/// rather than hands over entry by entry (a province holds millions): the totals of the previous
+/// period and of the same period a year before, the earlier entries of the period's interveners,
+/// the office's confirmed merges of cadres, and how the period's entries were screened (issue 8).
 #[derive(Debug, Clone, Default)]
 pub struct Earlier {
     pub previous_total: u64,
     pub year_before_total: u64,
     /// Entries that count in the analysis (see [`liuhen_rules::Record::counts_in_analysis`]), before the period, by the
-    /// same name and unit as an intervener of the period.
+    /// same name and unit as an intervener of the period (or one merged with them).
     pub entries: Vec<EarlierEntry>,
+    /// R16: (name, unit) as written in entries → the (name, unit) the office confirmed is the same
+    /// cadre; the repeat list counts them as one person.
+    pub aliases: std::collections::HashMap<(String, String), (String, String)>,
+    /// The latest screening (甄别) of each of the period's entries that has one, by entry id.
+    pub screenings: std::collections::HashMap<String, liuhen_rules::Screening>,
 }
 
 /// An earlier entry of a repeat intervener, as the repeat list needs it.
@@ -291,11 +301,11 @@ pub struct EarlierEntry {
 /// below that counts in the analysis and occurred in the period (others are ignored), and `earlier`, what came
 /// before. `court_names` labels the breakdown by court; `extra_regions` are the deployment's
 /// additions to the case-number rules (S11), for the breakdown by case type.
-pub fn analyse(
+pub fn analyse<'a>(
     court_id: &str,
     quarter: impl Period,
-    entries: &[Entry],
-    earlier: &Earlier,
+    entries: &'a [Entry],
+    earlier: &'a Earlier,
     court_names: &BTreeMap<String, String>,
     extra_regions: &[String],
 ) -> QuarterlyAnalysis {
@@ -361,9 +371,19 @@ pub fn analyse(
     }
     let mut people: std::collections::HashMap<(&str, &str), Person> =
         std::collections::HashMap::with_capacity(now.len());
+    // The office's merges (R16): a cadre written under another name or unit is the same person.
+    let alias = |name: &'a str, unit: &'a str| -> (&'a str, &'a str) {
+        if earlier.aliases.is_empty() {
+            return (name, unit);
+        }
+        match earlier.aliases.get(&(name.to_string(), unit.to_string())) {
+            Some((n, u)) => (n.as_str(), u.as_str()),
+            None => (name, unit),
+        }
+    };
     for e in &now {
         let (i, at) = (&e.facts.intervener, e.facts.occurred_at);
-        let person = people.entry((i.name.trim(), i.unit.trim())).or_insert_with(|| Person {
+        let person = people.entry(alias(i.name.trim(), i.unit.trim())).or_insert_with(|| Person {
             seen: Vec::new(),
             this_quarter: 0,
             post: (at, &i.post),
@@ -375,7 +395,7 @@ pub fn analyse(
         }
     }
     for e in &earlier.entries {
-        if let Some(person) = people.get_mut(&(e.name.trim(), e.unit.trim())) {
+        if let Some(person) = people.get_mut(&alias(e.name.trim(), e.unit.trim())) {
             person.seen.push((e.occurred_at, e.case.as_deref()));
         }
     }
@@ -404,6 +424,22 @@ pub fn analyse(
         b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)).then_with(|| a.unit.cmp(&b.unit))
     });
 
+    let mut by_screening: Vec<Count> = liuhen_rules::Screening::ALL
+        .iter()
+        .map(|s| Count {
+            code: s.code().into(),
+            zh: s.zh().into(),
+            en: s.en().into(),
+            count: now.iter().filter(|e| earlier.screenings.get(&e.id) == Some(s)).count() as u64,
+        })
+        .collect();
+    by_screening.push(Count {
+        code: "not_screened".into(),
+        zh: "尚未甄别".into(),
+        en: "not screened yet".into(),
+        count: now.iter().filter(|e| !earlier.screenings.contains_key(&e.id)).count() as u64,
+    });
+
     let mut sorted = now.clone();
     sorted.sort_by(|a, b| a.facts.occurred_at.cmp(&b.facts.occurred_at).then_with(|| a.id.cmp(&b.id)));
     let (from, to) = quarter.bounds();
@@ -429,6 +465,7 @@ pub fn analyse(
         by_case_type,
         by_handling,
         by_court,
+        by_screening,
         repeat_interveners,
         serious: sorted.iter().filter(|e| e.facts.serious).map(|e| line(e)).collect(),
         special_items: sorted.iter().filter(|e| !e.facts.special_items.is_empty()).map(|e| line(e)).collect(),

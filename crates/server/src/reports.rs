@@ -72,6 +72,8 @@ pub async fn build(
                 case: e.case,
             })
             .collect(),
+        aliases: data.aliases,
+        screenings: data.screenings.into_iter().map(|(id, s)| (id.to_string(), s)).collect(),
     };
     let courts = state.store.courts().await?;
     let names: BTreeMap<String, String> =

@@ -1447,19 +1447,7 @@ impl Store {
         let rows = sqlx::query("SELECT from_key, into_key FROM cadre_merges").fetch_all(&self.reader).await?;
         let direct: BTreeMap<String, String> =
             rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
-        let mut resolved = BTreeMap::new();
-        for from in direct.keys() {
-            let mut to = from.clone();
-            let mut seen = BTreeSet::new();
-            while let Some(next) = direct.get(&to) {
-                if !seen.insert(to.clone()) {
-                    break;
-                }
-                to = next.clone();
-            }
-            resolved.insert(from.clone(), to);
-        }
-        Ok(resolved)
+        Ok(resolve_merges(&direct))
     }
 
     fn require_cadre_reader(&self, viewer: &User) -> Result<()> {
@@ -1623,6 +1611,80 @@ impl Store {
         )
         .await
     }
+}
+
+/// Each merged key → the key it ends in, following chains (a → b → c) and stopping at a cycle.
+fn resolve_merges(direct: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut resolved = BTreeMap::new();
+    for from in direct.keys() {
+        let mut to = from.clone();
+        let mut seen = BTreeSet::new();
+        while let Some(next) = direct.get(&to) {
+            if !seen.insert(to.clone()) {
+                break;
+            }
+            to = next.clone();
+        }
+        resolved.insert(from.clone(), to);
+    }
+    resolved
+}
+
+/// R16 in the quarterly report: each (name, unit) as written in entries of a cadre the office
+/// merged → one (name, unit) of the cadre it was merged into, so that the repeat list counts one
+/// person. Spellings of one key that differ only in white space map together as well.
+pub(crate) fn cadre_aliases(conn: &dyn Db) -> Result<std::collections::HashMap<(String, String), (String, String)>> {
+    let direct: BTreeMap<String, String> = conn
+        .rows("SELECT from_key, into_key FROM cadre_merges", args![])?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<Result<_>>()?;
+    let resolved = resolve_merges(&direct);
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (from, to) in &resolved {
+        groups.entry(to.as_str()).or_default().push(from.as_str());
+    }
+    let spellings = |key: &str| -> Result<Vec<(String, String)>> {
+        let mut pairs: Vec<(String, String)> = conn
+            .rows(
+                "SELECT DISTINCT r.intervener_name, r.intervener_unit FROM record_cadres c
+                 JOIN records r ON r.id = c.record_id WHERE c.cadre_key = $1 AND c.role = 'intervener'",
+                args![key],
+            )?
+            .iter()
+            .map(|r| Ok((r.get::<String>(0)?.trim().to_string(), r.get::<String>(1)?.trim().to_string())))
+            .collect::<Result<_>>()?;
+        pairs.sort();
+        Ok(pairs)
+    };
+    let mut aliases = std::collections::HashMap::new();
+    for (target, froms) in groups {
+        let own = spellings(target)?;
+        let Some(canonical) = own.first().cloned() else { continue };
+        for key in froms {
+            for pair in spellings(key)? {
+                aliases.insert(pair, canonical.clone());
+            }
+        }
+        for pair in own {
+            aliases.insert(pair, canonical.clone());
+        }
+    }
+    aliases.retain(|k, v| k != v);
+    Ok(aliases)
+}
+
+/// The latest screening of each entry of `court` that occurred in [`from`, `until`).
+pub(crate) fn screenings_in(conn: &dyn Db, court: &str, from: &str, until: &str) -> Result<Vec<(String, Screening)>> {
+    conn.rows(
+        "SELECT s.record_id, s.classification FROM screenings s
+         JOIN record_facts f ON f.record_id = s.record_id AND f.court_id = s.court_id
+         WHERE f.court_id = $1 AND f.occurred_at >= $2 AND f.occurred_at < $3 ORDER BY s.seq",
+        args![court, from, until],
+    )?
+    .iter()
+    .map(|r| Ok((r.get(0)?, listed(&r.get::<String>(1)?)?)))
+    .collect()
 }
 
 fn finding_view(r: &sqlx::any::AnyRow) -> Result<FindingView> {

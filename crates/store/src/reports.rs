@@ -39,6 +39,10 @@ pub struct ReportData {
     pub earlier: Vec<EarlierEntry>,
     /// The courts read: the viewer's and every court below it.
     pub courts: std::collections::BTreeSet<String>,
+    /// R16: (name, unit) spellings of cadres the office merged → the one the report shows.
+    pub aliases: std::collections::HashMap<(String, String), (String, String)>,
+    /// The latest screening of each of the period's entries that has one (issue 8).
+    pub screenings: std::collections::HashMap<Uuid, liuhen_rules::Screening>,
 }
 
 type Range = (OffsetDateTime, OffsetDateTime);
@@ -130,6 +134,13 @@ fn read_report_data(backend: &Backend, courts: &[String], period: Range, compari
         "SELECT count(*) FROM records r WHERE r.court_id = $1 AND r.register = 'store'
          AND r.occurred_at >= $2 AND r.occurred_at < $3 AND {COUNTS}"
     );
+    let aliases = crate::accountability::cadre_aliases(&*conn)?;
+    let mut screenings = std::collections::HashMap::new();
+    for court in courts {
+        for (id, s) in crate::accountability::screenings_in(&*conn, court, &from, &until)? {
+            screenings.insert(id.parse().map_err(|e| StoreError::Internal(format!("record id {id}: {e}")))?, s);
+        }
+    }
     let mut comparison_totals = Vec::new();
     for (a, b) in comparisons {
         let mut total = 0u64;
@@ -140,13 +151,23 @@ fn read_report_data(backend: &Backend, courts: &[String], period: Range, compari
     }
     drop(conn);
 
-    // Half the period's interveners on each core.
-    let people: Vec<(&str, &str)> = entries
+    // Half the period's interveners on each core, with every spelling the office merged with them.
+    let mut people: std::collections::BTreeSet<(&str, &str)> =
+        entries.iter().map(|e| (e.facts.intervener.name.as_str(), e.facts.intervener.unit.as_str())).collect();
+    let canonical: std::collections::BTreeSet<(String, String)> = people
         .iter()
-        .map(|e| (e.facts.intervener.name.as_str(), e.facts.intervener.unit.as_str()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+        .map(|(n, u)| {
+            let pair = (n.trim().to_string(), u.trim().to_string());
+            aliases.get(&pair).cloned().unwrap_or(pair)
+        })
         .collect();
+    for (spelling, target) in &aliases {
+        if canonical.contains(target) {
+            people.insert((spelling.0.as_str(), spelling.1.as_str()));
+            people.insert((target.0.as_str(), target.1.as_str()));
+        }
+    }
+    let people: Vec<(&str, &str)> = people.into_iter().collect();
     let (first, other) = people.split_at(people.len() / 2);
     let (first, other) = std::thread::scope(|s| {
         let other = s.spawn(|| read_earlier(backend, other, &from, &reach));
@@ -154,7 +175,7 @@ fn read_report_data(backend: &Backend, courts: &[String], period: Range, compari
     });
     let mut earlier = first?;
     earlier.extend(other.map_err(|_| StoreError::Internal("reading earlier entries failed".into()))??);
-    Ok(ReportData { entries, comparison_totals, earlier, courts: Default::default() })
+    Ok(ReportData { entries, comparison_totals, earlier, courts: Default::default(), aliases, screenings })
 }
 
 impl Store {
