@@ -114,6 +114,18 @@ async fn a_retaliation_complaint_goes_to_the_court_above_and_its_handlers_alone_
     let office = app.token("office").await;
     let upper = app.user("upper_inspector", "high", Role::DisciplineInspector).await;
     let upper_office = app.user("upper_office", "high", Role::StoreMaintainer).await;
+    app.store
+        .console()
+        .add_court(&liuhen_store::NewCourt {
+            id: "spc".into(),
+            name: "最高人民法院".into(),
+            level: liuhen_rules::CourtLevel::Supreme,
+            parent_id: None,
+            case_code: "最高法".into(),
+        })
+        .await
+        .unwrap();
+    let supreme = app.user("spc_inspector", "spc", Role::DisciplineInspector).await;
 
     let (status, refused) = app.post(&clerk, "/api/v1/complaints", &json!({"account": " "})).await;
     assert_eq!(status, 422);
@@ -137,15 +149,24 @@ async fn a_retaliation_complaint_goes_to_the_court_above_and_its_handlers_alone_
         assert!(matches!(status, 403 | 404), "{who}: {status}");
     }
 
+    let (_, list) = app.get(&supreme, "/api/v1/complaints").await;
+    assert_eq!(list, json!([]), "the Supreme People's Court reads it once it is reported up");
+
     // The court above's discipline inspection handles it and sees who complained.
     let (_, list) = app.get(&upper, "/api/v1/complaints").await;
     assert_eq!(list[0]["complainant"], "clerk");
     assert_eq!((list[0]["to_court"].as_str(), list[0]["account"].as_str()), (Some("high"), Some(account)));
-    for step in ["received", "reported_to_committee", "escalated_to_supreme", "concluded"] {
+    for step in ["received", "reported_to_committee", "escalated_to_supreme"] {
         let (status, answer) =
             app.post(&upper, &format!("/api/v1/complaints/{id}/steps"), &json!({"step": step, "note": "已办理"})).await;
         assert_eq!(status, 201, "{step}: {answer}");
     }
+    let (_, list) = app.get(&supreme, "/api/v1/complaints").await;
+    assert_eq!(list[0]["complainant"], "clerk", "reported up, the Supreme People's Court's handlers read it");
+    let (status, _) = app
+        .post(&supreme, &format!("/api/v1/complaints/{id}/steps"), &json!({"step": "concluded", "note": "已督办"}))
+        .await;
+    assert_eq!(status, 201);
     let (status, _) =
         app.post(&upper, &format!("/api/v1/complaints/{id}/steps"), &json!({"step": "received", "note": "x"})).await;
     assert_eq!(status, 409, "a concluded complaint takes no more steps");
@@ -524,4 +545,57 @@ async fn the_quarterly_report_counts_screenings_and_takes_the_offices_merges_int
     app.create(&clerk, &earlier).await;
     let later = report().await;
     assert_eq!(later["analysis"]["repeat_interveners"][0]["total"], 3);
+}
+
+#[tokio::test]
+async fn the_office_screens_checks_and_notes_outcomes_from_the_records_page() {
+    let app = spawn_app().await;
+    let id = app.create(&app.token("clerk").await, &letter()).await;
+    let page = format!("/records/{id}");
+    let mut office = common::Browser::new(&app);
+    office.log_in("office", common::PASSWORD).await;
+    let shown = office.get(&page).await;
+    assert!(shown.body.contains("甄别、核查与处理结果"), "the office gets the forms");
+
+    let refused =
+        office.submit(&page, &format!("{page}/handling/screen"), &[("classification", ""), ("reason", "")]).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("请写明甄别理由"), "the problem is shown beside the form");
+    let done = office
+        .submit(
+            &page,
+            &format!("{page}/handling/screen"),
+            &[("classification", "interference"), ("reason", "要求从轻")],
+        )
+        .await;
+    assert_eq!((done.status, done.location.as_str()), (303, format!("{page}?done=handled").as_str()));
+    let done = office.submit(&page, &format!("{page}/handling/check"), &[("subject", "核实来信真伪")]).await;
+    assert_eq!(done.status, 303);
+    let shown = office.get(&page).await;
+    let check_id = common::hidden(&shown.body, "check_id");
+    let done = office
+        .submit(&page, &format!("{page}/handling/conclude"), &[("check_id", &check_id), ("findings", "属实")])
+        .await;
+    assert_eq!(done.status, 303);
+    let done = office
+        .submit(
+            &page,
+            &format!("{page}/handling/outcome"),
+            &[("outcome", "disciplined"), ("body", "示例市纪委监委"), ("note", "")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let shown = office.get(&page).await;
+    for text in ["甄别为", "要求从轻", "核实来信真伪", "属实", "示例市纪委监委", "给予处分"] {
+        assert!(shown.body.contains(text), "{text}");
+    }
+
+    // The clerk who recorded it sees none of this.
+    let mut clerk = common::Browser::new(&app);
+    clerk.log_in("clerk", common::PASSWORD).await;
+    assert!(!clerk.get(&page).await.body.contains("甄别、核查与处理结果"));
+    let refused = clerk
+        .submit(&page, &format!("{page}/handling/screen"), &[("classification", "interference"), ("reason", "x")])
+        .await;
+    assert_eq!(refused.status, 403, "the form's token is right; the role is refused");
 }

@@ -44,6 +44,8 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ("POST", "/records/{id}/materials", "", "-A------------"),
     ("POST", "/records/{id}/cosign", "", "--A-----------"),
     ("POST", "/records/{id}/dispute", "", "--A-----------"),
+    // Screening from the record's page (issue 8): the office of the record's court.
+    ("POST", "/records/{id}/handling/{action}", "", "----A---------"),
     ("GET", "/cosign", "", "-AAAAAA---AAA-"),
     ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
     ("GET", "/reports/quarterly", "", "----AAA----AA-"),
@@ -211,7 +213,7 @@ fn concrete(route: &str, variant: &str, f: &Fixture) -> String {
         .replace("{code}", "en")
         .replace("{username}", "judge_b")
         .replace("{sha256}", &"0".repeat(64))
-        .replace("{action}", "unlock")
+        .replace("{action}", if route.starts_with("/records/") { "screen" } else { "unlock" })
         .replace("{*path}", if variant == "entry bundle" { "entries/000.p/1" } else { "0/000.p/1" });
     match route {
         "/api/v1/log/extension" => format!("{path}?from=1"),

@@ -145,6 +145,7 @@ routes! { upload_limit;
     "/records/{id}/materials" => post(pages::records::upload).layer(DefaultBodyLimit::max(upload_limit)),
     "/records/{id}/cosign" => post(pages::records::cosign),
     "/records/{id}/dispute" => post(pages::records::dispute),
+    "/records/{id}/handling/{action}" => post(pages::records::handle),
     "/cosign" => get(pages::records::inbox),
     "/ledger" => get(pages::ledger),
     "/reports/quarterly" => get(reports::quarterly_page),

@@ -61,7 +61,9 @@ CREATE TABLE complaints (
     account            TEXT NOT NULL,
     filed_at           TEXT NOT NULL,
     seq                BIGINT NOT NULL,
-    state              TEXT NOT NULL
+    state              TEXT NOT NULL,
+    -- S9: reported up to the Supreme People's Court, whose handlers then read it too.
+    escalated          BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX complaints_to ON complaints(to_court, seq);
 CREATE INDEX complaints_by ON complaints(complainant);

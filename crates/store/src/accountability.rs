@@ -159,10 +159,17 @@ pub(crate) fn check(conn: &dyn Db, actor: &User, body: EventBody) -> Result<Even
         }
         EventBody::ComplaintHandled { complaint_id, step, note } => {
             let row = conn
-                .row("SELECT to_court, state FROM complaints WHERE id = $1", args![complaint_id.to_string()])?
+                .row(
+                    "SELECT to_court, state, escalated FROM complaints WHERE id = $1",
+                    args![complaint_id.to_string()],
+                )?
                 .ok_or_else(no_complaint)?;
-            let (to_court, state): (String, String) = (row.get(0)?, row.get(1)?);
-            if to_court != actor.court_id {
+            let (to_court, state, escalated): (String, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let supreme: bool = conn.scalar(
+                "SELECT EXISTS (SELECT 1 FROM courts WHERE id = $1 AND level = 'supreme')",
+                args![actor.court_id],
+            )?;
+            if to_court != actor.court_id && !(escalated == 1 && supreme) {
                 return Err(no_complaint());
             }
             if state == ComplaintStep::Concluded.code() {
@@ -345,6 +352,9 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
                 args![complaint_id.to_string(), seq, step.code(), note, event.actor, at],
             )?;
             conn.exec("UPDATE complaints SET state = $1 WHERE id = $2", args![step.code(), complaint_id.to_string()])?;
+            if *step == ComplaintStep::EscalatedToSupreme {
+                conn.exec("UPDATE complaints SET escalated = 1 WHERE id = $1", args![complaint_id.to_string()])?;
+            }
         }
         EventBody::ZeroReportAttested { period } => {
             conn.exec(
@@ -992,15 +1002,19 @@ impl Store {
     }
 
     /// The complaints `viewer` may read: those addressed to their court if they handle
-    /// complaints, and their own. Nobody else — not their court's leadership — sees any.
+    /// complaints (at the Supreme People's Court also those reported up to it, S9), and their
+    /// own. Nobody else — not their court's leadership — sees any.
     pub async fn complaints(&self, viewer: &User) -> Result<Vec<ComplaintView>> {
         let handler = self.permits(viewer, Permission::ComplaintHandle);
+        let supreme = self.court(&viewer.court_id).await?.is_some_and(|c| c.level == liuhen_rules::CourtLevel::Supreme);
         let rows = sqlx::query(
-            "SELECT * FROM complaints WHERE complainant = $1 OR (to_court = $2 AND $3 = 1) ORDER BY seq DESC",
+            "SELECT * FROM complaints WHERE complainant = $1 OR ($3 = 1 AND (to_court = $2 OR (escalated = 1 AND $4 = 1)))
+             ORDER BY seq DESC",
         )
         .bind(&viewer.username)
         .bind(&viewer.court_id)
         .bind(i64::from(handler))
+        .bind(i64::from(supreme))
         .fetch_all(&self.reader)
         .await?;
         let mut out = Vec::new();

@@ -483,6 +483,64 @@ struct RecordPage {
     may_report_immediately: bool,
     /// R12: the entry is of a C8 kind and the viewer sees reports: a draft notification exists.
     notification: bool,
+    /// Issue 8: screenings, checks and oversight outcomes, for the office and inspectors; the
+    /// office also gets the forms.
+    handling: Option<HandlingLines>,
+}
+
+/// The entry's screenings, checks and outcomes as the record page shows them.
+struct HandlingLines {
+    may_act: bool,
+    screenings: Vec<(String, String, String, String)>,
+    /// id, subject, opened (by, at), findings when concluded.
+    checks: Vec<(String, String, String, Option<String>)>,
+    outcomes: Vec<(String, String, String, String)>,
+    classifications: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+async fn handling_lines(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    lang: Lang,
+) -> Result<Option<HandlingLines>, ApiError> {
+    let Some(h) = state.store.record_handling(user, id).await? else { return Ok(None) };
+    let pick = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+    Ok(Some(HandlingLines {
+        may_act: state.store.permits(user, Permission::RecordScreen),
+        screenings: h
+            .screenings
+            .iter()
+            .map(|s| {
+                (
+                    format_cst(s.screened_at),
+                    s.screened_by.clone(),
+                    pick(s.classification.zh(), s.classification.en()).into(),
+                    s.reason.clone(),
+                )
+            })
+            .collect(),
+        checks: h
+            .checks
+            .iter()
+            .map(|k| {
+                (
+                    k.id.to_string(),
+                    k.subject.clone(),
+                    format!("{} {}", k.opened_by, format_cst(k.opened_at)),
+                    k.findings.clone(),
+                )
+            })
+            .collect(),
+        outcomes: h
+            .outcomes
+            .iter()
+            .map(|o| (format_cst(o.at), o.body.clone(), pick(o.outcome.zh(), o.outcome.en()).into(), o.note.clone()))
+            .collect(),
+        classifications: liuhen_rules::Screening::ALL.iter().map(|s| (s.code(), pick(s.zh(), s.en()))).collect(),
+        kinds: liuhen_rules::OversightOutcome::ALL.iter().map(|s| (s.code(), pick(s.zh(), s.en()))).collect(),
+    }))
 }
 
 fn cosign_status_name(status: &str, lang: Lang) -> String {
@@ -529,6 +587,7 @@ fn done_message(lang: Lang, done: Option<&str>) -> Option<&'static str> {
             "已保存新版本；原版本保留，可随时查看。",
             "New version saved; the earlier one is kept and can be read.",
         ),
+        "handled" => lang.pick("已记入日志。", "Written to the log."),
         _ => return None,
     })
 }
@@ -593,7 +652,9 @@ async fn record_page(
     let notification = view.record.c8_kind.is_some() && state.store.permits(user, Permission::ReportView);
     let may_report_immediately =
         view.record.serious && immediate.is_empty() && state.store.permits(user, Permission::ReportDraft);
+    let handling = handling_lines(state, user, id, lang).await?;
     let page = RecordPage {
+        handling,
         notification,
         immediate,
         may_report_immediately,
@@ -655,6 +716,47 @@ async fn record_page(
     let mut response = render(&page)?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HandlingFields {
+    classification: String,
+    reason: String,
+    subject: String,
+    check_id: String,
+    findings: String,
+    outcome: String,
+    body: String,
+    note: String,
+}
+
+/// The office screens the entry, opens or concludes a check, or notes an oversight body's
+/// outcome, from the record's page (issue 8): `what` is `screen`, `check`, `conclude` or `outcome`.
+pub async fn handle(
+    State(state): State<AppState>,
+    Path((id, what)): Path<(Uuid, String)>,
+    PageForm(c, user, f): PageForm<HandlingFields>,
+) -> Result<Response, ApiError> {
+    let store = &state.store;
+    let done = match what.as_str() {
+        "screen" => store.screen_record(&user, id, &f.classification, &f.reason).await.map(|_| ()),
+        "check" => store.open_check(&user, id, &f.subject).await.map(|_| ()),
+        "conclude" => match f.check_id.parse::<Uuid>() {
+            Ok(check) => store.conclude_check(&user, check, &f.findings).await.map(|_| ()),
+            Err(_) => Err(StoreError::not_found("没有这项核查", "no such check")),
+        },
+        "outcome" => store.report_outcome(&user, id, &f.outcome, &f.body, &f.note).await.map(|_| ()),
+        _ => return Err(StoreError::not_found("没有这个地址", "no such address").into()),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/records/{id}?done=handled")).into_response()),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            let errors = FormErrors::from_error(&ApiError::from(e), c.lang);
+            record_page(&state, c, &user, id, None, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn record(
