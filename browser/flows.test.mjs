@@ -307,3 +307,42 @@ test("discipline inspection records a finding: the form names what is missing, t
   assert.deepEqual(clerk.errors, []);
   await clerk.context.close();
 });
+
+test("a clerk complains of retaliation to the court above, which handles it; the office reads a cadre's history", async () => {
+  const { page, context, errors } = await loggedIn("clerk");
+  await page.getByRole("link", { name: "零报告", exact: true }).click();
+  await page.getByRole("link", { name: /向上一级人民法院控告/ }).click();
+  await page.waitForURL(BASE + "/complaints");
+  await accessible(page, "complaint form");
+  await page.getByLabel(/情况/).fill("如实记录某区领导过问案件后，年度考评被无故评为基本称职");
+  await page.getByRole("button", { name: "提出控告" }).click();
+  await page.waitForURL(BASE + "/complaints?done=filed");
+  await page.getByRole("status").filter({ hasText: "本院领导和其他人员看不到它" }).waitFor();
+  await shot(page, "complaint");
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const upper = await loggedIn("upper_inspector");
+  await upper.page.getByRole("link", { name: "控告", exact: true }).click();
+  const card = upper.page.locator("article").filter({ hasText: "clerk" });
+  await card.getByLabel("办理").selectOption("reported_to_committee");
+  await card.getByLabel("情况").fill("已报告示例省委政法委");
+  await card.getByRole("button", { name: "记录" }).click();
+  await upper.page.waitForURL(BASE + "/complaints?done=step");
+  await upper.page.locator("article").filter({ hasText: "已报告示例省委政法委" }).waitFor();
+  await accessible(upper.page, "complaints handled");
+  await shot(upper.page, "complaints-handled");
+  assert.deepEqual(upper.errors, []);
+  await upper.context.close();
+
+  const office = await loggedIn("office");
+  await office.page.getByRole("link", { name: "干部档案", exact: true }).click();
+  await office.page.waitForURL(BASE + "/cadres");
+  await accessible(office.page, "cadres");
+  await office.page.locator("#cadres-table a").first().click();
+  await office.page.locator("#history-table tbody tr").first().waitFor();
+  await accessible(office.page, "cadre history");
+  await shot(office.page, "cadre-history");
+  assert.deepEqual(office.errors, []);
+  await office.context.close();
+});

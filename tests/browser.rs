@@ -22,6 +22,7 @@ async fn the_main_flows_in_chromium() {
     }
     let app = common::spawn_app().await;
     app.user("inspector", "basic1", liuhen_rules::Role::DisciplineInspector).await;
+    app.user("upper_inspector", "high", liuhen_rules::Role::DisciplineInspector).await;
     let shots = std::env::var("LIUHEN_SCREENSHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| app.dir.path().join("screenshots"));
@@ -41,5 +42,5 @@ async fn the_main_flows_in_chromium() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "browser flows failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("# pass 7") && stdout.contains("# fail 0"), "all seven flows ran:\n{stdout}");
+    assert!(stdout.contains("# pass 8") && stdout.contains("# fail 0"), "all eight flows ran:\n{stdout}");
 }

@@ -124,9 +124,16 @@ CREATE TABLE record_cadres (
     record_id    TEXT NOT NULL,
     cadre_key    TEXT NOT NULL,
     role         TEXT NOT NULL,
+    -- Copies for the cadre list, which reads a province's entries without decoding them.
+    court_id     TEXT NOT NULL,
+    occurred_at  TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    unit         TEXT NOT NULL,
+    post         TEXT NOT NULL,
     PRIMARY KEY (record_id, cadre_key)
 ) STRICT;
 CREATE INDEX record_cadres_key ON record_cadres(cadre_key);
+CREATE INDEX record_cadres_court ON record_cadres(court_id, role);
 
 CREATE TABLE cadre_merges (
     from_key   TEXT PRIMARY KEY,

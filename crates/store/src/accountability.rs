@@ -241,21 +241,22 @@ fn no_contact() -> StoreError {
 }
 
 /// The rows of the cadres an entry of the store names (R16): none for the other registers.
-pub(crate) fn write_cadre_rows(conn: &dyn Db, id: &str, record: &Record) -> Result<()> {
+pub(crate) fn write_cadre_rows(conn: &dyn Db, id: &str, record: &Record, court: &str) -> Result<()> {
     conn.exec("DELETE FROM record_cadres WHERE record_id = $1", args![id])?;
     if record.register != Register::Store {
         return Ok(());
     }
     let i = &record.intervener;
-    let mut keys = vec![(cadre_key(&i.name, &i.unit, &i.post), "intervener")];
+    let mut cadres = vec![(i.name.as_str(), i.unit.as_str(), i.post.as_str(), "intervener")];
     if let Some(p) = &i.principal {
-        keys.push((cadre_key(&p.name, p.unit.as_deref().unwrap_or(""), p.post.as_deref().unwrap_or("")), "principal"));
+        cadres.push((&p.name, p.unit.as_deref().unwrap_or(""), p.post.as_deref().unwrap_or(""), "principal"));
     }
-    keys.dedup_by(|a, b| a.0 == b.0);
-    for (key, role) in keys {
+    let at = ts(record.occurred_at);
+    for (name, unit, post, role) in cadres {
         conn.exec(
-            "INSERT INTO record_cadres (record_id, cadre_key, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            args![id, key, role],
+            "INSERT INTO record_cadres (record_id, cadre_key, role, court_id, occurred_at, name, unit, post)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            args![id, cadre_key(name, unit, post), role, court, at, name.trim(), unit.trim(), post.trim()],
         )?;
     }
     Ok(())
@@ -1370,34 +1371,38 @@ impl Store {
                 .await?
         };
         let limit = time::Duration::days(self.config.recording_time_limit_days);
+        // The court's entries that name a case, once, by the case as matching reads it.
+        let mut entries: BTreeMap<String, Vec<(Uuid, String, OffsetDateTime, String)>> = BTreeMap::new();
+        if !rows.is_empty() {
+            let candidates = sqlx::query(
+                "SELECT id, case_number, occurred_at, intervener_name FROM records
+                 WHERE court_id = $1 AND case_number IS NOT NULL AND register <> 'internal_inquiry'",
+            )
+            .bind(&viewer.court_id)
+            .fetch_all(&self.reader)
+            .await?;
+            for c in candidates {
+                let case: String = c.try_get("case_number")?;
+                entries.entry(liuhen_rules::accountability::case_key(&case)).or_default().push((
+                    uuid_of(&c.try_get::<String, _>("id")?)?,
+                    case,
+                    parse_ts(&c.try_get::<String, _>("occurred_at")?)?,
+                    c.try_get("intervener_name")?,
+                ));
+            }
+        }
         let mut out = Vec::new();
         for r in rows {
             let case_number: String = r.try_get("case_number")?;
             let person: Option<String> = r.try_get("person")?;
             let occurred_at = parse_ts(&r.try_get::<String, _>("occurred_at")?)?;
             let court_id: String = r.try_get("court_id")?;
-            let candidates = sqlx::query(
-                "SELECT id, case_number, occurred_at, intervener_name FROM records
-                 WHERE court_id = $1 AND case_number IS NOT NULL AND register <> 'internal_inquiry'",
-            )
-            .bind(&court_id)
-            .fetch_all(&self.reader)
-            .await?;
             let facts = ContactFacts { case_number: &case_number, occurred_at, person: person.as_deref() };
-            let mut matched = None;
-            for c in &candidates {
-                let case: Option<String> = c.try_get("case_number")?;
-                let name: String = c.try_get("intervener_name")?;
-                let entry = EntryFacts {
-                    case_number: case.as_deref(),
-                    occurred_at: parse_ts(&c.try_get::<String, _>("occurred_at")?)?,
-                    intervener_name: &name,
-                };
-                if entry_answers_contact(&facts, &entry, limit) {
-                    matched = Some(uuid_of(&c.try_get::<String, _>("id")?)?);
-                    break;
-                }
-            }
+            let same_case = entries.get(&liuhen_rules::accountability::case_key(&case_number));
+            let matched = same_case.into_iter().flatten().find_map(|(id, case, at, name)| {
+                let entry = EntryFacts { case_number: Some(case), occurred_at: *at, intervener_name: name };
+                entry_answers_contact(&facts, &entry, limit).then_some(*id)
+            });
             let answer: Option<String> = r.try_get("answer")?;
             let answer_record = r.try_get::<Option<String>, _>("answer_record")?.as_deref().map(uuid_of).transpose()?;
             let status = if matched.is_some() {
@@ -1480,11 +1485,10 @@ impl Store {
         let merges = self.merge_map().await?;
         let mut by_key: BTreeMap<String, (CadreSummary, BTreeSet<String>)> = BTreeMap::new();
         for court in &courts {
+            // The copies in record_cadres: a province's entries are read without decoding them.
             let rows = sqlx::query(
-                "SELECT c.cadre_key, r.court_id, r.occurred_at, v.data FROM record_cadres c
-                 JOIN records r ON r.id = c.record_id
-                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-                 WHERE r.court_id = $1 AND c.role = 'intervener'",
+                "SELECT cadre_key, occurred_at, name, unit, post FROM record_cadres
+                 WHERE court_id = $1 AND role = 'intervener'",
             )
             .bind(court)
             .fetch_all(&self.reader)
@@ -1492,29 +1496,25 @@ impl Store {
             for r in rows {
                 let key: String = r.try_get(0)?;
                 let key = merges.get(&key).cloned().unwrap_or(key);
-                let at = parse_ts(&r.try_get::<String, _>(2)?)?;
-                let record = crate::records::decode_record(&r.try_get::<String, _>(3)?)?;
+                let at = parse_ts(&r.try_get::<String, _>(1)?)?;
+                let (name, unit, post): (String, String, String) = (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
                 let entry = by_key.entry(key.clone()).or_insert_with(|| {
-                    (
-                        CadreSummary {
-                            key: key.clone(),
-                            name: record.intervener.name.clone(),
-                            unit: record.intervener.unit.clone(),
-                            post: record.intervener.post.clone(),
-                            entries: 0,
-                            courts: 0,
-                            last_at: at,
-                        },
-                        BTreeSet::new(),
-                    )
+                    let summary = CadreSummary {
+                        key,
+                        name: name.clone(),
+                        unit: unit.clone(),
+                        post: post.clone(),
+                        entries: 0,
+                        courts: 0,
+                        last_at: at,
+                    };
+                    (summary, BTreeSet::new())
                 });
                 entry.0.entries += 1;
-                entry.1.insert(r.try_get::<String, _>(1)?);
+                entry.1.insert(court.clone());
                 if at >= entry.0.last_at {
                     entry.0.last_at = at;
-                    entry.0.name = record.intervener.name.clone();
-                    entry.0.unit = record.intervener.unit.clone();
-                    entry.0.post = record.intervener.post.clone();
+                    (entry.0.name, entry.0.unit, entry.0.post) = (name, unit, post);
                 }
             }
         }

@@ -100,7 +100,7 @@ fn write_record_row(
         }
     }
     write_search_row(conn, id, record)?;
-    crate::accountability::write_cadre_rows(conn, id, record)?;
+    crate::accountability::write_cadre_rows(conn, id, record, &placed.0)?;
     write_facts_row(conn, id, record, &placed.0, placed.1.as_deref())
 }
 

@@ -390,6 +390,7 @@ struct ComplaintsPage {
     mine: Vec<ComplaintView>,
     handled: Vec<ComplaintView>,
     steps: Vec<(&'static str, &'static str)>,
+    courts: std::collections::BTreeMap<String, String>,
 }
 
 impl ComplaintsPage {
@@ -402,6 +403,14 @@ impl ComplaintsPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
         format_cst(*t)
     }
+    fn court(&self, id: &str) -> String {
+        self.courts.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// Court ids → names, for pages that list entries of several courts.
+async fn court_names(state: &AppState) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    Ok(state.store.courts().await?.into_iter().map(|c| (c.id, c.name)).collect())
 }
 
 async fn complaints_page(
@@ -423,6 +432,7 @@ async fn complaints_page(
         handler: store.permits(user, Permission::ComplaintHandle),
         steps: options::<ComplaintStep>(c.lang),
         upper_court,
+        courts: court_names(state).await?,
         mine,
         handled,
         done,
@@ -576,6 +586,7 @@ struct CadrePage {
     c: Chrome,
     h: CadreHistory,
     csv: String,
+    courts: std::collections::BTreeMap<String, String>,
 }
 
 impl CadrePage {
@@ -584,6 +595,9 @@ impl CadrePage {
     }
     fn outcome(&self, o: &liuhen_rules::OversightOutcome) -> &'static str {
         self.c.lang.pick(o.zh(), o.en())
+    }
+    fn court(&self, id: &str) -> String {
+        self.courts.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
     fn screening(&self, s: &Option<liuhen_rules::Screening>) -> &'static str {
         s.map_or(self.c.t("未甄别", "not screened"), |s| self.c.lang.pick(s.zh(), s.en()))
@@ -603,7 +617,7 @@ pub async fn cadre(
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "page").await?;
     let csv = format!("/cadres/history.csv?key={}", urlencode(&h.key));
-    render(&CadrePage { c, h, csv })
+    render(&CadrePage { c, h, csv, courts: court_names(&state).await? })
 }
 
 /// The history as CSV, for integrity and performance evaluation (C11): one line per entry.
@@ -613,6 +627,7 @@ pub async fn cadre_csv(
     Query(q): Query<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "export").await?;
+    let courts = court_names(&state).await?;
     let lang = c.lang;
     let mut out = String::from("\u{feff}");
     let head = [
@@ -640,7 +655,7 @@ pub async fn cadre_csv(
         let screening = e.screening.map_or("", |s| lang.pick(s.zh(), s.en()));
         let line = [
             format_cst(e.occurred_at),
-            e.court_id.clone(),
+            courts.get(&e.court_id).cloned().unwrap_or_else(|| e.court_id.clone()),
             e.case_number.clone().unwrap_or_default(),
             e.name.clone(),
             e.unit.clone(),
