@@ -82,6 +82,14 @@ async fn the_sanction_follows_the_persons_standing_findings_and_appeals_delete_n
     let (status, _) =
         app.post(&clerk, &format!("/api/v1/findings/{first_id}/appeal"), &json!({"grounds": "再次申诉"})).await;
     assert_eq!(status, 409, "one appeal per finding");
+    let (status, _) = app
+        .post(
+            &inspector,
+            &format!("/api/v1/findings/{first_id}/decision"),
+            &json!({"outcome": "upheld", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, 403, "whoever made the finding does not decide the appeal");
     let (status, decided) = app
         .post(
             &inspector2,

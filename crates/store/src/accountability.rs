@@ -143,14 +143,25 @@ pub(crate) fn check(conn: &dyn Db, actor: &User, body: EventBody) -> Result<Even
         }
         EventBody::AppealDecided { finding_id, outcome, sanction, reason } => {
             let row = conn
-                .row("SELECT court_id, subject, state FROM findings WHERE id = $1", args![finding_id.to_string()])?
+                .row(
+                    "SELECT court_id, subject, state, recorded_by FROM findings WHERE id = $1",
+                    args![finding_id.to_string()],
+                )?
                 .ok_or_else(no_finding)?;
-            let (court, subject, state): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let (court, subject, state, recorder): (String, String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             if court != actor.court_id {
                 return Err(no_finding());
             }
             if subject == actor.username {
                 return Err(StoreError::forbidden("不能决定自己的申诉", "nobody decides their own appeal"));
+            }
+            // An appeal is a second look: not by whoever made the finding.
+            if recorder == actor.username {
+                return Err(StoreError::forbidden(
+                    "申诉由作出认定以外的纪检监察人员决定",
+                    "an appeal is decided by an inspector other than the one who made the finding",
+                ));
             }
             if state != "appealed" {
                 return Err(StoreError::conflict("这项认定没有待决定的申诉", "this finding has no appeal to decide"));
@@ -1138,13 +1149,7 @@ impl Store {
         let mut out = Vec::new();
         for s in staff {
             let username: String = s.try_get("username")?;
-            // Service accounts (with API tokens) push for systems, not for a person.
-            let service: i64 = sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE username = $1")
-                .bind(&username)
-                .fetch_one(&self.reader)
-                .await?
-                .try_get(0)?;
-            if service > 0 {
+            if self.is_service_account(&username).await? {
                 continue;
             }
             let entries = self.entries_in(&username, from, to).await?;
@@ -1191,7 +1196,7 @@ impl Store {
     /// The last period, when `user` owes a zero report for it (neither entries nor a zero
     /// report): the reminder on their desk.
     pub async fn zero_report_due(&self, user: &User) -> Result<Option<String>> {
-        if user.role != Role::Recorder || user.scopes.is_some() {
+        if user.role != Role::Recorder || user.scopes.is_some() || self.is_service_account(&user.username).await? {
             return Ok(None);
         }
         let period = previous_period(self.reporting_cycle(), now());
@@ -1207,6 +1212,16 @@ impl Store {
             .await?
             .is_some();
         Ok((!attested).then_some(period))
+    }
+
+    /// Service accounts (with API tokens) push for systems, not for a person: they owe no zero report.
+    async fn is_service_account(&self, username: &str) -> Result<bool> {
+        let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.reader)
+            .await?
+            .try_get(0)?;
+        Ok(tokens > 0)
     }
 
     async fn user_created_at(&self, username: &str) -> Result<Option<OffsetDateTime>> {
