@@ -134,6 +134,10 @@ CREATE TABLE record_cadres (
 );
 CREATE INDEX record_cadres_key ON record_cadres(cadre_key);
 CREATE INDEX record_cadres_court ON record_cadres(court_id, role);
+-- What a migration leaves for the store to derive in Rust when it next opens (as SQLite's 0019):
+-- the cadre rows of the entries already stored.
+CREATE TABLE derived_backlog (name TEXT PRIMARY KEY);
+INSERT INTO derived_backlog (name) VALUES ('record_cadres');
 
 CREATE TABLE cadre_merges (
     from_key   TEXT PRIMARY KEY,

@@ -73,7 +73,8 @@ pub const APPEND_ONLY_TABLES: &str =
 pub const WRITABLE_TABLES: &str = "courts, users, sessions, api_tokens, drafts, witness_logs, log_witness_state, \
      records, record_facts, record_special_items, record_versions, cosignatures, materials, idempotency, \
      record_views, record_search, reports, report_acks, inspections, screenings, checks, findings, complaints, \
-     complaint_steps, zero_reports, zero_report_reminders, contacts, record_cadres, cadre_merges, outcomes";
+     complaint_steps, zero_reports, zero_report_reminders, contacts, record_cadres, cadre_merges, outcomes, \
+     derived_backlog";
 
 /// The grants for the application's role `role` on a migrated database: read everything, append to
 /// the ledger, write the other tables, move the sequencer's lease — and no UPDATE, DELETE or

@@ -134,6 +134,8 @@ CREATE TABLE record_cadres (
 ) STRICT;
 CREATE INDEX record_cadres_key ON record_cadres(cadre_key);
 CREATE INDEX record_cadres_court ON record_cadres(court_id, role);
+-- The entries already stored get their rows when the store next opens (projection::fill_backlog).
+INSERT INTO derived_backlog (name) VALUES ('record_cadres');
 
 CREATE TABLE cadre_merges (
     from_key   TEXT PRIMARY KEY,

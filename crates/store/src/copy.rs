@@ -205,9 +205,7 @@ pub(crate) fn copy_tables(
         }
     }
     counts.events_replayed = in_transaction(to, |tx| crate::projection::rebuild(tx, extra_regions))?;
-    if to.dialect() == Dialect::Sqlite {
-        // A store made by its migrations may note derived tables to fill: they were just filled.
-        to.exec("DELETE FROM derived_backlog", args![])?;
-    }
+    // A store made by its migrations may note derived tables to fill: they were just filled.
+    to.exec("DELETE FROM derived_backlog", args![])?;
     Ok(counts)
 }

@@ -164,14 +164,11 @@ fn write_search_row(conn: &dyn Db, id: &str, record: &Record) -> Result<()> {
 type DeriveRow = fn(&dyn Db, &str, &Record, &str) -> Result<()>;
 
 /// Derive what a migration left to be derived (`derived_backlog`): the search index of records
-/// made before it existed, and the reports' facts of every record. In transactions of a few
-/// thousand records, each idempotent, so that an interrupted fill resumes at the next open; a
-/// table's mark goes when it is complete, and later opens skip it. Returns the records written.
+/// made before it existed, the reports' facts of every record (SQLite), the cadre rows of every
+/// store entry (both backends). In transactions of a few thousand records, each idempotent, so
+/// that an interrupted fill resumes at the next open; a table's mark goes when it is complete,
+/// and later opens skip it. Returns the records written.
 pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
-    // A PostgreSQL store is made whole by its migrations: nothing is ever left to derive.
-    if conn.dialect() == Dialect::Postgres {
-        return Ok(0);
-    }
     let backlog: Vec<String> =
         conn.rows("SELECT name FROM derived_backlog", args![])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
     let mut written = 0;
@@ -185,29 +182,33 @@ pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
                     write_facts_row(conn, id, record, court, None)
                 })
             }
+            "record_cadres" => ("r.register = 'store'".into(), |conn, id, record, court| {
+                crate::accountability::write_cadre_rows(conn, id, record, court)
+            }),
             other => return Err(StoreError::Internal(format!("unknown derived table {other} in derived_backlog"))),
         };
-        let mut after: i64 = 0;
+        // Paged by the records' key, which both backends index.
+        let mut after = String::new();
         loop {
             let done = crate::sql::in_transaction(conn, |tx| {
                 let rows = tx
                     .rows(
                         &format!(
-                            "SELECT r.rowid, r.id, r.court_id, v.data FROM records r
+                            "SELECT r.id, r.court_id, v.data FROM records r
                          JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
-                         WHERE r.rowid > $1 AND {condition} ORDER BY r.rowid LIMIT 5000"
+                         WHERE r.id > $1 AND {condition} ORDER BY r.id LIMIT 5000"
                         ),
                         args![after],
                     )?
                     .iter()
-                    .map(|r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?)))
+                    .map(|r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)))
                     .collect::<Result<Vec<_>>>()?;
                 let Some(last) = rows.last() else {
                     tx.exec("DELETE FROM derived_backlog WHERE name = $1", args![&name])?;
                     return Ok(true);
                 };
-                after = last.0;
-                for (_, id, court, data) in &rows {
+                after = last.0.clone();
+                for (id, court, data) in &rows {
                     write(tx, id, &crate::records::decode_record(data)?, court)?;
                 }
                 written += rows.len();
