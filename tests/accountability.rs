@@ -322,7 +322,8 @@ async fn a_contact_with_no_entry_becomes_a_question_to_the_cases_judge() {
     assert_eq!((status, &again["id"]), (200, &first["id"]), "a repeated push is the same contact");
     let recorded = app.create(&clerk, &letter()).await;
     let letter_at = liuhen_rules::period::parse_instant("2026-03-31 23:30").unwrap();
-    app.post(&casesys, "/api/v1/contacts", &contact("JD-2", "（2026）示0101民初12号", letter_at + Duration::days(1)))
+    // Written with spaces and half-width brackets: taken in the canonical form entries have.
+    app.post(&casesys, "/api/v1/contacts", &contact("JD-2", "(2026)示0101民初 12 号", letter_at + Duration::days(1)))
         .await;
     app.post(&casesys, "/api/v1/contacts", &contact("JD-3", "（2026）示0101民初101号", now - Duration::hours(1))).await;
 

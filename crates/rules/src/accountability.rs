@@ -193,7 +193,9 @@ pub struct EntryFacts<'a> {
 /// Whether an entry answers a contact: the same case, an inquiry within `window` of the contact,
 /// and, where the contact names a person, that person (the name written either way round).
 pub fn entry_answers_contact(contact: &ContactFacts<'_>, entry: &EntryFacts<'_>, window: Duration) -> bool {
-    let same_case = entry.case_number.is_some_and(|c| case_key(c) == case_key(contact.case_number));
+    // Both case numbers are in the canonical form `parse_case_number_with` gives (the store keeps
+    // entries' and contacts' that way).
+    let same_case = entry.case_number == Some(contact.case_number);
     let near = (entry.occurred_at - contact.occurred_at).abs() <= window;
     let person = contact.person.map(squeeze).filter(|p| !p.is_empty());
     let same_person = person.is_none_or(|p| {
@@ -214,12 +216,6 @@ pub fn contact_is_due(contact_at: OffsetDateTime, limit: Duration, now: OffsetDa
 /// confirms merges of keys that differ (a new post, a renamed unit): the system never guesses.
 pub fn cadre_key(name: &str, unit: &str, post: &str) -> String {
     [name, unit, post].iter().map(|s| squeeze(s)).collect::<Vec<_>>().join("/")
-}
-
-/// A case number as contacts and entries are matched on it: however the two systems spaced or
-/// widened it, `（2026）示0101民初 100 号` and `（2026）示0101民初100号` are one case.
-pub fn case_key(case_number: &str) -> String {
-    squeeze(case_number)
 }
 
 /// Without white space, full-width ASCII folded to half-width, Latin letters in lower case.
@@ -303,7 +299,7 @@ mod tests {
     #[test]
     fn a_contact_is_answered_by_an_entry_of_the_same_case_person_and_time() {
         let contact = ContactFacts {
-            case_number: "（2026）示0101民初 100 号",
+            case_number: "（2026）示0101民初100号",
             occurred_at: datetime!(2026-05-01 09:00 UTC),
             person: Some("张某"),
         };
@@ -314,7 +310,6 @@ mod tests {
         };
         let window = Duration::days(3);
         assert!(entry_answers_contact(&contact, &entry(Some("（2026）示0101民初100号"), 1, "张某"), window));
-        assert_eq!(case_key("（2026）示0101民初 100 号"), case_key("（2026）示0101民初100号"));
         assert!(!entry_answers_contact(&contact, &entry(Some("（2026）示0101民初101号"), 0, "张某"), window));
         assert!(!entry_answers_contact(&contact, &entry(Some("（2026）示0101民初100号"), 5, "张某"), window));
         assert!(!entry_answers_contact(&contact, &entry(Some("（2026）示0101民初100号"), 0, "李某"), window));

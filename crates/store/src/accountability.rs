@@ -252,8 +252,12 @@ fn no_contact() -> StoreError {
 }
 
 /// The rows of the cadres an entry of the store names (R16): none for the other registers.
-pub(crate) fn write_cadre_rows(conn: &dyn Db, id: &str, record: &Record, court: &str) -> Result<()> {
-    conn.exec("DELETE FROM record_cadres WHERE record_id = $1", args![id])?;
+/// `replacing`: the record may have rows already (an amendment, a resumed fill); a new record has
+/// none, and its write (the sequencer's hot path) skips the delete.
+pub(crate) fn write_cadre_rows(conn: &dyn Db, id: &str, record: &Record, court: &str, replacing: bool) -> Result<()> {
+    if replacing {
+        conn.exec("DELETE FROM record_cadres WHERE record_id = $1", args![id])?;
+    }
     if record.register != Register::Store {
         return Ok(());
     }
@@ -689,10 +693,7 @@ fn division_of(case_type_code: Option<&str>) -> String {
 
 impl Store {
     async fn accountability_step(&self, actor: &User, body: EventBody) -> Result<i64> {
-        match self.sequencer.submit(crate::commands::Op::Accountability { actor: actor.clone(), body }).await? {
-            crate::commands::Outcome::Appended(seq) => Ok(seq),
-            _ => Err(StoreError::Internal("unexpected answer from the sequencer".into())),
-        }
+        self.append_op(crate::commands::Op::Accountability { actor: actor.clone(), body }).await
     }
 
     fn require(&self, user: &User, permission: Permission, zh: &str, en: &str) -> Result<()> {
@@ -705,13 +706,14 @@ impl Store {
 
     // --- screening and checks ------------------------------------------------------------
 
-    /// Screen an entry of the maintainer's court (甄别).
+    /// Screen an entry of the maintainer's court (甄别; R3: the trial-management office maintains the
+    /// store, and R7's C3 overreach is one of the classes).
     pub async fn screen_record(&self, by: &User, record_id: Uuid, classification: &str, reason: &str) -> Result<i64> {
         self.require(by, Permission::RecordScreen, "您的角色不甄别记录", "your role does not screen records")?;
         self.readable_record(by, record_id).await?;
         let mut problems = Vec::new();
-        let classification = code_of::<Screening>(&mut problems, "classification", "R7", classification);
-        required(&mut problems, "reason", "R7", reason, "请写明甄别理由", "give the reason");
+        let classification = code_of::<Screening>(&mut problems, "classification", "R3", classification);
+        required(&mut problems, "reason", "R3", reason, "请写明甄别理由", "give the reason");
         invalid_if(problems)?;
         let body = EventBody::RecordScreened {
             record_id,
@@ -811,16 +813,18 @@ impl Store {
         Ok(Some(RecordHandling { screenings, checks, outcomes }))
     }
 
+    /// The outcomes reported about the entries `ids`, a few hundred ids to a query.
     async fn outcomes_of(&self, ids: &[Uuid]) -> Result<Vec<OutcomeView>> {
         let mut out = Vec::new();
-        for id in ids {
-            let rows = sqlx::query("SELECT * FROM outcomes WHERE record_id = $1 ORDER BY seq")
-                .bind(id.to_string())
-                .fetch_all(&self.reader)
-                .await?;
-            for r in rows {
+        for chunk in ids.chunks(500) {
+            let mut query = crate::sql::Builder::new("SELECT * FROM outcomes WHERE record_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                query.push(if i == 0 { "" } else { ", " }).push_bind(id.to_string());
+            }
+            query.push(") ORDER BY seq");
+            for r in query.build().fetch_all(&self.reader).await? {
                 out.push(OutcomeView {
-                    record_id: *id,
+                    record_id: uuid_of(&r.try_get::<String, _>("record_id")?)?,
                     outcome: listed(&r.try_get::<String, _>("outcome")?)?,
                     body: r.try_get("body")?,
                     note: r.try_get("note")?,
@@ -922,22 +926,26 @@ impl Store {
     /// Findings `viewer` may see: all of their court's for discipline inspection, their own for
     /// anyone else. Newest first.
     pub async fn findings(&self, viewer: &User) -> Result<Vec<FindingView>> {
-        let rows = if self.permits(viewer, Permission::FindingRecord) {
-            sqlx::query("SELECT * FROM findings WHERE court_id = $1 ORDER BY seq DESC")
-                .bind(&viewer.court_id)
-                .fetch_all(&self.reader)
-                .await?
-        } else {
-            sqlx::query("SELECT * FROM findings WHERE subject = $1 ORDER BY seq DESC")
-                .bind(&viewer.username)
-                .fetch_all(&self.reader)
-                .await?
-        };
-        rows.iter().map(finding_view).collect()
+        self.findings_of(viewer, None).await
     }
 
     pub async fn finding(&self, viewer: &User, id: Uuid) -> Result<FindingView> {
-        self.findings(viewer).await?.into_iter().find(|f| f.id == id).ok_or_else(no_finding)
+        self.findings_of(viewer, Some(id)).await?.pop().ok_or_else(no_finding)
+    }
+
+    /// The findings `viewer` may see, all or the one `only`.
+    async fn findings_of(&self, viewer: &User, only: Option<Uuid>) -> Result<Vec<FindingView>> {
+        let (sql, who) = if self.permits(viewer, Permission::FindingRecord) {
+            ("SELECT * FROM findings WHERE court_id = $1 AND ($2 = '' OR id = $2) ORDER BY seq DESC", &viewer.court_id)
+        } else {
+            ("SELECT * FROM findings WHERE subject = $1 AND ($2 = '' OR id = $2) ORDER BY seq DESC", &viewer.username)
+        };
+        let rows = sqlx::query(sql)
+            .bind(who)
+            .bind(only.map(|id| id.to_string()).unwrap_or_default())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(finding_view).collect()
     }
 
     pub async fn appeal_finding(&self, by: &User, id: Uuid, grounds: &str) -> Result<i64> {
@@ -1017,16 +1025,27 @@ impl Store {
     /// complaints (at the Supreme People's Court also those reported up to it, S9), and their
     /// own. Nobody else — not their court's leadership — sees any.
     pub async fn complaints(&self, viewer: &User) -> Result<Vec<ComplaintView>> {
+        self.complaints_of(viewer, None).await
+    }
+
+    pub async fn complaint(&self, viewer: &User, id: Uuid) -> Result<ComplaintView> {
+        self.complaints_of(viewer, Some(id)).await?.pop().ok_or_else(no_complaint)
+    }
+
+    /// The complaints `viewer` may read, all or the one `only`.
+    async fn complaints_of(&self, viewer: &User, only: Option<Uuid>) -> Result<Vec<ComplaintView>> {
         let handler = self.permits(viewer, Permission::ComplaintHandle);
         let supreme = self.court(&viewer.court_id).await?.is_some_and(|c| c.level == liuhen_rules::CourtLevel::Supreme);
         let rows = sqlx::query(
-            "SELECT * FROM complaints WHERE complainant = $1 OR ($3 = 1 AND (to_court = $2 OR (escalated = 1 AND $4 = 1)))
-             ORDER BY seq DESC",
+            "SELECT * FROM complaints
+             WHERE (complainant = $1 OR ($3 = 1 AND (to_court = $2 OR (escalated = 1 AND $4 = 1))))
+             AND ($5 = '' OR id = $5) ORDER BY seq DESC",
         )
         .bind(&viewer.username)
         .bind(&viewer.court_id)
         .bind(i64::from(handler))
         .bind(i64::from(supreme))
+        .bind(only.map(|id| id.to_string()).unwrap_or_default())
         .fetch_all(&self.reader)
         .await?;
         let mut out = Vec::new();
@@ -1058,10 +1077,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    pub async fn complaint(&self, viewer: &User, id: Uuid) -> Result<ComplaintView> {
-        self.complaints(viewer).await?.into_iter().find(|c| c.id == id).ok_or_else(no_complaint)
     }
 
     pub async fn handle_complaint(&self, by: &User, id: Uuid, step: &str, note: &str) -> Result<i64> {
@@ -1146,26 +1161,55 @@ impl Store {
         .bind(Role::Recorder.code())
         .fetch_all(&self.reader)
         .await?;
+        // One query per kind for the whole court, not per person.
+        let period = period.trim();
+        let counts = |sql: &'static str, args: Vec<String>| {
+            let (reader, court) = (&self.reader, viewer.court_id.clone());
+            async move {
+                let mut query = sqlx::query(sql).bind(court);
+                for a in args {
+                    query = query.bind(a);
+                }
+                query
+                    .fetch_all(reader)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .collect::<Result<BTreeMap<String, i64>>>()
+            }
+        };
+        let entries_of = counts(
+            "SELECT recorder, COUNT(*) FROM records WHERE court_id = $1 AND register = 'store'
+             AND occurred_at >= $2 AND occurred_at < $3 GROUP BY recorder",
+            vec![ts(from), ts(to)],
+        )
+        .await?;
+        let attested = counts(
+            "SELECT username, COUNT(*) FROM zero_reports WHERE court_id = $1 AND period = $2 GROUP BY username",
+            vec![period.into()],
+        )
+        .await?;
+        let reminded = counts(
+            "SELECT username, COUNT(*) FROM zero_report_reminders WHERE court_id = $1 AND period = $2 GROUP BY username",
+            vec![period.into()],
+        )
+        .await?;
+        // Service accounts (with API tokens) push for systems, not for a person.
+        let services: BTreeSet<String> = sqlx::query("SELECT DISTINCT username FROM api_tokens")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::new();
         for s in staff {
             let username: String = s.try_get("username")?;
-            if self.is_service_account(&username).await? {
+            if services.contains(&username) {
                 continue;
             }
-            let entries = self.entries_in(&username, from, to).await?;
-            let zero_report = sqlx::query("SELECT 1 FROM zero_reports WHERE username = $1 AND period = $2")
-                .bind(&username)
-                .bind(period.trim())
-                .fetch_optional(&self.reader)
-                .await?
-                .is_some();
-            let reminders: i64 =
-                sqlx::query("SELECT COUNT(*) FROM zero_report_reminders WHERE username = $1 AND period = $2")
-                    .bind(&username)
-                    .bind(period.trim())
-                    .fetch_one(&self.reader)
-                    .await?
-                    .try_get(0)?;
+            let entries = entries_of.get(&username).copied().unwrap_or(0);
+            let zero_report = attested.contains_key(&username);
+            let reminders = reminded.get(&username).copied().unwrap_or(0);
             out.push(FilingStatus {
                 display_name: s.try_get("display_name")?,
                 court_id: s.try_get("court_id")?,
@@ -1176,7 +1220,7 @@ impl Store {
                 reminders,
             });
         }
-        Ok(FilingOverview { period: period.trim().into(), cycle: self.reporting_cycle(), staff: out })
+        Ok(FilingOverview { period: period.into(), cycle: self.reporting_cycle(), staff: out })
     }
 
     /// Remind everyone still missing for `period`; returns who was reminded.
@@ -1315,9 +1359,14 @@ impl Store {
             ));
         }
         let kind = code_of::<ContactKind>(&mut problems, "kind", "R3", &input.kind);
-        if liuhen_rules::parse_case_number_with(input.case_number.trim(), &self.config.extra_regions).is_err() {
-            problems.push(problem("case_number", "R3", "invalid", "案号格式不对", "the case number is not valid"));
-        }
+        // Kept in the canonical form entries are stored in, so that matching compares like with like.
+        let case_number = match liuhen_rules::parse_case_number_with(&input.case_number, &self.config.extra_regions) {
+            Ok(parsed) => Some(parsed.text),
+            Err(e) => {
+                problems.push(problem("case_number", "R3", e.code, e.zh, e.en));
+                None
+            }
+        };
         let judge = self.user(input.judge.trim()).await?.filter(|u| u.court_id == by.court_id);
         if judge.is_none() {
             problems.push(problem(
@@ -1354,7 +1403,7 @@ impl Store {
             contact_id,
             external_id: external_id.into(),
             kind: kind.expect("checked"),
-            case_number: input.case_number.trim().into(),
+            case_number: case_number.expect("checked"),
             judge: input.judge.trim().into(),
             person: trimmed(&input.person),
             unit: trimmed(&input.unit),
@@ -1386,25 +1435,32 @@ impl Store {
                 .await?
         };
         let limit = time::Duration::days(self.config.recording_time_limit_days);
-        // The court's entries that name a case, once, by the case as matching reads it.
-        let mut entries: BTreeMap<String, Vec<(Uuid, String, OffsetDateTime, String)>> = BTreeMap::new();
-        if !rows.is_empty() {
+        // The court's entries of the contacts' cases, once per case, by the case-number index (both
+        // sides hold the canonical case number).
+        let mut entries: BTreeMap<String, Vec<(Uuid, OffsetDateTime, String)>> = BTreeMap::new();
+        for r in &rows {
+            let case: String = r.try_get("case_number")?;
+            if entries.contains_key(&case) {
+                continue;
+            }
             let candidates = sqlx::query(
-                "SELECT id, case_number, occurred_at, intervener_name FROM records
-                 WHERE court_id = $1 AND case_number IS NOT NULL AND register <> 'internal_inquiry'",
+                "SELECT id, occurred_at, intervener_name FROM records
+                 WHERE case_number = $1 AND court_id = $2 AND register <> 'internal_inquiry'",
             )
+            .bind(&case)
             .bind(&viewer.court_id)
             .fetch_all(&self.reader)
-            .await?;
-            for c in candidates {
-                let case: String = c.try_get("case_number")?;
-                entries.entry(liuhen_rules::accountability::case_key(&case)).or_default().push((
+            .await?
+            .iter()
+            .map(|c| {
+                Ok((
                     uuid_of(&c.try_get::<String, _>("id")?)?,
-                    case,
                     parse_ts(&c.try_get::<String, _>("occurred_at")?)?,
                     c.try_get("intervener_name")?,
-                ));
-            }
+                ))
+            })
+            .collect::<Result<_>>()?;
+            entries.insert(case, candidates);
         }
         let mut out = Vec::new();
         for r in rows {
@@ -1413,9 +1469,9 @@ impl Store {
             let occurred_at = parse_ts(&r.try_get::<String, _>("occurred_at")?)?;
             let court_id: String = r.try_get("court_id")?;
             let facts = ContactFacts { case_number: &case_number, occurred_at, person: person.as_deref() };
-            let same_case = entries.get(&liuhen_rules::accountability::case_key(&case_number));
-            let matched = same_case.into_iter().flatten().find_map(|(id, case, at, name)| {
-                let entry = EntryFacts { case_number: Some(case), occurred_at: *at, intervener_name: name };
+            let same_case = entries.get(&case_number);
+            let matched = same_case.into_iter().flatten().find_map(|(id, at, name)| {
+                let entry = EntryFacts { case_number: Some(&case_number), occurred_at: *at, intervener_name: name };
                 entry_answers_contact(&facts, &entry, limit).then_some(*id)
             });
             let answer: Option<String> = r.try_get("answer")?;

@@ -676,6 +676,16 @@ fn unexpected() -> StoreError {
 }
 
 impl Store {
+    /// Submit a command whose outcome is one appended event, and return its index.
+    pub(crate) async fn append_op(&self, op: Op) -> Result<i64> {
+        match self.sequencer.submit(op).await? {
+            Outcome::Appended(seq) => Ok(seq),
+            _ => Err(unexpected()),
+        }
+    }
+}
+
+impl Store {
     /// Check a draft as recording it would, without recording: the entry page's review step.
     pub fn check_draft(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
         self.require_recorder_role(actor)?;
@@ -744,14 +754,7 @@ impl Store {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        match self
-            .sequencer
-            .submit(Op::Amend { actor: actor.clone(), id, record, reason, expected: expected_version })
-            .await?
-        {
-            Outcome::Appended(seq) => Ok(seq),
-            _ => Err(unexpected()),
-        }
+        self.append_op(Op::Amend { actor: actor.clone(), id, record, reason, expected: expected_version }).await
     }
 
     /// R4: a court staff member present confirms the current version under their own login.
@@ -769,28 +772,19 @@ impl Store {
         if !self.permits(actor, Permission::RecordCosign) {
             return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
         }
-        match self.sequencer.submit(Op::Sign { actor: actor.clone(), id, version, dispute }).await? {
-            Outcome::Appended(seq) => Ok(seq),
-            _ => Err(unexpected()),
-        }
+        self.append_op(Op::Sign { actor: actor.clone(), id, version, dispute }).await
     }
 
     /// 查看留痕: note in the ledger that `viewer` read what `body` says, durably, before the
     /// contents are handed over. Returns the event's index.
     pub(crate) async fn note_view(&self, viewer: &User, body: EventBody) -> Result<i64> {
-        match self.sequencer.submit(Op::Note { actor: viewer.clone(), body }).await? {
-            Outcome::Appended(seq) => Ok(seq),
-            _ => Err(unexpected()),
-        }
+        self.append_op(Op::Note { actor: viewer.clone(), body }).await
     }
 
     /// Carry out an administrative change and record it in the ledger (issue 4). `actor` is the
     /// account that made it, or `console` for the command line.
     pub(crate) async fn administer(&self, actor: &str, change: AdminChange) -> Result<i64> {
-        match self.sequencer.submit(Op::Admin { actor: actor.to_string(), change }).await? {
-            Outcome::Appended(seq) => Ok(seq),
-            _ => Err(unexpected()),
-        }
+        self.append_op(Op::Admin { actor: actor.to_string(), change }).await
     }
 
     /// Record a material already written to the material store (R5).

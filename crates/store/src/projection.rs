@@ -100,7 +100,7 @@ fn write_record_row(
         }
     }
     write_search_row(conn, id, record)?;
-    crate::accountability::write_cadre_rows(conn, id, record, &placed.0)?;
+    crate::accountability::write_cadre_rows(conn, id, record, &placed.0, source.is_none())?;
     write_facts_row(conn, id, record, &placed.0, placed.1.as_deref())
 }
 
@@ -183,7 +183,7 @@ pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
                 })
             }
             "record_cadres" => ("r.register = 'store'".into(), |conn, id, record, court| {
-                crate::accountability::write_cadre_rows(conn, id, record, court)
+                crate::accountability::write_cadre_rows(conn, id, record, court, true)
             }),
             other => return Err(StoreError::Internal(format!("unknown derived table {other} in derived_backlog"))),
         };

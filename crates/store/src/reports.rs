@@ -323,10 +323,7 @@ impl Store {
     }
 
     async fn report_step(&self, actor: &User, body: EventBody) -> Result<i64> {
-        match self.sequencer.submit(crate::commands::Op::Report { actor: actor.clone(), body }).await? {
-            crate::commands::Outcome::Appended(seq) => Ok(seq),
-            _ => Err(StoreError::Internal("unexpected answer from the sequencer".into())),
-        }
+        self.append_op(crate::commands::Op::Report { actor: actor.clone(), body }).await
     }
 
     /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court

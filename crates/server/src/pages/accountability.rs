@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::accountability::{period_code, previous_period};
 use liuhen_rules::{
@@ -115,12 +115,8 @@ async fn filing_page(
         errors,
         c,
     };
-    let errors_any = page.errors.any();
-    let mut r = render(&page)?;
-    if errors_any {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    let r = render(&page)?;
+    Ok(with_status(r, &page.errors))
 }
 
 pub async fn filing(
@@ -629,7 +625,6 @@ pub async fn cadre_csv(
     let h = state.store.cadre_history(&user, &q.key, "export").await?;
     let courts = court_names(&state).await?;
     let lang = c.lang;
-    let mut out = String::from("\u{feff}");
     let head = [
         lang.pick("过问时间", "when"),
         lang.pick("法院", "court"),
@@ -642,8 +637,7 @@ pub async fn cadre_csv(
         lang.pick("处理结果", "outcomes"),
         lang.pick("记录编号", "record"),
     ];
-    out.push_str(&head.join(","));
-    out.push_str("\r\n");
+    let mut lines = Vec::new();
     for e in &h.entries {
         let outcomes: Vec<String> = h
             .outcomes
@@ -653,7 +647,7 @@ pub async fn cadre_csv(
             .collect();
         let role = if e.role == "principal" { lang.pick("身边人员或亲属所涉干部", "principal") } else { "" };
         let screening = e.screening.map_or("", |s| lang.pick(s.zh(), s.en()));
-        let line = [
+        lines.push(vec![
             format_cst(e.occurred_at),
             courts.get(&e.court_id).cloned().unwrap_or_else(|| e.court_id.clone()),
             e.case_number.clone().unwrap_or_default(),
@@ -664,16 +658,7 @@ pub async fn cadre_csv(
             screening.into(),
             outcomes.join("；"),
             e.record_id.to_string(),
-        ];
-        out.push_str(&line.iter().map(|f| super::records::csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"cadre-history.csv\"".to_string()),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(super::records::csv_download("cadre-history.csv", &head, &lines))
 }

@@ -983,7 +983,6 @@ pub async fn export_csv(
         page += 1;
     }
     let lang = c.lang;
-    let mut out = String::from("\u{feff}");
     let header = [
         lang.pick("记录编号", "record id"),
         lang.pick("过问时间", "occurred at"),
@@ -996,30 +995,43 @@ pub async fn export_csv(
         lang.pick("确认状态", "co-signature"),
         lang.pick("录入人", "recorder"),
     ];
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for s in &rows {
-        let fields = [
-            s.id.to_string(),
-            format_cst(s.occurred_at),
-            s.case_number.clone().unwrap_or_default(),
-            s.intervener_name.clone(),
-            s.intervener_unit.clone(),
-            lang.pick(s.form.zh(), s.form.en()).to_string(),
-            s.special_items.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" "),
-            if s.serious { lang.pick("是", "yes") } else { "" }.to_string(),
-            cosign_status_name(&s.cosign_status, lang),
-            s.recorder.clone().unwrap_or_default(),
-        ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.to_string(),
+                format_cst(s.occurred_at),
+                s.case_number.clone().unwrap_or_default(),
+                s.intervener_name.clone(),
+                s.intervener_unit.clone(),
+                lang.pick(s.form.zh(), s.form.en()).to_string(),
+                s.special_items.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" "),
+                if s.serious { lang.pick("是", "yes") } else { "" }.to_string(),
+                cosign_status_name(&s.cosign_status, lang),
+                s.recorder.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(csv_download("liuhen-records.csv", &header, &lines))
+}
+
+/// A CSV download: UTF-8 with a BOM (so that spreadsheets read the Chinese), CRLF lines, every
+/// field quoted and neutralised by `csv_field`.
+pub(crate) fn csv_download(file_name: &'static str, header: &[&str], lines: &[Vec<String>]) -> Response {
+    let mut out = String::from("\u{feff}");
+    for line in std::iter::once(header.iter().map(|h| csv_field(h)).collect::<Vec<_>>())
+        .chain(lines.iter().map(|l| l.iter().map(|f| csv_field(f)).collect()))
+    {
+        out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
     let mut response = out.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers
-        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"liuhen-records.csv\""));
-    Ok(response)
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 /// RFC 4180 quoting; a leading = + - @ is neutralised so that a spreadsheet does not run it as a
