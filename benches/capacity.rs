@@ -160,7 +160,7 @@ async fn main() {
         let dir = tempfile::tempdir().unwrap();
         let mut config = StoreConfig::new(dir.path());
         config.extra_regions = REGIONS.iter().take(provinces).map(|r| r.to_string()).collect();
-        config.second_factor_for_store = false;
+        config.second_factor_for_contents = false;
         let _db;
         let name = match backend {
             "sqlite" => "SQLite",

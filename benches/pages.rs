@@ -49,7 +49,7 @@ fn draft(i: usize) -> RecordDraft {
 async fn store_with(dir: &std::path::Path, records: usize) -> Arc<Store> {
     let mut config = StoreConfig::new(dir);
     config.extra_regions = vec!["示".into()];
-    config.second_factor_for_store = false;
+    config.second_factor_for_contents = false;
     let store = Arc::new(Store::open(config).await.unwrap());
     let court = NewCourt {
         id: "c".into(),

@@ -28,9 +28,10 @@ pub struct Settings {
     /// Consecutive failed logins that lock an account (等保), and for how many minutes.
     pub max_failed_logins: u32,
     pub lockout_minutes: i64,
-    /// Roles that read the court's whole store log in with a TOTP second factor (等保). Only the
+    /// Every read of contents needs a login with a second factor (等保; issue 17; called
+    /// `second_factor_for_store` before, when it covered the court's whole store only). Only the
     /// demo turns this off.
-    pub second_factor_for_store: bool,
+    pub second_factor_for_contents: bool,
     /// Failed logins from one client address in a minute before further attempts are refused.
     pub login_failures_per_minute: u32,
     /// Days within which the staff present should confirm an oral record (R4); later ones show
@@ -92,7 +93,7 @@ impl Default for Settings {
             session_idle_minutes: 30,
             max_failed_logins: 5,
             lockout_minutes: 15,
-            second_factor_for_store: true,
+            second_factor_for_contents: true,
             login_failures_per_minute: 20,
             cosign_overdue_days: 3,
             immediate_step_hours: 24,
@@ -146,7 +147,7 @@ impl Settings {
         c.session_idle_minutes = self.session_idle_minutes;
         c.max_failed_logins = self.max_failed_logins.max(1);
         c.lockout_minutes = self.lockout_minutes;
-        c.second_factor_for_store = self.second_factor_for_store;
+        c.second_factor_for_contents = self.second_factor_for_contents;
         // Administrative changes made from this command line name the account at the console.
         let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_default();
         let who: String = who.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).take(64).collect();

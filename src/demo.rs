@@ -24,7 +24,9 @@ pub const COURTS: [(&str, &str, CourtLevel, Option<&str>, &str); 8] = [
 ];
 
 /// Accounts of the 甲区 court, one per role, listed in the README.
-pub const ACCOUNTS: [(&str, &str, Role); 7] = [
+/// The demo court's accounts. The security administrator is made last: once a deployment has
+/// one, granting roles that read contents needs their approval (two-person rule).
+pub const ACCOUNTS: [(&str, &str, Role); 9] = [
     ("clerk", "书记员张某", Role::Recorder),
     ("judge", "法官李某", Role::Recorder),
     ("office", "审管办王某", Role::StoreMaintainer),
@@ -32,6 +34,8 @@ pub const ACCOUNTS: [(&str, &str, Role); 7] = [
     ("inspector", "纪检监察刘某", Role::DisciplineInspector),
     ("admin", "系统管理员陈某", Role::SystemAdministrator),
     ("auditor", "审计账户某丁", Role::Auditor),
+    ("secaudit", "安全审计员某戊", Role::SecurityAuditor),
+    ("security", "安全保密管理员某己", Role::SecurityAdministrator),
 ];
 
 const SURNAMES: [&str; 12] = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "孙", "郑"];
@@ -75,52 +79,32 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
             .await?;
     }
     let mut recorders: Vec<(User, User)> = Vec::new();
-    for (username, name, role) in ACCOUNTS {
-        store
-            .console()
-            .add_user(NewUser {
-                username: username.into(),
-                display_name: name.into(),
-                court_id: "demo-0101".into(),
-                role,
-                password: PASSWORD.into(),
-            })
-            .await?;
+    let demo_account = |username: &str, name: &str, court: &str, role: Role| NewUser {
+        username: username.into(),
+        display_name: name.into(),
+        court_id: court.into(),
+        role,
+        password: PASSWORD.into(),
+        reason: "演示数据".into(),
+    };
+    for (username, name, role) in ACCOUNTS.iter().filter(|a| a.2 != Role::SecurityAdministrator) {
+        store.console().add_user(demo_account(username, name, "demo-0101", *role)).await?;
     }
     recorders.push((store.user("clerk").await?.expect("added"), store.user("judge").await?.expect("added")));
     for (id, _, _, _, _) in COURTS.iter().filter(|c| c.0 != "demo-0101") {
         let short = id.replace('-', "");
-        let a = store
-            .console()
-            .add_user(NewUser {
-                username: format!("{short}-judge1"),
-                display_name: "法官某甲".into(),
-                court_id: (*id).into(),
-                role: Role::Recorder,
-                password: PASSWORD.into(),
-            })
-            .await?;
-        let b = store
-            .console()
-            .add_user(NewUser {
-                username: format!("{short}-judge2"),
-                display_name: "法官某乙".into(),
-                court_id: (*id).into(),
-                role: Role::Recorder,
-                password: PASSWORD.into(),
-            })
-            .await?;
-        store
-            .console()
-            .add_user(NewUser {
-                username: format!("{short}-office"),
-                display_name: "审管办某丙".into(),
-                court_id: (*id).into(),
-                role: Role::StoreMaintainer,
-                password: PASSWORD.into(),
-            })
-            .await?;
-        recorders.push((a, b));
+        for (suffix, name, role) in
+            [("judge1", "法官某甲", Role::Recorder), ("judge2", "法官某乙", Role::Recorder), ("office", "审管办某丙", Role::StoreMaintainer)]
+        {
+            store.console().add_user(demo_account(&format!("{short}-{suffix}"), name, id, role)).await?;
+        }
+        let user = async |suffix: &str| -> anyhow::Result<User> {
+            Ok(store.user(&format!("{short}-{suffix}")).await?.expect("added"))
+        };
+        recorders.push((user("judge1").await?, user("judge2").await?));
+    }
+    for (username, name, role) in ACCOUNTS.iter().filter(|a| a.2 == Role::SecurityAdministrator) {
+        store.console().add_user(demo_account(username, name, "demo-0101", *role)).await?;
     }
 
     let mut rng = StdRng::seed_from_u64(2015_0818);

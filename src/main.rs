@@ -78,15 +78,24 @@ enum Command {
         name: String,
         #[arg(long)]
         court: String,
-        /// recorder, store_maintainer, court_leader, discipline_inspector or system_administrator.
+        /// recorder, store_maintainer, court_leader, discipline_inspector, system_administrator,
+        /// security_administrator, security_auditor, auditor, witness, report_recipient or
+        /// case_system.
         #[arg(long)]
         role: String,
+        /// Why, for the security administrator: a role that reads contents (or approves or
+        /// audits) is granted when they approve, once the deployment has one.
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Set a new password for an account (read from LIUHEN_NEW_PASSWORD or standard input) and end
     /// its sessions; shows no record content.
     UserPassword {
         #[arg(long)]
         username: String,
+        /// Why, for the security administrator (an account that reads contents).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Change an account's role (recorder, store_maintainer, court_leader, discipline_inspector,
     /// system_administrator, auditor, witness); its sessions end.
@@ -95,6 +104,9 @@ enum Command {
         username: String,
         #[arg(long)]
         role: String,
+        /// Why, for the security administrator (a role that reads contents, approves or audits).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Disable an account: no more logins, sessions end, tokens revoked; nothing is deleted.
     UserDisable {
@@ -103,6 +115,16 @@ enum Command {
     },
     /// Remove an account's TOTP second factor (a lost authenticator); the user sets up a new one.
     UserResetTotp {
+        #[arg(long)]
+        username: String,
+        /// Why, for the security administrator (an account that reads contents).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// A one-time code for an account to enrol its first authenticator, printed to hand over out
+    /// of band: for accounts that read no contents, or while the deployment has no security
+    /// administrator yet.
+    UserEnrolmentCode {
         #[arg(long)]
         username: String,
     },
@@ -344,7 +366,7 @@ async fn main() -> anyhow::Result<()> {
             s.listen = listen.clone();
             s.extra_regions = vec![demo::REGION.to_string()];
             // The demo's store readers need no authenticator app; a real deployment's do.
-            s.second_factor_for_store = false;
+            s.second_factor_for_contents = false;
             if *reset && s.data_dir.exists() {
                 std::fs::remove_dir_all(&s.data_dir)?;
             }
@@ -387,12 +409,12 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::UserAdd { username, name, court, role } => {
+        Command::UserAdd { username, name, court, role, reason } => {
             let s = settings(&cli)?;
             let store = Store::open(s.store_config()?).await?;
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
             let password = new_password()?;
-            let user = store
+            let change = store
                 .console()
                 .add_user(NewUser {
                     username: username.clone(),
@@ -400,24 +422,29 @@ async fn main() -> anyhow::Result<()> {
                     court_id: court.clone(),
                     role,
                     password,
+                    reason: reason.clone(),
                 })
                 .await
                 .map_err(explain)?;
-            println!("已添加用户 {} ({})", user.username, user.role.zh());
+            print_change(&change, &format!("已添加用户 {username} ({})", role.zh()));
             store.close().await;
             Ok(())
         }
-        Command::UserPassword { username } => {
+        Command::UserPassword { username, reason } => {
             let password = new_password()?;
-            with_store(&cli, async |store| store.console().reset_password(username, &password).await.map_err(explain))
-                .await?;
-            println!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)");
+            let change = with_store(&cli, async |store| {
+                store.console().reset_password(username, &password, reason).await.map_err(explain)
+            })
+            .await?;
+            print_change(&change, &format!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)"));
             Ok(())
         }
-        Command::UserRole { username, role } => {
+        Command::UserRole { username, role, reason } => {
             let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
-            with_store(&cli, async |store| store.console().set_role(username, role).await.map_err(explain)).await?;
-            println!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh());
+            let change =
+                with_store(&cli, async |store| store.console().set_role(username, role, reason).await.map_err(explain))
+                    .await?;
+            print_change(&change, &format!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh()));
             Ok(())
         }
         Command::UserDisable { username } => {
@@ -425,10 +452,22 @@ async fn main() -> anyhow::Result<()> {
             println!("已停用 {username}：不能再登录，会话已结束，令牌已撤销 (disabled)");
             Ok(())
         }
-        Command::UserResetTotp { username } => {
-            with_store(&cli, async |store| store.console().reset_second_factor(username).await.map_err(explain))
-                .await?;
-            println!("已清除 {username} 的第二因素，请其重新设置 (second factor removed; the user sets up a new one)");
+        Command::UserResetTotp { username, reason } => {
+            let change = with_store(&cli, async |store| {
+                store.console().reset_second_factor(username, reason).await.map_err(explain)
+            })
+            .await?;
+            print_change(
+                &change,
+                &format!("已清除 {username} 的第二因素，请其用启用码重新设置 (second factor removed; the user sets up a new one with an enrolment code: liuhen user-enrolment-code)"),
+            );
+            Ok(())
+        }
+        Command::UserEnrolmentCode { username } => {
+            let code =
+                with_store(&cli, async |store| store.console().enrolment_code(username).await.map_err(explain)).await?;
+            println!("{username} 的一次性启用码（7 天内有效，请当面交给本人）: {code}");
+            println!("(one-time enrolment code, good for 7 days; hand it to the person)");
             Ok(())
         }
         Command::UserUnlock { username } => {
@@ -795,5 +834,15 @@ async fn verify_remote(
         Ok(())
     } else {
         anyhow::bail!("校验未通过：{} (verification failed)", report.faults[0])
+    }
+}
+
+/// What a change that may need a second person came to, for the console.
+fn print_change(change: &liuhen_store::Change, made: &str) {
+    match change {
+        liuhen_store::Change::Made => println!("{made}"),
+        liuhen_store::Change::AwaitsApproval(id) => println!(
+            "已提交安全保密管理员批准（双人规则），批准后生效；申请编号 {id}\n(asked of the security administrator under the two-person rule; it takes effect when approved; request {id})"
+        ),
     }
 }

@@ -197,7 +197,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let (token, listed) =
         app.store.console().issue_token("clerk", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
     app.store.console().revoke_token(&listed.id).await.unwrap();
-    app.store.console().reset_password("judge_a", "reset-by-admin-2").await.unwrap();
+    app.store.console().reset_password("judge_a", "reset-by-admin-2", "忘记密码").await.unwrap();
     app.store.console().unlock_user("judge_b").await.unwrap();
     let log = common::events(&app).await;
     let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
@@ -235,4 +235,59 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let defaults = liuhen_store::Store::open(app.config()).await.unwrap();
     assert_eq!(defaults.event_count().await.unwrap(), count + 1, "back to the defaults is a change too");
     defaults.close().await;
+}
+
+/// Issue 17, item 3: the `recorder` filter would tell a colleague named present (or a leader) who
+/// recorded, through `total`, the list, the page or the CSV; it is refused to callers who may not
+/// see recorders, except with their own name (their own records, as the desk counts them).
+#[tokio::test]
+async fn the_recorder_filter_is_refused_to_those_who_may_not_see_recorders() {
+    let app = common::spawn_app().await;
+    let judge_b = app.token("judge_b").await;
+    let clerk = app.token("clerk").await;
+    let leader = app.user("leader", "basic1", Role::CourtLeader).await;
+    let mut inquiry = common::in_person(&["clerk", "leader"]);
+    let case = "（2026）示0101民初77号";
+    inquiry["case_number"] = serde_json::json!(case);
+    app.create(&judge_b, &inquiry).await;
+    let list = |token: &str, recorder: &str| {
+        let req = app
+            .client
+            .get(app.url("/api/v1/records"))
+            .bearer_auth(token)
+            .query(&[("case_number", case), ("recorder", recorder)]);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    for (who, token) in [("colleague present", &clerk), ("leader present", &leader)] {
+        for guess in ["judge_b", "judge_a"] {
+            let (status, body) = list(token, guess).await;
+            assert_eq!(status, 422, "{who} guessing {guess}: {body}");
+            assert_eq!(common::problems(&body), [("recorder".to_string(), "S9".to_string())], "{body}");
+            assert!(body["total"].is_null(), "{body}");
+        }
+        // Their own name only narrows to what they recorded themselves: nothing to learn.
+        let (status, body) = list(token, if who == "leader present" { "leader" } else { "clerk" }).await;
+        assert_eq!((status, body["total"].as_i64()), (200, Some(0)), "{who}: {body}");
+    }
+    // Whoever may see recorders filters by them.
+    let office = app.token("office").await;
+    let (status, body) = list(&office, "judge_b").await;
+    assert_eq!((status, body["total"].as_i64()), (200, Some(1)), "{body}");
+
+    // The page and the CSV export take the same query and refuse it the same way.
+    let mut browser = common::Browser::new(&app);
+    browser.log_in("clerk", common::PASSWORD).await;
+    let page = browser.get(&format!("/records?recorder=judge_b&case_number={}", common::urlencode(case))).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("录入人"), "{}", page.body);
+    assert!(!page.body.contains("href=\"/records.csv?"), "no export offered: {}", page.body);
+    let (status, _, _) =
+        browser.download(&format!("/records.csv?recorder=judge_b&case_number={}", common::urlencode(case))).await;
+    assert_eq!(status, 422);
+    let (status, _, csv) =
+        browser.download(&format!("/records.csv?recorder=clerk&case_number={}", common::urlencode(case))).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&csv));
 }

@@ -293,7 +293,7 @@ async fn a_late_entry_is_flagged_and_counted_per_court_and_division() {
 async fn a_contact_with_no_entry_becomes_a_question_to_the_cases_judge() {
     let app = spawn_app().await;
     let now = OffsetDateTime::now_utc();
-    app.user("casesys", "basic1", Role::Recorder).await;
+    app.user("casesys", "basic1", Role::CaseSystem).await;
     let (secret, _) =
         app.store.console().issue_token("casesys", "案件管理系统", &["contact.report".into()], None).await.unwrap();
     let casesys = secret;
@@ -629,4 +629,58 @@ async fn a_store_from_before_this_migration_gets_its_cadre_rows_when_it_next_ope
         .await
         .unwrap();
     assert_eq!(left, 0, "the fill is done once");
+}
+
+/// Issue 17, item 5: a cadre key is "known" to a court's office only when it appears in the store
+/// of that court or the courts below; one named only in a sibling court answers exactly as a key
+/// nobody ever wrote, and cannot be merged from there.
+#[tokio::test]
+async fn cadre_keys_of_another_court_are_unknown_and_cannot_be_merged() {
+    let app = spawn_app().await;
+    let office = app.token("office").await;
+    let office2 = app.user("office2", "basic2", Role::StoreMaintainer).await;
+    let upper_office = app.user("upper_office", "high", Role::StoreMaintainer).await;
+    app.create(&app.token("clerk").await, &letter()).await;
+    let here = "张某/某区人民政府/副区长";
+    let other_court = app.token("other_court").await;
+    for (name, post) in [("李某", "县长"), ("李 某", "副县长")] {
+        let mut entry = letter();
+        entry["case_number"] = json!("（2026）示0102民初7号");
+        entry["intervener"]["name"] = json!(name);
+        entry["intervener"]["post"] = json!(post);
+        app.create(&other_court, &entry).await;
+    }
+    let (there, there_too) = ("李某/某区人民政府/县长", "李某/某区人民政府/副县长");
+    let merge = |from: &str, into: &str| json!({"from_key": from, "into_key": into, "reason": "同一人"});
+    let refusal = |body: &Value| {
+        (problems(body), body["errors"].as_array().map(|e| e.iter().map(|p| p["code"].clone()).collect::<Vec<_>>()))
+    };
+
+    // Probing: a key of the sibling court answers as a key that exists nowhere.
+    let (status, nowhere) = app.post(&office, "/api/v1/cadres/merges", &merge("无此人/无/无", here)).await;
+    assert_eq!(status, 422, "{nowhere}");
+    let (status, sibling) = app.post(&office, "/api/v1/cadres/merges", &merge(there, here)).await;
+    assert_eq!(status, 422, "a sibling court's key: {sibling}");
+    assert_eq!(refusal(&sibling), refusal(&nowhere));
+    let (status, sibling) = app.post(&office, "/api/v1/cadres/merges", &merge(here, there)).await;
+    let (_, nowhere) = app.post(&office, "/api/v1/cadres/merges", &merge(here, "无此人/无/无")).await;
+    assert_eq!(status, 422, "{sibling}");
+    assert_eq!(refusal(&sibling), refusal(&nowhere));
+    // Merging two of the sibling court's keys from here: refused, nothing merged.
+    let (status, both) = app.post(&office, "/api/v1/cadres/merges", &merge(there, there_too)).await;
+    assert_eq!(status, 422, "{both}");
+    assert_eq!(problems(&both).len(), 2, "{both}");
+    let (_, theirs) = app.get(&office2, "/api/v1/cadres").await;
+    assert_eq!(theirs.as_array().unwrap().len(), 2, "still two people in the sibling court: {theirs}");
+    // Their history answers as a cadre nobody wrote of.
+    let history = |key: &str| format!("/api/v1/cadres/history?key={}", common::urlencode(key));
+    let (status, sibling) = app.get(&office, &history(there)).await;
+    let (_, nowhere) = app.get(&office, &history("无此人/无/无")).await;
+    assert_eq!((status, &sibling["detail"]), (404, &nowhere["detail"]));
+
+    // The court above sees both courts' cadres and may merge them; the court itself may too.
+    let (status, merged) = app.post(&upper_office, "/api/v1/cadres/merges", &merge(there_too, there)).await;
+    assert_eq!(status, 201, "{merged}");
+    let (_, theirs) = app.get(&office2, "/api/v1/cadres").await;
+    assert_eq!(theirs.as_array().unwrap().len(), 1, "{theirs}");
 }

@@ -26,11 +26,13 @@ async fn repeated_failures_lock_the_account_until_unlocked() {
 
     assert_eq!(login(&app, "clerk", "wrong-1").await.0, 401);
     assert_eq!(login(&app, "clerk", "wrong-2").await.0, 401);
+    // The lock is not announced (a 423 would tell that the name exists): the answer is the one
+    // for a wrong password or an unknown name, and says that the account may be locked.
     let (status, body) = login(&app, "clerk", "wrong-3").await;
-    assert_eq!(status, 423, "{body}");
+    assert_eq!(status, 401, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("锁定"), "{body}");
     let (status, _) = login(&app, "clerk", common::PASSWORD).await;
-    assert_eq!(status, 423, "while locked even the right password is refused");
+    assert_eq!(status, 401, "while locked even the right password is refused");
     assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 200, "other accounts are not affected");
     assert_eq!(login(&app, "nobody", "wrong").await.0, 401, "unknown names look like wrong passwords");
 
@@ -66,11 +68,16 @@ fn unix_now() -> u64 {
 }
 
 #[tokio::test]
-async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_store = true).await;
+async fn content_readers_enrol_a_second_factor_and_log_in_with_it() {
+    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
     let clerk = app.token("clerk").await;
-    app.create(&clerk, &common::letter()).await;
-    assert_eq!(app.get(&clerk, "/api/v1/records").await.0, 200, "a clerk's own records need no second factor");
+    let id = app.create(&clerk, &common::letter()).await;
+    // Issue 17: recording needs no second factor, reading back — even one's own — does.
+    let (status, refused) = app.get(&clerk, "/api/v1/records").await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains("第二因素"), "{refused}");
+    assert_eq!(app.get(&clerk, &format!("/api/v1/records/{id}")).await.0, 403);
+    assert_eq!(app.get(&clerk, &format!("/api/v1/records/{id}/receipt")).await.0, 403);
 
     let office = app.token("office").await;
     let other_session = app.token("office").await;
@@ -78,9 +85,14 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
     assert_eq!(status, 403, "the store needs a second factor: {refused}");
     assert!(refused["detail"].as_str().unwrap().contains("第二因素"), "{refused}");
 
-    // Enrolment: a secret and an otpauth URL, then a code from it.
-    let (status, enrolment) = app.post(&office, "/api/v1/me/totp", &json!({})).await;
+    // Enrolment takes the one-time code handed over out of band: a password alone enrols nothing.
+    let (status, refused) = app.post(&office, "/api/v1/me/totp", &json!({"enrolment_code": "AAAA-BBBB"})).await;
+    assert_eq!((status, refused["errors"][0]["field"].as_str()), (422, Some("enrolment_code")), "{refused}");
+    let enrolment_code = app.enrolment_code("office").await;
+    let (status, enrolment) = app.post(&office, "/api/v1/me/totp", &json!({"enrolment_code": enrolment_code})).await;
     assert_eq!(status, 200, "{enrolment}");
+    let (status, _) = app.post(&other_session, "/api/v1/me/totp", &json!({"enrolment_code": enrolment_code})).await;
+    assert_eq!(status, 422, "a code works once");
     let secret = enrolment["secret"].as_str().unwrap().to_string();
     assert!(enrolment["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/liuhen:office?"), "{enrolment}");
     let (status, wrong) = app.post(&office, "/api/v1/me/totp/confirm", &json!({"code": "12345"})).await;
@@ -120,7 +132,7 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
 
     // A lost authenticator: the administrator removes the factor; sessions end, the password
     // alone logs in again, and the store stays closed until a new factor is set up.
-    app.store.console().reset_second_factor("office").await.unwrap();
+    app.store.console().reset_second_factor("office", "验证器丢失").await.unwrap();
     assert_eq!(app.get(&office, "/api/v1/me").await.0, 401);
     let (status, body) = login(&app, "office", common::PASSWORD).await;
     assert_eq!(status, 200, "{body}");
@@ -130,10 +142,13 @@ async fn store_readers_enrol_a_second_factor_and_log_in_with_it() {
 #[tokio::test]
 async fn api_tokens_act_within_their_scopes_until_revoked() {
     let app = common::spawn_app().await;
-    app.user("casesys", "basic1", liuhen_rules::Role::Recorder).await;
+    app.user("casesys", "basic1", liuhen_rules::Role::CaseSystem).await;
 
-    // A token never does more than its account could.
+    // A token never does more than its account could, and an administrator never mints one that
+    // reads contents (issue 17).
     let refused = app.store.console().issue_token("casesys", "案件系统", &["record.read_court".into()], None).await;
+    assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "content_scope"), "{refused:?}");
+    let refused = app.store.console().issue_token("casesys", "案件系统", &["admin.users".into()], None).await;
     assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "beyond_role"), "{refused:?}");
     let refused = app.store.console().issue_token("admin", "运维", &["record.create".into()], None).await;
     assert!(refused.is_err(), "the administrator's role holds no content permission to hand on");
@@ -179,15 +194,19 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
     };
     assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
     assert!(run(&["user-add", "--username", "auditor1", "--name", "审计", "--court", "c", "--role", "auditor"]).0);
+    assert!(run(&["user-add", "--username", "witness1", "--name", "见证", "--court", "c", "--role", "witness"]).0);
+    // Issue 17: the console never mints a token that reads contents, not even the auditor's own
+    // scope: its holder asks for one from a login with a second factor.
     let (ok, said) = run(&["token", "issue", "--username", "auditor1", "--name", "外部审计", "--scope", "log.entries"]);
+    assert!(!ok && said.contains("scopes") && said.contains("持有人本人"), "{said}");
+    let (ok, said) = run(&["token", "issue", "--username", "witness1", "--name", "上级法院见证", "--scope", "log.tiles"]);
     assert!(ok, "{said}");
     let token = said.lines().find(|l| l.starts_with("lht_")).expect("the token is printed");
     assert!(token.len() > 40);
-    let (ok, said) =
-        run(&["token", "issue", "--username", "auditor1", "--name", "越权", "--scope", "record.read_court"]);
+    let (ok, said) = run(&["token", "issue", "--username", "witness1", "--name", "越权", "--scope", "admin.users"]);
     assert!(!ok && said.contains("scopes") && said.contains("令牌不能超出"), "{said}");
     let (ok, listed) = run(&["token", "list"]);
-    assert!(ok && listed.contains("外部审计") && listed.contains("log.entries") && !listed.contains(token), "{listed}");
+    assert!(ok && listed.contains("上级法院见证") && listed.contains("log.tiles") && !listed.contains(token), "{listed}");
     let id = listed.split_whitespace().next().unwrap();
     assert!(run(&["token", "revoke", "--id", id]).0);
     assert!(run(&["token", "list"]).1.contains("已撤销"));
@@ -200,7 +219,7 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
         .unwrap();
     let events: Vec<liuhen_ledger::Event> = entries.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.body.kind()).collect();
-    assert_eq!(kinds, ["court_added", "user_added", "token_issued", "token_revoked"]);
+    assert_eq!(kinds, ["court_added", "user_added", "user_added", "token_issued", "token_revoked"]);
     assert!(events.iter().all(|e| e.actor == "console:registrar"), "{events:?}");
     store.close().await;
 }
@@ -218,6 +237,7 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
                 court_id: "basic1".into(),
                 role: liuhen_rules::Role::Recorder,
                 password: weak.into(),
+                reason: String::new(),
             })
             .await;
         assert!(
@@ -242,7 +262,7 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
     assert_eq!(login(&app, "clerk", "new-password-2026").await.0, 200);
 
     // The administrator's reset ends every session and lifts a lock.
-    app.store.console().reset_password("clerk", "reset-by-admin-1").await.unwrap();
+    app.store.console().reset_password("clerk", "reset-by-admin-1", "忘记密码").await.unwrap();
     assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 401);
     assert_eq!(login(&app, "clerk", "reset-by-admin-1").await.0, 200);
 }
@@ -272,11 +292,11 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
     let office = app.token("office").await;
     assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 200);
 
-    app.store.console().set_role("office", liuhen_rules::Role::Recorder).await.unwrap();
+    app.store.console().set_role("office", liuhen_rules::Role::Recorder, "调岗").await.unwrap();
     assert_eq!(app.get(&office, "/api/v1/me").await.0, 401, "the old session ended with the old role");
     let office = app.token("office").await;
     assert_eq!(app.get(&office, &format!("/api/v1/records/{id}")).await.0, 404, "a recorder now");
-    let same = app.store.console().set_role("office", liuhen_rules::Role::Recorder).await;
+    let same = app.store.console().set_role("office", liuhen_rules::Role::Recorder, "调岗").await;
     assert!(matches!(same, Err(liuhen_store::StoreError::Conflict { .. })), "{same:?}");
 
     let (token, _) = app.store.console().issue_token("judge_a", "推送", &["record.create".into()], None).await.unwrap();
@@ -295,14 +315,18 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
 
 #[tokio::test]
 async fn a_store_reader_sets_up_the_second_factor_on_the_account_page() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_store = true).await;
+    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
     let mut office = common::Browser::new(&app);
     office.log_in("office", common::PASSWORD).await;
     let refused = office.get("/records").await;
     assert_eq!(refused.status, 403);
     assert!(refused.body.contains("/account"), "the refusal says where to go: {}", refused.body);
 
-    let started = office.submit("/account", "/account/totp", &[]).await;
+    let refused = office.submit("/account", "/account/totp", &[("enrolment_code", "not-the-code")]).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("id=\"enrolment_code-error\""), "{}", refused.body);
+    let enrolment_code = app.enrolment_code("office").await;
+    let started = office.submit("/account", "/account/totp", &[("enrolment_code", &enrolment_code)]).await;
     assert_eq!(started.status, 200, "{}", started.body);
     assert!(started.body.contains("<svg"), "a QR code of the otpauth URL");
     let start = started.body.find("<code id=\"totp-secret\">").unwrap() + "<code id=\"totp-secret\">".len();
@@ -353,4 +377,117 @@ async fn a_store_reader_sets_up_the_second_factor_on_the_account_page() {
         .await;
     assert_eq!((changed.status, changed.location.as_str()), (303, "/account?done=password"));
     assert_eq!(again.get("/account").await.status, 303, "the other session ended");
+}
+
+async fn login_with_code(app: &common::TestApp, username: &str, password: &str, code: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": username, "password": password, "code": code}))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// `username` (logged in as `token`) sets up a second factor; returns its secret. The code used
+/// to confirm it is spent.
+async fn enrol(app: &common::TestApp, token: &str) -> String {
+    let username = app.get(token, "/api/v1/me").await.1["username"].as_str().unwrap().to_string();
+    let enrolment_code = app.enrolment_code(&username).await;
+    let (status, enrolment) = app.post(token, "/api/v1/me/totp", &json!({"enrolment_code": enrolment_code})).await;
+    assert_eq!(status, 200, "{enrolment}");
+    let secret = enrolment["secret"].as_str().unwrap().to_string();
+    let (status, _) = app.post(token, "/api/v1/me/totp/confirm", &json!({"code": code(&secret, unix_now())})).await;
+    assert_eq!(status, 204);
+    secret
+}
+
+/// A six-digit code no authenticator with `secret` accepts around now.
+fn wrong_code(secret: &str) -> String {
+    let now = unix_now();
+    let valid: Vec<String> = (0..7).map(|i| code(secret, now + i * 30 - 90)).collect();
+    (0..).map(|n: u32| format!("{n:06}")).find(|c| !valid.contains(c)).unwrap()
+}
+
+/// Issue 17, item 7: a burst of guesses at one account is evaluated no more than
+/// `max_failed_logins` times — each attempt reserves its place before the password is hashed.
+/// Seen from outside with the password known and the second factor guessed: every evaluated
+/// attempt says "wrong code"; the others are refused unevaluated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_guesses_gets_no_more_evaluations_than_the_lockout_allows() {
+    let app = common::spawn_app_with(|c| {
+        c.max_failed_logins = 3;
+        c.login_failures_per_minute = 1_000;
+    })
+    .await;
+    let secret = enrol(&app, &app.token("office").await).await;
+    let wrong = wrong_code(&secret);
+    let burst = (0..12).map(|_| login_with_code(&app, "office", common::PASSWORD, &wrong));
+    let answers = futures::future::join_all(burst).await;
+    let evaluated = answers.iter().filter(|(_, b)| b["type"] == "/problems/totp_invalid").count();
+    assert!(evaluated <= 3, "{evaluated} code guesses evaluated: {answers:?}");
+    assert!(answers.iter().all(|(status, _)| *status == 401), "{answers:?}");
+    // Locked now: the right code is refused too, and nothing tells it is right.
+    let right = code(&secret, unix_now() + 30);
+    let (status, body) = login_with_code(&app, "office", common::PASSWORD, &right).await;
+    assert_eq!((status, body["type"].as_str()), (401, Some("/problems/bad_credentials")), "{body}");
+
+    // Wrong passwords: every answer the same, the account locked, never more failures counted
+    // than the limit.
+    let burst = (0..16).map(|i| {
+        let app = &app;
+        async move { login(app, "clerk", &format!("guess-{i}-1234")).await }
+    });
+    let answers = futures::future::join_all(burst).await;
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 401);
+    assert_eq!(login(&app, "clerk", common::PASSWORD).await, answers[0], "locked: the right password too");
+    let (failed, locked): (i64, Option<String>) =
+        sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE username = 'clerk'")
+            .fetch_one(app.store.writer_pool_for_tests())
+            .await
+            .unwrap();
+    assert!(locked.is_some() && failed <= 3, "failed {failed}, locked {locked:?}");
+}
+
+/// Issue 17, item 7: one code logs in once, however many logins present it at the same moment
+/// (the step is taken with a compare-and-set).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_code_presented_by_concurrent_logins_logs_in_once() {
+    let app = common::spawn_app_with(|c| c.login_failures_per_minute = 1_000).await;
+    let secret = enrol(&app, &app.token("office").await).await;
+    let next = code(&secret, unix_now() + 30);
+    let burst = (0..4).map(|_| login_with_code(&app, "office", common::PASSWORD, &next));
+    let answers = futures::future::join_all(burst).await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{answers:?}");
+    assert!(
+        answers.iter().filter(|(s, _)| *s != 200).all(|(_, b)| b["type"] == "/problems/totp_invalid"),
+        "{answers:?}"
+    );
+}
+
+/// Issue 17, item 7: whether a name exists is not told by the lock — a locked account, with the
+/// right password or a wrong one, answers exactly as a name that does not exist.
+#[tokio::test]
+async fn a_locked_account_answers_as_an_unknown_name() {
+    let app = common::spawn_app_with(|c| c.max_failed_logins = 2).await;
+    for _ in 0..2 {
+        login(&app, "clerk", "wrong-guess-1").await;
+    }
+    let unknown = login(&app, "nobody", "wrong-guess-1").await;
+    assert_eq!(unknown.0, 401, "{unknown:?}");
+    assert_eq!(login(&app, "clerk", "wrong-guess-1").await, unknown);
+    assert_eq!(login(&app, "clerk", common::PASSWORD).await, unknown);
+    // The form says the same.
+    let mut browser = common::Browser::new(&app);
+    let locked = browser.log_in("clerk", common::PASSWORD).await;
+    let mut browser = common::Browser::new(&app);
+    let nobody = browser.log_in("nobody", common::PASSWORD).await;
+    assert_eq!(locked.status, nobody.status);
+    let same = |page: &common::Answer, name: &str| {
+        page.body.replace(&common::hidden(&page.body, "login_csrf"), "CSRF").replace(name, "NAME")
+    };
+    assert_eq!(same(&locked, "clerk"), same(&nobody, "nobody"));
 }

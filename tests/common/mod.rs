@@ -92,6 +92,7 @@ pub async fn seed(store: &Store) {
                 court_id: court.into(),
                 role,
                 password: PASSWORD.into(),
+                reason: String::new(),
             })
             .await
             .unwrap();
@@ -103,7 +104,7 @@ pub fn config(dir: &std::path::Path) -> StoreConfig {
     c.extra_regions = vec!["示".into()];
     // Tests of other behaviour read the store with a password alone; tests/auth.rs checks that a
     // real deployment (the default) asks store readers for their second factor.
-    c.second_factor_for_store = false;
+    c.second_factor_for_contents = false;
     c
 }
 
@@ -220,10 +221,17 @@ impl TestApp {
                 court_id: court.into(),
                 role,
                 password: PASSWORD.into(),
+                reason: String::new(),
             })
             .await
             .unwrap();
         self.token(username).await
+    }
+
+    /// A one-time enrolment code for `username`, as the console gives it while the deployment has
+    /// no security administrator (or for an account that reads no contents).
+    pub async fn enrolment_code(&self, username: &str) -> String {
+        self.store.console().enrolment_code(username).await.unwrap()
     }
 
     /// Upload a material to record `id` with the form `fields` (category, disposition, …).

@@ -10,6 +10,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use liuhen_rules::{
+    ApprovalAction,
     AppealOutcome, ComplaintStep, ContactKind, CourtLevel, Disposition, FindingKind, MaterialCategory,
     OversightOutcome, Permission, Record, Role, Sanction, Screening,
 };
@@ -302,6 +303,39 @@ pub enum EventBody {
         body: String,
         note: String,
     },
+    /// Someone was shown contents other than a record's (查看留痕): a report, a report's file,
+    /// log entries, a cadre list, complaints, findings, timeliness. `part` says what, `subject`
+    /// which one (an id, a period, a tile), `via` through what (`api`, `page`). The actor is the
+    /// reader.
+    ContentViewed {
+        part: String,
+        subject: Option<String>,
+        via: String,
+    },
+    /// Two-person rule (三员分立): a change that needs a second person was asked for — granting a
+    /// role that reads contents (or approves or audits), resetting the password or second factor
+    /// of an account that reads contents, a token with a content scope. Never a secret. The actor
+    /// asked.
+    ApprovalRequested {
+        approval_id: Uuid,
+        action: ApprovalAction,
+        username: String,
+        role: Option<Role>,
+        token_id: Option<String>,
+        reason: String,
+    },
+    /// The security administrator (never the one who asked) approved or refused; an approved
+    /// change is made in the same transaction, with its own entry.
+    ApprovalDecided {
+        approval_id: Uuid,
+        approved: bool,
+        note: String,
+    },
+    /// A one-time code to enrol a first authenticator was issued for an account (never the code):
+    /// the actor hands it to the person out of band.
+    EnrolmentCodeIssued {
+        username: String,
+    },
 }
 
 /// A file of a sealed report, by its SHA-256.
@@ -350,6 +384,10 @@ impl EventBody {
             EventBody::ContactAnswered { .. } => "contact_answered",
             EventBody::CadresMerged { .. } => "cadres_merged",
             EventBody::OutcomeReported { .. } => "outcome_reported",
+            EventBody::ContentViewed { .. } => "content_viewed",
+            EventBody::ApprovalRequested { .. } => "approval_requested",
+            EventBody::ApprovalDecided { .. } => "approval_decided",
+            EventBody::EnrolmentCodeIssued { .. } => "enrolment_code_issued",
         }
     }
     pub fn record_id(&self) -> Option<Uuid> {
@@ -387,7 +425,11 @@ impl EventBody {
             | EventBody::ZeroReportAttested { .. }
             | EventBody::ZeroReportReminded { .. }
             | EventBody::ContactReported { .. }
-            | EventBody::CadresMerged { .. } => None,
+            | EventBody::CadresMerged { .. }
+            | EventBody::ContentViewed { .. }
+            | EventBody::ApprovalRequested { .. }
+            | EventBody::ApprovalDecided { .. }
+            | EventBody::EnrolmentCodeIssued { .. } => None,
         }
     }
 }

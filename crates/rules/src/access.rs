@@ -10,9 +10,8 @@ use crate::{Listed, Permission, Problem, Role};
 pub fn default_grants(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
-        // The case-management system's service account is a recorder with a scoped token: it
-        // sends records and the contacts it logged (issue 8 cross-checks).
-        Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles, ContactReport],
+        // Every member of staff records, and reads what they recorded or were present at.
+        Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
         // Leaders see reports, not the raw store (DESIGN.md).
         Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, ReportApprove, LogTiles],
         // The trial-management office maintains the store and drafts its reports (S3, R8).
@@ -43,34 +42,71 @@ pub fn default_grants(role: Role) -> &'static [Permission] {
             ComplaintHandle,
             LogTiles,
         ],
+        // 三员分立 (等保 level 3): three roles, none of which reaches contents, none of which holds
+        // another's duty.
         Role::SystemAdministrator => &[AdminUsers, AdminCourts, LogTiles],
+        Role::SecurityAdministrator => &[SecurityApprove, LogTiles],
+        Role::SecurityAuditor => &[AuditRead, LogTiles],
         Role::Auditor => &[LogTiles, LogEntries],
         Role::Witness => &[LogTiles],
         // Outside bodies read only the reports addressed to them (the reports issue): nothing of
         // the store, the log or the court's accounts.
         Role::ReportRecipient => &[],
+        // The case-management system pushes records and the contacts it logged (issue 8
+        // cross-checks) and reads nothing back. Only its account reports contacts, so that a
+        // colleague cannot invent questions against another.
+        Role::CaseSystem => &[RecordCreate, ContactReport, LogTiles],
     }
 }
 
-/// Permissions that reach record contents or the people in them: never the system
-/// administrator's (separation of duties, DESIGN.md), whatever the configuration says.
-const CONTENT: [Permission; 15] = [
-    Permission::ReportView,
-    Permission::ReportDraft,
-    Permission::ReportApprove,
-    Permission::RecordCreate,
-    Permission::RecordReadOwn,
-    Permission::RecordReadCourt,
-    Permission::RecordSeeRecorder,
-    Permission::RecordViews,
-    Permission::RecordCosign,
-    Permission::LogEntries,
-    Permission::RecordScreen,
-    Permission::FilingOversee,
-    Permission::FindingRecord,
-    Permission::ComplaintHandle,
-    Permission::ContactReport,
-];
+/// The duties that 三员分立 keeps apart: no role holds permissions of two of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Duty {
+    /// Recording and reading what was recorded, and everything derived from it.
+    Contents,
+    /// 系统管理员: accounts, courts, configuration.
+    Administration,
+    /// 安全保密管理员: approves grants of content-reading roles and resets of their credentials.
+    Security,
+    /// 安全审计员: reads the administrative and security audit trail.
+    Audit,
+}
+
+impl Duty {
+    /// The one role that may hold the duty's permissions (Contents: any role but the three).
+    fn role(self) -> Option<Role> {
+        match self {
+            Duty::Contents => None,
+            Duty::Administration => Some(Role::SystemAdministrator),
+            Duty::Security => Some(Role::SecurityAdministrator),
+            Duty::Audit => Some(Role::SecurityAuditor),
+        }
+    }
+}
+
+/// Which duty a permission belongs to; `None` for what reaches no contents and changes nothing
+/// (the log's hashes).
+pub fn duty(permission: Permission) -> Option<Duty> {
+    use Permission::*;
+    match permission {
+        RecordCreate | RecordReadOwn | RecordReadCourt | RecordSeeRecorder | RecordViews | RecordCosign
+        | ReportView | ReportDraft | ReportApprove | LogEntries | RecordScreen | FilingOversee | FindingRecord
+        | ComplaintHandle | ContactReport => Some(Duty::Contents),
+        AdminUsers | AdminCourts => Some(Duty::Administration),
+        SecurityApprove => Some(Duty::Security),
+        AuditRead => Some(Duty::Audit),
+        LogTiles => None,
+    }
+}
+
+/// Whether a permission lets its holder read record contents or the people in them, in any form
+/// (records, lists, reports, log entries, findings, complaints). Such reads need a second factor
+/// and leave a view event; a token with such a scope is issued only to its holder, with a second
+/// person's approval.
+pub fn reads_contents(permission: Permission) -> bool {
+    duty(permission) == Some(Duty::Contents)
+        && !matches!(permission, Permission::RecordCreate | Permission::ContactReport)
+}
 
 /// For each role, the permissions it holds; anything not held is denied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +119,35 @@ impl Default for PermissionMatrix {
         let grants = Role::ALL.iter().map(|r| (*r, default_grants(*r).iter().copied().collect())).collect();
         PermissionMatrix { grants }
     }
+}
+
+/// Whether using a permission needs a login with a second factor (where the configuration asks
+/// for one): everything that reads contents, and the security duties.
+pub fn needs_second_factor(permission: Permission) -> bool {
+    reads_contents(permission) || matches!(duty(permission), Some(Duty::Security | Duty::Audit))
+}
+
+/// The duty a role is reserved for, if it is one of the three (三员).
+fn role_duty(role: Role) -> Option<Duty> {
+    [Duty::Administration, Duty::Security, Duty::Audit].into_iter().find(|d| d.role() == Some(role))
+}
+
+fn separation_problem(field: &str, role: Role, p: Permission) -> Problem {
+    Problem::new(
+        field,
+        "S3",
+        "separation_of_duties",
+        format!(
+            "“{}”不能被授予“{}”：系统管理员、安全保密管理员、安全审计员三员分立，互不兼任，且都不接触过问记录内容",
+            role.zh(),
+            p.zh()
+        ),
+        format!(
+            "\"{}\" cannot be granted \"{}\": the system administrator, the security administrator and the security auditor are kept apart, none holds another's duty, and none reaches record contents",
+            role.code(),
+            p.code()
+        ),
+    )
 }
 
 impl PermissionMatrix {
@@ -114,16 +179,11 @@ impl PermissionMatrix {
                         format!("没有“{code}”这项权限；可用：{}", Permission::codes().join("、")),
                         format!("there is no permission \"{code}\"; permissions: {}", Permission::codes().join(", ")),
                     )),
-                    Some(p) if role == Role::SystemAdministrator && CONTENT.contains(&p) => {
-                        problems.push(Problem::new(
-                            &field,
-                            "S3",
-                            "separation_of_duties",
-                            format!("系统管理员不能被授予“{}”：系统管理员不接触过问记录内容（职责分离）", p.zh()),
-                            format!(
-                                "the system administrator cannot be granted \"{code}\": they never reach record contents (separation of duties)"
-                            ),
-                        ))
+                    Some(p) if duty(p).is_some_and(|d| d.role().is_some_and(|r| r != role)) => {
+                        problems.push(separation_problem(&field, role, p))
+                    }
+                    Some(p) if duty(p) == Some(Duty::Contents) && role_duty(role).is_some() => {
+                        problems.push(separation_problem(&field, role, p))
                     }
                     Some(p) => {
                         granted.insert(p);
@@ -133,6 +193,17 @@ impl PermissionMatrix {
             matrix.grants.insert(role, granted);
         }
         if problems.is_empty() { Ok(matrix) } else { Err(problems) }
+    }
+
+    /// Whether the role reads record contents or the people in them (see `reads_contents`).
+    pub fn reads_contents(&self, role: Role) -> bool {
+        self.grants(role).into_iter().any(reads_contents)
+    }
+
+    /// Whether granting the role to an account needs a second person's approval (two-person
+    /// rule): it reads contents, or it approves or audits such grants.
+    pub fn grant_needs_approval(&self, role: Role) -> bool {
+        self.reads_contents(role) || matches!(role_duty(role), Some(Duty::Security | Duty::Audit))
     }
 
     pub fn permits(&self, role: Role, permission: Permission) -> bool {
@@ -170,13 +241,50 @@ mod tests {
     #[test]
     fn the_administrator_never_reaches_contents() {
         let m = PermissionMatrix::default();
-        for p in CONTENT {
-            assert!(!m.permits(Role::SystemAdministrator, p), "{p:?}");
+        for p in Permission::ALL.iter().copied().filter(|p| duty(*p) == Some(Duty::Contents)) {
+            for role in [Role::SystemAdministrator, Role::SecurityAdministrator, Role::SecurityAuditor] {
+                assert!(!m.permits(role, p), "{role:?} {p:?}");
+            }
         }
         let err = PermissionMatrix::with_overrides(&overrides(&[("system_administrator", &["record.read_court"])]))
             .unwrap_err();
         assert_eq!(err[0].rule, "S3");
         assert_eq!(err[0].field, "permissions.system_administrator");
+    }
+
+    #[test]
+    fn no_role_combines_two_of_the_three_duties() {
+        let m = PermissionMatrix::default();
+        for role in Role::ALL {
+            let duties: BTreeSet<Duty> = m.grants(*role).into_iter().filter_map(duty).collect();
+            assert!(duties.len() <= 1, "{role:?} holds {duties:?}");
+        }
+        for (role, perms) in [
+            ("system_administrator", &["admin.users", "security.approve"][..]),
+            ("security_administrator", &["security.approve", "audit.read"][..]),
+            ("security_auditor", &["audit.read", "record.read_own"][..]),
+            ("store_maintainer", &["record.read_court", "admin.users"][..]),
+            ("witness", &["security.approve"][..]),
+        ] {
+            let err = PermissionMatrix::with_overrides(&overrides(&[(role, perms)])).unwrap_err();
+            assert_eq!(err.len(), 1, "{role}: {err:?}");
+            assert_eq!(err[0].code, "separation_of_duties", "{role}");
+        }
+    }
+
+    #[test]
+    fn content_reading_roles_need_a_second_person_to_grant() {
+        let m = PermissionMatrix::default();
+        for role in [Role::Recorder, Role::StoreMaintainer, Role::CourtLeader, Role::DisciplineInspector, Role::Auditor] {
+            assert!(m.reads_contents(role) && m.grant_needs_approval(role), "{role:?}");
+        }
+        for role in [Role::SecurityAdministrator, Role::SecurityAuditor] {
+            assert!(!m.reads_contents(role) && m.grant_needs_approval(role), "{role:?}");
+        }
+        for role in [Role::SystemAdministrator, Role::Witness, Role::ReportRecipient, Role::CaseSystem] {
+            assert!(!m.reads_contents(role) && !m.grant_needs_approval(role), "{role:?}");
+        }
+        assert!(!reads_contents(Permission::RecordCreate) && reads_contents(Permission::LogEntries));
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod period;
 pub mod problem;
 pub mod record;
 
-pub use access::PermissionMatrix;
+pub use access::{Duty, PermissionMatrix, duty, needs_second_factor, reads_contents};
 pub use accountability::{
     AppealOutcome, ComplaintStep, ContactKind, FindingKind, OversightOutcome, ReportingCycle, Sanction, Screening,
 };

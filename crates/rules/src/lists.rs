@@ -171,9 +171,29 @@ closed_list! {
         CourtLeader = "court_leader", "院领导", "court leader";
         DisciplineInspector = "discipline_inspector", "纪检监察", "discipline inspector";
         SystemAdministrator = "system_administrator", "系统管理员", "system administrator";
+        SecurityAdministrator = "security_administrator", "安全保密管理员", "security administrator";
+        SecurityAuditor = "security_auditor", "安全审计员", "security auditor";
         Auditor = "auditor", "审计账户（只读日志全部条目）", "auditor (reads every log entry)";
         Witness = "witness", "见证账户（只读检查点和哈希瓦片）", "witness (reads checkpoints and hash tiles)";
         ReportRecipient = "report_recipient", "报送对象（政法委、纪委、组织部）", "report recipient (political-legal committee, discipline commission, organisation department)";
+        CaseSystem = "case_system", "案件管理系统接口账户（推送记录和来访来信登记）", "case-management system (pushes records and logged contacts)";
+    }
+}
+
+impl Role {
+    /// Whether the role is held by court staff who record and co-sign (S3), rather than one of
+    /// the three administrative roles (三员) or a service account or outside body.
+    pub fn is_court_staff(self) -> bool {
+        match self {
+            Role::Recorder | Role::StoreMaintainer | Role::CourtLeader | Role::DisciplineInspector => true,
+            Role::SystemAdministrator
+            | Role::SecurityAdministrator
+            | Role::SecurityAuditor
+            | Role::Auditor
+            | Role::Witness
+            | Role::ReportRecipient
+            | Role::CaseSystem => false,
+        }
     }
 }
 
@@ -199,6 +219,18 @@ closed_list! {
         ContactReport = "contact.report", "报送案件管理系统登记的来访、来信等接触", "send contacts logged by the case-management system";
         AdminUsers = "admin.users", "管理用户账号", "manage user accounts";
         AdminCourts = "admin.courts", "管理法院", "manage courts";
+        SecurityApprove = "security.approve", "批准授予可查看内容的角色、重置其凭据和签发内容令牌（双人规则）", "approve grants of content-reading roles, resets of their credentials and content tokens (two-person rule)";
+        AuditRead = "audit.read", "查看管理和安全审计记录（不含记录内容）", "read the administrative and security audit trail (no contents)";
+    }
+}
+
+closed_list! {
+    /// Changes that need a second person's approval (two-person rule, 三员分立; issue 17).
+    ApprovalAction {
+        GrantRole = "grant_role", "授予可查看内容（或审批、审计）的角色", "grant a role that reads contents (or approves or audits)";
+        ResetPassword = "reset_password", "重置可查看内容账号的密码", "reset the password of an account that reads contents";
+        ResetSecondFactor = "reset_second_factor", "重置可查看内容账号的第二因素", "reset the second factor of an account that reads contents";
+        ContentToken = "content_token", "签发可查看内容的令牌", "issue a token with a content scope";
     }
 }
 

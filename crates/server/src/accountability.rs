@@ -69,7 +69,10 @@ pub async fn handling(
     Path(id): Path<Uuid>,
 ) -> Result<Json<RecordHandling>, ApiError> {
     match state.store.record_handling(&user, id).await? {
-        Some(h) => Ok(Json(h)),
+        Some(h) => {
+            state.store.note_content_viewed(&user, "handling", Some(id.to_string()), "api").await?;
+            Ok(Json(h))
+        }
         None => Err(liuhen_store::StoreError::forbidden(
             "您的角色不查看甄别核查情况",
             "your role does not see screenings and checks",
@@ -144,7 +147,9 @@ pub async fn findings(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<FindingView>>, ApiError> {
-    Ok(Json(state.store.findings(&user).await?))
+    let shown = state.store.findings(&user).await?;
+    state.store.note_content_viewed(&user, "findings", None, "api").await?;
+    Ok(Json(shown))
 }
 
 /// Record a finding of not recording (R14, S8) and the decision on it. The sequencer counts the
@@ -177,7 +182,9 @@ pub async fn proposal(
     let kind = FindingKind::from_code(&q.kind).ok_or_else(|| {
         ApiError::invalid(vec![Problem::new("kind", "R14", "unknown_code", "没有这种认定", "no such kind of finding")])
     })?;
-    Ok(Json(state.store.sanction_proposal(&user, q.subject.trim(), kind).await?))
+    let shown = state.store.sanction_proposal(&user, q.subject.trim(), kind).await?;
+    state.store.note_content_viewed(&user, "finding_proposal", Some(q.subject.trim().to_string()), "api").await?;
+    Ok(Json(shown))
 }
 
 #[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "accountability",
@@ -187,7 +194,9 @@ pub async fn finding(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<FindingView>, ApiError> {
-    Ok(Json(state.store.finding(&user, id).await?))
+    let shown = state.store.finding(&user, id).await?;
+    state.store.note_content_viewed(&user, "finding", Some(id.to_string()), "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -238,7 +247,9 @@ pub async fn complaints(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<ComplaintView>>, ApiError> {
-    Ok(Json(state.store.complaints(&user).await?))
+    let shown = state.store.complaints(&user).await?;
+    state.store.note_content_viewed(&user, "complaints", None, "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -266,7 +277,9 @@ pub async fn complaint(
     CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ComplaintView>, ApiError> {
-    Ok(Json(state.store.complaint(&user, id).await?))
+    let shown = state.store.complaint(&user, id).await?;
+    state.store.note_content_viewed(&user, "complaint", Some(id.to_string()), "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -317,7 +330,9 @@ pub async fn filing(
     CurrentUser(user): CurrentUser,
     Query(q): Query<PeriodRequest>,
 ) -> Result<Json<FilingOverview>, ApiError> {
-    Ok(Json(state.store.filing_overview(&user, &q.period).await?))
+    let shown = state.store.filing_overview(&user, &q.period).await?;
+    state.store.note_content_viewed(&user, "filing", Some(q.period.clone()), "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -344,7 +359,9 @@ pub async fn timeliness(
     CurrentUser(user): CurrentUser,
     Query(q): Query<PeriodRequest>,
 ) -> Result<Json<Timeliness>, ApiError> {
-    Ok(Json(state.store.timeliness(&user, &q.period).await?))
+    let shown = state.store.timeliness(&user, &q.period).await?;
+    state.store.note_content_viewed(&user, "timeliness", Some(q.period.clone()), "api").await?;
+    Ok(Json(shown))
 }
 
 // --- contacts (cross-checks) --------------------------------------------------------------
@@ -376,7 +393,9 @@ pub async fn contacts(
     CurrentUser(user): CurrentUser,
     Query(q): Query<ContactsQuery>,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
-    Ok(Json(state.store.contacts(&user, q.mine).await?))
+    let shown = state.store.contacts(&user, q.mine).await?;
+    state.store.note_content_viewed(&user, "contacts", None, "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -416,7 +435,9 @@ pub async fn cadres(
     CurrentUser(user): CurrentUser,
     Query(q): Query<CadresQuery>,
 ) -> Result<Json<Vec<CadreSummary>>, ApiError> {
-    Ok(Json(state.store.cadres(&user, q.repeat).await?))
+    let shown = state.store.cadres(&user, q.repeat).await?;
+    state.store.note_content_viewed(&user, "cadres", None, "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -433,7 +454,9 @@ pub async fn cadre_history(
     CurrentUser(user): CurrentUser,
     Query(q): Query<CadreQuery>,
 ) -> Result<Json<CadreHistory>, ApiError> {
-    Ok(Json(state.store.cadre_history(&user, &q.key, "api").await?))
+    let shown = state.store.cadre_history(&user, &q.key, "api").await?;
+    state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "api").await?;
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]

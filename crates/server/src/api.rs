@@ -132,15 +132,23 @@ pub struct TotpConfirmation {
     pub code: String,
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TotpStart {
+    /// The one-time enrolment code handed to you out of band (by the security administrator, or
+    /// for accounts that read no contents, the administrator).
+    pub enrolment_code: String,
+}
+
 /// Begin setting up a TOTP second factor (等保): a new secret and its otpauth URL for the
-/// authenticator. It counts once confirmed.
-#[utoipa::path(post, path = "/api/v1/me/totp", tag = "session",
-    responses((status = 200, body = TotpEnrolment), (status = 409, body = ProblemDocument)))]
+/// authenticator. It takes the one-time enrolment code and counts once confirmed.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "session", request_body = TotpStart,
+    responses((status = 200, body = TotpEnrolment), (status = 409, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
 pub async fn start_totp(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    ApiJson(req): ApiJson<TotpStart>,
 ) -> Result<Json<TotpEnrolment>, ApiError> {
-    Ok(Json(state.store.start_second_factor(&user).await?))
+    Ok(Json(state.store.start_second_factor(&user, &req.enrolment_code).await?))
 }
 
 /// Confirm the second factor with a code; from then on logging in needs it. Other sessions of

@@ -35,7 +35,7 @@ pub async fn checkpoint(State(state): State<AppState>, CurrentUser(user): Curren
     let note = state.store.cosigned_checkpoint().await?.ok_or_else(not_found)?;
     let mut response = note.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
 }
 
@@ -52,20 +52,30 @@ pub async fn tile(
     let coord = parse_tile_path(&format!("tile/{path}"))
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), e.to_string()))?;
     require_tiles(&state, &user)?;
-    if coord.level.is_none() && !state.store.permits(&user, Permission::LogEntries) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+    if coord.level.is_none() {
+        state.store.require_permission(
+            &user,
+            Permission::LogEntries,
             "条目包含记录内容，只有审计账户可以读取",
             "entry bundles hold record contents; only auditor accounts may read them",
-        ));
+        )?;
     }
     let data = state.store.tile(coord).await?.ok_or_else(not_found)?;
+    if coord.level.is_none() {
+        // 查看留痕: an entry bundle holds records' contents.
+        state.store.note_content_viewed(&user, "log_entries", Some(path.clone()), "api").await?;
+    }
     let mut response = data.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    // A full tile never changes; a partial one is replaced by wider ones as the log grows.
-    let cache =
-        if coord.width == liuhen_ledger::tlog::TILE_WIDTH { "public, max-age=31536000, immutable" } else { "no-store" };
+    // Every tile is served only to a logged-in caller, so no shared cache (a proxy, a CDN) may keep
+    // one; an entry bundle holds record contents, so no cache at all keeps it. A full hash tile
+    // never changes and the caller's own browser may keep it; a partial one is replaced by wider
+    // ones as the log grows.
+    let cache = if coord.level.is_some() && coord.width == liuhen_ledger::tlog::TILE_WIDTH {
+        "private, max-age=31536000, immutable"
+    } else {
+        "private, no-store"
+    };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }

@@ -104,6 +104,7 @@ pub async fn build(
     shown.sort();
     shown.dedup();
     state.store.note_report_shown(user, shown, via).await?;
+    state.store.note_content_viewed(user, "analysis", Some(quarter.code()), via).await?;
     Ok(report)
 }
 
@@ -380,6 +381,7 @@ pub async fn report(
     axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
 ) -> Result<Response, ApiError> {
     let info = state.store.report(&user, id).await?;
+    state.store.note_content_viewed(&user, "report", Some(id.to_string()), "page").await?;
     if info.kind == "immediate" {
         return immediate_page(&state, c, &user, info).await;
     }
@@ -506,6 +508,7 @@ pub async fn file(
     let info = state.store.report(&user, id).await?;
     let name = info.files.iter().find(|f| f.sha256 == sha256).map_or("report.json".to_string(), |f| f.name.clone());
     let bytes = state.store.report_object(&user, id, &sha256).await?;
+    state.store.note_content_viewed(&user, "report_file", Some(format!("{id}/{sha256}")), "page").await?;
     let kind = if name.ends_with(".xlsx") {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     } else if name.ends_with(".docx") {
@@ -536,6 +539,7 @@ struct ReportsPage {
 /// The court's reports, and the inbox of reports the courts below sent to it.
 pub async fn list(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {
     let all = state.store.reports(&user).await?;
+    state.store.note_content_viewed(&user, "reports", None, "page").await?;
     let (own, received) = all.into_iter().partition(|r| r.court_id == user.court_id);
     let last = Quarter::of(time::OffsetDateTime::now_utc()).previous();
     render(&ReportsPage {
@@ -775,9 +779,12 @@ pub async fn notification(
     Page(c, user): Page,
     axum::extract::Path(record_id): axum::extract::Path<uuid::Uuid>,
 ) -> Result<Response, ApiError> {
-    if !state.store.permits(&user, liuhen_rules::Permission::ReportView) {
-        return Err(liuhen_store::StoreError::forbidden("您的角色不查看报告", "your role does not see reports").into());
-    }
+    state.store.require_permission(
+        &user,
+        liuhen_rules::Permission::ReportView,
+        "您的角色不查看报告",
+        "your role does not see reports",
+    )?;
     let view = state.store.record(&user, record_id, "report").await?;
     let court_name = state.store.court(&view.court_id).await?.map_or(view.court_id.clone(), |c| c.name);
     let staff: Vec<String> = state

@@ -74,7 +74,7 @@ pub const WRITABLE_TABLES: &str = "courts, users, sessions, api_tokens, drafts, 
      records, record_facts, record_special_items, record_versions, cosignatures, materials, idempotency, \
      record_views, record_search, reports, report_acks, inspections, screenings, checks, findings, complaints, \
      complaint_steps, zero_reports, zero_report_reminders, contacts, record_cadres, cadre_merges, outcomes, \
-     derived_backlog";
+     derived_backlog, approvals, enrolment_codes";
 
 /// The grants for the application's role `role` on a migrated database: read everything, append to
 /// the ledger, write the other tables, move the sequencer's lease — and no UPDATE, DELETE or

@@ -697,7 +697,7 @@ impl Store {
     }
 
     fn require(&self, user: &User, permission: Permission, zh: &str, en: &str) -> Result<()> {
-        if self.permits(user, permission) { Ok(()) } else { Err(StoreError::forbidden(zh, en)) }
+        self.require_permission(user, permission, zh, en)
     }
 
     pub fn reporting_cycle(&self) -> ReportingCycle {
@@ -996,7 +996,7 @@ impl Store {
 
     /// A member of staff complains of retaliation to the court one level up (S9); returns its id.
     pub async fn file_complaint(&self, by: &User, account: &str) -> Result<Uuid> {
-        if !by.may_read_records() || by.role == Role::ReportRecipient || by.scopes.is_some() {
+        if !by.may_read_records() || by.role == Role::ReportRecipient || by.via_token {
             return Err(StoreError::forbidden(
                 "控告由法院工作人员本人提出",
                 "a complaint is made by a member of court staff in person",
@@ -1541,11 +1541,12 @@ impl Store {
     }
 
     fn require_cadre_reader(&self, viewer: &User) -> Result<()> {
-        if self.permits(viewer, Permission::RecordReadCourt) {
-            Ok(())
-        } else {
-            Err(StoreError::forbidden("您的角色不查看干部过问情况", "your role does not see cadre histories"))
-        }
+        self.require_permission(
+            viewer,
+            Permission::RecordReadCourt,
+            "您的角色不查看干部过问情况",
+            "your role does not see cadre histories",
+        )
     }
 
     /// Every (merged) cadre named in the store of the viewer's court and the courts below, most
@@ -1653,36 +1654,55 @@ impl Store {
         let ids: Vec<Uuid> = entries.iter().map(|e| e.record_id).collect();
         let outcomes = self.outcomes_of(&ids).await?;
         self.note_listed_ids(viewer, ids, via).await?;
-        let merged = sqlx::query("SELECT from_key, reason FROM cadre_merges ORDER BY seq")
+        let mut merged = Vec::new();
+        for (from, reason) in sqlx::query("SELECT from_key, reason FROM cadre_merges ORDER BY seq")
             .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
             .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|(from, _)| keys.contains(from))
-            .collect();
+        {
+            // A spelling merged in by a court above, named only in another court's entries, is
+            // not shown here (issue 17).
+            if keys.contains(&from) && self.cadre_known_in(&from, &courts).await? {
+                merged.push((from, reason));
+            }
+        }
         Ok(CadreHistory { key: target, merged, entries, outcomes })
     }
 
-    /// The office confirms that two keys name one cadre (R16).
+    /// Whether `key` names a cadre in an entry of the store of one of `courts` (the caller's court
+    /// and the courts below): a cadre named only elsewhere is unknown to the caller, exactly as
+    /// one nobody ever wrote of.
+    async fn cadre_known_in(&self, key: &str, courts: &BTreeSet<String>) -> Result<bool> {
+        let mut query = crate::sql::Builder::new("SELECT 1 FROM record_cadres WHERE cadre_key = ");
+        query.push_bind(key.to_string()).push(" AND court_id IN (");
+        for (i, court) in courts.iter().enumerate() {
+            query.push(if i == 0 { "" } else { ", " }).push_bind(court.clone());
+        }
+        query.push(") LIMIT 1");
+        Ok(query.build().fetch_optional(&self.reader).await?.is_some())
+    }
+
+    /// The office confirms that two keys name one cadre (R16). Both keys must be known in the
+    /// office's court or the courts below (issue 17): the answer for a key of another court is
+    /// the answer for a key that does not exist, so nobody learns where else a cadre was named.
     pub async fn merge_cadres(&self, by: &User, from_key: &str, into_key: &str, reason: &str) -> Result<i64> {
         self.require(by, Permission::RecordScreen, "您的角色不合并干部", "your role does not merge cadres")?;
         let mut problems = Vec::new();
         let (from_key, into_key) = (from_key.trim(), into_key.trim());
-        let merges = self.merge_map().await?;
-        if from_key == into_key || merges.get(into_key).is_some_and(|k| k == from_key) {
-            problems.push(problem("into_key", "R16", "same", "请选择另一位干部", "choose another cadre"));
-        }
+        let courts = self.courts_under(&by.court_id).await?;
+        let mut known = true;
         for (field, key) in [("from_key", from_key), ("into_key", into_key)] {
-            let known = sqlx::query("SELECT 1 FROM record_cadres WHERE cadre_key = $1 LIMIT 1")
-                .bind(key)
-                .fetch_optional(&self.reader)
-                .await?
-                .is_some();
-            if !known {
+            if !self.cadre_known_in(key, &courts).await? {
+                known = false;
                 problems.push(problem(field, "R16", "unknown", "没有这位干部的记录", "no entries name this cadre"));
             }
+        }
+        // Only between keys the caller may see does an earlier merge say anything.
+        let merges = self.merge_map().await?;
+        if from_key == into_key || (known && merges.get(into_key).is_some_and(|k| k == from_key)) {
+            problems.push(problem("into_key", "R16", "same", "请选择另一位干部", "choose another cadre"));
         }
         required(&mut problems, "reason", "R16", reason, "请写明确认为同一人的依据", "say why they are one person");
         invalid_if(problems)?;

@@ -58,6 +58,11 @@ pub(crate) enum Op {
         actor: String,
         change: AdminChange,
     },
+    /// A change of the separation of duties (issue 17): approvals and enrolment codes.
+    Duty {
+        actor: String,
+        change: crate::duties::DutyChange,
+    },
     /// A report's step (R8), checked against the report's state in the same transaction.
     Report {
         actor: User,
@@ -82,6 +87,8 @@ pub(crate) enum AdminChange {
     IssueToken {
         token: crate::ApiToken,
         token_hash: String,
+        /// Whether the session that issued it showed a second factor (the token carries it).
+        second_factor: bool,
     },
     RevokeToken {
         id: String,
@@ -236,7 +243,11 @@ fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcom
         Op::Note { actor, body } => {
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }
-        Op::Admin { actor, change } => admin(conn, &actor, change, app).map(Outcome::Appended),
+        Op::Admin { actor, change } => {
+            let (court, body) = account_change(conn, change)?;
+            append(conn, app, &Event::new(now(), &actor, &court, body)).map(Outcome::Appended)
+        }
+        Op::Duty { actor, change } => crate::duties::apply(conn, &actor, change, app).map(Outcome::Appended),
         Op::Accountability { actor, body } => {
             let body = crate::accountability::check(conn, &actor, body)?;
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
@@ -338,8 +349,10 @@ fn court_of(conn: &dyn Db, username: &str) -> Result<String> {
         .get(0)
 }
 
-fn admin(conn: &dyn Db, actor: &str, change: AdminChange, app: &mut tree::Appender<'_>) -> Result<i64> {
-    let (court, body) = match change {
+/// An account or court change checked and written to its table; returns the court and the ledger
+/// event to append with it.
+pub(crate) fn account_change(conn: &dyn Db, change: AdminChange) -> Result<(String, EventBody)> {
+    Ok(match change {
         AdminChange::AddCourt(court) => {
             if let Some(parent) = &court.parent_id
                 && !exists(conn, "SELECT EXISTS (SELECT 1 FROM courts WHERE id = $1)", parent)?
@@ -405,11 +418,11 @@ fn admin(conn: &dyn Db, actor: &str, change: AdminChange, app: &mut tree::Append
             };
             (user.court_id, body)
         }
-        AdminChange::IssueToken { token, token_hash } => {
+        AdminChange::IssueToken { token, token_hash, second_factor } => {
             let court = court_of(conn, &token.username)?;
             conn.exec(
-                "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO api_tokens (id, token_hash, name, username, scopes, created_at, expires_at, second_factor)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 args![
                     token.id,
                     token_hash,
@@ -417,7 +430,8 @@ fn admin(conn: &dyn Db, actor: &str, change: AdminChange, app: &mut tree::Append
                     token.username,
                     token.scopes.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
                     crate::ts(token.created_at),
-                    token.expires_at.map(crate::ts)
+                    token.expires_at.map(crate::ts),
+                    i64::from(second_factor)
                 ],
             )?;
             let body = EventBody::TokenIssued {
@@ -495,8 +509,7 @@ fn admin(conn: &dyn Db, actor: &str, change: AdminChange, app: &mut tree::Append
             (court, EventBody::SecondFactorReset { username })
         }
         AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),
-    };
-    append(conn, app, &Event::new(now(), actor, &court, body))
+    })
 }
 
 /// R4: the court staff present must be users of the recorder's court who can sign.
@@ -507,7 +520,9 @@ fn check_cosigners(conn: &dyn Db, actor: &User, record: &Record) -> Result<()> {
             .row("SELECT court_id, role FROM users WHERE username = $1", args![signer])?
             .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?)))
             .transpose()?;
-        let ok = row.is_some_and(|(court, role)| court == actor.court_id && role != Role::SystemAdministrator.code());
+        let ok = row.is_some_and(|(court, role)| {
+            court == actor.court_id && Role::from_code(&role).is_some_and(|r| r.is_court_staff())
+        });
         if !ok {
             problems.push(Problem::new(
                 format!("court_staff_present[{i}]"),

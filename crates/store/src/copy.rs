@@ -9,11 +9,13 @@ use crate::{Result, StoreError};
 /// The tables copied as they are, parents before children, each with its key for paging (the
 /// large ones) or none (read whole). The query tables (`projection::PROJECTION_TABLES`) are not
 /// copied but rebuilt.
-const COPIED: [(&str, Option<&str>); 13] = [
+const COPIED: [(&str, Option<&str>); 15] = [
     ("courts", None),
     ("users", None),
     ("sessions", None),
     ("api_tokens", None),
+    ("approvals", None),
+    ("enrolment_codes", None),
     ("drafts", None),
     ("events", Some("seq")),
     ("tlog_hashes", Some("idx")),

@@ -11,6 +11,7 @@ mod backend;
 pub(crate) mod commands;
 mod copy;
 mod drafts;
+pub mod duties;
 mod error;
 mod ledger;
 mod materials;
@@ -33,6 +34,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
 pub use copy::CopyCounts;
 pub use drafts::Draft;
+pub use duties::{Approval, AuditEntry, Change, Decision};
 pub use error::{Result, StoreError};
 pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
 pub use liuhen_ledger::receipt::{Extension, Receipt};
@@ -62,8 +64,10 @@ pub struct StoreConfig {
     /// Consecutive failed logins that lock an account, and for how long (等保).
     pub max_failed_logins: u32,
     pub lockout_minutes: i64,
-    /// Roles that read the court's whole store must log in with a TOTP second factor (等保).
-    pub second_factor_for_store: bool,
+    /// Every read of contents (any permission `liuhen_rules::reads_contents`) and the security
+    /// duties need a login with a second factor (等保): a session or token without one acts with
+    /// those permissions taken away (`Store::factor_limits`).
+    pub second_factor_for_contents: bool,
     /// Failed logins from one client address in a minute before further attempts are refused.
     pub login_failures_per_minute: u32,
     /// R4, S11: days within which the staff present should confirm an oral record; later ones
@@ -108,7 +112,7 @@ impl StoreConfig {
             session_idle_minutes: 30,
             max_failed_logins: 5,
             lockout_minutes: 15,
-            second_factor_for_store: true,
+            second_factor_for_contents: true,
             cosign_overdue_days: 3,
             immediate_step_hours: 24,
             login_failures_per_minute: 20,

@@ -402,7 +402,13 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
         | EventBody::RoleChanged { .. }
         | EventBody::UserDisabled { .. }
         | EventBody::SecondFactorReset { .. }
-        | EventBody::PermissionsSet { .. } => {}
+        | EventBody::PermissionsSet { .. }
+        | EventBody::ApprovalRequested { .. }
+        | EventBody::ApprovalDecided { .. }
+        | EventBody::EnrolmentCodeIssued { .. } => {}
+        // Views of contents other than a record's: the ledger is their register (the security
+        // auditor reads them there); no query table.
+        EventBody::ContentViewed { .. } => {}
         EventBody::RecordScreened { .. }
         | EventBody::CheckOpened { .. }
         | EventBody::CheckConcluded { .. }

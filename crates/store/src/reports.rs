@@ -185,15 +185,7 @@ impl Store {
     /// reading the store does). The caller records what the report shows one by one with
     /// [`Store::note_report_shown`].
     pub async fn report_data(&self, viewer: &User, period: Range, comparisons: Vec<Range>) -> Result<ReportData> {
-        if !self.permits(viewer, Permission::ReportView) {
-            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
-        }
-        if self.config.second_factor_for_store && !viewer.second_factor {
-            return Err(StoreError::forbidden(
-                "查看报告须以第二因素登录：在“我的账号”（/account）中启用 TOTP 后用密码和验证码登录",
-                "reports need a login with a second factor: set up TOTP under My account (/account) and log in with it",
-            ));
-        }
+        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
         let reach = self.courts_under(&viewer.court_id).await?;
         let courts: Vec<String> = reach.iter().cloned().collect();
         let backend = self.backend.clone();
@@ -275,9 +267,7 @@ impl Store {
         recipients: Vec<String>,
         supersedes: Option<Uuid>,
     ) -> Result<Uuid> {
-        if !self.permits(drafter, Permission::ReportDraft) {
-            return Err(StoreError::forbidden("您的角色不起草报告", "your role does not draft reports"));
-        }
+        self.require_permission(drafter, Permission::ReportDraft, "您的角色不起草报告", "your role does not draft reports")?;
         if let Some(old) = supersedes {
             let previous = self.report(drafter, old).await?;
             if previous.state != "sealed" {
@@ -309,9 +299,7 @@ impl Store {
     /// Approve and seal a draft (R8): a court leader other than the drafter; every file sent is
     /// stored by its hash and the hashes go into the ledger in the sealing entry.
     pub async fn seal_report(&self, approver: &User, id: Uuid, files: Vec<(String, Vec<u8>)>) -> Result<i64> {
-        if !self.permits(approver, Permission::ReportApprove) {
-            return Err(StoreError::forbidden("您的角色不审批报告", "your role does not approve reports"));
-        }
+        self.require_permission(approver, Permission::ReportApprove, "您的角色不审批报告", "your role does not approve reports")?;
         let report = self.report(approver, id).await?;
         let mut sealed = Vec::new();
         for (name, bytes) in files {
@@ -329,9 +317,7 @@ impl Store {
     /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court
     /// above receives the reports of the courts below). Anything else is not found.
     pub async fn report(&self, viewer: &User, id: Uuid) -> Result<ReportInfo> {
-        if !self.permits(viewer, Permission::ReportView) {
-            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
-        }
+        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
         let row = sqlx::query("SELECT * FROM reports WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.reader)
@@ -350,9 +336,7 @@ impl Store {
 
     /// The reports of `viewer`'s court, and the sealed ones addressed to it, newest first.
     pub async fn reports(&self, viewer: &User) -> Result<Vec<ReportInfo>> {
-        if !self.permits(viewer, Permission::ReportView) {
-            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
-        }
+        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
         let rows = sqlx::query("SELECT * FROM reports ORDER BY drafted_seq DESC").fetch_all(&self.reader).await?;
         let mut out = Vec::new();
         for row in &rows {
@@ -480,9 +464,7 @@ impl Store {
         subject: &str,
         findings: &str,
     ) -> Result<i64> {
-        if !self.permits(by, Permission::ReportDraft) {
-            return Err(StoreError::forbidden("您的角色不记录督促检查", "your role does not record inspections"));
-        }
+        self.require_permission(by, Permission::ReportDraft, "您的角色不记录督促检查", "your role does not record inspections")?;
         let mut problems = Vec::new();
         let below = self.courts_under(&by.court_id).await?;
         if inspected_court == by.court_id || !below.contains(inspected_court) {
@@ -528,9 +510,7 @@ impl Store {
 
     /// The inspections `viewer`'s court made between two dates (`YYYY-MM-DD`, end excluded).
     pub async fn inspections(&self, viewer: &User, from: &str, to: &str) -> Result<Vec<Inspection>> {
-        if !self.permits(viewer, Permission::ReportView) {
-            return Err(StoreError::forbidden("您的角色不查看报告", "your role does not see reports"));
-        }
+        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
         let rows = sqlx::query(
             "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3 ORDER BY inspected_on, seq",
         )

@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::commands::AdminChange;
+use crate::duties::{Change, DutyChange, Request};
+use liuhen_rules::ApprovalAction;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
 
 /// The actor of administrative changes made at the command line when nobody is named.
@@ -38,12 +40,20 @@ pub struct User {
     /// login session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Permission>>,
+    /// Whether this request acts through an API token rather than a login session.
+    #[serde(skip)]
+    pub via_token: bool,
+    /// Whether the content permissions of the role were taken away for want of a second factor
+    /// (`Store::factor_limits`); the refusals then say how to get them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub factor_limited: bool,
 }
 
 impl User {
-    /// Separation of duties (DESIGN.md): the system administrator never reads record contents.
+    /// Separation of duties (DESIGN.md, 三员分立): the system administrator, the security
+    /// administrator and the security auditor never read record contents.
     pub fn may_read_records(&self) -> bool {
-        self.role != Role::SystemAdministrator
+        !matches!(self.role, Role::SystemAdministrator | Role::SecurityAdministrator | Role::SecurityAuditor)
     }
 }
 
@@ -61,6 +71,30 @@ pub struct NewUser {
     pub court_id: String,
     pub role: Role,
     pub password: String,
+    /// Why, for the approver, when the role needs a second person (issue 17).
+    pub reason: String,
+}
+
+/// A new API token: the token (shown once), its hash (kept) and its listing.
+pub(crate) fn new_token(
+    name: &str,
+    username: &str,
+    scopes: Vec<Permission>,
+    valid_days: Option<i64>,
+) -> (String, String, ApiToken) {
+    let token = crate::duties::random_token(TOKEN_PREFIX);
+    let created = now();
+    let listed = ApiToken {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.trim().to_string(),
+        username: username.to_string(),
+        scopes,
+        created_at: created,
+        expires_at: valid_days.map(|d| created + time::Duration::days(d)),
+        revoked_at: None,
+    };
+    let hash = token_hash(&token);
+    (token, hash, listed)
 }
 
 /// How long a looked-up session is trusted without asking the database again. A logout through
@@ -155,16 +189,33 @@ async fn hash_password(password: String) -> Result<String> {
     .map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// Failed logins per client address over the last minute.
-#[derive(Default)]
-pub(crate) struct LoginThrottle(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, Vec<std::time::Instant>>>);
+/// Failed logins per client address over the last minute, and the bound on password hashing.
+pub(crate) struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, Vec<std::time::Instant>>>,
+    /// Password checks running at once: argon2id takes 19 MiB and a core for tens of
+    /// milliseconds, so a burst of logins waits here instead of running them all together.
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> LoginThrottle {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LoginThrottle { failures: Default::default(), hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)) }
+    }
+}
+
+/// An attempt from one address, counted as a failure until it is released (a success).
+pub(crate) struct AttemptReservation {
+    ip: std::net::IpAddr,
+    at: std::time::Instant,
+}
 
 impl LoginThrottle {
     const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
     /// Seconds to wait, when `ip` has failed `limit` times within the window.
     fn refuses(&self, ip: std::net::IpAddr, limit: u32) -> Option<u64> {
-        let mut map = self.0.lock().ok()?;
+        let mut map = self.failures.lock().ok()?;
         let failures = map.get_mut(&ip)?;
         failures.retain(|at| at.elapsed() < Self::WINDOW);
         let oldest = *failures.first()?;
@@ -172,11 +223,43 @@ impl LoginThrottle {
     }
 
     fn failed(&self, ip: std::net::IpAddr) {
-        if let Ok(mut map) = self.0.lock() {
+        if let Ok(mut map) = self.failures.lock() {
             if map.len() > 100_000 {
                 map.retain(|_, f| f.last().is_some_and(|at| at.elapsed() < Self::WINDOW));
             }
             map.entry(ip).or_default().push(std::time::Instant::now());
+        }
+    }
+
+    /// Check and count an attempt from `ip` in one step, so that a burst of attempts cannot all
+    /// pass the check before any is counted: the attempt counts as a failure unless released.
+    /// Err: seconds to wait.
+    fn reserve(&self, ip: std::net::IpAddr, limit: u32) -> std::result::Result<AttemptReservation, u64> {
+        if let Some(retry_after) = self.refuses(ip, limit) {
+            return Err(retry_after);
+        }
+        let Ok(mut map) = self.failures.lock() else { return Err(Self::WINDOW.as_secs()) };
+        if map.len() > 100_000 {
+            map.retain(|_, f| f.last().is_some_and(|at| at.elapsed() < Self::WINDOW));
+        }
+        let failures = map.entry(ip).or_default();
+        failures.retain(|at| at.elapsed() < Self::WINDOW);
+        if failures.len() >= limit as usize {
+            let oldest = failures.first().map_or(std::time::Duration::ZERO, |at| at.elapsed());
+            return Err(Self::WINDOW.saturating_sub(oldest).as_secs() + 1);
+        }
+        let at = std::time::Instant::now();
+        failures.push(at);
+        Ok(AttemptReservation { ip, at })
+    }
+
+    /// The attempt did not fail: it no longer counts.
+    fn release(&self, attempt: AttemptReservation) {
+        if let Ok(mut map) = self.failures.lock()
+            && let Some(failures) = map.get_mut(&attempt.ip)
+            && let Some(i) = failures.iter().position(|at| *at == attempt.at)
+        {
+            failures.remove(i);
         }
     }
 }
@@ -206,6 +289,8 @@ fn row_user(row: &sqlx::any::AnyRow) -> Result<User> {
         role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
         second_factor: row.try_get::<i64, _>("totp_enabled")? != 0,
         scopes: None,
+        via_token: false,
+        factor_limited: false,
     })
 }
 
@@ -227,7 +312,7 @@ pub struct ApiToken {
     pub revoked_at: Option<time::OffsetDateTime>,
 }
 
-fn scopes_of(text: &str) -> Vec<Permission> {
+pub(crate) fn scopes_of(text: &str) -> Vec<Permission> {
     text.split(',').filter_map(Permission::from_code).collect()
 }
 
@@ -304,12 +389,17 @@ impl Store {
     }
 
     /// Begin enrolling a TOTP second factor: a new secret, which counts once a code from it is
-    /// confirmed. Starting again replaces an unconfirmed secret; a confirmed one stays until an
-    /// administrator resets it.
-    pub async fn start_second_factor(&self, user: &User) -> Result<TotpEnrolment> {
-        if user.second_factor {
+    /// confirmed. It takes the one-time enrolment code handed to the person out of band (issue
+    /// 17: a password alone, which an administrator may know, never enrols an authenticator).
+    /// Starting again takes a new code; a confirmed factor stays until it is reset.
+    pub async fn start_second_factor(&self, user: &User, enrolment_code: &str) -> Result<TotpEnrolment> {
+        if user.second_factor || self.user(&user.username).await?.is_some_and(|u| u.second_factor) {
             return Err(StoreError::conflict("已启用第二因素", "the second factor is already set up"));
         }
+        if user.via_token {
+            return Err(StoreError::forbidden("令牌不能启用第二因素", "a token cannot enrol a second factor"));
+        }
+        self.redeem_enrolment_code(&user.username, enrolment_code).await?;
         let secret = totp_rs::Secret::from(rand::random::<[u8; 20]>()).to_base32();
         let otpauth_url =
             totp(&secret, &user.username)?.to_url().map_err(|e| StoreError::Internal(format!("{e:?}")))?;
@@ -365,7 +455,8 @@ impl Store {
 
     async fn token_user(&self, hash: String) -> Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.*, t.scopes, t.expires_at, t.revoked_at FROM api_tokens t JOIN users u ON u.username = t.username
+            "SELECT u.*, t.scopes, t.expires_at, t.revoked_at, t.approval_id, t.second_factor AS token_second_factor
+             FROM api_tokens t JOIN users u ON u.username = t.username
              WHERE t.token_hash = $1",
         )
         .bind(&hash)
@@ -374,7 +465,9 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let at = now();
         let expires = row.try_get::<Option<String>, _>("expires_at")?.map(|t| parse_ts(&t)).transpose()?;
-        if row.try_get::<Option<String>, _>("revoked_at")?.is_some()
+        // A token waiting for the security administrator's approval does not work yet.
+        if row.try_get::<Option<String>, _>("approval_id")?.is_some()
+            || row.try_get::<Option<String>, _>("revoked_at")?.is_some()
             || expires.is_some_and(|e| e <= at)
             || row.try_get::<Option<String>, _>("disabled_at")?.is_some()
         {
@@ -382,8 +475,11 @@ impl Store {
         }
         let mut user = row_user(&row)?;
         user.scopes = Some(scopes_of(&row.try_get::<String, _>("scopes")?));
-        // A token is no second factor: its holder never reads the whole store.
-        user.second_factor = false;
+        user.via_token = true;
+        // A token carries the factor strength of the login that asked for it (an administrator's
+        // tokens: none).
+        user.second_factor = row.try_get::<i64, _>("token_second_factor")? != 0;
+        let user = self.factor_limits(user);
         let until = expires.unwrap_or(at + time::Duration::hours(1)).min(at + time::Duration::hours(1));
         self.sessions.put(hash, user.clone(), until);
         Ok(Some(user))
@@ -445,7 +541,9 @@ impl Store {
     /// Check a password (argon2id) and open a session; the token is returned once and only its
     /// hash is kept. `client` is the address the attempt comes from: too many failures from one
     /// address in a minute are refused for a while, whatever account they try (the lockout
-    /// guards each account; this guards against trying many).
+    /// guards each account; this guards against trying many). The address's attempt is counted
+    /// before any work and released on success, so a burst from one address gets no more than
+    /// the limit through.
     pub async fn login(
         &self,
         client: Option<std::net::IpAddr>,
@@ -454,90 +552,123 @@ impl Store {
         code: Option<&str>,
     ) -> Result<(String, User)> {
         let limit = self.config.login_failures_per_minute;
-        if let Some(ip) = client
-            && let Some(retry_after) = self.login_throttle.refuses(ip, limit)
-        {
-            return Err(StoreError::TooManyAttempts { retry_after });
-        }
+        let attempt = match client.map(|ip| self.login_throttle.reserve(ip, limit)) {
+            Some(Err(retry_after)) => return Err(StoreError::TooManyAttempts { retry_after }),
+            Some(Ok(attempt)) => Some(attempt),
+            None => None,
+        };
         let result = self.check_login(username, password, code).await;
-        if let (Some(ip), Err(StoreError::BadCredentials | StoreError::SecondFactorWrong | StoreError::Locked { .. })) =
-            (client, &result)
+        if let Some(attempt) = attempt
+            && !matches!(&result, Err(StoreError::BadCredentials | StoreError::SecondFactorWrong))
         {
-            self.login_throttle.failed(ip);
+            self.login_throttle.release(attempt);
         }
         result
     }
 
+    /// A password check, at most as many at once as there are cores (argon2id is memory- and
+    /// CPU-hard: a burst of logins waits its turn rather than running together).
+    async fn password_check(&self, stored: String, password: &str) -> Result<bool> {
+        let _permit = self
+            .login_throttle
+            .hashing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        password_matches(stored, password).await
+    }
+
+    /// The password (and code) of one attempt (等保: failed logins lock the account for a while).
+    ///
+    /// The attempt takes one of the account's `max_failed_logins` places before its password is
+    /// hashed: one statement checks the lock and the count and counts the attempt, and the
+    /// attempt that takes the last place locks the account there and then. However many attempts
+    /// arrive at once, no more than that many are evaluated before the lock, and an attempt that
+    /// never finishes (a dropped connection, a crash) has counted already; a success gives the
+    /// places back. An attempt that finds no place — unknown name, disabled or locked account —
+    /// is hashed against a dummy and answered exactly as a wrong password: nothing tells whether
+    /// the name exists or is locked, and a locked account's password is never evaluated, so a
+    /// right guess while locked is not told apart either.
     async fn check_login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
-        let row =
-            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
-        // Hash even for an unknown user so that timing does not tell which names exist.
-        let (stored, user) = match &row {
-            Some(r) => (r.try_get::<String, _>("password_hash")?, Some(row_user(r)?)),
-            None => (
-                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0"
-                    .to_string(),
-                None,
+        let max = i64::from(self.config.max_failed_logins.max(1));
+        let lock_until = ts(now() + time::Duration::minutes(self.config.lockout_minutes));
+        let place: Option<i64> = sqlx::query(
+            "UPDATE users SET
+               failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END,
+               locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END
+             WHERE username = $1 AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= $2)
+             RETURNING failed_logins",
+        )
+        .bind(username)
+        .bind(ts(now()))
+        .bind(max)
+        .bind(&lock_until)
+        .fetch_optional(&self.writer)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+        // This attempt took the last place and locked the account (evaluated all the same).
+        let locked_here = place == Some(0);
+        if locked_here {
+            tracing::warn!(user = %username, "account locked after {max} failed logins");
+        }
+        let row = match place {
+            Some(_) => Some(
+                sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_one(&self.writer).await?,
             ),
+            None => None,
         };
-        let ok = password_matches(stored, password).await?;
-        let Some(user) = user else { return Err(StoreError::BadCredentials) };
-        // A disabled account answers like a wrong password: nothing to learn from trying it.
-        if row.as_ref().map(|r| r.try_get::<Option<String>, _>("disabled_at")).transpose()?.flatten().is_some() {
-            return Err(StoreError::BadCredentials);
-        }
-        // 等保: failed logins lock the account for a while. A locked account is refused whatever
-        // the password, so that guessing on cannot find it.
-        let locked_until = row
-            .as_ref()
-            .map(|r| r.try_get::<Option<String>, _>("locked_until"))
-            .transpose()?
-            .flatten()
-            .map(|t| parse_ts(&t))
-            .transpose()?;
-        if let Some(until) = locked_until.filter(|u| *u > now()) {
-            return Err(StoreError::Locked { until });
-        }
+        // Hash in every case so that timing does not tell which names exist or are locked.
+        let stored = match &row {
+            Some(r) => r.try_get::<String, _>("password_hash")?,
+            None => "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0"
+                .to_string(),
+        };
+        let ok = self.password_check(stored, password).await?;
+        let Some(row) = row else { return Err(StoreError::BadCredentials) };
+        let user = row_user(&row)?;
         // The second factor, for accounts that have one: a wrong or replayed code counts as a failed
-        // login; a missing one is asked for and does not.
-        let mut accepted_step = None;
+        // login; a missing one is asked for and does not (its place is given back).
+        let mut second_factor_failed = false;
         if ok && user.second_factor {
             let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+                let give_back = if locked_here {
+                    sqlx::query(
+                        "UPDATE users SET failed_logins = $1, locked_until = NULL WHERE username = $2 AND locked_until = $3",
+                    )
+                    .bind(max - 1)
+                    .bind(&user.username)
+                    .bind(&lock_until)
+                } else {
+                    sqlx::query(
+                        "UPDATE users SET failed_logins = failed_logins - 1 WHERE username = $1 AND failed_logins > 0",
+                    )
+                    .bind(&user.username)
+                };
+                give_back.execute(&self.writer).await?;
                 return Err(StoreError::SecondFactorRequired);
             };
-            let row = row.as_ref().expect("a known user has a row");
             let secret: String = row.try_get::<Option<String>, _>("totp_secret")?.unwrap_or_default();
             let last: i64 = row.try_get("totp_last_step")?;
-            accepted_step = totp(&secret, &user.username)?.check(code, unix_now()).filter(|step| *step as i64 > last);
+            second_factor_failed = match totp(&secret, &user.username)?.check(code, unix_now()) {
+                // Each code is accepted once (RFC 6238 §5.2), however many logins present it at
+                // once: the step is taken only if it is still later than the last one taken.
+                Some(step) if step as i64 > last => {
+                    sqlx::query("UPDATE users SET totp_last_step = $1 WHERE username = $2 AND totp_last_step < $1")
+                        .bind(step as i64)
+                        .bind(&user.username)
+                        .execute(&self.writer)
+                        .await?
+                        .rows_affected()
+                        != 1
+                }
+                _ => true,
+            };
         }
-        let second_factor_failed = ok && user.second_factor && accepted_step.is_none();
         if !ok || second_factor_failed {
-            let failed: i64 = sqlx::query(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 RETURNING failed_logins",
-            )
-            .bind(&user.username)
-            .fetch_one(&self.writer)
-            .await?
-            .try_get(0)?;
-            if failed >= i64::from(self.config.max_failed_logins) {
-                let until = now() + time::Duration::minutes(self.config.lockout_minutes);
-                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE username = $2")
-                    .bind(ts(until))
-                    .bind(&user.username)
-                    .execute(&self.writer)
-                    .await?;
-                tracing::warn!(user = %user.username, "account locked after {failed} failed logins");
-                return Err(StoreError::Locked { until });
-            }
+            // Counted when the place was taken.
             return Err(if second_factor_failed { StoreError::SecondFactorWrong } else { StoreError::BadCredentials });
-        }
-        if let Some(step) = accepted_step {
-            // Each code is accepted once (RFC 6238 §5.2).
-            sqlx::query("UPDATE users SET totp_last_step = $1 WHERE username = $2")
-                .bind(step as i64)
-                .bind(&user.username)
-                .execute(&self.writer)
-                .await?;
         }
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1")
             .bind(&user.username)
@@ -644,6 +775,7 @@ impl Store {
         if let Some(confirmed) = row.try_get::<Option<i64>, _>("session_second_factor")? {
             user.second_factor = confirmed != 0;
         }
+        let user = self.factor_limits(user);
         // Trusted from the cache until the session would end of either cause.
         self.sessions.put(hash, user.clone(), expires.min(at + idle));
         Ok(Some(user))
@@ -767,10 +899,57 @@ impl Admin<'_> {
         Ok(target)
     }
 
-    /// Reset someone's password (they are told it out of band); their sessions end.
-    pub async fn reset_password(&self, username: &str, new: &str) -> Result<()> {
-        self.managed(username, false).await?;
-        self.store.set_password(&self.actor, username, new, None).await
+    /// Whether a change to an account of `role` needs a second person: the rule is in force and
+    /// the role reads contents (or approves or audits).
+    async fn needs_approval(&self, role: Role) -> Result<bool> {
+        Ok(self.store.config.permissions.grant_needs_approval(role) && self.store.two_person_rule().await?)
+    }
+
+    fn request(&self, action: ApprovalAction, target: &User, reason: &str) -> Result<Request> {
+        Ok(Request {
+            id: uuid::Uuid::now_v7(),
+            action,
+            username: target.username.clone(),
+            court_id: target.court_id.clone(),
+            role: None,
+            display_name: None,
+            password_hash: None,
+            reason: crate::duties::check_reason(reason)?,
+            token: None,
+        })
+    }
+
+    /// Reset someone's password (they are told it out of band); their sessions end. For an
+    /// account that reads contents, once the two-person rule is in force, this asks the security
+    /// administrator, and the password changes when they approve.
+    pub async fn reset_password(&self, username: &str, new: &str, reason: &str) -> Result<Change> {
+        let target = self.managed(username, false).await?;
+        if self.needs_approval(target.role).await? {
+            check_password_policy(username, new)?;
+            let mut request = self.request(ApprovalAction::ResetPassword, &target, reason)?;
+            request.password_hash = Some(hash_password(new.to_string()).await?);
+            return self.store.request_approval(&self.actor, request).await;
+        }
+        self.store.set_password(&self.actor, username, new, None).await?;
+        Ok(Change::Made)
+    }
+
+    /// A one-time code for `username` to enrol a first authenticator, to hand over out of band.
+    /// The administrator (or the console) gives it only to accounts that read no contents, or
+    /// while the deployment is set up; for the others it comes with the security administrator's
+    /// approval of a role grant or second-factor reset.
+    pub async fn enrolment_code(&self, username: &str) -> Result<String> {
+        let target = self.managed(username, true).await?;
+        if self.needs_approval(target.role).await? {
+            return Err(StoreError::forbidden(
+                "此账号可查看内容：启用码由安全保密管理员在批准授予角色或重置第二因素时生成并交给本人",
+                "this account reads contents: its enrolment code comes from the security administrator, with the approval of a role grant or second-factor reset",
+            ));
+        }
+        let code = crate::duties::new_code();
+        let change = DutyChange::EnrolmentCode { username: username.to_string(), code_hash: crate::duties::code_hash(&code) };
+        self.store.duty_change(&self.actor, change).await?;
+        Ok(code)
     }
 
     /// Add a court to the hierarchy; a ledger event (issue 4).
@@ -789,7 +968,9 @@ impl Admin<'_> {
         Ok(())
     }
 
-    pub async fn add_user(&self, new: NewUser) -> Result<User> {
+    /// Make an account. One whose role reads contents (or approves or audits) is made when the
+    /// security administrator approves, once the two-person rule is in force.
+    pub async fn add_user(&self, new: NewUser) -> Result<Change> {
         if self.by.is_some() {
             self.may(Permission::AdminUsers, &new.court_id).await?;
         }
@@ -814,6 +995,20 @@ impl Admin<'_> {
             ));
         }
         let password_hash = hash_password(new.password).await?;
+        if self.needs_approval(new.role).await? {
+            let request = Request {
+                id: uuid::Uuid::now_v7(),
+                action: ApprovalAction::GrantRole,
+                username,
+                court_id: new.court_id,
+                role: Some(new.role),
+                display_name: Some(new.display_name),
+                password_hash: Some(password_hash),
+                reason: crate::duties::check_reason(&new.reason)?,
+                token: None,
+            };
+            return self.store.request_approval(&self.actor, request).await;
+        }
         let user = User {
             username,
             display_name: new.display_name,
@@ -821,10 +1016,12 @@ impl Admin<'_> {
             role: new.role,
             second_factor: false,
             scopes: None,
+            via_token: false,
+            factor_limited: false,
         };
         // The account and its ledger event (no password in it) in one transaction (issue 4).
-        self.store.administer(&self.actor, AdminChange::AddUser { user: user.clone(), password_hash }).await?;
-        Ok(user)
+        self.store.administer(&self.actor, AdminChange::AddUser { user, password_hash }).await?;
+        Ok(Change::Made)
     }
 
     /// Issue an API token for a service account: `scopes` must be permissions its role holds
@@ -842,6 +1039,19 @@ impl Admin<'_> {
         let mut granted = Vec::new();
         for code in scopes {
             match Permission::from_code(code) {
+                // Issue 17: an administrator never mints a token that reads contents; its holder
+                // asks for one from a login with a second factor, and a second person approves.
+                Some(p) if liuhen_rules::needs_second_factor(p) => problems.push(Problem::new(
+                    "scopes",
+                    "S3",
+                    "content_scope",
+                    format!(
+                        "“{code}”可查看内容：这种令牌只能由持有人本人在第二因素登录后申请（POST /api/v1/me/tokens），并经安全保密管理员批准"
+                    ),
+                    format!(
+                        "\"{code}\" reads contents: such a token is asked for only by its holder, from a login with a second factor (POST /api/v1/me/tokens), and approved by the security administrator"
+                    ),
+                )),
                 Some(p) if self.store.config.permissions.permits(user.role, p) => granted.push(p),
                 Some(_) => problems.push(Problem::new(
                     "scopes",
@@ -883,21 +1093,8 @@ impl Admin<'_> {
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
-        let token = format!(
-            "{TOKEN_PREFIX}{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-        );
-        let created = now();
-        let listed = ApiToken {
-            id: uuid::Uuid::now_v7().to_string(),
-            name: name.trim().to_string(),
-            username: username.to_string(),
-            scopes: granted,
-            created_at: created,
-            expires_at: valid_days.map(|d| created + time::Duration::days(d)),
-            revoked_at: None,
-        };
-        let change = AdminChange::IssueToken { token: listed.clone(), token_hash: token_hash(&token) };
+        let (token, hash, listed) = new_token(name, username, granted, valid_days);
+        let change = AdminChange::IssueToken { token: listed.clone(), token_hash: hash, second_factor: false };
         self.store.administer(&self.actor, change).await?;
         Ok((token, listed))
     }
@@ -930,12 +1127,20 @@ impl Admin<'_> {
         }
     }
 
-    /// Change an account's role (S3). Its sessions end, so the new permissions hold at once.
-    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
-        self.managed(username, false).await?;
+    /// Change an account's role (S3). Its sessions end, so the new permissions hold at once. A
+    /// role that reads contents (or approves or audits) is granted, and a security
+    /// administrator's role taken away, when the security administrator approves.
+    pub async fn set_role(&self, username: &str, role: Role, reason: &str) -> Result<Change> {
+        let target = self.managed(username, false).await?;
+        let guarded = self.needs_approval(role).await? || target.role == Role::SecurityAdministrator;
+        if guarded && target.role != role {
+            let mut request = self.request(ApprovalAction::GrantRole, &target, reason)?;
+            request.role = Some(role);
+            return self.store.request_approval(&self.actor, request).await;
+        }
         self.store.administer(&self.actor, AdminChange::SetRole { username: username.to_string(), role }).await?;
         self.store.sessions.forget_user(username);
-        Ok(())
+        Ok(Change::Made)
     }
 
     /// Disable an account: no more logins, its sessions end and its tokens are revoked. Nothing
@@ -948,12 +1153,18 @@ impl Admin<'_> {
     }
 
     /// Remove an account's second factor (a lost authenticator): its sessions end and the user
-    /// sets up a new one; until then the store stays closed to them.
-    pub async fn reset_second_factor(&self, username: &str) -> Result<()> {
-        self.managed(username, false).await?;
+    /// sets up a new one with an enrolment code; until then contents stay closed to them. For an
+    /// account that reads contents, once the two-person rule is in force, this asks the security
+    /// administrator, who hands the person the code.
+    pub async fn reset_second_factor(&self, username: &str, reason: &str) -> Result<Change> {
+        let target = self.managed(username, false).await?;
+        if self.needs_approval(target.role).await? {
+            let request = self.request(ApprovalAction::ResetSecondFactor, &target, reason)?;
+            return self.store.request_approval(&self.actor, request).await;
+        }
         self.store.administer(&self.actor, AdminChange::ResetSecondFactor { username: username.to_string() }).await?;
         self.store.sessions.forget_user(username);
-        Ok(())
+        Ok(Change::Made)
     }
 
     /// Lift a lockout after failed logins. Returns whether the user exists.

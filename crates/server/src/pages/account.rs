@@ -5,11 +5,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use liuhen_rules::{Listed, Permission};
+use liuhen_rules::Listed;
 use liuhen_store::{StoreError, User};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, FormErrors, NoFields, Page, PageForm};
+use super::chrome::{Chrome, FormErrors, Page, PageForm};
 use super::render;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, bearer_from_headers, cookie_value};
@@ -44,7 +44,7 @@ async fn account_page(
         court,
         role: c.lang.pick(user.role.zh(), user.role.en()).to_string(),
         second_factor: user.second_factor,
-        store_reader: state.store.permits(user, Permission::RecordReadCourt),
+        store_reader: state.store.config().permissions.reads_contents(user.role),
         enrolment,
         done,
         errors,
@@ -106,12 +106,26 @@ pub async fn change_password(
     }
 }
 
-/// Begin setting up the authenticator: a new secret, shown as text and as a QR code.
+#[derive(Deserialize)]
+pub struct EnrolmentFields {
+    #[serde(default)]
+    enrolment_code: String,
+}
+
+/// Begin setting up the authenticator with the one-time enrolment code: a new secret, shown as
+/// text and as a QR code.
 pub async fn start_totp(
     State(state): State<AppState>,
-    PageForm(c, user, NoFields {}): PageForm<NoFields>,
+    PageForm(c, user, f): PageForm<EnrolmentFields>,
 ) -> Result<Response, ApiError> {
-    let enrolment = state.store.start_second_factor(&user).await?;
+    let enrolment = match state.store.start_second_factor(&user, &f.enrolment_code).await {
+        Ok(enrolment) => enrolment,
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            let errors = FormErrors::from_error(&ApiError::from(e), c.lang);
+            return account_page(&state, c, &user, None, None, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     let qr = qrcode::QrCode::new(enrolment.otpauth_url.as_bytes())
         .map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?
         .render::<qrcode::render::svg::Color>()

@@ -96,6 +96,7 @@ async fn filing_page(
     };
     let questions =
         store.contacts(user, true).await?.into_iter().filter(|q| q.status == "question").collect::<Vec<_>>();
+    store.note_content_viewed(user, "filing", Some(period.clone()), "page").await?;
     let done = done.map(|d| match d.as_str() {
         "zero" => c.t("零报告已记录。", "Zero report recorded.").to_string(),
         "reminded" => c.t("已向未报告的人员发出提醒。", "Those missing have been reminded.").to_string(),
@@ -230,6 +231,7 @@ async fn findings_page(
     let store = &state.store;
     let inspector = store.permits(user, Permission::FindingRecord);
     let findings = store.findings(user).await?;
+    store.note_content_viewed(user, "findings", None, "page").await?;
     let mut staff = Vec::new();
     if inspector {
         for u in store.users_of_court(&user.court_id).await? {
@@ -423,6 +425,7 @@ async fn complaints_page(
         None => None,
     };
     let all = store.complaints(user).await?;
+    store.note_content_viewed(user, "complaints", None, "page").await?;
     let (mine, handled): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.complainant == user.username);
     let page = ComplaintsPage {
         handler: store.permits(user, Permission::ComplaintHandle),
@@ -533,9 +536,11 @@ async fn cadres_page(
     done: Option<&'static str>,
     errors: FormErrors,
 ) -> Result<Response, ApiError> {
+    let cadres = state.store.cadres(user, repeat).await?;
+    state.store.note_content_viewed(user, "cadres", None, "page").await?;
     let page = CadresPage {
         may_merge: state.store.permits(user, Permission::RecordScreen),
-        cadres: state.store.cadres(user, repeat).await?,
+        cadres,
         repeat,
         done,
         errors,
@@ -612,6 +617,7 @@ pub async fn cadre(
     Query(q): Query<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "page").await?;
+    state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "page").await?;
     let csv = format!("/cadres/history.csv?key={}", urlencode(&h.key));
     render(&CadrePage { c, h, csv, courts: court_names(&state).await? })
 }
@@ -623,6 +629,7 @@ pub async fn cadre_csv(
     Query(q): Query<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "export").await?;
+    state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "export").await?;
     let courts = court_names(&state).await?;
     let lang = c.lang;
     let head = [

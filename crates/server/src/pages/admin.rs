@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::{CourtLevel, Lang, Listed, Permission, Role, period::format_cst};
-use liuhen_store::{Account, ApiToken, Court, NewCourt, NewUser, StoreError, User};
+use liuhen_store::{Account, ApiToken, Change, Court, NewCourt, NewUser, StoreError, User};
 use serde::Deserialize;
 
 use super::chrome::{Chrome, FormErrors, NoFields, Page, PageForm, urlencode};
@@ -53,6 +53,10 @@ fn done_message(lang: Lang, done: Option<&str>) -> Option<&'static str> {
             "Account disabled: no login, sessions ended, tokens revoked; its name stays in the ledger and the records.",
         ),
         "revoked" => lang.pick("令牌已吊销。", "Token revoked."),
+        "requested" => lang.pick(
+            "已提交安全保密管理员批准（双人规则），批准后生效。",
+            "Asked of the security administrator (two-person rule); it takes effect when approved.",
+        ),
         _ => return None,
     })
 }
@@ -91,6 +95,7 @@ struct UsersPage {
     roles: Vec<RoleOption>,
     errors: FormErrors,
     form: NewUserFields,
+    done: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -105,6 +110,8 @@ pub struct NewUserFields {
     role: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    reason: String,
 }
 
 fn status_of(a: &Account, lang: Lang) -> String {
@@ -123,6 +130,7 @@ async fn users_page(
     user: &User,
     errors: FormErrors,
     form: NewUserFields,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     require(state, user, Permission::AdminUsers)?;
     let courts = courts_in_reach(state, user).await?;
@@ -144,13 +152,18 @@ async fn users_page(
         .collect();
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let roles = role_options(c.lang);
-    let mut response = render(&UsersPage { c, rows, courts, roles, errors, form })?;
+    let done = done_message(c.lang, done);
+    let mut response = render(&UsersPage { c, rows, courts, roles, errors, form, done })?;
     *response.status_mut() = status;
     Ok(response)
 }
 
-pub async fn users(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {
-    users_page(&state, c, &user, FormErrors::default(), NewUserFields::default()).await
+pub async fn users(
+    State(state): State<AppState>,
+    Page(c, user): Page,
+    Query(q): Query<Done>,
+) -> Result<Response, ApiError> {
+    users_page(&state, c, &user, FormErrors::default(), NewUserFields::default(), q.done.as_deref()).await
 }
 
 pub async fn add_user(
@@ -167,7 +180,7 @@ pub async fn add_user(
             "choose a role",
         )]);
         let errors = FormErrors::from_error(&e, c.lang);
-        return users_page(&state, c, &user, errors, f).await;
+        return users_page(&state, c, &user, errors, f, None).await;
     };
     let new = NewUser {
         username: f.username.trim().to_string(),
@@ -175,15 +188,17 @@ pub async fn add_user(
         court_id: f.court_id.clone(),
         role,
         password: f.password.clone(),
+        reason: f.reason.clone(),
     };
     match state.store.admin_by(&user).add_user(new).await {
-        Ok(added) => {
-            Ok(Redirect::to(&format!("/admin/users/{}?done=added", urlencode(&added.username))).into_response())
+        Ok(Change::Made) => {
+            Ok(Redirect::to(&format!("/admin/users/{}?done=added", urlencode(f.username.trim()))).into_response())
         }
+        Ok(Change::AwaitsApproval(_)) => Ok(Redirect::to("/admin/users?done=requested").into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::Conflict { .. })) => {
             let errors = FormErrors::from_error(&ApiError::from(e), c.lang);
             let form = NewUserFields { password: String::new(), ..f };
-            users_page(&state, c, &user, errors, form).await
+            users_page(&state, c, &user, errors, form, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -201,6 +216,8 @@ struct UserPage {
     done: Option<&'static str>,
     errors: FormErrors,
     is_self: bool,
+    /// A one-time enrolment code just made, shown this once.
+    enrolment_code: Option<String>,
 }
 
 async fn user_page(
@@ -210,6 +227,7 @@ async fn user_page(
     username: &str,
     done: Option<&str>,
     errors: FormErrors,
+    enrolment_code: Option<String>,
 ) -> Result<Response, ApiError> {
     require(state, admin, Permission::AdminUsers)?;
     let courts = courts_in_reach(state, admin).await?;
@@ -235,6 +253,7 @@ async fn user_page(
         done: done_message(c.lang, done),
         errors,
         is_self: admin.username == a.user.username,
+        enrolment_code,
         c,
     };
     let mut response = render(&page)?;
@@ -248,7 +267,7 @@ pub async fn user(
     Path(username): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, ApiError> {
-    user_page(&state, c, &admin, &username, q.done.as_deref(), FormErrors::default()).await
+    user_page(&state, c, &admin, &username, q.done.as_deref(), FormErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -257,9 +276,12 @@ pub struct AccountAction {
     role: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    reason: String,
 }
 
-/// One of the account actions: `role`, `password`, `unlock`, `reset-totp`, `disable`.
+/// One of the account actions: `role`, `password`, `unlock`, `reset-totp`, `disable`,
+/// `enrolment-code`. Those that need a second person are asked for and take effect on approval.
 pub async fn user_action(
     State(state): State<AppState>,
     Path((username, action)): Path<(String, String)>,
@@ -269,7 +291,7 @@ pub async fn user_action(
     let by = state.store.admin_by(&admin);
     let result = match action.as_str() {
         "role" => match Role::from_code(&f.role) {
-            Some(role) => by.set_role(&username, role).await,
+            Some(role) => by.set_role(&username, role, &f.reason).await,
             None => Err(StoreError::invalid(liuhen_rules::Problem::new(
                 "role",
                 "S3",
@@ -278,17 +300,28 @@ pub async fn user_action(
                 "choose a role",
             ))),
         },
-        "password" => by.reset_password(&username, &f.password).await,
-        "unlock" => by.unlock_user(&username).await.map(|_| ()),
-        "reset-totp" => by.reset_second_factor(&username).await,
-        "disable" => by.disable_user(&username).await,
+        "password" => by.reset_password(&username, &f.password, &f.reason).await,
+        "unlock" => by.unlock_user(&username).await.map(|_| Change::Made),
+        "reset-totp" => by.reset_second_factor(&username, &f.reason).await,
+        "disable" => by.disable_user(&username).await.map(|_| Change::Made),
+        "enrolment-code" => match by.enrolment_code(&username).await {
+            Ok(code) => {
+                return user_page(&state, c, &admin, &username, None, FormErrors::default(), Some(code)).await;
+            }
+            Err(e) => Err(e),
+        },
         _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done={action}", urlencode(&username))).into_response()),
+        Ok(Change::Made) => {
+            Ok(Redirect::to(&format!("/admin/users/{}?done={action}", urlencode(&username))).into_response())
+        }
+        Ok(Change::AwaitsApproval(_)) => {
+            Ok(Redirect::to(&format!("/admin/users/{}?done=requested", urlencode(&username))).into_response())
+        }
         Err(e @ (StoreError::Invalid(_) | StoreError::Forbidden { .. } | StoreError::Conflict { .. })) => {
             let errors = FormErrors::from_error(&ApiError::from(e), c.lang);
-            user_page(&state, c, &admin, &username, None, errors).await
+            user_page(&state, c, &admin, &username, None, errors, None).await
         }
         Err(e) => Err(e.into()),
     }
