@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::json;
 
 /// Who asks. The record of each case is made by `clerk` (basic1) with `judge_a` named present.
-const WHO: [&str; 14] = [
+const WHO: [&str; 17] = [
     "anonymous",
     "clerk",        // the recorder of the record
     "judge_a",      // present at the inquiry, named in the record
@@ -27,149 +27,163 @@ const WHO: [&str; 14] = [
     "other_office", // 专库管理员 of another court
     "upper_office", // 专库管理员 of the court above: reports and escalations only (issue 6)
     "recipient",    // an outside report recipient (政法委): what is addressed to it only (issue 6)
+    "security",     // 安全保密管理员 of the court: approves, reads no contents (issue 17)
+    "secaudit",     // 安全审计员 of the court: the audit trail, no contents (issue 17)
+    "casesys",      // the case-management system's account: pushes records and contacts (issue 8, 17)
 ];
 
-/// (method, route, variant, who may: one letter per `WHO`, `A` allowed, `-` refused). Refused
-/// means 401, 403 or 404; anything else (2xx, 400, 409, 422) means the request got through.
-const TABLE: &[(&str, &str, &str, &str)] = &[
-    ("GET", "/", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/records/{id}/receipt", "", "-A------------"),
-    ("GET", "/records/new", "", "-AAAAAA---AAA-"),
-    ("POST", "/records/new", "", "-AAAAAA---AAA-"),
-    ("GET", "/records", "", "-AAAAAA---AAA-"),
-    ("GET", "/records.csv", "", "-AAAAAA---AAA-"),
-    ("GET", "/records/{id}", "", "-AA-A-A-------"),
-    ("GET", "/records/{id}/amend", "", "-A------------"),
-    ("POST", "/records/{id}/amend", "", "-A------------"),
-    ("POST", "/records/{id}/materials", "", "-A------------"),
-    ("POST", "/records/{id}/cosign", "", "--A-----------"),
-    ("POST", "/records/{id}/dispute", "", "--A-----------"),
+/// (method, route, variant, who may: one letter per `WHO`, `A` allowed, `-` refused; what the
+/// route asks of a read of contents: `2` — a login without a second factor is refused, whoever
+/// asks; `V` — every successful answer appended a view event (查看留痕) first, and a route
+/// without `V` appends none). Refused means 401, 403 or 404; anything else (2xx, 400, 409, 422)
+/// means the request got through.
+const TABLE: &[(&str, &str, &str, &str, &str)] = &[
+    ("GET", "/", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/records/{id}/receipt", "", "-A---------------", "2V"),
+    ("GET", "/records/new", "", "-AAAAAA---AAA---A", ""),
+    ("POST", "/records/new", "", "-AAAAAA---AAA---A", ""),
+    ("GET", "/records", "", "-AAAAAA---AAA----", "2V"),
+    ("GET", "/records.csv", "", "-AAAAAA---AAA----", "2V"),
+    ("GET", "/records/{id}", "", "-AA-A-A----------", "2V"),
+    ("GET", "/records/{id}/amend", "", "-A---------------", "2V"),
+    ("POST", "/records/{id}/amend", "", "-A---------------", "2"),
+    ("POST", "/records/{id}/materials", "", "-A---------------", "2"),
+    ("POST", "/records/{id}/cosign", "", "--A--------------", "2"),
+    ("POST", "/records/{id}/dispute", "", "--A--------------", "2"),
     // Screening from the record's page (issue 8): the office of the record's court.
-    ("POST", "/records/{id}/handling/{action}", "", "----A---------"),
-    ("GET", "/cosign", "", "-AAAAAA---AAA-"),
-    ("GET", "/ledger", "", "-AAAAAAAAAAAAA"),
-    ("GET", "/reports/quarterly", "", "----AAA----AA-"),
-    ("GET", "/reports/quarterly.xlsx", "", "----AAA----AA-"),
-    ("GET", "/reports/quarterly.docx", "", "----AAA----AA-"),
-    ("GET", "/reports/quarterly.csv", "", "----AAA----AA-"),
-    ("GET", "/reports", "", "----AAA----AA-"),
-    ("POST", "/reports/quarterly/draft", "", "----A------AA-"),
+    ("POST", "/records/{id}/handling/{action}", "", "----A------------", "2"),
+    ("GET", "/cosign", "", "-AAAAAA---AAA----", "2V"),
+    ("GET", "/ledger", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/reports/quarterly", "", "----AAA----AA----", "2V"),
+    ("GET", "/reports/quarterly.xlsx", "", "----AAA----AA----", "2V"),
+    ("GET", "/reports/quarterly.docx", "", "----AAA----AA----", "2V"),
+    ("GET", "/reports/quarterly.csv", "", "----AAA----AA----", "2V"),
+    ("GET", "/reports", "", "----AAA----AA----", "2V"),
+    ("POST", "/reports/quarterly/draft", "", "----A------AA----", "2"),
     // The fixture's id is a record's, not a report's: 404 for all. tests/reports.rs runs these
     // against real reports (the drafting court, the court above, another court, the drafter).
-    ("GET", "/reports/{id}", "", "--------------"),
-    ("POST", "/reports/{id}/approve", "", "--------------"),
-    ("GET", "/reports/{id}/files/{sha256}", "", "--------------"),
-    ("POST", "/reports/{id}/acknowledge", "", "--------------"),
+    ("GET", "/reports/{id}", "", "-----------------", ""),
+    ("POST", "/reports/{id}/approve", "", "-----------------", ""),
+    ("GET", "/reports/{id}/files/{sha256}", "", "-----------------", ""),
+    ("POST", "/reports/{id}/acknowledge", "", "-----------------", ""),
     // Drafted about a record id that does not exist here: refused for all; tests/reports.rs
     // drafts real immediate reports.
-    ("POST", "/reports/immediate/draft", "", "--------------"),
+    ("POST", "/reports/immediate/draft", "", "-----------------", ""),
     // The fixture's record has no C8 kind: 422 for those who may read it and see reports.
-    ("GET", "/reports/notification/{id}", "", "----A-A-------"),
+    ("GET", "/reports/notification/{id}", "", "----A-A----------", "2V"),
     // Half-year reports are the high court's: here only its maintainer's.
-    ("GET", "/reports/half-year", "", "------------A-"),
-    ("POST", "/reports/half-year/draft", "", "------------A-"),
-    ("POST", "/reports/inspections", "", "------------A-"),
-    ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA-"),
-    ("GET", "/account", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/account/password", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/account/totp", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/account/totp/confirm", "", "-AAAAAAAAAAAAA"),
-    ("GET", "/assets/entry.js", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/login", "", "AAAAAAAAAAAAAA"),
-    ("POST", "/login", "", "AAAAAAAAAAAAAA"),
-    ("POST", "/logout", "", "-AAAAAAAAAAAAA"),
-    ("GET", "/lang/{code}", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/admin/users", "", "-------A------"),
-    ("POST", "/admin/users", "", "-------A------"),
-    ("GET", "/admin/users/{username}", "", "-------A------"),
-    ("POST", "/admin/users/{username}/{action}", "", "-------A------"),
-    ("GET", "/admin/courts", "", "-------A------"),
-    ("POST", "/admin/courts", "", "-------A------"),
-    ("GET", "/admin/tokens", "", "-------A------"),
-    ("POST", "/admin/tokens", "", "-------A------"),
-    ("POST", "/admin/tokens/{id}/revoke", "", "-------A------"),
-    ("GET", "/healthz", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/api/openapi.json", "", "AAAAAAAAAAAAAA"),
+    ("GET", "/reports/half-year", "", "------------A----", "2V"),
+    ("POST", "/reports/half-year/draft", "", "------------A----", "2"),
+    ("POST", "/reports/inspections", "", "------------A----", "2"),
+    ("GET", "/api/v1/reports/quarterly", "", "----AAA----AA----", "2V"),
+    ("GET", "/account", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/account/password", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/account/totp", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/account/totp/confirm", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/assets/entry.js", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/login", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("POST", "/login", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("POST", "/logout", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/lang/{code}", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/admin/users", "", "-------A---------", ""),
+    ("POST", "/admin/users", "", "-------A---------", ""),
+    ("GET", "/admin/users/{username}", "", "-------A---------", ""),
+    ("POST", "/admin/users/{username}/{action}", "", "-------A---------", ""),
+    ("GET", "/admin/courts", "", "-------A---------", ""),
+    ("POST", "/admin/courts", "", "-------A---------", ""),
+    ("GET", "/admin/tokens", "", "-------A---------", ""),
+    ("POST", "/admin/tokens", "", "-------A---------", ""),
+    ("POST", "/admin/tokens/{id}/revoke", "", "-------A---------", ""),
+    ("GET", "/healthz", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/assets/liuhen.css", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/openapi.json", "", "AAAAAAAAAAAAAAAAA", ""),
     // Single sign-on is not configured in this fixture, so it answers 404 to all; tests/oidc.rs
     // runs it configured.
-    ("GET", "/auth/oidc/login", "", "--------------"),
-    ("GET", "/auth/oidc/callback", "", "--------------"),
-    ("POST", "/api/v1/session", "", "AAAAAAAAAAAAAA"),
-    ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/api/v1/me", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/api/v1/me/password", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAAAA"),
-    ("GET", "/api/v1/lists", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/api/v1/courts", "", "-AAAAAAAAAAAAA"),
-    ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/api/v1/records", "", "-AAAAAA---AAA-"),
-    ("GET", "/api/v1/records", "", "-AAAAAA---AAA-"),
-    ("GET", "/api/v1/records/{id}", "", "-AA-A-A-------"),
-    ("GET", "/api/v1/records/{id}/views", "", "-A--A-A-------"),
-    ("POST", "/api/v1/records/{id}/amendments", "", "-A------------"),
-    ("POST", "/api/v1/records/{id}/cosign", "", "--A-----------"),
-    ("POST", "/api/v1/records/{id}/dispute", "", "--A-----------"),
-    ("POST", "/api/v1/records/{id}/materials", "", "-A------------"),
-    ("GET", "/api/v1/cosign-inbox", "", "-AAAAAA---AAA-"),
-    ("GET", "/api/v1/materials/{id}", "", "-AA-A-A-------"),
-    ("GET", "/api/v1/records/{id}/receipt", "", "-A------------"),
-    ("GET", "/api/v1/log/receipts/{index}", "", "-A------------"),
-    ("GET", "/api/v1/log/extension", "", "-AAAAAAAAAAAA-"),
-    ("GET", "/api/v1/log/key", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/log/checkpoint", "", "-AAAAAAAAAAAA-"),
-    ("GET", "/log/tile/{*path}", "hash tile", "-AAAAAAAAAAAA-"),
-    ("GET", "/log/tile/{*path}", "entry bundle", "--------A-----"),
-    ("GET", "/api/v1/log/status", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAAAA"),
-    ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAAAA"),
-    ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/auth/oidc/login", "", "-----------------", ""),
+    ("GET", "/auth/oidc/callback", "", "-----------------", ""),
+    ("POST", "/api/v1/session", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("DELETE", "/api/v1/session", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/me", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/api/v1/me/password", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/api/v1/me/totp", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/api/v1/me/totp/confirm", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/lists", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/courts", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/case-numbers/{case_number}", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/api/v1/records", "", "-AAAAAA---AAA---A", ""),
+    ("GET", "/api/v1/records", "", "-AAAAAA---AAA----", "2V"),
+    ("GET", "/api/v1/records/{id}", "", "-AA-A-A----------", "2V"),
+    ("GET", "/api/v1/records/{id}/views", "", "-A--A-A----------", "2"),
+    ("POST", "/api/v1/records/{id}/amendments", "", "-A---------------", "2"),
+    ("POST", "/api/v1/records/{id}/cosign", "", "--A--------------", "2"),
+    ("POST", "/api/v1/records/{id}/dispute", "", "--A--------------", "2"),
+    ("POST", "/api/v1/records/{id}/materials", "", "-A---------------", ""),
+    ("GET", "/api/v1/cosign-inbox", "", "-AAAAAA---AAA----", "2V"),
+    ("GET", "/api/v1/materials/{id}", "", "-AA-A-A----------", "2V"),
+    ("GET", "/api/v1/records/{id}/receipt", "", "-A---------------", "2V"),
+    ("GET", "/api/v1/log/receipts/{index}", "", "-A---------------", "2V"),
+    ("GET", "/api/v1/log/extension", "", "-AAAAAAAAAAAA-AAA", ""),
+    ("GET", "/api/v1/log/key", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/log/checkpoint", "", "-AAAAAAAAAAAA-AAA", ""),
+    ("GET", "/log/tile/{*path}", "hash tile", "-AAAAAAAAAAAA-AAA", ""),
+    ("GET", "/log/tile/{*path}", "entry bundle", "--------A--------", "2V"),
+    ("GET", "/api/v1/log/status", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("POST", "/witness/add-checkpoint", "", "AAAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/witness/alerts", "", "-AAAAAA-AAAAAA--A", ""),
+    ("GET", "/api/v1/witness/logs", "", "-AAAAAAAAAAAAAAAA", ""),
     // Issue 8. Ids here are the record's: a finding, complaint, check or contact of that id does
     // not exist, so those rows refuse all; tests/accountability.rs runs them against real ones.
-    ("GET", "/api/v1/records/{id}/handling", "", "----A-A-------"),
-    ("POST", "/api/v1/records/{id}/screenings", "", "----A---------"),
-    ("POST", "/api/v1/records/{id}/checks", "", "----A---------"),
-    ("POST", "/api/v1/checks/{id}/conclusion", "", "--------------"),
-    ("POST", "/api/v1/records/{id}/outcomes", "", "----A---------"),
-    ("GET", "/api/v1/findings", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/api/v1/findings", "", "------A-------"),
-    ("GET", "/api/v1/findings/proposal", "", "------A-------"),
-    ("GET", "/api/v1/findings/{id}", "", "--------------"),
-    ("POST", "/api/v1/findings/{id}/appeal", "", "--------------"),
-    ("POST", "/api/v1/findings/{id}/decision", "", "--------------"),
-    ("GET", "/api/v1/complaints", "", "-AAAAAAAAAAAAA"),
+    ("GET", "/api/v1/records/{id}/handling", "", "----A-A----------", "2V"),
+    ("POST", "/api/v1/records/{id}/screenings", "", "----A------------", "2"),
+    ("POST", "/api/v1/records/{id}/checks", "", "----A------------", "2"),
+    ("POST", "/api/v1/checks/{id}/conclusion", "", "-----------------", ""),
+    ("POST", "/api/v1/records/{id}/outcomes", "", "----A------------", "2"),
+    ("GET", "/api/v1/findings", "", "-AAAAAAAAAAAAAAAA", "V"),
+    ("POST", "/api/v1/findings", "", "------A----------", "2"),
+    ("GET", "/api/v1/findings/proposal", "", "------A----------", "2V"),
+    ("GET", "/api/v1/findings/{id}", "", "-----------------", ""),
+    ("POST", "/api/v1/findings/{id}/appeal", "", "-----------------", ""),
+    ("POST", "/api/v1/findings/{id}/decision", "", "-----------------", ""),
+    ("GET", "/api/v1/complaints", "", "-AAAAAAAAAAAAAAAA", "V"),
     // Any member of staff may complain; the court above's staff get "no court above" (409).
-    ("POST", "/api/v1/complaints", "", "-AAAAAA-AAAAA-"),
-    ("GET", "/api/v1/complaints/{id}", "", "--------------"),
-    ("POST", "/api/v1/complaints/{id}/steps", "", "--------------"),
-    ("POST", "/api/v1/zero-reports", "", "-AAAAAA---AAA-"),
-    ("GET", "/api/v1/filing", "", "----A-A----AA-"),
-    ("POST", "/api/v1/filing/reminders", "", "----A-A----AA-"),
-    ("GET", "/api/v1/timeliness", "", "----A-A----AA-"),
-    ("GET", "/api/v1/contacts", "", "----A-A----AA-"),
-    ("POST", "/api/v1/contacts", "", "-AAA------A---"),
-    ("POST", "/api/v1/contacts/{id}/answer", "", "--------------"),
-    ("GET", "/api/v1/cadres", "", "----A-A----AA-"),
+    ("POST", "/api/v1/complaints", "", "-AAAAAA---AAA----", ""),
+    ("GET", "/api/v1/complaints/{id}", "", "-----------------", ""),
+    ("POST", "/api/v1/complaints/{id}/steps", "", "-----------------", ""),
+    ("POST", "/api/v1/zero-reports", "", "-AAAAAA---AAA----", ""),
+    ("GET", "/api/v1/filing", "", "----A-A----AA----", "2V"),
+    ("POST", "/api/v1/filing/reminders", "", "----A-A----AA----", "2"),
+    ("GET", "/api/v1/timeliness", "", "----A-A----AA----", "2V"),
+    ("GET", "/api/v1/contacts", "", "----A-A----AA----", "2V"),
+    // Only the case-management system's account reports contacts (issue 17, item 8).
+    ("POST", "/api/v1/contacts", "", "----------------A", ""),
+    ("POST", "/api/v1/contacts/{id}/answer", "", "-----------------", ""),
+    ("GET", "/api/v1/cadres", "", "----A-A----AA----", "2V"),
     // The fixture's cadre is named in both basic courts (other_court records a letter above):
     // each court's readers see their own court's entries, the court above both.
-    ("GET", "/api/v1/cadres/history", "", "----A-A----AA-"),
-    ("POST", "/api/v1/cadres/merges", "", "----A------AA-"),
-    ("GET", "/filing", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/filing/zero-report", "", "-AAAAAA---AAA-"),
-    ("POST", "/filing/reminders", "", "----A-A----AA-"),
-    ("POST", "/filing/contacts/{id}/answer", "", "--------------"),
-    ("GET", "/findings", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/findings", "", "------A-------"),
-    ("POST", "/findings/{id}/appeal", "", "--------------"),
-    ("POST", "/findings/{id}/decision", "", "--------------"),
-    ("GET", "/complaints", "", "-AAAAAAAAAAAAA"),
-    ("POST", "/complaints", "", "-AAAAAA-AAAAA-"),
-    ("POST", "/complaints/{id}/steps", "", "--------------"),
-    ("GET", "/cadres", "", "----A-A----AA-"),
-    ("GET", "/cadres/history", "", "----A-A----AA-"),
-    ("GET", "/cadres/history.csv", "", "----A-A----AA-"),
-    ("POST", "/cadres/merges", "", "----A------AA-"),
+    ("GET", "/api/v1/cadres/history", "", "----A-A----AA----", "2V"),
+    ("POST", "/api/v1/cadres/merges", "", "----A------AA----", "2"),
+    ("GET", "/filing", "", "-AAAAAAAAAAAAAAAA", "V"),
+    ("POST", "/filing/zero-report", "", "-AAAAAA---AAA----", ""),
+    ("POST", "/filing/reminders", "", "----A-A----AA----", "2"),
+    ("POST", "/filing/contacts/{id}/answer", "", "-----------------", ""),
+    ("GET", "/findings", "", "-AAAAAAAAAAAAAAAA", "V"),
+    ("POST", "/findings", "", "------A----------", "2"),
+    ("POST", "/findings/{id}/appeal", "", "-----------------", ""),
+    ("POST", "/findings/{id}/decision", "", "-----------------", ""),
+    ("GET", "/complaints", "", "-AAAAAAAAAAAAAAAA", "V"),
+    ("POST", "/complaints", "", "-AAAAAA---AAA----", ""),
+    ("POST", "/complaints/{id}/steps", "", "-----------------", ""),
+    ("GET", "/cadres", "", "----A-A----AA----", "2V"),
+    ("GET", "/cadres/history", "", "----A-A----AA----", "2V"),
+    ("GET", "/cadres/history.csv", "", "----A-A----AA----", "2V"),
+    ("POST", "/api/v1/me/tokens", "", "-AAAAAAAAAAAAAAAA", ""),
+    ("GET", "/api/v1/approvals", "", "--------------A--", "2"),
+    ("POST", "/api/v1/approvals/{id}/decision", "", "-----------------", ""),
+    ("GET", "/api/v1/audit", "", "---------------A-", "2V"),
+    ("GET", "/security/approvals", "", "--------------A--", "2"),
+    ("POST", "/security/approvals/{id}", "", "-----------------", ""),
+    ("GET", "/audit", "", "---------------A-", "2V"),
+    ("POST", "/cadres/merges", "", "----A------AA----", "2"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -267,6 +281,11 @@ async fn request(
                 .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("b.pdf")),
         ),
         ("POST", "/witness/add-checkpoint") => req.body("old 0\n\nnot a checkpoint\n"),
+        ("POST", "/api/v1/me/tokens") => {
+            req.json(&json!({"name": "路由测试", "scopes": ["log.tiles"], "reason": "测试"}))
+        }
+        ("POST", "/api/v1/approvals/{id}/decision") => req.json(&json!({"approve": true, "note": "同意"})),
+        ("POST", "/security/approvals/{id}") => req.form(&[("decision", "approve"), ("note", "同意")]),
         // Complete requests about ids that do not exist, so that the answer is "not found".
         ("POST", "/api/v1/checks/{id}/conclusion") => req.json(&json!({"findings": "核查完毕"})),
         ("POST", "/api/v1/findings/{id}/appeal") => req.json(&json!({"grounds": "已报告"})),
@@ -300,9 +319,27 @@ async fn request(
     req.send().await.unwrap()
 }
 
+/// How many view events (查看留痕) the ledger holds.
+async fn view_events(app: &common::TestApp) -> i64 {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM events WHERE kind IN ('record_viewed', 'records_listed', 'content_viewed')",
+    )
+    .fetch_one(app.store.writer_pool_for_tests())
+    .await
+    .unwrap()
+}
+
+/// A session of `who` with (`strong`) or without a second factor, as the court's identity
+/// provider would open it.
+async fn session(app: &common::TestApp, who: &str, strong: bool) -> String {
+    app.store.login_federated(None, who, strong).await.unwrap().0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_against_every_role() {
-    let app = common::spawn_app().await;
+    // Every read of contents needs a second factor here, as in a real deployment.
+    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    // The security administrator last: from then on, roles that read contents need approval.
     for (name, court, role) in [
         ("leader", "basic1", Role::CourtLeader),
         ("inspector", "basic1", Role::DisciplineInspector),
@@ -311,6 +348,9 @@ async fn every_route_against_every_role() {
         ("other_office", "basic2", Role::StoreMaintainer),
         ("upper_office", "high", Role::StoreMaintainer),
         ("recipient", "basic1", Role::ReportRecipient),
+        ("casesys", "basic1", Role::CaseSystem),
+        ("secaudit", "basic1", Role::SecurityAuditor),
+        ("security", "basic1", Role::SecurityAdministrator),
     ] {
         app.user(name, court, role).await;
     }
@@ -327,30 +367,48 @@ async fn every_route_against_every_role() {
             }
         }
     }
-    let table: BTreeSet<(String, String)> = TABLE.iter().map(|(m, r, _, _)| (m.to_string(), r.to_string())).collect();
+    let table: BTreeSet<(String, String)> =
+        TABLE.iter().map(|(m, r, _, _, _)| (m.to_string(), r.to_string())).collect();
     assert_eq!(served, table, "every route and method the router serves has a row in TABLE, and no more");
 
-    let mut tokens: BTreeMap<&str, String> = BTreeMap::new();
+    let mut strong: BTreeMap<&str, String> = BTreeMap::new();
+    let mut weak: BTreeMap<&str, String> = BTreeMap::new();
     let mut wrong = Vec::new();
-    for (method, route, variant, allowed) in TABLE {
+    for (method, route, variant, allowed, asks) in TABLE {
         for (who, expect) in WHO.iter().zip(allowed.chars()) {
-            if *who != "anonymous" && !tokens.contains_key(who) {
-                tokens.insert(who, app.token(who).await);
+            if *who != "anonymous" && !strong.contains_key(who) {
+                strong.insert(who, session(&app, who, true).await);
+                weak.insert(who, session(&app, who, false).await);
             }
-            let clerk = match tokens.get("clerk") {
-                Some(t) => t.clone(),
-                None => app.token("clerk").await,
-            };
+            let clerk = strong.get("clerk").cloned().unwrap_or(session(&app, "clerk", true).await);
             let f = fixture(&app, &clerk).await;
             let path = concrete(route, variant, &f);
-            let token = tokens.get(who).map(String::as_str);
-            let status = request(&app, method, route, &path, token).await.status().as_u16();
-            let refused = matches!(status, 401 | 403 | 404);
+            let before = view_events(&app).await;
+            let status = request(&app, method, route, &path, strong.get(who).map(String::as_str)).await.status();
+            let viewed = view_events(&app).await > before;
+            let refused = matches!(status.as_u16(), 401 | 403 | 404);
             if refused == (expect == 'A') {
                 wrong.push(format!("{method} {path} ({variant}) as {who}: {status}, expected {expect}"));
             }
+            // A read refused after its view was noted leaves a trace but no contents: allowed.
+            let must_view = asks.contains('V') && status.is_success();
+            if method == &"GET" && (must_view && !viewed || !asks.contains('V') && viewed) {
+                wrong.push(format!("{method} {path} ({variant}) as {who}: view event appended: {viewed}, table: {asks}"));
+            }
             if (*method, *route) == ("DELETE", "/api/v1/session") {
-                tokens.remove(who); // logged out: log in again for the next row
+                strong.remove(who); // logged out: log in again for the next row
+                weak.remove(who);
+                continue;
+            }
+            // The same caller without a second factor: refused wherever the route reads contents.
+            if expect == 'A' && *who != "anonymous" {
+                let f = fixture(&app, &clerk).await;
+                let path = concrete(route, variant, &f);
+                let status = request(&app, method, route, &path, weak.get(who).map(String::as_str)).await.status();
+                let refused = matches!(status.as_u16(), 401 | 403 | 404);
+                if refused != asks.contains('2') {
+                    wrong.push(format!("{method} {path} ({variant}) as {who} without a second factor: {status}, table: {asks}"));
+                }
             }
         }
     }

@@ -109,7 +109,9 @@ pub async fn audit(
     CurrentUser(user): CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    Ok(Json(state.store.audit_trail(&user, q.before, q.limit.unwrap_or(100)).await?))
+    let entries = state.store.audit_trail(&user, q.before, q.limit.unwrap_or(100)).await?;
+    state.store.note_content_viewed(&user, "audit_trail", q.before.map(|b| b.to_string()), "api").await?;
+    Ok(Json(entries))
 }
 
 // --- pages ---------------------------------------------------------------------------------
@@ -229,6 +231,7 @@ pub async fn audit_page(
 ) -> Result<Response, ApiError> {
     const PER_PAGE: i64 = 100;
     let entries = state.store.audit_trail(&user, q.before, PER_PAGE).await?;
+    state.store.note_content_viewed(&user, "audit_trail", q.before.map(|b| b.to_string()), "page").await?;
     let older = (entries.len() as i64 == PER_PAGE).then(|| entries.last().map(|e| e.seq)).flatten();
     let rows = entries
         .into_iter()

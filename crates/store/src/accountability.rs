@@ -996,7 +996,7 @@ impl Store {
 
     /// A member of staff complains of retaliation to the court one level up (S9); returns its id.
     pub async fn file_complaint(&self, by: &User, account: &str) -> Result<Uuid> {
-        if !by.may_read_records() || by.role == Role::ReportRecipient || by.via_token {
+        if !by.role.is_court_staff() || by.via_token {
             return Err(StoreError::forbidden(
                 "控告由法院工作人员本人提出",
                 "a complaint is made by a member of court staff in person",
@@ -1128,7 +1128,7 @@ impl Store {
 
     /// A judge or judicial assistant attests that they had nothing to record in `period`.
     pub async fn attest_zero_report(&self, by: &User, period: &str) -> Result<i64> {
-        if !self.permits(by, Permission::RecordCreate) || by.scopes.is_some() {
+        if !self.permits(by, Permission::RecordCreate) || !by.role.is_court_staff() || by.via_token {
             return Err(StoreError::forbidden(
                 "零报告由办案人员本人作出",
                 "a zero report is made by the judge in person",

@@ -232,12 +232,15 @@ impl Store {
     pub async fn tile(&self, coord: tlog::TileCoord) -> Result<Option<Vec<u8>>> {
         let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
         let level = coord.level.map_or(0, u32::from);
-        // Entries covered by one tile at this level: 256^(level+1).
-        let span = 1u128 << (u32::from(TILE_HEIGHT) * (level + 1));
-        let first_entry = u128::from(coord.n) * span;
-        let unit = span / u128::from(TILE_WIDTH);
-        let needed = first_entry + u128::from(coord.width) * unit;
-        if needed > u128::from(latest.size) {
+        // Entries covered by one tile at this level: 256^(level+1). A level or index so high that
+        // this does not fit is far beyond any tree (issue 17: levels from 15 up overflowed).
+        let needed = 1u128
+            .checked_shl(u32::from(TILE_HEIGHT) * (level + 1))
+            .and_then(|span| {
+                let unit = span / u128::from(TILE_WIDTH);
+                u128::from(coord.n).checked_mul(span)?.checked_add(u128::from(coord.width).checked_mul(unit)?)
+            });
+        if needed.is_none_or(|needed| needed > u128::from(latest.size)) {
             return Ok(None);
         }
         // Any width the tree already covers is served: stored hashes never change, so a partial
@@ -352,6 +355,19 @@ impl Store {
                 "a receipt is given to the person who made the event",
             ));
         }
-        self.receipt(index).await
+        // The receipt carries the entry: one about a record is that record's contents (issue 17).
+        if event.body.record_id().is_some() {
+            self.require_permission(
+                viewer,
+                liuhen_rules::Permission::RecordReadOwn,
+                "你的角色不能查看过问记录",
+                "your role may not read records",
+            )?;
+        }
+        let receipt = self.receipt(index).await?;
+        if event.body.record_id().is_some() {
+            self.note_content_viewed(viewer, "event_receipt", Some(index.to_string()), "api").await?;
+        }
+        Ok(receipt)
     }
 }

@@ -705,6 +705,11 @@ impl Store {
     /// entries of at most `LISTED_PER_EVENT` ids, submitted together so that they share a commit.
     pub(crate) async fn note_listed_ids(&self, viewer: &User, ids: Vec<Uuid>, via: &str) -> Result<()> {
         const LISTED_PER_EVENT: usize = 1_000;
+        if ids.is_empty() {
+            // Looking and finding nothing is on the record too: every read leaves its trace.
+            self.note_view(viewer, EventBody::RecordsListed { record_ids: Vec::new(), via: via.into() }).await?;
+            return Ok(());
+        }
         let events = ids.chunks(LISTED_PER_EVENT).map(|chunk| {
             self.note_view(viewer, EventBody::RecordsListed { record_ids: chunk.to_vec(), via: via.into() })
         });

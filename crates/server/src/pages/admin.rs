@@ -519,8 +519,10 @@ async fn tokens_page(
         .filter(|t| usernames.contains(&t.username))
         .map(|t| token_row(t, c.lang))
         .collect();
+    // Only scopes an administrator may hand out: none that reads contents (issue 17).
     let scopes = Permission::ALL
         .iter()
+        .filter(|p| !liuhen_rules::needs_second_factor(**p))
         .map(|p| ScopeOption {
             code: p.code(),
             name: c.lang.pick(p.zh(), p.en()),

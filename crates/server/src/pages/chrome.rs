@@ -75,7 +75,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(u) = &user {
             let reads_store = state.store.permits(u, Permission::RecordReadCourt);
-            let items: [(&'static str, &'static str, &'static str, bool); 15] = [
+            let items: [(&'static str, &'static str, &'static str, bool); 17] = [
                 ("/", "工作台", "Desk", true),
                 ("/records/new", "录入", "Record", state.store.permits(u, Permission::RecordCreate)),
                 (
@@ -91,7 +91,7 @@ impl Chrome {
                     "/filing",
                     "零报告",
                     "Zero reports",
-                    (u.role == liuhen_rules::Role::Recorder && u.scopes.is_none())
+                    (u.role == liuhen_rules::Role::Recorder && !u.via_token)
                         || state.store.permits(u, Permission::FilingOversee),
                 ),
                 ("/findings", "追责", "Findings", state.store.permits(u, Permission::FindingRecord)),
@@ -102,6 +102,8 @@ impl Chrome {
                 ("/admin/users", "用户", "Users", state.store.permits(u, Permission::AdminUsers)),
                 ("/admin/courts", "法院", "Courts", state.store.permits(u, Permission::AdminCourts)),
                 ("/admin/tokens", "接口令牌", "API tokens", state.store.permits(u, Permission::AdminUsers)),
+                ("/security/approvals", "待批准", "Approvals", state.store.permits(u, Permission::SecurityApprove)),
+                ("/audit", "审计记录", "Audit trail", state.store.permits(u, Permission::AuditRead)),
             ];
             for (href, zh, en, shown) in items {
                 if shown {
