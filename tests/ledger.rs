@@ -530,3 +530,41 @@ async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
     let without_trigger: Vec<_> = report.faults.iter().filter(|f| !f.zh.contains("触发器")).collect();
     assert!(without_trigger.is_empty(), "{:?}", report.faults);
 }
+
+/// Issue 17, item 4: tiles are served only to logged-in callers, and entry bundles hold contents
+/// (auditors only): no shared cache (a proxy, a CDN) may keep either, and an entry bundle is not
+/// kept by the browser either.
+#[tokio::test]
+async fn no_shared_cache_keeps_tiles_and_no_cache_keeps_entry_bundles() {
+    let app = spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let auditor = app.auditor().await;
+    // A full tile (256 entries) is the one that never changes.
+    let s = app.store.event_count().await.unwrap() as usize;
+    let mut left = tlog::TILE_WIDTH as usize + 1 - s;
+    while left > 0 {
+        let n = left.min(32);
+        let body = letter();
+        futures::future::join_all((0..n).map(|_| app.create(&clerk, &body))).await;
+        left -= n;
+    }
+    assert_eq!(app.store.event_count().await.unwrap(), tlog::TILE_WIDTH as i64 + 1);
+    let cache_control = |token: String, path: &'static str| {
+        let req = app.client.get(app.url(path)).bearer_auth(token);
+        async move {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.headers().get("cache-control").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+        }
+    };
+    for path in ["/log/tile/entries/000", "/log/tile/entries/001.p/1"] {
+        let cc = cache_control(auditor.clone(), path).await;
+        assert!(cc.contains("private") && cc.contains("no-store") && !cc.contains("public"), "{path}: {cc}");
+    }
+    let cc = cache_control(clerk.clone(), "/log/tile/0/000").await;
+    assert!(cc.contains("private") && !cc.contains("public"), "a full hash tile: {cc}");
+    let cc = cache_control(clerk.clone(), "/log/tile/0/001.p/1").await;
+    assert!(cc.contains("no-store") && !cc.contains("public"), "a partial hash tile: {cc}");
+    let cc = cache_control(clerk, "/log/checkpoint").await;
+    assert!(cc.contains("no-store") && !cc.contains("public"), "the checkpoint: {cc}");
+}
