@@ -934,10 +934,16 @@ pub async fn list(
         Ok(mut filter) => {
             filter.page = page_no;
             filter.per_page = 50;
-            (Some(state.store.list_records(&user, &filter, "page").await?), FormErrors::default())
+            match state.store.list_records(&user, &filter, "page").await {
+                Ok(page) => (Some(page), FormErrors::default()),
+                // A filter the caller may not use (the recorder, S9): shown beside the form.
+                Err(e @ StoreError::Invalid(_)) => (None, FormErrors::from_error(&ApiError::from(e), c.lang)),
+                Err(e) => return Err(e.into()),
+            }
         }
         Err(e) => (None, FormErrors::from_error(&e, c.lang)),
     };
+    let refused = errors.any();
     let (lines, total) = match &result {
         Some(p) => (p.items.iter().map(|s| line(s, c.lang)).collect(), p.total),
         None => (Vec::new(), 0),
@@ -958,7 +964,11 @@ pub async fn list(
         show_recorder,
         c,
     };
-    render(&page)
+    let mut response = render(&page)?;
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 /// The current view as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs on
