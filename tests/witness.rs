@@ -4,6 +4,8 @@
 
 mod common;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{TestApp, letter, spawn_app, spawn_app_in};
 use liuhen_ledger::cosignature::{WitnessVerifier, add_checkpoint_body};
 use liuhen_server::witness::{PushOutcome, push_once};
@@ -125,14 +127,29 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     assert_eq!(status["witnesses"][0]["refusals"], 1);
     assert_eq!(status["witnessed_size"], s + 4, "nothing after the backup point is witnessed");
 
-    // Restored with fewer entries than the witness has seen: a rollback, refused too.
+    // The same refused request again (anyone can replay it): answered the same, no second alert.
+    let plan = restored.store.witness_push_plan(&endpoint(&witness)).await.unwrap().unwrap();
+    for _ in 0..5 {
+        assert_eq!(post_to(&witness, plan.body.clone()).await.0, 422);
+    }
+    assert_eq!(witness.store.witness_alerts().await.unwrap().len(), 1, "an identical replay raises no new alert");
+
+    // Restored with fewer entries than the witness has seen: the log is told the size the witness
+    // cosigned (409) and keeps the refusal. A smaller checkpoint alone proves nothing at the
+    // witness — every old receipt carries one — so it raises no alert there; once the rolled-back
+    // log grows past what was witnessed, its history does not extend the cosigned one: an alert.
     let e = endpoint(&witness);
     let rolled_back = spawn_app_in(second_backup, false, |c| c.witnesses = vec![e]).await;
     write(&rolled_back, 1).await;
-    assert!(matches!(push_once(&rolled_back.store, &client).await[..], [PushOutcome::Refused(_)]));
+    assert_eq!(push_once(&rolled_back.store, &client).await, vec![PushOutcome::Refused(409)]);
+    let (_, status) = rolled_back.get(&rolled_back.token("clerk").await, "/api/v1/log/status").await;
+    assert_eq!(status["witnesses"][0]["refusals"], 1, "{status}");
+    assert_eq!(witness.store.witness_alerts().await.unwrap().len(), 1);
+    write(&rolled_back, 4).await;
+    assert_eq!(push_once(&rolled_back.store, &client).await, vec![PushOutcome::Refused(422)]);
     let alerts = witness.store.witness_alerts().await.unwrap();
     assert_eq!(alerts.len(), 2);
-    assert_eq!(alerts[1].kind, "rollback");
+    assert_eq!((alerts[1].kind.as_str(), alerts[1].witnessed_size), ("inconsistent", s + 8));
 
     // The upper court sees the alerts over the API, and nobody can clear them.
     let office = witness.token("office").await;
@@ -144,4 +161,105 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     // The genuine log goes on being cosigned.
     write(&log, 1).await;
     assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 9)]);
+}
+
+/// The witness's state in its database: alerts, the bytes they keep, and the followed logs' rows.
+async fn witness_footprint(witness: &TestApp) -> (i64, i64, Vec<(i64, Option<Vec<u8>>, Option<String>)>) {
+    let pool = witness.store.writer_pool_for_tests();
+    let alerts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM witness_alerts").fetch_one(pool).await.unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(LENGTH(request)), 0) AS BIGINT) FROM witness_alerts")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let logs = sqlx::query_as("SELECT size, root, updated_at FROM witness_logs ORDER BY origin")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    (alerts, kept, logs)
+}
+
+/// The SQLite files' sizes (the database and its write-ahead log): unchanged when nothing is written.
+fn sqlite_files(app: &TestApp) -> Option<(u64, u64)> {
+    let size = |name: &str| std::fs::metadata(app.dir.path().join(name)).map_or(0, |m| m.len());
+    (!common::on_postgres()).then(|| (size("liuhen.db"), size("liuhen.db-wal")))
+}
+
+/// Issue 17, item 6: every receipt carries a signed checkpoint, so anyone can replay old ones.
+/// An old or the current checkpoint of a followed log is answered as c2sp.org/tlog-witness says
+/// (409 with the size cosigned, or the cosignature again) without an alert and without writing.
+#[tokio::test]
+async fn replayed_old_checkpoints_raise_no_alert_and_write_nothing() {
+    let witness = spawn_app().await;
+    let log = log_with_witness(&witness).await;
+    let client = reqwest::Client::new();
+    write(&log, 2).await;
+    let old = log.store.latest_checkpoint().await.unwrap().unwrap();
+    assert!(matches!(push_once(&log.store, &client).await[..], [PushOutcome::Cosigned(_)]));
+    write(&log, 3).await;
+    let current = log.store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(current.size)]);
+
+    let before = witness_footprint(&witness).await;
+    let files = sqlite_files(&witness);
+    for _ in 0..20 {
+        for old_size in [0, old.size] {
+            let (status, ct, body) = post_to(&witness, add_checkpoint_body(old_size, &[], old.note.as_bytes())).await;
+            assert_eq!(
+                (status, ct.as_deref(), body),
+                (409, Some("text/x.tlog.size"), format!("{}\n", current.size)),
+                "an older checkpoint"
+            );
+        }
+        let (status, _, body) =
+            post_to(&witness, add_checkpoint_body(current.size, &[], current.note.as_bytes())).await;
+        assert_eq!(status, 200, "the checkpoint cosigned last, again: {body}");
+        assert!(body.starts_with("\u{2014} liuhen.local/witness "), "{body}");
+    }
+    assert_eq!(witness_footprint(&witness).await, before, "no alert, nothing stored or updated");
+    assert_eq!(sqlite_files(&witness), files, "not a byte written");
+    assert!(witness.store.witness_alerts().await.unwrap().is_empty());
+    // The genuine log goes on being cosigned.
+    write(&log, 1).await;
+    assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(current.size + 1)]);
+}
+
+/// Issue 17, item 6: the signature and the size are checked before any write transaction, so
+/// unsigned garbage never waits for (or takes) the database's write lock, and a large body is
+/// refused before it is read.
+#[tokio::test]
+async fn unsigned_or_oversized_requests_are_refused_before_any_write() {
+    let witness = spawn_app().await;
+    let log = spawn_app().await;
+    witness.store.follow_log(log.store.verifier_key()).await.unwrap();
+    write(&log, 1).await;
+    let note = log.store.latest_checkpoint().await.unwrap().unwrap().note;
+    // The log's origin, size and root, signed by another key; and the log's own signature altered.
+    let checkpoint = liuhen_ledger::tlog::open_checkpoint(note.as_bytes(), log.store.verifier_key()).unwrap();
+    let (forger, _) = liuhen_ledger::tlog::LogKey::generate(log.store.log_origin()).unwrap();
+    let forged = forger.sign_checkpoint(checkpoint.size(), checkpoint.hash()).unwrap();
+    let mut lines: Vec<String> = note.lines().map(String::from).collect();
+    let last = lines.last_mut().unwrap();
+    let (prefix, signature) = last.rsplit_once(' ').unwrap();
+    let mut signature = BASE64.decode(signature).unwrap();
+    *signature.last_mut().unwrap() ^= 1;
+    *last = format!("{prefix} {}", BASE64.encode(signature));
+    let altered = lines.join("\n") + "\n";
+    let garbage = [add_checkpoint_body(0, &[], &forged), add_checkpoint_body(0, &[], altered.as_bytes())];
+    let before = witness_footprint(&witness).await;
+    // Someone else holds the write lock (SQLite): the refusal must not wait for it.
+    let lock = (!common::on_postgres()).then(|| {
+        let conn = rusqlite::Connection::open(witness.dir.path().join("liuhen.db")).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn
+    });
+    for request in garbage {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), post_to(&witness, request)).await;
+        let (status, _, body) = answer.expect("answered without waiting for the write lock");
+        assert_eq!(status, 403, "{body}");
+    }
+    let huge = add_checkpoint_body(0, &vec![liuhen_ledger::tlog::Hash([7; 32]); 4096], note.as_bytes());
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), post_to(&witness, huge)).await;
+    assert_eq!(answer.expect("answered at once").0, 413, "a checkpoint and its proof are a few KB");
+    drop(lock);
+    assert_eq!(witness_footprint(&witness).await, before);
 }

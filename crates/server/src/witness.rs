@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liuhen_store::Store;
-use liuhen_store::witness::{LogStatus, WitnessAlert, WitnessAnswer, WitnessedLog};
+use liuhen_store::witness::{LogStatus, MAX_ADD_CHECKPOINT_BYTES, WitnessAlert, WitnessAnswer, WitnessedLog};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -25,8 +25,12 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
 
 /// c2sp.org/tlog-witness `add-checkpoint`: authenticated by the log's signature on the checkpoint.
 #[utoipa::path(post, path = "/witness/add-checkpoint", tag = "witness", security(()), request_body(content = String, content_type = "text/plain"),
-    responses((status = 200, description = "cosignature lines"), (status = 400), (status = 403), (status = 404), (status = 409, description = "text/x.tlog.size"), (status = 422)))]
-pub async fn add_checkpoint(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    responses((status = 200, description = "cosignature lines"), (status = 400), (status = 403), (status = 404), (status = 409, description = "text/x.tlog.size"), (status = 413, description = "larger than 64 KiB"), (status = 422)))]
+pub async fn add_checkpoint(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+    // Anyone may call this: a checkpoint and its proof are a few KB, and more is not read.
+    let Ok(body) = axum::body::to_bytes(body, MAX_ADD_CHECKPOINT_BYTES).await else {
+        return Ok(text(StatusCode::PAYLOAD_TOO_LARGE, "text/plain; charset=utf-8", "request too large\n".into()));
+    };
     Ok(match state.store.witness_add_checkpoint(&body).await? {
         WitnessAnswer::Cosigned(lines) => text(StatusCode::OK, "text/plain; charset=utf-8", lines),
         WitnessAnswer::BadRequest(why) => {

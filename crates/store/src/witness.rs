@@ -98,6 +98,79 @@ fn checkpoint_body(note: &[u8]) -> Result<Vec<u8>> {
     Ok(parsed.text().to_vec())
 }
 
+/// The largest `add-checkpoint` request taken: a checkpoint note with a few signatures and at
+/// most 63 proof lines is a few KB.
+pub const MAX_ADD_CHECKPOINT_BYTES: usize = 64 * 1024;
+
+/// A followed log as the witness holds it.
+struct Followed {
+    verifier_key: String,
+    size: u64,
+    root: Option<Vec<u8>>,
+}
+
+/// What to answer a validly signed checkpoint of a followed log, and whether to advance the log
+/// or raise an alert.
+struct Decision {
+    answer: WitnessAnswer,
+    advance: bool,
+    alert: Option<(&'static str, String)>,
+}
+
+/// c2sp.org/tlog-witness, in its order: the old size above the checkpoint's is a bad request; an
+/// old size other than the one cosigned last is a conflict answered with that size — which covers
+/// every checkpoint older than the one cosigned (every receipt carries one, so an old checkpoint
+/// alone proves nothing: no alert); the same size must have the same root (another is a fork,
+/// alerted); a larger one must come with a consistency proof (one that does not verify is
+/// alerted as a rewritten history).
+fn decide(
+    add: &liuhen_ledger::cosignature::AddCheckpoint,
+    size: u64,
+    root: tlog::Hash,
+    state: &Followed,
+) -> Result<Decision> {
+    let refuse = |answer| Decision { answer, advance: false, alert: None };
+    let stored_size = state.size;
+    if add.old_size > size {
+        return Ok(refuse(WitnessAnswer::BadRequest("old size above checkpoint size".into())));
+    }
+    if add.old_size != stored_size {
+        return Ok(refuse(WitnessAnswer::Conflict(stored_size)));
+    }
+    let cosign = |advance| Decision { answer: WitnessAnswer::Cosigned(String::new()), advance, alert: None };
+    if size == stored_size {
+        return Ok(if stored_size == 0 || state.root.as_deref() == Some(&root.0[..]) {
+            // The checkpoint cosigned last, again: its cosignature again, nothing to store.
+            cosign(false)
+        } else {
+            Decision {
+                answer: WitnessAnswer::Conflict(stored_size),
+                advance: false,
+                alert: Some(("fork", format!("同为 {size} 个条目，日志却签署了另一个根哈希：日志分叉"))),
+            }
+        });
+    }
+    if stored_size == 0 {
+        return Ok(if add.proof.is_empty() { cosign(true) } else { refuse(WitnessAnswer::ProofRejected) });
+    }
+    let old_root = state
+        .root
+        .as_deref()
+        .and_then(tlog::hash_from_slice)
+        .ok_or_else(|| StoreError::Internal("witness state without root".into()))?;
+    Ok(match tlog::check_tree(&add.proof, size, root, stored_size, old_root) {
+        Ok(()) => cosign(true),
+        Err(_) => Decision {
+            answer: WitnessAnswer::ProofRejected,
+            advance: false,
+            alert: Some((
+                "inconsistent",
+                format!("{size} 个条目的检查点不是本见证已联署的 {stored_size} 个条目的延续：历史被改写"),
+            )),
+        },
+    })
+}
+
 impl Store {
     /// This deployment's key as a witness.
     pub fn witness_verifier_key(&self) -> String {
@@ -149,8 +222,18 @@ impl Store {
             .collect()
     }
 
-    /// `add-checkpoint` (c2sp.org/tlog-witness): check and store atomically, then cosign.
+    /// `add-checkpoint` (c2sp.org/tlog-witness): check, store atomically, then cosign.
+    ///
+    /// Anyone can call this (the log's signature is the authentication), and every receipt
+    /// carries a signed checkpoint of the log, so nothing is written before the signature has
+    /// verified and the request is known to change something: a checkpoint older than or equal
+    /// to the one cosigned last is answered (409 with the size, or the cosignature again) from a
+    /// read; a write transaction opens only to advance the log or to raise an alert, and an alert
+    /// is raised once for a given checkpoint (an identical replay finds it raised).
     pub async fn witness_add_checkpoint(&self, request: &[u8]) -> Result<WitnessAnswer> {
+        if request.len() > MAX_ADD_CHECKPOINT_BYTES {
+            return Ok(WitnessAnswer::BadRequest("request too large".into()));
+        }
         let Ok(add) = parse_add_checkpoint(request) else {
             return Ok(WitnessAnswer::BadRequest("malformed request".into()));
         };
@@ -158,80 +241,49 @@ impl Store {
             return Ok(WitnessAnswer::BadRequest("malformed checkpoint".into()));
         };
         let origin = String::from_utf8_lossy(note.text()).lines().next().unwrap_or("").to_string();
-        let mut tx = self.begin_checked_write().await?;
-        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1")
-            .bind(&origin)
-            .fetch_optional(&mut *tx)
-            .await?
-        else {
+        // First, from a read: the log, its keys and the signature.
+        let Some(state) = Self::followed(&mut *self.reader.acquire().await?, &origin).await? else {
             return Ok(WitnessAnswer::UnknownOrigin);
         };
-        let verifier_key: String = row.try_get(0)?;
-        let stored_size = row.try_get::<i64, _>(1)? as u64;
-        let stored_root: Option<Vec<u8>> = row.try_get(2)?;
-        let keys: Vec<&str> = verifier_key.lines().collect();
+        let keys: Vec<&str> = state.verifier_key.lines().collect();
         let Ok(checkpoint) = open_checkpoint_any(&add.checkpoint, &keys) else {
             return Ok(WitnessAnswer::NotSigned);
         };
         let (size, root) = (checkpoint.size(), *checkpoint.hash());
-        let alert = |kind: &'static str, detail: String| (kind, detail);
-        let mut raised = None;
-        let answer = if size < stored_size {
-            // A validly signed checkpoint smaller than one already cosigned: the log went back.
-            raised = Some(alert(
-                "rollback",
-                format!(
-                    "日志签署了 {size} 个条目的检查点，而本见证已为 {stored_size} 个条目的检查点联署：日志被回滚（如恢复旧备份）"
-                ),
-            ));
-            if add.old_size > size {
-                WitnessAnswer::BadRequest("old size above checkpoint size".into())
-            } else {
-                WitnessAnswer::Conflict(stored_size)
-            }
-        } else if add.old_size > size {
-            WitnessAnswer::BadRequest("old size above checkpoint size".into())
-        } else if add.old_size != stored_size {
-            WitnessAnswer::Conflict(stored_size)
-        } else if size == stored_size {
-            if stored_root.as_deref() == Some(&root.0[..]) || stored_size == 0 {
-                WitnessAnswer::Cosigned(String::new())
-            } else {
-                raised = Some(alert("fork", format!("同为 {size} 个条目，日志却签署了另一个根哈希：日志分叉")));
-                WitnessAnswer::Conflict(stored_size)
-            }
-        } else if stored_size == 0 {
-            if add.proof.is_empty() { WitnessAnswer::Cosigned(String::new()) } else { WitnessAnswer::ProofRejected }
-        } else {
-            let old_root = stored_root
-                .as_deref()
-                .and_then(tlog::hash_from_slice)
-                .ok_or_else(|| StoreError::Internal("witness state without root".into()))?;
-            match tlog::check_tree(&add.proof, size, root, stored_size, old_root) {
-                Ok(()) => WitnessAnswer::Cosigned(String::new()),
-                Err(_) => {
-                    raised = Some(alert(
-                        "inconsistent",
-                        format!("{size} 个条目的检查点不是本见证已联署的 {stored_size} 个条目的延续：历史被改写"),
-                    ));
-                    WitnessAnswer::ProofRejected
-                }
-            }
+        let decision = decide(&add, size, root, &state)?;
+        let needs_write = decision.advance
+            || match &decision.alert {
+                Some((kind, _)) => !self.alerted(&mut *self.reader.acquire().await?, &origin, kind, size, &add).await?,
+                None => false,
+            };
+        if !needs_write {
+            return Ok(match decision.answer {
+                WitnessAnswer::Cosigned(_) => self.cosign_note(&note),
+                other => other,
+            });
+        }
+        // Then, under the write lock: the same decision on the state as it is now.
+        let mut tx = self.begin_checked_write().await?;
+        let Some(state) = Self::followed(&mut tx, &origin).await? else {
+            return Ok(WitnessAnswer::UnknownOrigin);
         };
-        if let Some((kind, detail)) = raised {
+        let decision = decide(&add, size, root, &state)?;
+        if let Some((kind, detail)) = &decision.alert
+            && !self.alerted(&mut tx, &origin, kind, size, &add).await?
+        {
             sqlx::query("INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(&origin)
                 .bind(ts(now()))
-                .bind(kind)
-                .bind(stored_size as i64)
+                .bind(*kind)
+                .bind(state.size as i64)
                 .bind(size as i64)
-                .bind(&detail)
+                .bind(detail)
                 .bind(request)
                 .execute(&mut *tx)
                 .await?;
             tracing::error!(%origin, kind, %detail, "witness refused a checkpoint");
         }
-        if let WitnessAnswer::Cosigned(_) = answer {
+        if decision.advance {
             sqlx::query("UPDATE witness_logs SET size = $1, root = $2, updated_at = $3 WHERE origin = $4")
                 .bind(size as i64)
                 .bind(&root.0[..])
@@ -239,12 +291,59 @@ impl Store {
                 .bind(&origin)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
-            let timestamp = now().unix_timestamp().max(0) as u64;
-            return Ok(WitnessAnswer::Cosigned(self.witness_key.cosign(note.text(), timestamp)));
         }
         tx.commit().await?;
-        Ok(answer)
+        Ok(match decision.answer {
+            WitnessAnswer::Cosigned(_) => self.cosign_note(&note),
+            other => other,
+        })
+    }
+
+    fn cosign_note(&self, note: &signed_note::Note) -> WitnessAnswer {
+        let timestamp = now().unix_timestamp().max(0) as u64;
+        WitnessAnswer::Cosigned(self.witness_key.cosign(note.text(), timestamp))
+    }
+
+    /// A followed log's keys and the checkpoint last cosigned for it.
+    async fn followed(conn: &mut sqlx::AnyConnection, origin: &str) -> Result<Option<Followed>> {
+        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1")
+            .bind(origin)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Followed {
+            verifier_key: row.try_get(0)?,
+            size: row.try_get::<i64, _>(1)? as u64,
+            root: row.try_get(2)?,
+        }))
+    }
+
+    /// Whether an alert of `kind` was raised already for this very checkpoint (the signed note;
+    /// the unsigned proof beside it may vary).
+    async fn alerted(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        origin: &str,
+        kind: &str,
+        size: u64,
+        add: &liuhen_ledger::cosignature::AddCheckpoint,
+    ) -> Result<bool> {
+        let rows =
+            sqlx::query("SELECT request FROM witness_alerts WHERE origin = $1 AND kind = $2 AND offered_size = $3")
+                .bind(origin)
+                .bind(kind)
+                .bind(size as i64)
+                .fetch_all(&mut *conn)
+                .await?;
+        for row in rows {
+            let earlier: Vec<u8> = row.try_get(0)?;
+            if parse_add_checkpoint(&earlier).is_ok_and(|e| e.checkpoint == add.checkpoint) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Refusals this witness raised; they cannot be changed or cleared.
