@@ -69,11 +69,13 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { zh, en } => ApiError::new(StatusCode::NOT_FOUND, "not_found", zh, en),
             StoreError::Forbidden { zh, en } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en),
             StoreError::Conflict { zh, en } => ApiError::new(StatusCode::CONFLICT, "conflict", zh, en),
+            // One answer for a wrong password, an unknown or disabled name and a locked account:
+            // a distinct one would tell which names exist (issue 17).
             StoreError::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
-                "用户名或密码错误",
-                "wrong user name or password",
+                "用户名或密码错误；连续登录失败过多的账号会暂时锁定，请稍后再试或联系系统管理员解锁",
+                "wrong user name or password; an account is locked for a while after too many failed logins — try again later or ask the system administrator to unlock it",
             ),
             StoreError::NoFederatedAccount(name) => ApiError::new(
                 StatusCode::FORBIDDEN,
