@@ -60,6 +60,7 @@ async fn seeded(dir: &std::path::Path) -> Store {
             court_id: "c".into(),
             role: Role::Recorder,
             password: "bench-password".into(),
+            reason: String::new(),
         })
         .await
         .unwrap();

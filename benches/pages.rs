@@ -66,6 +66,7 @@ async fn store_with(dir: &std::path::Path, records: usize) -> Arc<Store> {
             court_id: "c".into(),
             role,
             password: PASSWORD.into(),
+            reason: String::new(),
         };
         store.console().add_user(user).await.unwrap();
     }

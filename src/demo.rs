@@ -93,9 +93,11 @@ pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     recorders.push((store.user("clerk").await?.expect("added"), store.user("judge").await?.expect("added")));
     for (id, _, _, _, _) in COURTS.iter().filter(|c| c.0 != "demo-0101") {
         let short = id.replace('-', "");
-        for (suffix, name, role) in
-            [("judge1", "法官某甲", Role::Recorder), ("judge2", "法官某乙", Role::Recorder), ("office", "审管办某丙", Role::StoreMaintainer)]
-        {
+        for (suffix, name, role) in [
+            ("judge1", "法官某甲", Role::Recorder),
+            ("judge2", "法官某乙", Role::Recorder),
+            ("office", "审管办某丙", Role::StoreMaintainer),
+        ] {
             store.console().add_user(demo_account(&format!("{short}-{suffix}"), name, id, role)).await?;
         }
         let user = async |suffix: &str| -> anyhow::Result<User> {

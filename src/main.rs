@@ -248,8 +248,9 @@ enum ReceiptCommand {
         /// A newer checkpoint with its consistency proof (GET /api/v1/log/extension?from=SIZE).
         #[arg(long)]
         checkpoint: Option<PathBuf>,
-        /// The log's public key to trust; default: the one written in the receipt (compare it
-        /// with the key the court publishes).
+        /// The log's public key to trust, as the court publishes it (`liuhen log-key`, GET
+        /// /api/v1/log/key). Required: the key written in the receipt proves nothing, as anyone
+        /// can sign a receipt with a key of their own.
         #[arg(long)]
         key: Option<String>,
     },
@@ -436,7 +437,10 @@ async fn main() -> anyhow::Result<()> {
                 store.console().reset_password(username, &password, reason).await.map_err(explain)
             })
             .await?;
-            print_change(&change, &format!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)"));
+            print_change(
+                &change,
+                &format!("已为 {username} 设置新密码，其所有会话已结束 (password set; every session ended)"),
+            );
             Ok(())
         }
         Command::UserRole { username, role, reason } => {
@@ -444,7 +448,10 @@ async fn main() -> anyhow::Result<()> {
             let change =
                 with_store(&cli, async |store| store.console().set_role(username, role, reason).await.map_err(explain))
                     .await?;
-            print_change(&change, &format!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh()));
+            print_change(
+                &change,
+                &format!("{username} 现为{}，其会话已结束 (role changed; sessions ended)", role.zh()),
+            );
             Ok(())
         }
         Command::UserDisable { username } => {
@@ -459,7 +466,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             print_change(
                 &change,
-                &format!("已清除 {username} 的第二因素，请其用启用码重新设置 (second factor removed; the user sets up a new one with an enrolment code: liuhen user-enrolment-code)"),
+                &format!(
+                    "已清除 {username} 的第二因素，请其用启用码重新设置 (second factor removed; the user sets up a new one with an enrolment code: liuhen user-enrolment-code)"
+                ),
             );
             Ok(())
         }
@@ -764,6 +773,15 @@ fn receipt_verify(
     key: Option<&str>,
 ) -> anyhow::Result<()> {
     use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
+    // Issue 17: a receipt checked against its own key would pass for any forgery signed with a
+    // key of the forger's, so nothing is claimed without the published key.
+    let Some(trusted) = key else {
+        anyhow::bail!(
+            "未用 --key 提供日志公钥，不能证明回执：回执中的公钥可能是伪造者自己的。请向法院取得公布的日志公钥（liuhen log-key 或 GET /api/v1/log/key），再运行 liuhen receipt verify {} --key '<公钥>' \
+             (no --key given: the receipt cannot be verified against the key it carries itself, which a forger chooses; pass the log's published public key with --key)",
+            file.display()
+        );
+    };
     let receipt: Receipt =
         serde_json::from_slice(&std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?)
             .context("回执文件格式有误 (malformed receipt)")?;
@@ -774,7 +792,6 @@ fn receipt_verify(
         ),
         None => None,
     };
-    let trusted = key.unwrap_or(&receipt.verifier_key);
     let check = verify_receipt(&receipt, trusted, extension.as_ref())?;
     println!(
         "✓ 条目 {} 在日志 {} 大小为 {} 的已签名检查点中 (the entry is in the signed checkpoint)",
@@ -788,12 +805,6 @@ fn receipt_verify(
     );
     if let Some(size) = check.extended_to {
         println!("✓ 较新的检查点（大小 {size}）是其延续，该条目仍在日志中 (a newer checkpoint extends it)");
-    }
-    if key.is_none() {
-        println!(
-            "  公钥取自回执本身：{}，请与法院公布的公钥核对 (compare with the published key)",
-            receipt.verifier_key
-        );
     }
     Ok(())
 }

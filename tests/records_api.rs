@@ -413,10 +413,14 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/cadres", "get"),
         ("/api/v1/cadres/history", "get"),
         ("/api/v1/cadres/merges", "post"),
+        ("/api/v1/me/tokens", "post"),
+        ("/api/v1/approvals", "get"),
+        ("/api/v1/approvals/{id}/decision", "post"),
+        ("/api/v1/audit", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from OpenAPI");
     }
-    assert_eq!(paths.len(), 50, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 54, "a new path must be added to this list: {:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

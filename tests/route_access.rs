@@ -393,7 +393,9 @@ async fn every_route_against_every_role() {
             // A read refused after its view was noted leaves a trace but no contents: allowed.
             let must_view = asks.contains('V') && status.is_success();
             if method == &"GET" && (must_view && !viewed || !asks.contains('V') && viewed) {
-                wrong.push(format!("{method} {path} ({variant}) as {who}: view event appended: {viewed}, table: {asks}"));
+                wrong.push(format!(
+                    "{method} {path} ({variant}) as {who}: view event appended: {viewed}, table: {asks}"
+                ));
             }
             if (*method, *route) == ("DELETE", "/api/v1/session") {
                 strong.remove(who); // logged out: log in again for the next row
@@ -407,7 +409,9 @@ async fn every_route_against_every_role() {
                 let status = request(&app, method, route, &path, weak.get(who).map(String::as_str)).await.status();
                 let refused = matches!(status.as_u16(), 401 | 403 | 404);
                 if refused != asks.contains('2') {
-                    wrong.push(format!("{method} {path} ({variant}) as {who} without a second factor: {status}, table: {asks}"));
+                    wrong.push(format!(
+                        "{method} {path} ({variant}) as {who} without a second factor: {status}, table: {asks}"
+                    ));
                 }
             }
         }

@@ -273,17 +273,36 @@ async fn the_console_asks_too_once_the_deployment_has_a_security_administrator()
     };
     assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
     // Setting up: the console alone, and it may hand the first codes out.
-    let (ok, said) = run(&["user-add", "--username", "office", "--name", "审管办", "--court", "c", "--role", "store_maintainer"]);
+    let (ok, said) =
+        run(&["user-add", "--username", "office", "--name", "审管办", "--court", "c", "--role", "store_maintainer"]);
     assert!(ok && said.contains("已添加用户"), "{said}");
     let (ok, said) = run(&["user-enrolment-code", "--username", "office"]);
     assert!(ok && said.contains("启用码"), "{said}");
-    let (ok, said) =
-        run(&["user-add", "--username", "security", "--name", "安全保密", "--court", "c", "--role", "security_administrator"]);
+    let (ok, said) = run(&[
+        "user-add",
+        "--username",
+        "security",
+        "--name",
+        "安全保密",
+        "--court",
+        "c",
+        "--role",
+        "security_administrator",
+    ]);
     assert!(ok, "{said}");
     // From now on: asked, not done.
     let (ok, said) = run(&[
-        "user-add", "--username", "inspector", "--name", "纪检", "--court", "c", "--role", "discipline_inspector",
-        "--reason", "新任纪检监察员",
+        "user-add",
+        "--username",
+        "inspector",
+        "--name",
+        "纪检",
+        "--court",
+        "c",
+        "--role",
+        "discipline_inspector",
+        "--reason",
+        "新任纪检监察员",
     ]);
     assert!(ok && said.contains("已提交安全保密管理员批准"), "{said}");
     let (ok, said) = run(&["user-password", "--username", "office", "--reason", "遗忘"]);
@@ -301,4 +320,53 @@ async fn the_console_asks_too_once_the_deployment_has_a_security_administrator()
     assert!(store.user("inspector").await.unwrap().is_none());
     assert_eq!(store.user("security").await.unwrap().unwrap().role, Role::SecurityAdministrator);
     store.close().await;
+}
+
+#[tokio::test]
+async fn a_changed_permission_matrix_waits_for_the_security_administrator() {
+    let app = common::spawn_app().await;
+    app.user("leader", "basic1", Role::CourtLeader).await;
+    app.user("security", "high", Role::SecurityAdministrator).await;
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &common::letter()).await;
+    let leader = app.token("leader").await;
+    assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 404, "leaders do not read the store");
+
+    // The configuration now widens the leaders' role: recorded and in force only once the
+    // security administrator approves (三员分立: they set the matrix).
+    let dir = app.stop().await;
+    let widen = |c: &mut liuhen_store::StoreConfig| {
+        let grants = [(
+            "court_leader".to_string(),
+            ["record.create", "record.read_own", "record.read_court", "report.view", "log.tiles"]
+                .map(String::from)
+                .to_vec(),
+        )];
+        c.permissions = liuhen_rules::PermissionMatrix::with_overrides(&grants.into_iter().collect()).unwrap();
+    };
+    let app = common::spawn_app_in(dir, false, widen).await;
+    let leader = app.token("leader").await;
+    assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 404, "not yet in force");
+    let security = strong(&app, "security").await;
+    let asked = pending(&app, &security).await;
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0]["action"], "set_permissions");
+    let dir = app.stop().await;
+    // Starting again with the same configuration asks once, not twice.
+    let app = common::spawn_app_in(dir, false, widen).await;
+    let security = strong(&app, "security").await;
+    let asked = pending(&app, &security).await;
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let approval = asked[0]["id"].as_str().unwrap();
+    let (status, _) =
+        app.post(&security, &format!("/api/v1/approvals/{approval}/decision"), &json!({"approve": true})).await;
+    assert_eq!(status, 200);
+    let leader = app.token("leader").await;
+    assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 200, "in force once approved");
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events ORDER BY seq")
+        .fetch_all(app.store.writer_pool_for_tests())
+        .await
+        .unwrap();
+    let tail: Vec<&str> = kinds.iter().rev().take(3).map(String::as_str).collect();
+    assert!(tail.contains(&"permissions_set") && tail.contains(&"approval_decided"), "{kinds:?}");
 }

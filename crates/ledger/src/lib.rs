@@ -10,8 +10,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use liuhen_rules::{
-    ApprovalAction,
-    AppealOutcome, ComplaintStep, ContactKind, CourtLevel, Disposition, FindingKind, MaterialCategory,
+    AppealOutcome, ApprovalAction, ComplaintStep, ContactKind, CourtLevel, Disposition, FindingKind, MaterialCategory,
     OversightOutcome, Permission, Record, Role, Sanction, Screening,
 };
 use serde::{Deserialize, Serialize};

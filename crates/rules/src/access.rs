@@ -275,7 +275,8 @@ mod tests {
     #[test]
     fn content_reading_roles_need_a_second_person_to_grant() {
         let m = PermissionMatrix::default();
-        for role in [Role::Recorder, Role::StoreMaintainer, Role::CourtLeader, Role::DisciplineInspector, Role::Auditor] {
+        for role in [Role::Recorder, Role::StoreMaintainer, Role::CourtLeader, Role::DisciplineInspector, Role::Auditor]
+        {
             assert!(m.reads_contents(role) && m.grant_needs_approval(role), "{role:?}");
         }
         for role in [Role::SecurityAdministrator, Role::SecurityAuditor] {

@@ -231,6 +231,7 @@ closed_list! {
         ResetPassword = "reset_password", "重置可查看内容账号的密码", "reset the password of an account that reads contents";
         ResetSecondFactor = "reset_second_factor", "重置可查看内容账号的第二因素", "reset the second factor of an account that reads contents";
         ContentToken = "content_token", "签发可查看内容的令牌", "issue a token with a content scope";
+        SetPermissions = "set_permissions", "更改权限矩阵", "change the permission matrix";
     }
 }
 

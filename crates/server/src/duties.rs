@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liuhen_rules::{Lang, Listed, period::format_cst};
-use liuhen_store::{Approval, ApiToken, AuditEntry, Change, Decision, StoreError};
+use liuhen_store::{ApiToken, Approval, AuditEntry, Change, Decision, StoreError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -232,8 +232,8 @@ async fn quarterly_export(state: AppState, user: User, q: QuarterQuery, format: 
     let file = format!("quarterly-{}-{}Q{}.{ext}", user.court_id, quarter.year, quarter.q);
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, kind.to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+            (axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(kind)),
+            (axum::http::header::CONTENT_DISPOSITION, crate::api::attachment(&file)),
         ],
         bytes,
     )
@@ -518,8 +518,8 @@ pub async fn file(
     };
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, kind.to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(kind)),
+            (axum::http::header::CONTENT_DISPOSITION, crate::api::attachment(&name)),
         ],
         bytes,
     )

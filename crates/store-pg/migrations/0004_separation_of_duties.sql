@@ -23,7 +23,9 @@ CREATE TABLE approvals (
     state           TEXT NOT NULL,
     decided_by      TEXT,
     decided_at      TEXT,
-    note            TEXT
+    note            TEXT,
+    -- A permission matrix asked for (role code → permission codes, JSON).
+    detail          TEXT
 );
 CREATE INDEX approvals_pending ON approvals(state, court_id);
 

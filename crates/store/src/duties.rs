@@ -78,6 +78,18 @@ pub(crate) struct Request {
     pub reason: String,
     /// A content token waiting for approval, with its hash: written now, live once approved.
     pub token: Option<(ApiToken, String, bool)>,
+    /// A permission matrix waiting for approval: role code → permission codes.
+    pub grants: Option<Grants>,
+}
+
+/// A permission matrix as the ledger records it: role code → permission codes.
+pub(crate) type Grants = std::collections::BTreeMap<String, Vec<String>>;
+
+pub(crate) fn grants_of(m: &liuhen_rules::PermissionMatrix) -> Grants {
+    Role::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), m.grants(*r).iter().map(|p| p.code().to_string()).collect()))
+        .collect()
 }
 
 /// Changes of the separation of duties, each checked and written with its ledger events in the
@@ -120,7 +132,13 @@ fn no_approval() -> StoreError {
     StoreError::not_found("没有待批准的这项申请", "no pending request with that id")
 }
 
-fn write_enrolment_code(conn: &dyn Db, app: &mut tree::Appender<'_>, actor: &str, username: &str, hash: &str) -> Result<i64> {
+fn write_enrolment_code(
+    conn: &dyn Db,
+    app: &mut tree::Appender<'_>,
+    actor: &str,
+    username: &str,
+    hash: &str,
+) -> Result<i64> {
     let court: String = conn
         .row("SELECT court_id FROM users WHERE username = $1", args![username])?
         .ok_or_else(|| StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")))?
@@ -163,8 +181,8 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
             }
             conn.exec(
                 "INSERT INTO approvals (id, action, username, court_id, role, display_name, token_id, password_hash,
-                     reason, requested_by, requested_at, state)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending')",
+                     reason, requested_by, requested_at, state, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12)",
                 args![
                     r.id.to_string(),
                     r.action.code(),
@@ -176,7 +194,12 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
                     r.password_hash,
                     r.reason,
                     actor,
-                    ts(now())
+                    ts(now()),
+                    r.grants
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| StoreError::Internal(e.to_string()))?
                 ],
             )?;
             if let Some((token, hash, second_factor)) = &r.token {
@@ -209,7 +232,7 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
         DutyChange::Decide { id, approved, note, reach, code_hash } => {
             let row = conn
                 .row(
-                    "SELECT action, username, court_id, role, display_name, token_id, password_hash, requested_by
+                    "SELECT action, username, court_id, role, display_name, token_id, password_hash, requested_by, detail
                      FROM approvals WHERE id = $1 AND state = 'pending'",
                     args![id.to_string()],
                 )?
@@ -259,10 +282,16 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
                     ApprovalAction::ResetSecondFactor => {
                         Some(AdminChange::ResetSecondFactor { username: username.clone() })
                     }
-                    ApprovalAction::ContentToken => None,
+                    ApprovalAction::ContentToken | ApprovalAction::SetPermissions => None,
                 };
                 let (event_court, body) = match inner {
                     Some(change) => account_change(conn, change)?,
+                    None if action == ApprovalAction::SetPermissions => {
+                        let detail: String = row.get::<Option<String>>(8)?.unwrap_or_default();
+                        let grants: Grants =
+                            serde_json::from_str(&detail).map_err(|e| StoreError::Internal(e.to_string()))?;
+                        (String::new(), EventBody::PermissionsSet { grants })
+                    }
                     None => {
                         let token_id = token_id.clone().unwrap_or_default();
                         let row = conn
@@ -307,7 +336,11 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
                  WHERE id = $5",
                 args![if approved { "approved" } else { "refused" }, actor, ts(now()), note, id.to_string()],
             )?;
-            append(conn, app, &Event::new(now(), actor, &court, EventBody::ApprovalDecided { approval_id: id, approved, note }))
+            append(
+                conn,
+                app,
+                &Event::new(now(), actor, &court, EventBody::ApprovalDecided { approval_id: id, approved, note }),
+            )
         }
         DutyChange::EnrolmentCode { username, code_hash } => {
             let has_factor: bool = conn
@@ -382,14 +415,13 @@ impl Store {
     pub(crate) fn factor_limits(&self, mut user: User) -> User {
         if self.config.second_factor_for_contents && !user.second_factor {
             let kept: Vec<Permission> = self
-                .config
-                .permissions
+                .permissions()
                 .grants(user.role)
                 .into_iter()
                 .filter(|p| !liuhen_rules::needs_second_factor(*p))
                 .filter(|p| user.scopes.as_ref().is_none_or(|s| s.contains(p)))
                 .collect();
-            user.factor_limited = kept.len() < self.config.permissions.grants(user.role).len();
+            user.factor_limited = kept.len() < self.permissions().grants(user.role).len();
             user.scopes = Some(kept);
         }
         user
@@ -398,7 +430,7 @@ impl Store {
     /// The refusal of `permission` to `viewer`: the second factor's, when their role holds it and
     /// only the missing factor stands in the way; otherwise `zh`/`en`.
     pub fn refusal(&self, viewer: &User, permission: Permission, zh: &str, en: &str) -> StoreError {
-        if viewer.factor_limited && self.config.permissions.permits(viewer.role, permission) {
+        if viewer.factor_limited && self.permissions().permits(viewer.role, permission) {
             StoreError::forbidden(
                 "查看内容须以第二因素登录：在“我的账号”（/account）中用安全保密管理员交给您的启用码启用 TOTP 后，用密码和验证码登录（API 令牌须由本人在第二因素登录后申请）",
                 "reading contents needs a login with a second factor: set up TOTP under My account (/account) with the enrolment code your security administrator gave you, then log in with password and code (an API token must be asked for by its holder from such a login)",
@@ -414,7 +446,13 @@ impl Store {
     }
 
     /// 查看留痕 for contents other than a record's: appended (durably) before they are handed over.
-    pub async fn note_content_viewed(&self, viewer: &User, part: &str, subject: Option<String>, via: &str) -> Result<i64> {
+    pub async fn note_content_viewed(
+        &self,
+        viewer: &User,
+        part: &str,
+        subject: Option<String>,
+        via: &str,
+    ) -> Result<i64> {
         self.note_view(viewer, EventBody::ContentViewed { part: part.into(), subject, via: via.into() }).await
     }
 
@@ -443,23 +481,27 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(approval_row)
-            .filter(|a| a.as_ref().map_or(true, |a| reach.contains(&a.court_id)))
-            .collect()
+        rows.iter().map(approval_row).filter(|a| a.as_ref().map_or(true, |a| reach.contains(&a.court_id))).collect()
     }
 
     /// The security administrator approves or refuses a request (never their own). An approved
     /// role grant or second-factor reset of an account without an authenticator returns the
     /// one-time enrolment code, for the approver to hand to the person.
     pub async fn decide_approval(&self, by: &User, id: Uuid, approved: bool, note: &str) -> Result<Decision> {
-        self.require_permission(by, Permission::SecurityApprove, "您的角色不审批", "your role does not approve changes")?;
+        self.require_permission(
+            by,
+            Permission::SecurityApprove,
+            "您的角色不审批",
+            "your role does not approve changes",
+        )?;
         let note = note.trim().chars().take(500).collect::<String>();
         let reach = self.courts_under(&by.court_id).await?;
         let code = new_code();
         let hash = code_hash(&code);
         self.duty_change(&by.username, DutyChange::Decide { id, approved, note, reach, code_hash: hash.clone() })
             .await?;
+        // A matrix approved now is the one in force from now on.
+        self.load_recorded_permissions().await?;
         let issued = sqlx::query("SELECT COUNT(*) FROM enrolment_codes WHERE code_hash = $1")
             .bind(&hash)
             .fetch_one(&self.reader)
@@ -471,13 +513,14 @@ impl Store {
 
     /// Take a one-time enrolment code of `username`'s (it works once, within its days).
     pub(crate) async fn redeem_enrolment_code(&self, username: &str, code: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM enrolment_codes WHERE username = $1 AND code_hash = $2 AND expires_at > $3")
-            .bind(username)
-            .bind(code_hash(code))
-            .bind(ts(now()))
-            .execute(&self.writer)
-            .await?
-            .rows_affected();
+        let done =
+            sqlx::query("DELETE FROM enrolment_codes WHERE username = $1 AND code_hash = $2 AND expires_at > $3")
+                .bind(username)
+                .bind(code_hash(code))
+                .bind(ts(now()))
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
         if done == 1 {
             Ok(())
         } else {
@@ -532,10 +575,22 @@ impl Store {
             }
         }
         if granted.is_empty() && problems.is_empty() {
-            problems.push(Problem::new("scopes", "S3", "required", "请至少给令牌一项权限", "give the token at least one scope"));
+            problems.push(Problem::new(
+                "scopes",
+                "S3",
+                "required",
+                "请至少给令牌一项权限",
+                "give the token at least one scope",
+            ));
         }
         if name.trim().is_empty() || name.chars().count() > 100 {
-            problems.push(Problem::new("name", "S3", "required", "请为令牌起个名字（用途）", "name the token (what it is for)"));
+            problems.push(Problem::new(
+                "name",
+                "S3",
+                "required",
+                "请为令牌起个名字（用途）",
+                "name the token (what it is for)",
+            ));
         }
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
@@ -555,16 +610,99 @@ impl Store {
                     password_hash: None,
                     reason,
                     token: Some((listed.clone(), hash, holder.second_factor)),
+                    grants: None,
                 };
                 self.request_approval(&holder.username, request).await?
             }
             None => {
-                let change = AdminChange::IssueToken { token: listed.clone(), token_hash: hash, second_factor: holder.second_factor };
+                let change = AdminChange::IssueToken {
+                    token: listed.clone(),
+                    token_hash: hash,
+                    second_factor: holder.second_factor,
+                };
                 self.administer(&holder.username, change).await?;
                 Change::Made
             }
         };
         Ok((token, listed, change))
+    }
+
+    /// The permission matrix in force (S3, S11).
+    pub fn permissions(&self) -> std::sync::Arc<liuhen_rules::PermissionMatrix> {
+        self.matrix.read().map(|m| m.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// The last matrix recorded in the ledger (the shipped defaults when none is).
+    async fn recorded_grants(&self) -> Result<Grants> {
+        let last = sqlx::query("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(match last {
+            Some(row) => match Event::decode(&row.try_get::<Vec<u8>, _>(0)?)?.body {
+                EventBody::PermissionsSet { grants } => grants,
+                _ => return Err(StoreError::Internal("a permissions_set row holds another event".into())),
+            },
+            None => grants_of(&liuhen_rules::PermissionMatrix::default()),
+        })
+    }
+
+    /// Put the last recorded matrix in force.
+    async fn load_recorded_permissions(&self) -> Result<()> {
+        let grants = self.recorded_grants().await?;
+        let matrix = liuhen_rules::PermissionMatrix::with_overrides(&grants).map_err(|problems| {
+            StoreError::Internal(format!("the recorded permission matrix is no longer valid: {problems:?}"))
+        })?;
+        if let Ok(mut m) = self.matrix.write() {
+            *m = std::sync::Arc::new(matrix);
+        }
+        Ok(())
+    }
+
+    /// S3, S11 at start: the configured matrix goes into the ledger when it differs from the last
+    /// one recorded, so that a change of who may do what is itself on the record. Once the
+    /// two-person rule holds, the security administrator sets it (三员分立): a changed
+    /// configuration is asked of them (once) and the recorded matrix stays in force until they
+    /// approve.
+    pub(crate) async fn settle_permissions(&self) -> Result<()> {
+        let configured = grants_of(&self.config.permissions);
+        if configured == self.recorded_grants().await? {
+            return Ok(());
+        }
+        if !self.two_person_rule().await? {
+            self.administer(&self.config.operator, AdminChange::SetPermissions(configured)).await?;
+            return self.load_recorded_permissions().await;
+        }
+        self.load_recorded_permissions().await?;
+        let detail = serde_json::to_string(&configured).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let asked =
+            sqlx::query("SELECT COUNT(*) FROM approvals WHERE action = $1 AND state = 'pending' AND detail = $2")
+                .bind(ApprovalAction::SetPermissions.code())
+                .bind(&detail)
+                .fetch_one(&self.reader)
+                .await?
+                .try_get::<i64, _>(0)?;
+        if asked > 0 {
+            return Ok(());
+        }
+        let top: String = sqlx::query("SELECT id FROM courts WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_one(&self.reader)
+            .await?
+            .try_get(0)?;
+        tracing::warn!("the configured permission matrix waits for the security administrator's approval");
+        let request = Request {
+            id: Uuid::now_v7(),
+            action: ApprovalAction::SetPermissions,
+            username: String::new(),
+            court_id: top,
+            role: None,
+            display_name: None,
+            password_hash: None,
+            reason: "配置文件中的权限矩阵已更改 (the permission matrix in the configuration changed)".into(),
+            token: None,
+            grants: Some(configured),
+        };
+        self.request_approval(&self.config.operator, request).await?;
+        Ok(())
     }
 
     /// The administrative and security audit trail (安全审计员, audit.read): every change of

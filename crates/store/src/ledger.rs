@@ -234,12 +234,10 @@ impl Store {
         let level = coord.level.map_or(0, u32::from);
         // Entries covered by one tile at this level: 256^(level+1). A level or index so high that
         // this does not fit is far beyond any tree (issue 17: levels from 15 up overflowed).
-        let needed = 1u128
-            .checked_shl(u32::from(TILE_HEIGHT) * (level + 1))
-            .and_then(|span| {
-                let unit = span / u128::from(TILE_WIDTH);
-                u128::from(coord.n).checked_mul(span)?.checked_add(u128::from(coord.width).checked_mul(unit)?)
-            });
+        let needed = 1u128.checked_shl(u32::from(TILE_HEIGHT) * (level + 1)).and_then(|span| {
+            let unit = span / u128::from(TILE_WIDTH);
+            u128::from(coord.n).checked_mul(span)?.checked_add(u128::from(coord.width).checked_mul(unit)?)
+        });
         if needed.is_none_or(|needed| needed > u128::from(latest.size)) {
             return Ok(None);
         }

@@ -140,13 +140,17 @@ pub struct Store {
     materials: MaterialStore,
     sessions: users::SessionCache,
     login_throttle: users::LoginThrottle,
+    /// The permission matrix in force: the configured one once it is recorded in the ledger —
+    /// with the security administrator's approval when the two-person rule holds (issue 17).
+    matrix: std::sync::RwLock<std::sync::Arc<liuhen_rules::PermissionMatrix>>,
     config: StoreConfig,
 }
 
 impl Store {
     /// Open (creating if needed) the store in `config.data_dir` and bring its schema up to date.
     pub async fn open(config: StoreConfig) -> Result<Store> {
-        std::fs::create_dir_all(&config.data_dir)?;
+        create_private_dir(&config.data_dir)?;
+        warn_if_shared(&config.data_dir);
         let location = Location { data_dir: config.data_dir.clone(), database_url: config.database_url.clone() };
         location.prepare_schema().await?;
         let (backend, writer, reader) = match config.database_url.as_deref() {
@@ -185,43 +189,15 @@ impl Store {
             materials,
             sessions: Default::default(),
             login_throttle: Default::default(),
+            matrix: std::sync::RwLock::new(std::sync::Arc::new(config.permissions.clone())),
             config,
         };
-        store.record_permissions().await?;
+        store.settle_permissions().await?;
         let derived = store.with_db(projection::fill_backlog).await?;
         if derived > 0 {
             tracing::info!("{derived} records added to the search index and the reports' facts");
         }
         Ok(store)
-    }
-
-    /// S3, S11: put the permission matrix in force into the ledger when it differs from the last
-    /// one recorded there (the shipped defaults count as recorded), so that a change of who may
-    /// do what is itself on the record.
-    async fn record_permissions(&self) -> Result<()> {
-        use sqlx::Row;
-        let grants = |m: &liuhen_rules::PermissionMatrix| -> std::collections::BTreeMap<String, Vec<String>> {
-            use liuhen_rules::Listed;
-            liuhen_rules::Role::ALL
-                .iter()
-                .map(|r| (r.code().to_string(), m.grants(*r).iter().map(|p| p.code().to_string()).collect()))
-                .collect()
-        };
-        let current = grants(&self.config.permissions);
-        let last = sqlx::query("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        let last = match last {
-            Some(row) => match liuhen_ledger::Event::decode(&row.try_get::<Vec<u8>, _>(0)?)?.body {
-                liuhen_ledger::EventBody::PermissionsSet { grants } => grants,
-                _ => return Err(StoreError::Internal("a permissions_set row holds another event".into())),
-            },
-            None => grants(&liuhen_rules::PermissionMatrix::default()),
-        };
-        if current != last {
-            self.administer(&self.config.operator, commands::AdminChange::SetPermissions(current)).await?;
-        }
-        Ok(())
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -232,7 +208,7 @@ impl Store {
     /// Whether `user` may do `permission`: their role holds it and, when they act through an API
     /// token, the token's scopes include it (deny by default).
     pub fn permits(&self, user: &User, permission: liuhen_rules::Permission) -> bool {
-        self.config.permissions.permits(user.role, permission)
+        self.permissions().permits(user.role, permission)
             && user.scopes.as_ref().is_none_or(|scopes| scopes.contains(&permission))
     }
 
@@ -258,7 +234,7 @@ impl Store {
     /// tables as of one moment (one read transaction), the query tables derived again there.
     pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
         use sqlx::{ConnectOptions, Row};
-        std::fs::create_dir_all(target)?;
+        create_private_dir(target)?;
         let db = target.join("liuhen.db");
         if db.exists() {
             return Err(StoreError::conflict(
@@ -268,6 +244,8 @@ impl Store {
         }
         match &self.backend {
             backend::Backend::Sqlite { options, .. } => {
+                // VACUUM INTO writes into an empty file as well, which keeps the mode given here.
+                create_private_file(&db)?;
                 let mut conn = options.clone().connect().await?;
                 sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
             }
@@ -299,6 +277,7 @@ impl Store {
             let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
             if name.ends_with(".key") && (name.starts_with("log-signing") || name == "witness-signing.key") {
                 std::fs::copy(&from, target.join(&name))?;
+                make_private(&target.join(&name))?;
             }
         }
         let copy = MaterialStore::open(&target.join("materials"))?;
@@ -306,8 +285,9 @@ impl Store {
         for sha in hashes {
             let to = copy.file_path(&sha);
             if !to.exists() {
-                std::fs::create_dir_all(to.parent().expect("nested path"))?;
+                create_private_dir(to.parent().expect("nested path"))?;
                 std::fs::copy(self.materials.file_path(&sha), &to)?;
+                make_private(&to)?;
                 copied += 1;
             }
         }
@@ -429,7 +409,9 @@ impl Location {
             }
             None => {
                 use sqlx::{ConnectOptions, Connection};
-                std::fs::create_dir_all(&self.data_dir)?;
+                create_private_dir(&self.data_dir)?;
+                // SQLite gives the -wal and -shm files the database file's mode.
+                create_private_file(&self.data_dir.join("liuhen.db"))?;
                 let options = SqliteConnectOptions::new()
                     .filename(self.data_dir.join("liuhen.db"))
                     .create_if_missing(true)
@@ -500,6 +482,56 @@ async fn postgres_pool(url: &str, connections: u32) -> Result<AnyPool> {
         .connect_with(AnyConnectOptions::from_url(&url.parse().map_err(|e| StoreError::Internal(format!("{e}")))?)?)
         .await
         .map_err(StoreError::from)
+}
+
+/// Make `dir` and any missing directories above it readable by their owner only (0700): the data
+/// directory holds the register's contents and the signing keys (issue 17: they were made with
+/// the process's umask). A directory that already exists is left as it is.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Make an empty file readable by its owner only (0600) unless it exists already.
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Restrict a file written by someone else's code (a copy, the object store) to its owner (0600).
+pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// A data directory that others may enter (made by hand or by an older version) is worth a warning.
+fn warn_if_shared(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(dir) {
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                dir = %dir.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the data directory is open to other users; chmod 700 it"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 /// A synchronous connection with the same guarantees as the pools: WAL, every commit on disk

@@ -380,7 +380,12 @@ impl Store {
                 "the system administrator, the security administrator and the security auditor cannot read record contents (separation of duties)",
             ));
         }
-        Err(self.refusal(viewer, Permission::RecordReadOwn, "你的角色不能查看过问记录", "your role may not read records"))
+        Err(self.refusal(
+            viewer,
+            Permission::RecordReadOwn,
+            "你的角色不能查看过问记录",
+            "your role may not read records",
+        ))
     }
 
     /// Whether `viewer` may see who recorded a record `recorder` wrote (S9).

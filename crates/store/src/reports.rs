@@ -185,7 +185,12 @@ impl Store {
     /// reading the store does). The caller records what the report shows one by one with
     /// [`Store::note_report_shown`].
     pub async fn report_data(&self, viewer: &User, period: Range, comparisons: Vec<Range>) -> Result<ReportData> {
-        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
+        self.require_permission(
+            viewer,
+            Permission::ReportView,
+            "您的角色不查看报告",
+            "your role does not see reports",
+        )?;
         let reach = self.courts_under(&viewer.court_id).await?;
         let courts: Vec<String> = reach.iter().cloned().collect();
         let backend = self.backend.clone();
@@ -267,7 +272,12 @@ impl Store {
         recipients: Vec<String>,
         supersedes: Option<Uuid>,
     ) -> Result<Uuid> {
-        self.require_permission(drafter, Permission::ReportDraft, "您的角色不起草报告", "your role does not draft reports")?;
+        self.require_permission(
+            drafter,
+            Permission::ReportDraft,
+            "您的角色不起草报告",
+            "your role does not draft reports",
+        )?;
         if let Some(old) = supersedes {
             let previous = self.report(drafter, old).await?;
             if previous.state != "sealed" {
@@ -299,7 +309,12 @@ impl Store {
     /// Approve and seal a draft (R8): a court leader other than the drafter; every file sent is
     /// stored by its hash and the hashes go into the ledger in the sealing entry.
     pub async fn seal_report(&self, approver: &User, id: Uuid, files: Vec<(String, Vec<u8>)>) -> Result<i64> {
-        self.require_permission(approver, Permission::ReportApprove, "您的角色不审批报告", "your role does not approve reports")?;
+        self.require_permission(
+            approver,
+            Permission::ReportApprove,
+            "您的角色不审批报告",
+            "your role does not approve reports",
+        )?;
         let report = self.report(approver, id).await?;
         let mut sealed = Vec::new();
         for (name, bytes) in files {
@@ -317,7 +332,12 @@ impl Store {
     /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court
     /// above receives the reports of the courts below). Anything else is not found.
     pub async fn report(&self, viewer: &User, id: Uuid) -> Result<ReportInfo> {
-        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
+        self.require_permission(
+            viewer,
+            Permission::ReportView,
+            "您的角色不查看报告",
+            "your role does not see reports",
+        )?;
         let row = sqlx::query("SELECT * FROM reports WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.reader)
@@ -336,7 +356,12 @@ impl Store {
 
     /// The reports of `viewer`'s court, and the sealed ones addressed to it, newest first.
     pub async fn reports(&self, viewer: &User) -> Result<Vec<ReportInfo>> {
-        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
+        self.require_permission(
+            viewer,
+            Permission::ReportView,
+            "您的角色不查看报告",
+            "your role does not see reports",
+        )?;
         let rows = sqlx::query("SELECT * FROM reports ORDER BY drafted_seq DESC").fetch_all(&self.reader).await?;
         let mut out = Vec::new();
         for row in &rows {
@@ -464,7 +489,12 @@ impl Store {
         subject: &str,
         findings: &str,
     ) -> Result<i64> {
-        self.require_permission(by, Permission::ReportDraft, "您的角色不记录督促检查", "your role does not record inspections")?;
+        self.require_permission(
+            by,
+            Permission::ReportDraft,
+            "您的角色不记录督促检查",
+            "your role does not record inspections",
+        )?;
         let mut problems = Vec::new();
         let below = self.courts_under(&by.court_id).await?;
         if inspected_court == by.court_id || !below.contains(inspected_court) {
@@ -510,7 +540,12 @@ impl Store {
 
     /// The inspections `viewer`'s court made between two dates (`YYYY-MM-DD`, end excluded).
     pub async fn inspections(&self, viewer: &User, from: &str, to: &str) -> Result<Vec<Inspection>> {
-        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")?;
+        self.require_permission(
+            viewer,
+            Permission::ReportView,
+            "您的角色不查看报告",
+            "your role does not see reports",
+        )?;
         let rows = sqlx::query(
             "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3 ORDER BY inspected_on, seq",
         )

@@ -10,8 +10,8 @@ use sqlx::Row;
 
 use crate::commands::AdminChange;
 use crate::duties::{Change, DutyChange, Request};
-use liuhen_rules::ApprovalAction;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
+use liuhen_rules::ApprovalAction;
 
 /// The actor of administrative changes made at the command line when nobody is named.
 pub(crate) const CONSOLE: &str = "console";
@@ -902,7 +902,7 @@ impl Admin<'_> {
     /// Whether a change to an account of `role` needs a second person: the rule is in force and
     /// the role reads contents (or approves or audits).
     async fn needs_approval(&self, role: Role) -> Result<bool> {
-        Ok(self.store.config.permissions.grant_needs_approval(role) && self.store.two_person_rule().await?)
+        Ok(self.store.permissions().grant_needs_approval(role) && self.store.two_person_rule().await?)
     }
 
     fn request(&self, action: ApprovalAction, target: &User, reason: &str) -> Result<Request> {
@@ -916,6 +916,7 @@ impl Admin<'_> {
             password_hash: None,
             reason: crate::duties::check_reason(reason)?,
             token: None,
+            grants: None,
         })
     }
 
@@ -947,7 +948,8 @@ impl Admin<'_> {
             ));
         }
         let code = crate::duties::new_code();
-        let change = DutyChange::EnrolmentCode { username: username.to_string(), code_hash: crate::duties::code_hash(&code) };
+        let change =
+            DutyChange::EnrolmentCode { username: username.to_string(), code_hash: crate::duties::code_hash(&code) };
         self.store.duty_change(&self.actor, change).await?;
         Ok(code)
     }
@@ -964,8 +966,24 @@ impl Admin<'_> {
                 ));
             }
         }
+        Self::check_court_id(&court.id)?;
         self.store.administer(&self.actor, AdminChange::AddCourt(court.clone())).await?;
         Ok(())
+    }
+
+    /// A court id goes into URLs, file names and headers (issue 17): ASCII letters, digits, `-` and
+    /// `_`, 1 to 64 of them.
+    fn check_court_id(id: &str) -> Result<()> {
+        if (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Ok(());
+        }
+        Err(StoreError::invalid(liuhen_rules::Problem::new(
+            "id",
+            "R3",
+            "invalid",
+            "法院标识只能由字母、数字、连字符和下划线组成，1 至 64 个字符",
+            "a court id consists of ASCII letters, digits, - and _, 1 to 64 of them",
+        )))
     }
 
     /// Make an account. One whose role reads contents (or approves or audits) is made when the
@@ -1006,6 +1024,7 @@ impl Admin<'_> {
                 password_hash: Some(password_hash),
                 reason: crate::duties::check_reason(&new.reason)?,
                 token: None,
+                grants: None,
             };
             return self.store.request_approval(&self.actor, request).await;
         }
@@ -1052,7 +1071,7 @@ impl Admin<'_> {
                         "\"{code}\" reads contents: such a token is asked for only by its holder, from a login with a second factor (POST /api/v1/me/tokens), and approved by the security administrator"
                     ),
                 )),
-                Some(p) if self.store.config.permissions.permits(user.role, p) => granted.push(p),
+                Some(p) if self.store.permissions().permits(user.role, p) => granted.push(p),
                 Some(_) => problems.push(Problem::new(
                     "scopes",
                     "S3",

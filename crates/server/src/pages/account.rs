@@ -44,7 +44,7 @@ async fn account_page(
         court,
         role: c.lang.pick(user.role.zh(), user.role.en()).to_string(),
         second_factor: user.second_factor,
-        store_reader: state.store.config().permissions.reads_contents(user.role),
+        store_reader: state.store.permissions().reads_contents(user.role),
         enrolment,
         done,
         errors,

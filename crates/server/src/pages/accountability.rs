@@ -538,14 +538,8 @@ async fn cadres_page(
 ) -> Result<Response, ApiError> {
     let cadres = state.store.cadres(user, repeat).await?;
     state.store.note_content_viewed(user, "cadres", None, "page").await?;
-    let page = CadresPage {
-        may_merge: state.store.permits(user, Permission::RecordScreen),
-        cadres,
-        repeat,
-        done,
-        errors,
-        c,
-    };
+    let page =
+        CadresPage { may_merge: state.store.permits(user, Permission::RecordScreen), cadres, repeat, done, errors, c };
     let r = render(&page)?;
     Ok(with_status(r, &page.errors))
 }
