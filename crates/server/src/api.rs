@@ -728,6 +728,20 @@ pub(crate) async fn receive_material(
     Err(field_problem("file", "请选择要上传的文件".into(), "no file was uploaded".into()))
 }
 
+/// `Content-Disposition: attachment` naming the file `name` safely (RFC 6266): an ASCII `filename`
+/// in which anything but letters, digits and `-._~` became `_`, and the exact name in UTF-8,
+/// percent-encoded, as `filename*` (RFC 5987). Nothing of the name can end the header or add a
+/// parameter to it (issue 17: court ids and file names went in raw).
+pub(crate) fn attachment(name: &str) -> HeaderValue {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let name = if name.is_empty() { "download" } else { name };
+    let fallback: String = name.chars().map(|c| if c.is_ascii() && plain(c as u8) { c } else { '_' }).collect();
+    let encoded: String =
+        name.bytes().map(|b| if plain(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
+        .expect("only letters, digits and -._~%_ are in it")
+}
+
 /// Download a material. The content is checked against its recorded SHA-256 first; the hash is also
 /// sent as `Repr-Digest` so the client can check it too.
 #[utoipa::path(get, path = "/api/v1/materials/{id}", tag = "materials", params(("id" = Uuid, Path)),
@@ -746,20 +760,7 @@ pub async fn download_material(
         HeaderValue::from_str(&material.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(material.size));
-    let encoded: String = material
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
+    headers.insert(header::CONTENT_DISPOSITION, attachment(&material.file_name));
     if let Ok(v) =
         HeaderValue::from_str(&format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(digest)))
     {

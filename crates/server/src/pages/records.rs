@@ -1038,9 +1038,7 @@ pub(crate) fn csv_download(file_name: &'static str, header: &[&str], lines: &[Ve
     let mut response = out.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    headers.insert(header::CONTENT_DISPOSITION, crate::api::attachment(file_name));
     response
 }
 
