@@ -643,6 +643,41 @@ pub async fn upload_material(
     Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, multipart, None).await?)))
 }
 
+/// The most a text field of an upload may hold (category, disposition, whereabouts, csrf): they
+/// are read into memory, so not up to the upload's limit (issue 17).
+pub const MAX_UPLOAD_TEXT_BYTES: usize = 4096;
+
+/// A text field of a multipart upload, read chunk by chunk and refused (422, naming it) once it
+/// passes `MAX_UPLOAD_TEXT_BYTES`.
+async fn small_text(mut field: axum::extract::multipart::Field<'_>, name: &str) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}")))?
+    {
+        if bytes.len() + chunk.len() > MAX_UPLOAD_TEXT_BYTES {
+            return Err(ApiError::invalid(vec![Problem::new(
+                name,
+                "R5",
+                "too_long",
+                format!("字段 {name} 过长（最多 {MAX_UPLOAD_TEXT_BYTES} 字节）"),
+                format!("the field {name} is too long (at most {MAX_UPLOAD_TEXT_BYTES} bytes)"),
+            )]));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::invalid(vec![Problem::new(
+            name,
+            "R5",
+            "invalid",
+            format!("字段 {name} 不是 UTF-8 文本"),
+            format!("the field {name} is not UTF-8 text"),
+        )])
+    })
+}
+
 /// Stream an uploaded material into the store and record it. From a page (`csrf` given), the
 /// form's `csrf` field must come before the file and match.
 pub(crate) async fn receive_material(
@@ -664,7 +699,7 @@ pub(crate) async fn receive_material(
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "category" => {
-                let v = field.text().await.map_err(bad_multipart)?;
+                let v = small_text(field, "category").await?;
                 category = Some(MaterialCategory::from_code(v.trim()).ok_or_else(|| {
                     field_problem(
                         "category",
@@ -674,7 +709,7 @@ pub(crate) async fn receive_material(
                 })?);
             }
             "disposition" => {
-                let v = field.text().await.map_err(bad_multipart)?;
+                let v = small_text(field, "disposition").await?;
                 if !v.trim().is_empty() {
                     disposition = Some(Disposition::from_code(v.trim()).ok_or_else(|| {
                         field_problem(
@@ -685,10 +720,10 @@ pub(crate) async fn receive_material(
                     })?);
                 }
             }
-            "whereabouts" => whereabouts = Some(field.text().await.map_err(bad_multipart)?),
-            "csrf" => {
-                csrf_seen =
-                    csrf.is_some_and(|expected| !expected.is_empty()) && field.text().await.ok().as_deref() == csrf
+            "whereabouts" => whereabouts = Some(small_text(field, "whereabouts").await?),
+            "csrf" if csrf.is_some() => {
+                let sent = small_text(field, "csrf").await?;
+                csrf_seen = csrf.is_some_and(|expected| !expected.is_empty() && expected == sent);
             }
             "file" => {
                 if csrf.is_some() && !csrf_seen {
