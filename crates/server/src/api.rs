@@ -396,8 +396,10 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `-occurred_at` (default), `occurred_at`, `-created_at`, `created_at`.
     pub sort: Option<String>,
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
+    /// From 1 (at most 4294967295; a page past the last is empty).
+    pub page: Option<u64>,
+    /// 1 to 200 (a larger number counts as 200).
+    pub per_page: Option<u64>,
 }
 
 fn parse_bound(field: &str, text: &str, end: bool) -> Result<time::OffsetDateTime, Problem> {
@@ -423,8 +425,8 @@ impl ListQuery {
         let mut problems = Vec::new();
         let mut filter = RecordFilter {
             court_id: self.court.clone(),
-            page: self.page.unwrap_or(1),
-            per_page: self.per_page.unwrap_or(50),
+            page: 1,
+            per_page: self.per_page.unwrap_or(50).min(200) as u32,
             case_number: self.case_number.clone().filter(|c| !c.trim().is_empty()),
             intervener: self.intervener.clone(),
             recorder: self.recorder.clone(),
@@ -433,6 +435,16 @@ impl ListQuery {
             text: self.q.clone(),
             ..Default::default()
         };
+        match u32::try_from(self.page.unwrap_or(1)) {
+            Ok(page) => filter.page = page,
+            Err(_) => problems.push(Problem::new(
+                "page",
+                "R3",
+                "invalid",
+                format!("页码最大为 {}", u32::MAX),
+                format!("the page number may be at most {}", u32::MAX),
+            )),
+        }
         if let Some(r) = &self.register {
             match Register::from_code(r) {
                 Some(r) => filter.register = Some(r),
