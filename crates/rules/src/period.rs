@@ -28,18 +28,26 @@ pub fn month_of(t: OffsetDateTime) -> (i32, u8) {
 /// Parse an instant as a person or a system writes it: RFC 3339 with an offset, or a wall-clock time
 /// `YYYY-MM-DD HH:MM[:SS]` (also with `T`, as an HTML datetime-local field sends it) read as China
 /// Standard Time.
+///
+/// Only instants in the years 1 to 9998 (UTC) are accepted: at the ends of the calendar a change
+/// of offset, to UTC here or to China Standard Time when shown or cut into periods, or a day
+/// added to a date bound would leave the range the `time` crate can hold (issue 17: a panic
+/// reachable from input, e.g. `9999-12-31T23:00:00-05:00`).
 pub fn parse_instant(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t.to_offset(UtcOffset::UTC));
-    }
-    let normalised = text.replacen('T', " ", 1);
-    let with_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let without_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]");
-    PrimitiveDateTime::parse(&normalised, with_seconds)
-        .or_else(|_| PrimitiveDateTime::parse(&normalised, without_seconds))
-        .ok()
-        .map(|p| p.assume_offset(CHINA_STANDARD_TIME).to_offset(UtcOffset::UTC))
+    let parsed = match OffsetDateTime::parse(text, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => {
+            let normalised = text.replacen('T', " ", 1);
+            let with_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+            let without_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]");
+            PrimitiveDateTime::parse(&normalised, with_seconds)
+                .or_else(|_| PrimitiveDateTime::parse(&normalised, without_seconds))
+                .ok()?
+                .assume_offset(CHINA_STANDARD_TIME)
+        }
+    };
+    parsed.checked_to_offset(UtcOffset::UTC).filter(|t| (1..=9998).contains(&t.year()))
 }
 
 /// RFC 3339 in UTC, as stored and as the API returns instants.
@@ -80,5 +88,23 @@ mod tests {
         assert_eq!(format_cst(t), "2026-03-31 23:30");
         assert_eq!(format_utc(t), "2026-03-31T15:30:00Z");
         assert!(parse_instant("31/03/2026").is_none());
+    }
+
+    #[test]
+    fn instants_at_the_ends_of_the_calendar_are_refused_not_a_panic() {
+        for text in [
+            "9999-12-31T23:00:00-05:00",
+            "9999-12-31T20:00:00Z",
+            "9999-12-31 23:59",
+            "0000-01-01T03:00:00+05:00",
+            "0000-01-01 00:00",
+        ] {
+            assert_eq!(parse_instant(text), None, "{text}");
+        }
+        let last = parse_instant("9998-12-31T23:59:59Z").unwrap();
+        assert_eq!(format_cst(last), "9999-01-01 07:59");
+        assert_eq!(quarter_of(last + time::Duration::days(1)), (9999, 1));
+        let first = parse_instant("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(format_utc(first - time::Duration::days(1) + time::Duration::days(1)), "0001-01-01T00:00:00Z");
     }
 }

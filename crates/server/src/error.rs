@@ -66,6 +66,21 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(problems) => ApiError::invalid(problems),
+            // Every field within its own limit can still add up to an event larger than one log
+            // entry holds: the request's fault, said as such (issue 17: was a 500).
+            StoreError::Ledger(liuhen_ledger::LedgerError::EntryTooLarge(size)) => {
+                ApiError::invalid(vec![Problem::new(
+                    "record",
+                    "R1",
+                    "too_large",
+                    format!(
+                        "记录编码后为 {size} 字节，超过日志条目上限 65535 字节；请缩短过问内容、处理情况等长文本，或把长文本作为材料上传"
+                    ),
+                    format!(
+                        "the record is {size} bytes once encoded, over the log's 65,535-byte entry limit; shorten the content, handling or other long texts, or upload long texts as a material"
+                    ),
+                )])
+            }
             StoreError::NotFound { zh, en } => ApiError::new(StatusCode::NOT_FOUND, "not_found", zh, en),
             StoreError::Forbidden { zh, en } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en),
             StoreError::Conflict { zh, en } => ApiError::new(StatusCode::CONFLICT, "conflict", zh, en),
