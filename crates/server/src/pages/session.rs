@@ -34,12 +34,44 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site, so the login cannot be used to send someone elsewhere.
+/// Only a plain path on this site, so the login cannot be used to send someone elsewhere (issue
+/// 17): printable ASCII without spaces or backslashes, beginning with one `/` — browsers drop tabs
+/// and line breaks and read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would lead
+/// off the site — and the same once percent-decoded (`/%2F/evil.example`), in case something
+/// between decodes it. Anything else goes to `/`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_plain_path(n) && is_plain_path(&percent_decoded(n)) => n.to_string(),
         _ => "/".to_string(),
     }
+}
+
+fn is_plain_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.iter().all(|&c| c.is_ascii_graphic() && c != b'\\' || c >= 0x80)
+}
+
+/// `%XX` decoded once (bytes that are not valid UTF-8 become U+FFFD).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn login_page(
