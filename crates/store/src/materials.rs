@@ -41,8 +41,9 @@ fn detect_media_type(head: &[u8]) -> String {
 }
 
 impl MaterialStore {
+    /// Open the store at `root`, made (with its `staging` directory) readable by the owner only.
     pub fn open(root: &Path) -> Result<MaterialStore> {
-        std::fs::create_dir_all(root)?;
+        crate::create_private_dir(&root.join("staging"))?;
         let objects = LocalFileSystem::new_with_prefix(root)?;
         Ok(MaterialStore { root: root.to_path_buf(), objects })
     }
@@ -84,6 +85,12 @@ impl MaterialStore {
         writer.finish().await?;
         let sha256 = hex::encode(hasher.finalize());
         let target = object_path(&sha256);
+        // The object store makes files and directories with the process's umask: the file is
+        // made its owner's only before it gets its name, in directories made so beforehand.
+        crate::make_private(&self.root.join(staging.as_ref()))?;
+        if let Some(dir) = self.root.join(target.as_ref()).parent() {
+            crate::create_private_dir(dir)?;
+        }
         self.objects.rename(&staging, &target).await?;
         self.sync(&target)?;
         Ok(StoredObject { sha256, size, media_type: detect_media_type(&head) })
