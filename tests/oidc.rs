@@ -35,8 +35,11 @@ enum Fault {
 
 struct Provider {
     issuer: String,
-    /// Who the next person to log in is, and how they authenticated (RFC 8176 amr).
+    /// Who the next person to log in is (their `sub`, the provider's immutable identifier), and
+    /// how they authenticated (RFC 8176 amr).
     username: String,
+    /// The `preferred_username` the person set for themselves at the provider (default: the same).
+    preferred: Option<String>,
     amr: Vec<&'static str>,
     fault: Fault,
     /// code → (nonce, PKCE challenge, redirect_uri)
@@ -102,12 +105,12 @@ async fn token(State(p): State<Shared>, headers: HeaderMap, Form(f): Form<HashMa
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = json!({
         "iss": if p.fault == Fault::WrongIssuer { "https://elsewhere.example".to_string() } else { p.issuer.clone() },
-        "sub": format!("sub-{}", p.username),
+        "sub": p.username,
         "aud": if p.fault == Fault::WrongAudience { "another-client" } else { CLIENT_ID },
         "iat": now,
         "exp": if p.fault == Fault::Expired { now - 3600 } else { now + 300 },
         "nonce": if p.fault == Fault::WrongNonce { "not-the-nonce".to_string() } else { nonce },
-        "preferred_username": p.username,
+        "preferred_username": p.preferred.clone().unwrap_or_else(|| p.username.clone()),
         "amr": p.amr,
     });
     let mut header = Header::new(Algorithm::RS256);
@@ -123,6 +126,7 @@ async fn spawn_provider() -> Shared {
     let shared = Arc::new(Mutex::new(Provider {
         issuer,
         username: String::new(),
+        preferred: None,
         amr: vec!["pwd"],
         fault: Fault::None,
         codes: HashMap::new(),
@@ -247,6 +251,24 @@ async fn a_court_user_signs_in_through_the_identity_provider() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+/// Issue 17: by default the account is the one the token's `sub` names (immutable, assigned by the
+/// provider), not `preferred_username`, which many providers let people change themselves.
+#[tokio::test]
+async fn by_default_the_account_is_the_one_the_subject_names() {
+    assert_eq!(OidcConfig::default().username_claim, "sub");
+    let provider = spawn_provider().await;
+    let app = spawn_with_sso(&provider).await;
+
+    // The clerk renamed themselves "office" at the provider: still the clerk here.
+    provider.lock().unwrap().preferred = Some("office".into());
+    let r = sign_in(&app, &provider, "clerk", &["pwd"], Fault::None).await;
+    assert_eq!(r.status(), 200);
+    let session = set_cookie(&r, "liuhen_session").expect("a session cookie");
+    let (status, me) = me(&app, &session).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["username"], "clerk", "the subject, not the name the person chose");
 }
 
 #[tokio::test]

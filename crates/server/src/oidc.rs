@@ -40,8 +40,10 @@ pub struct OidcConfig {
     /// This server's callback as registered at the provider, e.g.
     /// `https://liuhen.example-court.cn/auth/oidc/callback`.
     pub redirect_url: String,
-    /// The ID-token claim whose value is the account's user name here. Choose one users cannot
-    /// change themselves (an employee number rather than an editable nickname).
+    /// The ID-token claim whose value is the account's user name here. Default `sub`: the
+    /// provider's identifier for the person, which they cannot change (OIDC Core §5.7: only `iss`
+    /// and `sub` identify someone reliably). Choose another only if users cannot edit it
+    /// themselves (an employee number, not `preferred_username`, `nickname` or `email`).
     pub username_claim: String,
     pub scopes: Vec<String>,
     /// `amr` values (RFC 8176) that count as a second factor for the login (等保: store readers
@@ -59,7 +61,7 @@ impl Default for OidcConfig {
             client_secret: String::new(),
             client_secret_file: None,
             redirect_url: String::new(),
-            username_claim: "preferred_username".into(),
+            username_claim: "sub".into(),
             scopes: vec!["openid".into(), "profile".into()],
             second_factor_amr: ["mfa", "otp", "hwk", "swk", "sc"].map(String::from).to_vec(),
             label: "统一身份认证登录".into(),
