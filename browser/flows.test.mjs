@@ -12,6 +12,7 @@ const AXE = require.resolve("axe-core/axe.min.js");
 const BASE = process.env.LIUHEN_URL;
 const SHOTS = process.env.LIUHEN_SCREENSHOTS;
 const PASSWORD = process.env.LIUHEN_PASSWORD;
+const ENROLMENT_CODE = process.env.LIUHEN_ENROLMENT_CODE;
 assert.ok(BASE && SHOTS && PASSWORD, "LIUHEN_URL, LIUHEN_SCREENSHOTS and LIUHEN_PASSWORD are set by tests/browser.rs");
 mkdirSync(SHOTS, { recursive: true });
 
@@ -194,6 +195,7 @@ test("the office finds the record by a Chinese phrase of its content and exports
   await shot(page, "report-draft");
   await accessible(page, "report draft");
   await page.getByRole("link", { name: "我的账号" }).click();
+  await page.getByLabel(/一次性启用码/).fill(ENROLMENT_CODE);
   await page.getByRole("button", { name: "开始设置" }).click();
   await page.locator("#totp-secret").waitFor();
   await shot(page, "account");
@@ -345,4 +347,34 @@ test("a clerk complains of retaliation to the court above, which handles it; the
   await shot(office.page, "cadre-history");
   assert.deepEqual(office.errors, []);
   await office.context.close();
+});
+
+test("the administrator asks for an account that reads contents; the security administrator approves it and hands over the code", async () => {
+  const admin = await loggedIn("admin");
+  await admin.page.getByRole("link", { name: "用户", exact: true }).click();
+  await admin.page.getByLabel("用户名", { exact: true }).fill("office3");
+  await admin.page.getByLabel("姓名", { exact: true }).fill("审管办某庚");
+  await admin.page.getByLabel("角色", { exact: true }).selectOption("store_maintainer");
+  await admin.page.getByLabel(/初始密码/).fill("office3-first-pass");
+  await admin.page.getByLabel(/理由/).fill("审管办新进人员");
+  await admin.page.getByRole("button", { name: "添加" }).click();
+  await admin.page.waitForURL(BASE + "/admin/users?done=requested");
+  await admin.page.getByRole("status").filter({ hasText: "已提交安全保密管理员批准" }).waitFor();
+  await shot(admin.page, "admin-user-requested");
+  assert.deepEqual(admin.errors, []);
+  await admin.context.close();
+
+  const security = await loggedIn("security");
+  await security.page.getByRole("link", { name: "待批准", exact: true }).click();
+  await security.page.waitForURL(BASE + "/security/approvals");
+  const row = security.page.locator("tr").filter({ hasText: "office3" });
+  await accessible(security.page, "approvals");
+  await shot(security.page, "approvals");
+  await row.getByLabel("意见").fill("同意");
+  await row.getByRole("button", { name: "批准" }).click();
+  await security.page.locator("#enrolment-code").waitFor();
+  assert.match(await security.page.locator("#enrolment-code").textContent(), /^[A-Z2-7]{4}(-[A-Z2-7]{1,4})+$/);
+  await shot(security.page, "approval-code");
+  assert.deepEqual(security.errors, []);
+  await security.context.close();
 });

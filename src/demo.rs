@@ -24,6 +24,10 @@ pub const COURTS: [(&str, &str, CourtLevel, Option<&str>, &str); 8] = [
 ];
 
 /// Accounts of the 甲区 court, one per role, listed in the README.
+/// The file that marks a data directory as the demo's own: only there does the demo (or `serve`
+/// with second factors off) run.
+pub const MARKER: &str = "DEMO-DATA";
+
 /// The demo court's accounts. The security administrator is made last: once a deployment has
 /// one, granting roles that read contents needs their approval (two-person rule).
 pub const ACCOUNTS: [(&str, &str, Role); 9] = [

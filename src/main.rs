@@ -357,6 +357,17 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::open(s.store_config()?)
                 .await
                 .with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
+            // Issue 17: once the two-person rule holds, contents are never served on a password
+            // alone; only the demo's own data directory runs without second factors.
+            if !s.second_factor_for_contents
+                && store.two_person_rule().await?
+                && !s.data_dir.join(demo::MARKER).exists()
+            {
+                store.close().await;
+                anyhow::bail!(
+                    "second_factor_for_contents = false 只用于演示：本专库已有安全保密管理员，查看内容须第二因素\n(second_factor_for_contents = false is for the demo only: this store has a security administrator, and reading contents needs a second factor)"
+                );
+            }
             serve(store, &s).await
         }
         Command::Demo { listen, records, reset, no_serve } => {
@@ -366,11 +377,25 @@ async fn main() -> anyhow::Result<()> {
             }
             s.listen = listen.clone();
             s.extra_regions = vec![demo::REGION.to_string()];
-            // The demo's store readers need no authenticator app; a real deployment's do.
+            // The demo's store readers need no authenticator app; a real deployment's do. So the
+            // demo runs only in a data directory it made itself (marked), never on a real store,
+            // and only on SQLite.
             s.second_factor_for_contents = false;
-            if *reset && s.data_dir.exists() {
+            s.database_url = None;
+            let marker = s.data_dir.join(demo::MARKER);
+            anyhow::ensure!(
+                !s.data_dir.join("liuhen.db").exists() || marker.exists(),
+                "{} 中的专库不是演示数据：演示只在它自己生成的数据目录中运行\n({} holds a store the demo did not make: the demo runs only in a data directory of its own)",
+                s.data_dir.display(),
+                s.data_dir.display()
+            );
+            if *reset && marker.exists() {
                 std::fs::remove_dir_all(&s.data_dir)?;
             }
+            let mut private = std::fs::DirBuilder::new();
+            std::os::unix::fs::DirBuilderExt::mode(private.recursive(true), 0o700);
+            private.create(&s.data_dir)?;
+            std::fs::write(&marker, "liuhen demo: fictional data, second factors off\n")?;
             let store = Store::open(s.store_config()?).await?;
             if store.courts().await?.is_empty() {
                 let n = demo::populate(&store, *records).await?;

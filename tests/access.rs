@@ -194,8 +194,9 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     assert_eq!(clerk_added.actor, "console");
     assert_eq!(clerk_added.court, "basic1");
 
+    app.user("casesys", "basic1", liuhen_rules::Role::CaseSystem).await;
     let (token, listed) =
-        app.store.console().issue_token("clerk", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
+        app.store.console().issue_token("casesys", "测试推送", &["record.create".into()], Some(30)).await.unwrap();
     app.store.console().revoke_token(&listed.id).await.unwrap();
     app.store.console().reset_password("judge_a", "reset-by-admin-2", "忘记密码").await.unwrap();
     app.store.console().unlock_user("judge_b").await.unwrap();

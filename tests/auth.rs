@@ -147,7 +147,10 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
     // A token never does more than its account could, and an administrator never mints one that
     // reads contents (issue 17).
     let refused = app.store.console().issue_token("casesys", "案件系统", &["record.read_court".into()], None).await;
-    assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "content_scope"), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "content_scope"),
+        "{refused:?}"
+    );
     let refused = app.store.console().issue_token("casesys", "案件系统", &["admin.users".into()], None).await;
     assert!(matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "beyond_role"), "{refused:?}");
     let refused = app.store.console().issue_token("admin", "运维", &["record.create".into()], None).await;
@@ -180,33 +183,28 @@ async fn api_tokens_act_within_their_scopes_until_revoked() {
 #[tokio::test]
 async fn the_cli_issues_lists_and_revokes_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env("LIUHEN_NEW_PASSWORD", "a-long-enough-password")
-            .env("USER", "registrar")
-            .env_remove("SUDO_USER")
-            .output()
-            .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
-    };
+    let run = common::cli(dir.path(), "a-long-enough-password");
     assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
     assert!(run(&["user-add", "--username", "auditor1", "--name", "审计", "--court", "c", "--role", "auditor"]).0);
     assert!(run(&["user-add", "--username", "witness1", "--name", "见证", "--court", "c", "--role", "witness"]).0);
     // Issue 17: the console never mints a token that reads contents, not even the auditor's own
     // scope: its holder asks for one from a login with a second factor.
     let (ok, said) = run(&["token", "issue", "--username", "auditor1", "--name", "外部审计", "--scope", "log.entries"]);
+    assert!(!ok && said.contains("管理员只为服务账号"), "{said}");
+    let (ok, said) = run(&["token", "issue", "--username", "witness1", "--name", "外部审计", "--scope", "log.entries"]);
     assert!(!ok && said.contains("scopes") && said.contains("持有人本人"), "{said}");
-    let (ok, said) = run(&["token", "issue", "--username", "witness1", "--name", "上级法院见证", "--scope", "log.tiles"]);
+    let (ok, said) =
+        run(&["token", "issue", "--username", "witness1", "--name", "上级法院见证", "--scope", "log.tiles"]);
     assert!(ok, "{said}");
     let token = said.lines().find(|l| l.starts_with("lht_")).expect("the token is printed");
     assert!(token.len() > 40);
     let (ok, said) = run(&["token", "issue", "--username", "witness1", "--name", "越权", "--scope", "admin.users"]);
     assert!(!ok && said.contains("scopes") && said.contains("令牌不能超出"), "{said}");
     let (ok, listed) = run(&["token", "list"]);
-    assert!(ok && listed.contains("上级法院见证") && listed.contains("log.tiles") && !listed.contains(token), "{listed}");
+    assert!(
+        ok && listed.contains("上级法院见证") && listed.contains("log.tiles") && !listed.contains(token),
+        "{listed}"
+    );
     let id = listed.split_whitespace().next().unwrap();
     assert!(run(&["token", "revoke", "--id", id]).0);
     assert!(run(&["token", "list"]).1.contains("已撤销"));
@@ -299,8 +297,17 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
     let same = app.store.console().set_role("office", liuhen_rules::Role::Recorder, "调岗").await;
     assert!(matches!(same, Err(liuhen_store::StoreError::Conflict { .. })), "{same:?}");
 
-    let (token, _) = app.store.console().issue_token("judge_a", "推送", &["record.create".into()], None).await.unwrap();
+    // An administrator mints no token in a member of staff's name; the judge asks for their own.
+    let refused = app.store.console().issue_token("judge_a", "推送", &["record.create".into()], None).await;
+    assert!(
+        matches!(&refused, Err(liuhen_store::StoreError::Invalid(p)) if p[0].code == "staff_account"),
+        "{refused:?}"
+    );
     let judge = app.token("judge_a").await;
+    let (status, own) =
+        app.post(&judge, "/api/v1/me/tokens", &json!({"name": "推送", "scopes": ["record.create"]})).await;
+    assert_eq!((status, own["awaits_approval"].clone()), (201, Value::Null), "{own}");
+    let token = own["token"].as_str().unwrap().to_string();
     app.store.console().disable_user("judge_a").await.unwrap();
     assert_eq!(app.get(&judge, "/api/v1/me").await.0, 401, "sessions end");
     assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "tokens end");

@@ -23,6 +23,10 @@ async fn the_main_flows_in_chromium() {
     let app = common::spawn_app().await;
     app.user("inspector", "basic1", liuhen_rules::Role::DisciplineInspector).await;
     app.user("upper_inspector", "high", liuhen_rules::Role::DisciplineInspector).await;
+    // The one-time code the office's authenticator is enrolled with (handed over in person).
+    let enrolment_code = app.enrolment_code("office").await;
+    // Last: from here on the two-person rule holds (roles that read contents need approval).
+    app.user("security", "basic1", liuhen_rules::Role::SecurityAdministrator).await;
     let shots = std::env::var("LIUHEN_SCREENSHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| app.dir.path().join("screenshots"));
@@ -34,6 +38,7 @@ async fn the_main_flows_in_chromium() {
             .env("LIUHEN_URL", base)
             .env("LIUHEN_SCREENSHOTS", &shots)
             .env("LIUHEN_PASSWORD", common::PASSWORD)
+            .env("LIUHEN_ENROLMENT_CODE", enrolment_code)
             .output()
             .expect("node runs")
     })
@@ -42,5 +47,5 @@ async fn the_main_flows_in_chromium() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "browser flows failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("# pass 8") && stdout.contains("# fail 0"), "all eight flows ran:\n{stdout}");
+    assert!(stdout.contains("# pass 9") && stdout.contains("# fail 0"), "all nine flows ran:\n{stdout}");
 }

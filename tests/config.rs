@@ -40,7 +40,7 @@ fn file_then_environment_override_the_defaults() {
     )
     .unwrap();
     let refused = Settings::load(Some(&file)).unwrap().store_config().unwrap_err().to_string();
-    assert!(refused.contains("permissions.system_administrator") && refused.contains("职责分离"), "{refused}");
+    assert!(refused.contains("permissions.system_administrator") && refused.contains("三员分立"), "{refused}");
     assert!(refused.contains("permissions.clerk"), "{refused}");
 
     // Single sign-on: off unless `[oidc]` is there; the secret can come from a file.

@@ -150,7 +150,7 @@ async fn spawn_with_sso(provider: &Shared) -> common::TestApp {
     common::spawn_app_full(
         dir,
         true,
-        |c| c.second_factor_for_store = true,
+        |c| c.second_factor_for_contents = true,
         |state| {
             state.oidc = Some(Arc::new(
                 Oidc::new(OidcConfig {

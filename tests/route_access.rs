@@ -193,7 +193,7 @@ struct Fixture {
     record: String,
     seq: i64,
     material: String,
-    /// A live API token of judge_b's, for the revoke form.
+    /// A live API token of the case system's, for the revoke form.
     token: String,
 }
 
@@ -206,7 +206,7 @@ async fn fixture(app: &common::TestApp, clerk: &str) -> Fixture {
     assert_eq!(status, 201, "{material}");
     let material = material["material_id"].as_str().unwrap().to_string();
     let (_, token) =
-        app.store.console().issue_token("judge_b", "route test", &["log.tiles".into()], None).await.unwrap();
+        app.store.console().issue_token("casesys", "route test", &["log.tiles".into()], None).await.unwrap();
     Fixture { record, seq: created["seq"].as_i64().unwrap(), material, token: token.id }
 }
 

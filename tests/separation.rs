@@ -120,12 +120,18 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     assert!(r.body.contains("启用码由安全保密管理员"), "{}", r.body);
 
     // Tokens: the administrator mints none that reads contents, for anyone.
-    for (user, scope) in [("office", "record.read_court"), ("clerk", "record.read_own"), ("office", "report.view")] {
+    app.user("casesys", "basic1", Role::CaseSystem).await;
+    for (user, scope, said) in [
+        ("office", "record.read_court", "管理员只为服务账号"),
+        ("clerk", "record.create", "管理员只为服务账号"),
+        ("casesys", "record.read_court", "持有人本人"),
+        ("casesys", "log.entries", "持有人本人"),
+    ] {
         let r = pages
             .submit("/admin/tokens", "/admin/tokens", &[("username", user), ("name", "运维"), ("scope", scope)])
             .await;
         assert_eq!(r.status, 422, "{user} {scope}: {}", r.body);
-        assert!(r.body.contains("持有人本人"), "{}", r.body);
+        assert!(r.body.contains(said), "{}", r.body);
     }
     // Nor approves: that is the security administrator's duty.
     let asked = pending(&app, &security).await;
@@ -209,6 +215,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     let trail = trail.to_string();
     assert!(trail.contains("approval_decided") && trail.contains("records_listed") && trail.contains("office2"));
     assert!(!trail.contains("钱某某"), "the trail holds no record contents");
+    assert!(!trail.contains(&id), "records appear by pseudonym: which one, and so who recorded it, stays hidden");
     let (status, _) = app.get(&secaudit, &format!("/api/v1/records/{id}")).await;
     assert_eq!(status, 403);
     let weak = app.token("secaudit").await;
@@ -259,18 +266,7 @@ async fn a_content_token_is_asked_for_by_its_holder_and_works_once_approved() {
 #[tokio::test]
 async fn the_console_asks_too_once_the_deployment_has_a_security_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(args)
-            .env("LIUHEN_NEW_PASSWORD", "a-long-enough-password-1")
-            .env("USER", "registrar")
-            .env_remove("SUDO_USER")
-            .output()
-            .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
-    };
+    let run = common::cli(dir.path(), "a-long-enough-password-1");
     assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
     // Setting up: the console alone, and it may hand the first codes out.
     let (ok, said) =
@@ -312,7 +308,7 @@ async fn the_console_asks_too_once_the_deployment_has_a_security_administrator()
     let (ok, said) = run(&["user-enrolment-code", "--username", "office"]);
     assert!(!ok && said.contains("安全保密管理员"), "{said}");
     let (ok, said) = run(&["token", "issue", "--username", "office", "--name", "导出", "--scope", "record.read_court"]);
-    assert!(!ok && said.contains("持有人本人"), "{said}");
+    assert!(!ok && said.contains("管理员只为服务账号"), "{said}");
     let (ok, said) = run(&["user-role", "--username", "security", "--role", "recorder", "--reason", "调岗"]);
     assert!(ok && said.contains("已提交安全保密管理员批准"), "taking the role away needs approval too: {said}");
 
@@ -351,6 +347,11 @@ async fn a_changed_permission_matrix_waits_for_the_security_administrator() {
     let asked = pending(&app, &security).await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(asked[0]["action"], "set_permissions");
+    assert_eq!(
+        asked[0]["changes"],
+        json!(["court_leader: +record.read_court −record.cosign −report.approve"]),
+        "what changes is shown"
+    );
     let dir = app.stop().await;
     // Starting again with the same configuration asks once, not twice.
     let app = common::spawn_app_in(dir, false, widen).await;
@@ -369,4 +370,76 @@ async fn a_changed_permission_matrix_waits_for_the_security_administrator() {
         .unwrap();
     let tail: Vec<&str> = kinds.iter().rev().take(3).map(String::as_str).collect();
     assert!(tail.contains(&"permissions_set") && tail.contains(&"approval_decided"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_content_role_comes_with_a_fresh_authenticator_whoever_enrolled_the_old_one() {
+    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    // An account that reads nothing: the administrator makes it and its enrolment code alone,
+    // and could enrol an authenticator of their own on it.
+    app.user("helper", "basic1", Role::Witness).await;
+    app.user("security", "high", Role::SecurityAdministrator).await;
+    let code = app.store.console().enrolment_code("helper").await.unwrap();
+    let helper = app.token("helper").await;
+    let (status, enrolment) = app.post(&helper, "/api/v1/me/totp", &json!({"enrolment_code": code})).await;
+    assert_eq!(status, 200, "{enrolment}");
+    let secret = enrolment["secret"].as_str().unwrap().to_string();
+    let (status, _) = app.post(&helper, "/api/v1/me/totp/confirm", &json!({"code": totp_now(&secret)})).await;
+    assert_eq!(status, 204);
+    assert!(app.store.user("helper").await.unwrap().unwrap().second_factor);
+
+    // Now the role that reads the store: approved, it comes with a new authenticator only the
+    // person handed the approver's code can enrol.
+    let asked = app.store.console().set_role("helper", Role::StoreMaintainer, "调入审管办").await.unwrap();
+    let liuhen_store::Change::AwaitsApproval(id) = asked else { panic!("{asked:?}") };
+    let security = strong(&app, "security").await;
+    let (status, decision) =
+        app.post(&security, &format!("/api/v1/approvals/{id}/decision"), &json!({"approve": true})).await;
+    assert_eq!(status, 200, "{decision}");
+    assert!(decision["enrolment_code"].is_string(), "{decision}");
+    let helper = app.store.user("helper").await.unwrap().unwrap();
+    assert_eq!((helper.role, helper.second_factor), (Role::StoreMaintainer, false), "the old authenticator is gone");
+
+    // The last security administrator's role stays.
+    let asked = app.store.console().set_role("security", Role::Recorder, "调岗").await.unwrap();
+    let liuhen_store::Change::AwaitsApproval(id) = asked else { panic!("{asked:?}") };
+    let (status, refused) =
+        app.post(&security, &format!("/api/v1/approvals/{id}/decision"), &json!({"approve": true})).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains("唯一的安全保密管理员"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_demo_runs_only_on_its_own_data_and_serve_keeps_second_factors() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::cli(dir.path(), "a-long-enough-password-1");
+    assert!(run(&["court-add", "--id", "c", "--name", "示例市甲区人民法院", "--level", "basic", "--code", "示0101"]).0);
+    let (ok, said) = run(&[
+        "user-add",
+        "--username",
+        "sec1",
+        "--name",
+        "安全保密",
+        "--court",
+        "c",
+        "--role",
+        "security_administrator",
+    ]);
+    assert!(ok, "{said}");
+    // The demo refuses a store it did not make (it would serve it without second factors).
+    let (ok, said) = run(&["demo", "--no-serve"]);
+    assert!(!ok && said.contains("不是演示数据"), "{said}");
+    let (ok, said) = run(&["demo", "--no-serve", "--reset"]);
+    assert!(!ok && said.contains("不是演示数据"), "{said}");
+    assert!(dir.path().join("liuhen.db").exists(), "nothing was removed");
+    // And serve will not run it so either.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("LIUHEN_SECOND_FACTOR_FOR_CONTENTS", "false")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("只用于演示"), "{said}");
 }

@@ -429,3 +429,20 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The `liuhen` binary on data directory `dir`, as an operator at the console `registrar` runs it
+/// (`LIUHEN_NEW_PASSWORD` answers the password prompt): whether it succeeded, and what it printed.
+pub fn cli<'a>(dir: &'a std::path::Path, new_password: &'a str) -> impl Fn(&[&str]) -> (bool, String) + 'a {
+    move |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("LIUHEN_NEW_PASSWORD", new_password)
+            .env("USER", "registrar")
+            .env_remove("SUDO_USER")
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    }
+}

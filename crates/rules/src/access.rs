@@ -127,6 +127,12 @@ pub fn needs_second_factor(permission: Permission) -> bool {
     reads_contents(permission) || matches!(duty(permission), Some(Duty::Security | Duty::Audit))
 }
 
+/// Roles whose accounts an administrator makes alone: they never read contents, whatever the
+/// configuration says.
+fn made_without_approval(role: Role) -> bool {
+    matches!(role, Role::Witness | Role::ReportRecipient | Role::CaseSystem)
+}
+
 /// The duty a role is reserved for, if it is one of the three (三员).
 fn role_duty(role: Role) -> Option<Duty> {
     [Duty::Administration, Duty::Security, Duty::Audit].into_iter().find(|d| d.role() == Some(role))
@@ -185,6 +191,19 @@ impl PermissionMatrix {
                     Some(p) if duty(p) == Some(Duty::Contents) && role_duty(role).is_some() => {
                         problems.push(separation_problem(&field, role, p))
                     }
+                    // Service accounts and outside bodies are made without a second person's
+                    // approval, so their roles never read contents (issue 17).
+                    Some(p) if reads_contents(p) && made_without_approval(role) => problems.push(Problem::new(
+                        &field,
+                        "S3",
+                        "service_reads_contents",
+                        format!("“{}”的账号无须批准即可开设，不能被授予查看内容的“{}”", role.zh(), p.zh()),
+                        format!(
+                            "accounts of \"{}\" are made without a second person's approval, so the role cannot be granted \"{}\", which reads contents",
+                            role.code(),
+                            p.code()
+                        ),
+                    )),
                     Some(p) => {
                         granted.insert(p);
                     }
@@ -265,10 +284,13 @@ mod tests {
             ("security_auditor", &["audit.read", "record.read_own"][..]),
             ("store_maintainer", &["record.read_court", "admin.users"][..]),
             ("witness", &["security.approve"][..]),
+            ("witness", &["log.tiles", "log.entries"][..]),
+            ("case_system", &["record.create", "record.read_court"][..]),
+            ("report_recipient", &["report.view"][..]),
         ] {
             let err = PermissionMatrix::with_overrides(&overrides(&[(role, perms)])).unwrap_err();
             assert_eq!(err.len(), 1, "{role}: {err:?}");
-            assert_eq!(err[0].code, "separation_of_duties", "{role}");
+            assert!(["separation_of_duties", "service_reads_contents"].contains(&err[0].code), "{role}: {err:?}");
         }
     }
 

@@ -127,6 +127,8 @@ pub struct ApprovalRow {
     pub requested_at: String,
     pub pending: bool,
     pub outcome: String,
+    /// A matrix's changes or a token's scopes.
+    pub what: Vec<String>,
 }
 
 fn approval_row(a: &Approval, lang: Lang) -> ApprovalRow {
@@ -148,6 +150,11 @@ fn approval_row(a: &Approval, lang: Lang) -> ApprovalRow {
         requested_by: a.requested_by.clone(),
         requested_at: format_cst(a.requested_at),
         pending: a.state == "pending",
+        what: if a.changes.is_empty() {
+            a.scopes.iter().map(|p| p.code().to_string()).collect()
+        } else {
+            a.changes.clone()
+        },
         outcome: match &a.decided_by {
             Some(by) => format!("{outcome}（{by}）"),
             None => outcome.to_string(),

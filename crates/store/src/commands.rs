@@ -480,9 +480,26 @@ pub(crate) fn account_change(conn: &dyn Db, change: AdminChange) -> Result<(Stri
                     format!("{username} is a {} already", role.code()),
                 ));
             }
+            // 三员分立: the two-person rule never lapses by the last approver's role going away.
+            if from == Role::SecurityAdministrator {
+                let others: i64 = conn.scalar(
+                    "SELECT COUNT(*) FROM users WHERE role = $1 AND username <> $2",
+                    args![Role::SecurityAdministrator.code(), username],
+                )?;
+                if others == 0 {
+                    return Err(StoreError::conflict(
+                        "这是唯一的安全保密管理员：须先有另一位安全保密管理员，才能更改其角色",
+                        "this is the only security administrator: another must exist before their role changes",
+                    ));
+                }
+            }
             conn.exec("UPDATE users SET role = $1 WHERE username = $2", args![role.code(), username])?;
-            // What the account may see changes now, not when its sessions run out.
+            // What the account may see changes now, not when its sessions or tokens run out.
             conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
+            conn.exec(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL",
+                args![crate::ts(now()), username],
+            )?;
             (court, EventBody::RoleChanged { username, from, to: role })
         }
         AdminChange::Disable { username } => {
@@ -504,8 +521,13 @@ pub(crate) fn account_change(conn: &dyn Db, change: AdminChange) -> Result<(Stri
                 "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0 WHERE username = $1",
                 args![&username],
             )?;
-            // Sessions opened with the old factor end too: whoever holds the lost device is out.
+            // Sessions opened with the old factor end too, and tokens that carry it: whoever holds
+            // the lost device is out.
             conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
+            conn.exec(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL AND second_factor = 1",
+                args![crate::ts(now()), username],
+            )?;
             (court, EventBody::SecondFactorReset { username })
         }
         AdminChange::SetPermissions(grants) => (String::new(), EventBody::PermissionsSet { grants }),

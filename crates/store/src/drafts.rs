@@ -63,8 +63,22 @@ impl Store {
         Ok(id)
     }
 
-    /// The author's drafts, latest first.
+    /// Reading a draft back is reading what was written about an inquiry: like a record, it needs
+    /// a login with a second factor (issue 17). Drafts are outside the ledger, so no view event.
+    fn may_read_drafts(&self, author: &User) -> Result<()> {
+        self.require_permission(
+            author,
+            liuhen_rules::Permission::RecordReadOwn,
+            "你的角色不能查看过问记录",
+            "your role may not read records",
+        )
+    }
+
+    /// The author's drafts, latest first; none to a login that may not read them.
     pub async fn drafts(&self, author: &User) -> Result<Vec<Draft>> {
+        if self.may_read_drafts(author).is_err() {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query("SELECT * FROM drafts WHERE username = $1 ORDER BY saved_at DESC")
             .bind(&author.username)
             .fetch_all(&self.reader)
@@ -74,6 +88,7 @@ impl Store {
 
     /// One of the author's drafts (nobody else's).
     pub async fn draft(&self, author: &User, id: Uuid) -> Result<Option<Draft>> {
+        self.may_read_drafts(author)?;
         let row = sqlx::query("SELECT * FROM drafts WHERE id = $1 AND username = $2")
             .bind(id.to_string())
             .bind(&author.username)

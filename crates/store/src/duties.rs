@@ -56,6 +56,11 @@ pub struct Approval {
     pub state: String,
     pub decided_by: Option<String>,
     pub note: Option<String>,
+    /// For a permission matrix: what it changes against the one in force, role by role
+    /// (`role: +permission −permission`), so that the approver sees what they approve.
+    pub changes: Vec<String>,
+    /// For a token: its scopes.
+    pub scopes: Vec<Permission>,
 }
 
 /// The decision's result for the approver: the one-time code the person needs to enrol an
@@ -144,6 +149,9 @@ fn write_enrolment_code(
         .ok_or_else(|| StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")))?
         .get(0)?;
     let expires = ts(now() + time::Duration::days(ENROLMENT_CODE_DAYS));
+    // An enrolment begun before (with a secret someone else may hold) cannot be finished now: only
+    // this code starts one.
+    conn.exec("UPDATE users SET totp_secret = NULL WHERE username = $1 AND totp_enabled = 0", args![username])?;
     conn.exec("DELETE FROM enrolment_codes WHERE username = $1", args![username])?;
     conn.exec(
         "INSERT INTO enrolment_codes (username, code_hash, issued_by, expires_at) VALUES ($1, $2, $3, $4)",
@@ -313,16 +321,23 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
                     }
                 };
                 append(conn, app, &Event::new(now(), &requested_by, &event_court, body))?;
-                // A new holder of a role that reads contents, or someone whose lost authenticator
-                // was reset, needs a code to enrol one: it goes to the approver, not the
-                // administrator who asked.
-                let enrols = matches!(action, ApprovalAction::GrantRole | ApprovalAction::ResetSecondFactor);
-                let has_factor: bool = conn
-                    .row("SELECT totp_enabled FROM users WHERE username = $1", args![username])?
-                    .map(|r| r.get::<bool>(0))
-                    .transpose()?
-                    .unwrap_or(false);
-                if enrols && !has_factor {
+                // A role that reads contents is granted with a fresh authenticator: whatever was
+                // enrolled before (perhaps by the one who asked, while the account read nothing)
+                // goes, and the code to enrol a new one goes to the approver, not the asker. So
+                // does the code after a reset of a lost authenticator.
+                if action == ApprovalAction::GrantRole {
+                    let has_factor: bool = conn
+                        .row("SELECT totp_enabled FROM users WHERE username = $1", args![username])?
+                        .map(|r| r.get::<bool>(0))
+                        .transpose()?
+                        .unwrap_or(false);
+                    if has_factor {
+                        let (court, body) =
+                            account_change(conn, AdminChange::ResetSecondFactor { username: username.clone() })?;
+                        append(conn, app, &Event::new(now(), &requested_by, &court, body))?;
+                    }
+                }
+                if matches!(action, ApprovalAction::GrantRole | ApprovalAction::ResetSecondFactor) {
                     write_enrolment_code(conn, app, actor, &username, &code_hash)?;
                 }
             } else if let Some(token_id) = &token_id {
@@ -375,7 +390,26 @@ fn approval_row(row: &sqlx::any::AnyRow) -> Result<Approval> {
         state: row.try_get("state")?,
         decided_by: row.try_get("decided_by")?,
         note: row.try_get("note")?,
+        changes: Vec::new(),
+        scopes: Vec::new(),
     })
+}
+
+/// What `asked` changes against `current`, role by role.
+fn matrix_changes(current: &Grants, asked: &Grants) -> Vec<String> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let code = role.code().to_string();
+        let now = current.get(&code).cloned().unwrap_or_default();
+        let then = asked.get(&code).cloned().unwrap_or_default();
+        let added = then.iter().filter(|p| !now.contains(p)).map(|p| format!("+{p}"));
+        let removed = now.iter().filter(|p| !then.contains(p)).map(|p| format!("−{p}"));
+        let change: Vec<String> = added.chain(removed).collect();
+        if !change.is_empty() {
+            out.push(format!("{code}: {}", change.join(" ")));
+        }
+    }
+    out
 }
 
 fn reason_problem() -> Problem {
@@ -481,7 +515,29 @@ impl Store {
         )
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(approval_row).filter(|a| a.as_ref().map_or(true, |a| reach.contains(&a.court_id))).collect()
+        let current = grants_of(&self.permissions());
+        let mut out = Vec::new();
+        for row in &rows {
+            let mut approval = approval_row(row)?;
+            if !reach.contains(&approval.court_id) {
+                continue;
+            }
+            if let Some(detail) = row.try_get::<Option<String>, _>("detail")? {
+                let asked: Grants = serde_json::from_str(&detail).map_err(|e| StoreError::Internal(e.to_string()))?;
+                approval.changes = matrix_changes(&current, &asked);
+            }
+            if let Some(token) = &approval.token_id {
+                let scopes = sqlx::query("SELECT scopes FROM api_tokens WHERE id = $1")
+                    .bind(token)
+                    .fetch_optional(&self.reader)
+                    .await?
+                    .map(|r| r.try_get::<String, _>(0))
+                    .transpose()?;
+                approval.scopes = scopes.map(|s| crate::users::scopes_of(&s)).unwrap_or_default();
+            }
+            out.push(approval);
+        }
+        Ok(out)
     }
 
     /// The security administrator approves or refuses a request (never their own). An approved
@@ -500,8 +556,18 @@ impl Store {
         let hash = code_hash(&code);
         self.duty_change(&by.username, DutyChange::Decide { id, approved, note, reach, code_hash: hash.clone() })
             .await?;
-        // A matrix approved now is the one in force from now on.
+        // A matrix approved now is the one in force from now on; the account changed is logged out
+        // here at once, as the database already logged it out everywhere.
         self.load_recorded_permissions().await?;
+        let username: Option<String> = sqlx::query("SELECT username FROM approvals WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if let Some(username) = username {
+            self.sessions.forget_user(&username);
+        }
         let issued = sqlx::query("SELECT COUNT(*) FROM enrolment_codes WHERE code_hash = $1")
             .bind(&hash)
             .fetch_one(&self.reader)
@@ -574,27 +640,7 @@ impl Store {
                 )),
             }
         }
-        if granted.is_empty() && problems.is_empty() {
-            problems.push(Problem::new(
-                "scopes",
-                "S3",
-                "required",
-                "请至少给令牌一项权限",
-                "give the token at least one scope",
-            ));
-        }
-        if name.trim().is_empty() || name.chars().count() > 100 {
-            problems.push(Problem::new(
-                "name",
-                "S3",
-                "required",
-                "请为令牌起个名字（用途）",
-                "name the token (what it is for)",
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        crate::users::token_request_complete(&granted, name, problems)?;
         let content = granted.iter().any(|p| liuhen_rules::needs_second_factor(*p));
         let reason = if content && self.two_person_rule().await? { Some(check_reason(reason)?) } else { None };
         let (token, hash, listed) = crate::users::new_token(name, &holder.username, granted, valid_days);
@@ -789,12 +835,40 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+/// A stand-in for an id or a name the auditor may follow but not read: the same value always
+/// gives the same stand-in, and nobody without the value learns it from the stand-in.
+fn pseudonym(value: &str) -> String {
+    format!("#{}", &hex::encode(Sha256::digest(value.as_bytes()))[..16])
+}
+
 impl AuditEntry {
+    /// The entry as the security auditor sees it: who did what, when; records, materials and the
+    /// cadres or staff a view concerned appear by pseudonym, so that views of one record can be
+    /// followed without the auditor learning which record it is (or who recorded it).
     fn of(seq: i64, event: Event) -> AuditEntry {
         let kind = event.body.kind().to_string();
         let mut detail = serde_json::to_value(&event.body).unwrap_or_default();
         if let Some(map) = detail.as_object_mut() {
             map.remove("type");
+            for key in ["record_id", "material_id"] {
+                if let Some(serde_json::Value::String(id)) = map.get(key) {
+                    let hidden = pseudonym(id);
+                    map.insert(key.into(), hidden.into());
+                }
+            }
+            if let Some(serde_json::Value::Array(ids)) = map.get_mut("record_ids") {
+                for id in ids.iter_mut() {
+                    if let Some(text) = id.as_str() {
+                        *id = pseudonym(text).into();
+                    }
+                }
+            }
+            let names_someone =
+                matches!(map.get("part").and_then(|p| p.as_str()), Some("cadre_history" | "finding_proposal"));
+            if names_someone && let Some(serde_json::Value::String(subject)) = map.get("subject") {
+                let hidden = pseudonym(subject);
+                map.insert("subject".into(), hidden.into());
+            }
         }
         AuditEntry { seq, at: event.at, actor: event.actor, court: event.court, kind, detail }
     }

@@ -202,7 +202,12 @@ impl Store {
 
     /// Record that a report showed `viewer` these entries one by one (查看留痕, S9): the entries
     /// a report lists with their details, not the ones it only counts.
+    /// The reading of the report itself is noted separately (`content_viewed`), so a report that
+    /// lists no entry one by one adds no empty list.
     pub async fn note_report_shown(&self, viewer: &User, ids: Vec<Uuid>, via: &str) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         self.note_listed_ids(viewer, ids, via).await
     }
 }

@@ -75,6 +75,30 @@ pub struct NewUser {
     pub reason: String,
 }
 
+/// The problems of a token request so far, with those of an empty scope list and a missing name:
+/// all of them at once, or none.
+pub(crate) fn token_request_complete(granted: &[Permission], name: &str, mut problems: Vec<Problem>) -> Result<()> {
+    if granted.is_empty() && problems.is_empty() {
+        problems.push(Problem::new(
+            "scopes",
+            "S3",
+            "required",
+            "请至少给令牌一项权限",
+            "give the token at least one scope",
+        ));
+    }
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        problems.push(Problem::new(
+            "name",
+            "S3",
+            "required",
+            "请为令牌起个名字（用途，不超过 100 字）",
+            "name the token (what it is for, at most 100 characters)",
+        ));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
+}
+
 /// A new API token: the token (shown once), its hash (kept) and its listing.
 pub(crate) fn new_token(
     name: &str,
@@ -130,7 +154,7 @@ impl SessionCache {
         }
     }
 
-    fn forget_user(&self, username: &str) {
+    pub(crate) fn forget_user(&self, username: &str) {
         if let Ok(mut map) = self.0.lock() {
             map.retain(|_, s| s.user.username != username);
         }
@@ -1054,6 +1078,21 @@ impl Admin<'_> {
         valid_days: Option<i64>,
     ) -> Result<(String, ApiToken)> {
         let user = self.managed(username, true).await?;
+        // Tokens an administrator issues are for service accounts: one for a member of staff would
+        // act — record, co-sign — in their name. Staff ask for their own (`request_own_token`).
+        if self.store.permissions().grant_needs_approval(user.role) {
+            return Err(StoreError::invalid(Problem::new(
+                "username",
+                "S3",
+                "staff_account",
+                format!(
+                    "{username} 是可查看内容的账号：管理员只为服务账号（案件管理系统、见证等）签发令牌，本人可在登录后申请自己的令牌"
+                ),
+                format!(
+                    "{username} reads contents: the administrator issues tokens to service accounts only (case system, witnesses); its holder asks for their own after logging in"
+                ),
+            )));
+        }
         let mut problems = Vec::new();
         let mut granted = Vec::new();
         for code in scopes {
@@ -1091,27 +1130,7 @@ impl Admin<'_> {
                 )),
             }
         }
-        if granted.is_empty() && problems.is_empty() {
-            problems.push(Problem::new(
-                "scopes",
-                "S3",
-                "required",
-                "请至少给令牌一项权限",
-                "give the token at least one scope",
-            ));
-        }
-        if name.trim().is_empty() {
-            problems.push(Problem::new(
-                "name",
-                "S3",
-                "required",
-                "请为令牌起个名字（用途）",
-                "name the token (what it is for)",
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems));
-        }
+        token_request_complete(&granted, name, problems)?;
         let (token, hash, listed) = new_token(name, username, granted, valid_days);
         let change = AdminChange::IssueToken { token: listed.clone(), token_hash: hash, second_factor: false };
         self.store.administer(&self.actor, change).await?;

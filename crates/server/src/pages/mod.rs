@@ -49,6 +49,8 @@ pub struct Desk {
     pub zero_due: Option<String>,
     /// Contacts the case system logged that wait for this judge's answer.
     pub questions: usize,
+    /// The login has no second factor, so the role's content permissions wait for one (issue 17).
+    pub needs_second_factor: bool,
 }
 
 #[derive(Template)]
@@ -126,6 +128,7 @@ async fn desk(
         })
         .collect();
     Ok(Desk {
+        needs_second_factor: user.factor_limited,
         can_record: state.store.permits(user, Permission::RecordCreate),
         pending,
         overdue,
