@@ -372,7 +372,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { listen, records, reset, no_serve } => {
             let mut s = settings(&cli)?;
-            if cli.data_dir.is_none() && std::env::var_os("LIUHEN_DATA_DIR").is_none() {
+            // Its own directory by default (made by earlier versions without the marker too).
+            let own_default = cli.data_dir.is_none() && std::env::var_os("LIUHEN_DATA_DIR").is_none();
+            if own_default {
                 s.data_dir = PathBuf::from("data/demo");
             }
             s.listen = listen.clone();
@@ -384,12 +386,12 @@ async fn main() -> anyhow::Result<()> {
             s.database_url = None;
             let marker = s.data_dir.join(demo::MARKER);
             anyhow::ensure!(
-                !s.data_dir.join("liuhen.db").exists() || marker.exists(),
+                !s.data_dir.join("liuhen.db").exists() || marker.exists() || own_default,
                 "{} 中的专库不是演示数据：演示只在它自己生成的数据目录中运行\n({} holds a store the demo did not make: the demo runs only in a data directory of its own)",
                 s.data_dir.display(),
                 s.data_dir.display()
             );
-            if *reset && marker.exists() {
+            if *reset && (marker.exists() || own_default) && s.data_dir.exists() {
                 std::fs::remove_dir_all(&s.data_dir)?;
             }
             let mut private = std::fs::DirBuilder::new();

@@ -25,6 +25,9 @@ use crate::projection::append;
 use crate::sql::{Db, DbExt, args};
 use crate::{ApiToken, Result, Store, StoreError, User, now, parse_ts, tree, ts};
 
+/// How many token requests one holder may have waiting at once.
+const MAX_PENDING_TOKENS: i64 = 3;
+
 /// How long a one-time enrolment code stays good.
 const ENROLMENT_CODE_DAYS: i64 = 7;
 
@@ -164,11 +167,14 @@ fn write_enrolment_code(
 pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tree::Appender<'_>) -> Result<i64> {
     match change {
         DutyChange::Request(r) => {
-            let pending: bool = conn.scalar(
-                "SELECT EXISTS (SELECT 1 FROM approvals WHERE username = $1 AND action = $2 AND state = 'pending')",
+            let pending: i64 = conn.scalar(
+                "SELECT COUNT(*) FROM approvals WHERE username = $1 AND action = $2 AND state = 'pending'",
                 args![r.username, r.action.code()],
             )?;
-            if pending && r.token.is_none() {
+            // One request of a kind at a time per account; a holder may have a few token requests
+            // waiting, not a flood for the approver to wade through.
+            let allowed = if r.token.is_some() { MAX_PENDING_TOKENS } else { 1 };
+            if pending >= allowed {
                 return Err(StoreError::conflict(
                     format!("{} 已有一项同类申请等待批准", r.username),
                     format!("{} already has a request of this kind waiting for approval", r.username),
