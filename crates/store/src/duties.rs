@@ -21,6 +21,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::commands::{AdminChange, Op, account_change};
+use crate::permissions::{Grants, grants_of, matrix_changes};
 use crate::projection::append;
 use crate::sql::{Db, DbExt, args};
 use crate::{ApiToken, Result, Store, StoreError, User, now, parse_ts, tree, ts};
@@ -88,16 +89,6 @@ pub(crate) struct Request {
     pub token: Option<(ApiToken, String, bool)>,
     /// A permission matrix waiting for approval: role code → permission codes.
     pub grants: Option<Grants>,
-}
-
-/// A permission matrix as the ledger records it: role code → permission codes.
-pub(crate) type Grants = std::collections::BTreeMap<String, Vec<String>>;
-
-pub(crate) fn grants_of(m: &liuhen_rules::PermissionMatrix) -> Grants {
-    Role::ALL
-        .iter()
-        .map(|r| (r.code().to_string(), m.grants(*r).iter().map(|p| p.code().to_string()).collect()))
-        .collect()
 }
 
 /// Changes of the separation of duties, each checked and written with its ledger events in the
@@ -401,23 +392,6 @@ fn approval_row(row: &sqlx::any::AnyRow) -> Result<Approval> {
     })
 }
 
-/// What `asked` changes against `current`, role by role.
-fn matrix_changes(current: &Grants, asked: &Grants) -> Vec<String> {
-    let mut out = Vec::new();
-    for role in Role::ALL {
-        let code = role.code().to_string();
-        let now = current.get(&code).cloned().unwrap_or_default();
-        let then = asked.get(&code).cloned().unwrap_or_default();
-        let added = then.iter().filter(|p| !now.contains(p)).map(|p| format!("+{p}"));
-        let removed = now.iter().filter(|p| !then.contains(p)).map(|p| format!("−{p}"));
-        let change: Vec<String> = added.chain(removed).collect();
-        if !change.is_empty() {
-            out.push(format!("{code}: {}", change.join(" ")));
-        }
-    }
-    out
-}
-
 fn reason_problem() -> Problem {
     Problem::new(
         "reason",
@@ -677,206 +651,6 @@ impl Store {
             }
         };
         Ok((token, listed, change))
-    }
-
-    /// The permission matrix in force (S3, S11).
-    pub fn permissions(&self) -> std::sync::Arc<liuhen_rules::PermissionMatrix> {
-        self.matrix.read().map(|m| m.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
-    }
-
-    /// The last matrix recorded in the ledger (the shipped defaults when none is).
-    async fn recorded_grants(&self) -> Result<Grants> {
-        let last = sqlx::query("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(match last {
-            Some(row) => match Event::decode(&row.try_get::<Vec<u8>, _>(0)?)?.body {
-                EventBody::PermissionsSet { grants } => grants,
-                _ => return Err(StoreError::Internal("a permissions_set row holds another event".into())),
-            },
-            None => grants_of(&liuhen_rules::PermissionMatrix::default()),
-        })
-    }
-
-    /// Put the last recorded matrix in force.
-    async fn load_recorded_permissions(&self) -> Result<()> {
-        let grants = self.recorded_grants().await?;
-        let matrix = liuhen_rules::PermissionMatrix::with_overrides(&grants).map_err(|problems| {
-            StoreError::Internal(format!("the recorded permission matrix is no longer valid: {problems:?}"))
-        })?;
-        if let Ok(mut m) = self.matrix.write() {
-            *m = std::sync::Arc::new(matrix);
-        }
-        Ok(())
-    }
-
-    /// S3, S11 at start: the configured matrix goes into the ledger when it differs from the last
-    /// one recorded, so that a change of who may do what is itself on the record. Once the
-    /// two-person rule holds, the security administrator sets it (三员分立): a changed
-    /// configuration is asked of them (once) and the recorded matrix stays in force until they
-    /// approve.
-    pub(crate) async fn settle_permissions(&self) -> Result<()> {
-        let configured = grants_of(&self.config.permissions);
-        if configured == self.recorded_grants().await? {
-            return Ok(());
-        }
-        if !self.two_person_rule().await? {
-            self.administer(&self.config.operator, AdminChange::SetPermissions(configured)).await?;
-            return self.load_recorded_permissions().await;
-        }
-        self.load_recorded_permissions().await?;
-        let detail = serde_json::to_string(&configured).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let asked =
-            sqlx::query("SELECT COUNT(*) FROM approvals WHERE action = $1 AND state = 'pending' AND detail = $2")
-                .bind(ApprovalAction::SetPermissions.code())
-                .bind(&detail)
-                .fetch_one(&self.reader)
-                .await?
-                .try_get::<i64, _>(0)?;
-        if asked > 0 {
-            return Ok(());
-        }
-        let top: String = sqlx::query("SELECT id FROM courts WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(&self.reader)
-            .await?
-            .try_get(0)?;
-        tracing::warn!("the configured permission matrix waits for the security administrator's approval");
-        let request = Request {
-            id: Uuid::now_v7(),
-            action: ApprovalAction::SetPermissions,
-            username: String::new(),
-            court_id: top,
-            role: None,
-            display_name: None,
-            password_hash: None,
-            reason: "配置文件中的权限矩阵已更改 (the permission matrix in the configuration changed)".into(),
-            token: None,
-            grants: Some(configured),
-        };
-        self.request_approval(&self.config.operator, request).await?;
-        Ok(())
-    }
-
-    /// The administrative and security audit trail (安全审计员, audit.read): every change of
-    /// accounts, courts, tokens, permissions and approvals, and every view event (who read what,
-    /// never the contents), of the auditor's court and the courts below; newest first.
-    pub async fn audit_trail(&self, viewer: &User, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.require_permission(
-            viewer,
-            Permission::AuditRead,
-            "您的角色不查看审计记录",
-            "your role does not read the audit trail",
-        )?;
-        let reach = self.courts_under(&viewer.court_id).await?;
-        let kinds = AUDITED_KINDS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
-        let limit = limit.clamp(1, 500);
-        let mut out = Vec::new();
-        let mut cursor = before.unwrap_or(i64::MAX);
-        // Read newest first in pages until enough entries of the auditor's courts are found.
-        while out.len() < limit as usize {
-            // `kinds` is built from the constant list above, never from input.
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT seq, entry FROM events WHERE kind IN ({kinds}) AND seq < $1 ORDER BY seq DESC LIMIT 1000"
-            )))
-            .bind(cursor)
-            .fetch_all(&self.reader)
-            .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                let seq: i64 = row.try_get(0)?;
-                cursor = seq;
-                let event = Event::decode(&row.try_get::<Vec<u8>, _>(1)?)?;
-                // Court-less entries (the permission matrix) concern every court.
-                if !event.court.is_empty() && !reach.contains(&event.court) {
-                    continue;
-                }
-                out.push(AuditEntry::of(seq, event));
-                if out.len() >= limit as usize {
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// The event kinds the security auditor reads: administration, security and views. Contents
-/// (records, reports, findings, complaints) are not among them.
-pub const AUDITED_KINDS: [&str; 19] = [
-    "user_added",
-    "court_added",
-    "token_issued",
-    "token_revoked",
-    "password_set",
-    "user_unlocked",
-    "role_changed",
-    "user_disabled",
-    "second_factor_reset",
-    "permissions_set",
-    "approval_requested",
-    "approval_decided",
-    "enrolment_code_issued",
-    "record_viewed",
-    "records_listed",
-    "content_viewed",
-    // Who drafted and sealed which report, without its content.
-    "report_drafted",
-    "report_sealed",
-    "report_acknowledged",
-];
-
-/// One entry of the audit trail: who did what when, where.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct AuditEntry {
-    pub seq: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: time::OffsetDateTime,
-    pub actor: String,
-    pub court: String,
-    pub kind: String,
-    /// The entry's fields (administrative facts and ids, never record contents).
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
-}
-
-/// A stand-in for an id or a name the auditor may follow but not read: the same value always
-/// gives the same stand-in, and nobody without the value learns it from the stand-in.
-fn pseudonym(value: &str) -> String {
-    format!("#{}", &hex::encode(Sha256::digest(value.as_bytes()))[..16])
-}
-
-impl AuditEntry {
-    /// The entry as the security auditor sees it: who did what, when; records, materials and the
-    /// cadres or staff a view concerned appear by pseudonym, so that views of one record can be
-    /// followed without the auditor learning which record it is (or who recorded it).
-    fn of(seq: i64, event: Event) -> AuditEntry {
-        let kind = event.body.kind().to_string();
-        let mut detail = serde_json::to_value(&event.body).unwrap_or_default();
-        if let Some(map) = detail.as_object_mut() {
-            map.remove("type");
-            for key in ["record_id", "material_id"] {
-                if let Some(serde_json::Value::String(id)) = map.get(key) {
-                    let hidden = pseudonym(id);
-                    map.insert(key.into(), hidden.into());
-                }
-            }
-            if let Some(serde_json::Value::Array(ids)) = map.get_mut("record_ids") {
-                for id in ids.iter_mut() {
-                    if let Some(text) = id.as_str() {
-                        *id = pseudonym(text).into();
-                    }
-                }
-            }
-            let names_someone =
-                matches!(map.get("part").and_then(|p| p.as_str()), Some("cadre_history" | "finding_proposal"));
-            if names_someone && let Some(serde_json::Value::String(subject)) = map.get("subject") {
-                let hidden = pseudonym(subject);
-                map.insert("subject".into(), hidden.into());
-            }
-        }
-        AuditEntry { seq, at: event.at, actor: event.actor, court: event.court, kind, detail }
     }
 }
 

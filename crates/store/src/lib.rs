@@ -7,6 +7,8 @@
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
 pub mod accountability;
+mod admin;
+mod audit;
 mod backend;
 pub(crate) mod commands;
 mod copy;
@@ -15,6 +17,7 @@ pub mod duties;
 mod error;
 mod ledger;
 mod materials;
+mod permissions;
 mod projection;
 mod records;
 pub mod reports;
@@ -32,9 +35,11 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+pub use admin::Admin;
+pub use audit::AuditEntry;
 pub use copy::CopyCounts;
 pub use drafts::Draft;
-pub use duties::{Approval, AuditEntry, Change, Decision};
+pub use duties::{Approval, Change, Decision};
 pub use error::{Result, StoreError};
 pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
 pub use liuhen_ledger::receipt::{Extension, Receipt};
@@ -43,7 +48,7 @@ pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSort,
     RecordSummary, RecordView, VersionView, ViewEntry,
 };
-pub use users::{Account, Admin, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
+pub use users::{Account, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
 
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]
