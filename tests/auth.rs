@@ -5,39 +5,28 @@ mod common;
 
 use serde_json::{Value, json};
 
-async fn login(app: &common::TestApp, username: &str, password: &str) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn repeated_failures_lock_the_account_until_unlocked() {
     let app = common::spawn_app_with(|c| c.max_failed_logins = 3).await;
     // Failures below the limit are forgotten by a success.
-    assert_eq!(login(&app, "clerk", "wrong").await.0, 401);
-    assert_eq!(login(&app, "clerk", "wrong").await.0, 401);
-    assert_eq!(login(&app, "clerk", common::PASSWORD).await.0, 200);
+    assert_eq!(app.login("clerk", "wrong").await.0, 401);
+    assert_eq!(app.login("clerk", "wrong").await.0, 401);
+    assert_eq!(app.login("clerk", common::PASSWORD).await.0, 200);
 
-    assert_eq!(login(&app, "clerk", "wrong-1").await.0, 401);
-    assert_eq!(login(&app, "clerk", "wrong-2").await.0, 401);
+    assert_eq!(app.login("clerk", "wrong-1").await.0, 401);
+    assert_eq!(app.login("clerk", "wrong-2").await.0, 401);
     // The lock is not announced (a 423 would tell that the name exists): the answer is the one
     // for a wrong password or an unknown name, and says that the account may be locked.
-    let (status, body) = login(&app, "clerk", "wrong-3").await;
+    let (status, body) = app.login("clerk", "wrong-3").await;
     assert_eq!(status, 401, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("锁定"), "{body}");
-    let (status, _) = login(&app, "clerk", common::PASSWORD).await;
+    let (status, _) = app.login("clerk", common::PASSWORD).await;
     assert_eq!(status, 401, "while locked even the right password is refused");
-    assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 200, "other accounts are not affected");
-    assert_eq!(login(&app, "nobody", "wrong").await.0, 401, "unknown names look like wrong passwords");
+    assert_eq!(app.login("judge_a", common::PASSWORD).await.0, 200, "other accounts are not affected");
+    assert_eq!(app.login("nobody", "wrong").await.0, 401, "unknown names look like wrong passwords");
 
     assert!(app.store.console().unlock_user("clerk").await.unwrap());
-    assert_eq!(login(&app, "clerk", common::PASSWORD).await.0, 200, "the administrator unlocked it");
+    assert_eq!(app.login("clerk", common::PASSWORD).await.0, 200, "the administrator unlocked it");
 }
 
 #[tokio::test]
@@ -105,7 +94,7 @@ async fn content_readers_enrol_a_second_factor_and_log_in_with_it() {
     assert_eq!(app.get(&other_session, "/api/v1/me").await.0, 401, "a password-only session ended");
 
     // Logging in now needs the code; each code is accepted once.
-    let (status, asked) = login(&app, "office", common::PASSWORD).await;
+    let (status, asked) = app.login("office", common::PASSWORD).await;
     assert_eq!((status, asked["type"].as_str()), (401, Some("/problems/totp_required")), "{asked}");
     let with = |code: String| {
         let app = &app;
@@ -134,7 +123,7 @@ async fn content_readers_enrol_a_second_factor_and_log_in_with_it() {
     // alone logs in again, and the store stays closed until a new factor is set up.
     app.store.console().reset_second_factor("office", "验证器丢失").await.unwrap();
     assert_eq!(app.get(&office, "/api/v1/me").await.0, 401);
-    let (status, body) = login(&app, "office", common::PASSWORD).await;
+    let (status, body) = app.login("office", common::PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.get(body["token"].as_str().unwrap(), "/api/v1/records").await.0, 403);
 }
@@ -256,13 +245,13 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
     assert_eq!(status, 204);
     assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 200, "this session goes on");
     assert_eq!(app.get(&elsewhere, "/api/v1/me").await.0, 401, "the others end");
-    assert_eq!(login(&app, "clerk", common::PASSWORD).await.0, 401);
-    assert_eq!(login(&app, "clerk", "new-password-2026").await.0, 200);
+    assert_eq!(app.login("clerk", common::PASSWORD).await.0, 401);
+    assert_eq!(app.login("clerk", "new-password-2026").await.0, 200);
 
     // The administrator's reset ends every session and lifts a lock.
     app.store.console().reset_password("clerk", "reset-by-admin-1", "忘记密码").await.unwrap();
     assert_eq!(app.get(&clerk, "/api/v1/me").await.0, 401);
-    assert_eq!(login(&app, "clerk", "reset-by-admin-1").await.0, 200);
+    assert_eq!(app.login("clerk", "reset-by-admin-1").await.0, 200);
 }
 
 #[tokio::test]
@@ -270,9 +259,9 @@ async fn many_failures_from_one_address_are_throttled_whatever_the_account() {
     let app = common::spawn_app_with(|c| c.login_failures_per_minute = 3).await;
     // Trying several accounts (no one account reaches its lockout).
     for name in ["clerk", "judge_a", "nobody"] {
-        assert_eq!(login(&app, name, "guess-1234").await.0, 401);
+        assert_eq!(app.login(name, "guess-1234").await.0, 401);
     }
-    let (status, body) = login(&app, "judge_b", common::PASSWORD).await;
+    let (status, body) = app.login("judge_b", common::PASSWORD).await;
     assert_eq!(status, 429, "even a right password waits: {body}");
     assert!(body["detail"].as_str().unwrap().contains("秒后再试"), "{body}");
     let locked: Option<String> = sqlx::query_scalar("SELECT locked_until FROM users WHERE username = 'clerk'")
@@ -311,7 +300,7 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
     app.store.console().disable_user("judge_a").await.unwrap();
     assert_eq!(app.get(&judge, "/api/v1/me").await.0, 401, "sessions end");
     assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "tokens end");
-    assert_eq!(login(&app, "judge_a", common::PASSWORD).await.0, 401, "and it cannot log in again");
+    assert_eq!(app.login("judge_a", common::PASSWORD).await.0, 401, "and it cannot log in again");
 
     let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events ORDER BY seq")
         .fetch_all(app.store.writer_pool_for_tests())
@@ -444,12 +433,12 @@ async fn a_burst_of_guesses_gets_no_more_evaluations_than_the_lockout_allows() {
     // than the limit.
     let burst = (0..16).map(|i| {
         let app = &app;
-        async move { login(app, "clerk", &format!("guess-{i}-1234")).await }
+        async move { app.login("clerk", &format!("guess-{i}-1234")).await }
     });
     let answers = futures::future::join_all(burst).await;
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 401);
-    assert_eq!(login(&app, "clerk", common::PASSWORD).await, answers[0], "locked: the right password too");
+    assert_eq!(app.login("clerk", common::PASSWORD).await, answers[0], "locked: the right password too");
     let (failed, locked): (i64, Option<String>) =
         sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE username = 'clerk'")
             .fetch_one(app.store.writer_pool_for_tests())
@@ -481,12 +470,12 @@ async fn one_code_presented_by_concurrent_logins_logs_in_once() {
 async fn a_locked_account_answers_as_an_unknown_name() {
     let app = common::spawn_app_with(|c| c.max_failed_logins = 2).await;
     for _ in 0..2 {
-        login(&app, "clerk", "wrong-guess-1").await;
+        app.login("clerk", "wrong-guess-1").await;
     }
-    let unknown = login(&app, "nobody", "wrong-guess-1").await;
+    let unknown = app.login("nobody", "wrong-guess-1").await;
     assert_eq!(unknown.0, 401, "{unknown:?}");
-    assert_eq!(login(&app, "clerk", "wrong-guess-1").await, unknown);
-    assert_eq!(login(&app, "clerk", common::PASSWORD).await, unknown);
+    assert_eq!(app.login("clerk", "wrong-guess-1").await, unknown);
+    assert_eq!(app.login("clerk", common::PASSWORD).await, unknown);
     // The form says the same.
     let mut browser = common::Browser::new(&app);
     let locked = browser.log_in("clerk", common::PASSWORD).await;

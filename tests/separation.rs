@@ -17,17 +17,6 @@ fn totp_now(secret: &str) -> String {
     totp_rs::Builder::new().with_secret(secret).build().unwrap().generate(now).to_string()
 }
 
-async fn login(app: &common::TestApp, username: &str, password: &str) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 /// A session with a second factor, as the identity provider opens it.
 async fn strong(app: &common::TestApp, who: &str) -> String {
     app.store.login_federated(None, who, true).await.unwrap().0
@@ -92,7 +81,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     let r = pages.submit("/admin/users", "/admin/users", &with_reason).await;
     assert_eq!((r.status, r.location.as_str()), (303, "/admin/users?done=requested"), "{}", r.body);
     assert!(app.store.user("office2").await.unwrap().is_none(), "made only when approved");
-    assert_eq!(login(&app, "office2", "chosen-by-admin-1").await.0, 401);
+    assert_eq!(app.login("office2", "chosen-by-admin-1").await.0, 401);
 
     // Resetting the password or the second factor of an account that reads contents, or giving
     // a colleague such a role: asked for, not done.
@@ -111,8 +100,8 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
         let r = pages.submit(&page, &format!("{page}/{action}"), &fields).await;
         assert_eq!((r.status, r.location.as_str()), (303, format!("{page}?done=requested").as_str()), "{action}");
     }
-    assert_eq!(login(&app, "office", "taken-over-by-admin-1").await.0, 401, "the old password stands");
-    assert_eq!(login(&app, "office", common::PASSWORD).await.0, 200);
+    assert_eq!(app.login("office", "taken-over-by-admin-1").await.0, 401, "the old password stands");
+    assert_eq!(app.login("office", common::PASSWORD).await.0, 200);
     assert_eq!(app.store.user("judge_b").await.unwrap().unwrap().role, Role::Recorder);
     // No enrolment code for such an account from the administrator either.
     let r = pages.submit("/admin/users/office", "/admin/users/office/enrolment-code", &[]).await;
@@ -149,7 +138,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
         app.post(&security, &format!("/api/v1/approvals/{account_id}/decision"), &json!({"approve": true})).await;
     assert_eq!(status, 200, "{decision}");
     let code = decision["enrolment_code"].as_str().expect("an enrolment code for the new account").to_string();
-    let (status, session) = login(&app, "office2", "chosen-by-admin-1").await;
+    let (status, session) = app.login("office2", "chosen-by-admin-1").await;
     assert_eq!(status, 200);
     let office2 = session["token"].as_str().unwrap().to_string();
     let (status, refused) = app.get(&office2, "/api/v1/records").await;
@@ -169,7 +158,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     // The password reset takes effect on approval; a refusal leaves the role as it was.
     let reset = asked.iter().find(|a| a["action"] == "reset_password").unwrap()["id"].as_str().unwrap().to_string();
     app.post(&security, &format!("/api/v1/approvals/{reset}/decision"), &json!({"approve": true})).await;
-    assert_eq!(login(&app, "office", "taken-over-by-admin-1").await.0, 200, "approved: the new password holds");
+    assert_eq!(app.login("office", "taken-over-by-admin-1").await.0, 200, "approved: the new password holds");
     let role = asked.iter().find(|a| a["action"] == "grant_role" && a["username"] == "judge_b").unwrap();
     let role = role["id"].as_str().unwrap();
     let (status, decision) = app

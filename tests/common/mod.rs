@@ -182,6 +182,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// A password login: its status and answer (the token, or the problem).
+    pub async fn login(&self, username: &str, password: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn token(&self, username: &str) -> String {
         let r = self
             .client

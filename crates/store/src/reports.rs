@@ -179,18 +179,18 @@ fn read_report_data(backend: &Backend, courts: &[String], period: Range, compari
 }
 
 impl Store {
+    /// `report.view`, or its refusal (with the second factor's when that is what is missing).
+    fn require_report_view(&self, viewer: &User) -> Result<()> {
+        self.require_permission(viewer, Permission::ReportView, "您的角色不查看报告", "your role does not see reports")
+    }
+
     /// What a report of `viewer`'s court and the courts below needs for `period`: its entries,
     /// the totals of the `comparisons` periods and the earlier entries of its interveners. Needs
     /// `report.view` (and, where the configuration asks for it, a login with a second factor, as
     /// reading the store does). The caller records what the report shows one by one with
     /// [`Store::note_report_shown`].
     pub async fn report_data(&self, viewer: &User, period: Range, comparisons: Vec<Range>) -> Result<ReportData> {
-        self.require_permission(
-            viewer,
-            Permission::ReportView,
-            "您的角色不查看报告",
-            "your role does not see reports",
-        )?;
+        self.require_report_view(viewer)?;
         let reach = self.courts_under(&viewer.court_id).await?;
         let courts: Vec<String> = reach.iter().cloned().collect();
         let backend = self.backend.clone();
@@ -337,12 +337,7 @@ impl Store {
     /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court
     /// above receives the reports of the courts below). Anything else is not found.
     pub async fn report(&self, viewer: &User, id: Uuid) -> Result<ReportInfo> {
-        self.require_permission(
-            viewer,
-            Permission::ReportView,
-            "您的角色不查看报告",
-            "your role does not see reports",
-        )?;
+        self.require_report_view(viewer)?;
         let row = sqlx::query("SELECT * FROM reports WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.reader)
@@ -361,12 +356,7 @@ impl Store {
 
     /// The reports of `viewer`'s court, and the sealed ones addressed to it, newest first.
     pub async fn reports(&self, viewer: &User) -> Result<Vec<ReportInfo>> {
-        self.require_permission(
-            viewer,
-            Permission::ReportView,
-            "您的角色不查看报告",
-            "your role does not see reports",
-        )?;
+        self.require_report_view(viewer)?;
         let rows = sqlx::query("SELECT * FROM reports ORDER BY drafted_seq DESC").fetch_all(&self.reader).await?;
         let mut out = Vec::new();
         for row in &rows {
@@ -545,12 +535,7 @@ impl Store {
 
     /// The inspections `viewer`'s court made between two dates (`YYYY-MM-DD`, end excluded).
     pub async fn inspections(&self, viewer: &User, from: &str, to: &str) -> Result<Vec<Inspection>> {
-        self.require_permission(
-            viewer,
-            Permission::ReportView,
-            "您的角色不查看报告",
-            "your role does not see reports",
-        )?;
+        self.require_report_view(viewer)?;
         let rows = sqlx::query(
             "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3 ORDER BY inspected_on, seq",
         )
