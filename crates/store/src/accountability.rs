@@ -235,7 +235,41 @@ pub(crate) fn check(conn: &dyn Db, actor: &User, body: EventBody) -> Result<Even
             }
             Ok(EventBody::CheckConcluded { check_id, findings })
         }
-        other => Ok(other),
+        // Steps whose input checks, made before they were queued, are all they need.
+        body @ (EventBody::RecordScreened { .. }
+        | EventBody::CheckOpened { .. }
+        | EventBody::ComplaintFiled { .. }
+        | EventBody::ZeroReportReminded { .. }
+        | EventBody::ContactReported { .. }
+        | EventBody::OutcomeReported { .. }) => Ok(body),
+        // Not steps of holding to account: the store never queues them as such.
+        body @ (EventBody::RecordCreated { .. }
+        | EventBody::RecordAmended { .. }
+        | EventBody::RecordCosigned { .. }
+        | EventBody::RecordDisputed { .. }
+        | EventBody::MaterialAdded { .. }
+        | EventBody::RecordViewed { .. }
+        | EventBody::RecordsListed { .. }
+        | EventBody::UserAdded { .. }
+        | EventBody::CourtAdded { .. }
+        | EventBody::TokenIssued { .. }
+        | EventBody::TokenRevoked { .. }
+        | EventBody::PasswordSet { .. }
+        | EventBody::UserUnlocked { .. }
+        | EventBody::RoleChanged { .. }
+        | EventBody::UserDisabled { .. }
+        | EventBody::SecondFactorReset { .. }
+        | EventBody::PermissionsSet { .. }
+        | EventBody::ReportDrafted { .. }
+        | EventBody::ReportSealed { .. }
+        | EventBody::ReportAcknowledged { .. }
+        | EventBody::InspectionRecorded { .. }
+        | EventBody::ContentViewed { .. }
+        | EventBody::ApprovalRequested { .. }
+        | EventBody::ApprovalDecided { .. }
+        | EventBody::EnrolmentCodeIssued { .. }) => {
+            Err(StoreError::Internal(format!("{} is not a step of holding to account", body.kind())))
+        }
     }
 }
 
@@ -426,7 +460,32 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
                 args![record_id.to_string(), seq, outcome.code(), body, note, event.actor, at],
             )?;
         }
-        _ => {}
+        // Projected by `projection::apply` itself, which sends only the kinds above here.
+        EventBody::RecordCreated { .. }
+        | EventBody::RecordAmended { .. }
+        | EventBody::RecordCosigned { .. }
+        | EventBody::RecordDisputed { .. }
+        | EventBody::MaterialAdded { .. }
+        | EventBody::RecordViewed { .. }
+        | EventBody::RecordsListed { .. }
+        | EventBody::UserAdded { .. }
+        | EventBody::CourtAdded { .. }
+        | EventBody::TokenIssued { .. }
+        | EventBody::TokenRevoked { .. }
+        | EventBody::PasswordSet { .. }
+        | EventBody::UserUnlocked { .. }
+        | EventBody::RoleChanged { .. }
+        | EventBody::UserDisabled { .. }
+        | EventBody::SecondFactorReset { .. }
+        | EventBody::PermissionsSet { .. }
+        | EventBody::ReportDrafted { .. }
+        | EventBody::ReportSealed { .. }
+        | EventBody::ReportAcknowledged { .. }
+        | EventBody::InspectionRecorded { .. }
+        | EventBody::ContentViewed { .. }
+        | EventBody::ApprovalRequested { .. }
+        | EventBody::ApprovalDecided { .. }
+        | EventBody::EnrolmentCodeIssued { .. } => {}
     }
     Ok(())
 }
