@@ -1,5 +1,5 @@
 //! Ledger events: every change of state is one event, and an event's canonical bytes are one entry
-//! of the verifiable log (DESIGN.md, "The ledger format"; R1 全程留痕、永久存储、有据可查).
+//! of the verifiable log (docs/ledger.md; R1 全程留痕、永久存储、有据可查).
 //!
 //! Encoding, schema version 1 (documented in docs/architecture.md so that others can check it):
 //! UTF-8 JSON with object keys sorted by byte order, no insignificant white space, integers only

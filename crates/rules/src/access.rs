@@ -1,4 +1,4 @@
-//! Who may do what (S3; DESIGN.md "Roles"). The permission matrix is data: shipped defaults that a
+//! Who may do what (S3; docs/security.md). The permission matrix is data: shipped defaults that a
 //! province may change by configuration (S11), deny by default, and with the separation of duties
 //! built in so that no configuration can break it.
 
@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{Listed, Permission, Problem, Role};
 
-/// The shipped defaults, from DESIGN.md's table of roles.
+/// The shipped defaults, as docs/security.md tables them.
 pub fn default_grants(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
         // Every member of staff records, and reads what they recorded or were present at.
         Role::Recorder => &[RecordCreate, RecordReadOwn, RecordCosign, LogTiles],
-        // Leaders see reports, not the raw store (DESIGN.md).
+        // Leaders see reports, not the raw store (docs/security.md).
         Role::CourtLeader => &[RecordCreate, RecordReadOwn, RecordCosign, ReportView, ReportApprove, LogTiles],
         // The trial-management office maintains the store and drafts its reports (S3, R8).
         Role::StoreMaintainer => &[

@@ -1,4 +1,4 @@
-//! The regulations as pure functions (no I/O): the closed lists of GLOSSARY.md, the SPC case-number
+//! The regulations as pure functions (no I/O): the closed lists of the regulations (docs/regulations.md), the SPC case-number
 //! rules, record validation with R-ids, and time as China Standard Time cuts it.
 
 #[macro_use]

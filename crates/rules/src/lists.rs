@@ -1,4 +1,4 @@
-//! The closed lists of the regulations and of GLOSSARY.md. Codes are stable identifiers that are
+//! The closed lists of the regulations (docs/regulations.md). Codes are stable identifiers that are
 //! stored; the Chinese and English labels are display text and may change without touching data.
 
 /// One entry of a closed list: its stored code and its labels.
@@ -153,7 +153,7 @@ closed_list! {
 }
 
 closed_list! {
-    /// Court levels (the hierarchy of DESIGN.md).
+    /// Court levels (the hierarchy of the people's courts).
     CourtLevel {
         Supreme = "supreme", "最高人民法院", "Supreme People's Court";
         High = "high", "高级人民法院", "high people's court";
@@ -164,7 +164,7 @@ closed_list! {
 }
 
 closed_list! {
-    /// Roles of DESIGN.md; permissions come with the access-control issue.
+    /// Roles (docs/security.md): what each may do is `access::PermissionMatrix`.
     Role {
         Recorder = "recorder", "录入人", "recorder";
         StoreMaintainer = "store_maintainer", "专库管理员", "store maintainer";

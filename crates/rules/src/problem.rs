@@ -29,7 +29,7 @@ impl Lang {
 pub struct Problem {
     /// JSON path of the field, e.g. `intervener.name`.
     pub field: String,
-    /// The requirement the rule comes from (REQUIREMENTS.md), e.g. `R4`.
+    /// The requirement the rule comes from (docs/regulations.md), e.g. `R4`.
     pub rule: &'static str,
     /// A stable code for programs: `required`, `invalid`, `too_long`, `not_allowed` …
     pub code: &'static str,

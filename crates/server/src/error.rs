@@ -21,7 +21,7 @@ pub struct ApiError {
 pub struct FieldProblem {
     /// JSON path of the field, e.g. `intervener.name`.
     pub field: String,
-    /// The requirement (REQUIREMENTS.md), e.g. `R4`.
+    /// The requirement (docs/regulations.md), e.g. `R4`.
     pub rule: String,
     pub code: String,
     pub message: String,

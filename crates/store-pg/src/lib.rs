@@ -1,4 +1,4 @@
-//! The ledger on PostgreSQL (issue 7, DESIGN.md "Storage"): the same event, Merkle-tree and
+//! The ledger on PostgreSQL (issue 7; docs/architecture.md): the same event, Merkle-tree and
 //! checkpoint tables as the SQLite store, append-only in the database itself, written by exactly
 //! one sequencer among several server processes.
 //!

@@ -1,4 +1,4 @@
-//! Commands that change state, and the sequencer that writes them (DESIGN.md: one writer, group
+//! Commands that change state, and the sequencer that writes them (docs/architecture.md: one writer, group
 //! commit). A command is validated in the caller's task; the sequencer, on its own thread with its
 //! own synchronous SQLite connection, then runs every command waiting at that moment in one
 //! transaction — every command checks before it writes, so a refused one leaves nothing behind and

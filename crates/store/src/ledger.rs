@@ -20,7 +20,7 @@ pub(crate) fn key_path(config: &StoreConfig) -> PathBuf {
 }
 
 /// The log's active signing keys: the current one and, during a rotation, the next one, which
-/// signs alongside it (DESIGN.md: key rotation without a flag day).
+/// signs alongside it (docs/ledger.md: key rotation without a flag day).
 pub struct LogKeys {
     pub(crate) active: Vec<LogKey>,
 }

@@ -1,7 +1,7 @@
 //! Storage: the append-only event table, the projections rebuilt from it, courts, users and
 //! sessions, and the content-addressed material store. SQLite is the embedded default.
 //!
-//! Events are written through one connection (one writer, DESIGN.md), the sequencer's own
+//! Events are written through one connection (one writer, docs/architecture.md), the sequencer's own
 //! synchronous one: every command checks the current state, appends its event and updates the
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.

@@ -48,7 +48,7 @@ pub struct User {
 }
 
 impl User {
-    /// Separation of duties (DESIGN.md, 三员分立): the system administrator, the security
+    /// Separation of duties (docs/security.md, 三员分立): the system administrator, the security
     /// administrator and the security auditor never read record contents.
     pub fn may_read_records(&self) -> bool {
         !matches!(self.role, Role::SystemAdministrator | Role::SecurityAdministrator | Role::SecurityAuditor)
