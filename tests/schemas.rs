@@ -1,0 +1,139 @@
+//! The two backends' schemas cannot drift apart (issue 18): the SQLite migrations
+//! (`crates/store/migrations`, a history of steps) and the PostgreSQL ones (`crates/store-pg/migrations`, the end
+//! state) leave the same tables with the same columns, each of the same kind of type. A table or column added to one
+//! and not the other fails here, naming it. The few differences by design are listed with their reasons.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{ConnectOptions, Row};
+
+/// table → column → kind of type.
+type Schema = BTreeMap<String, BTreeMap<String, String>>;
+
+/// What both databases agree a column holds: integers (flags and counters included), text or bytes.
+fn kind(declared: &str) -> String {
+    let t = declared.to_ascii_lowercase();
+    if t.contains("int") || t == "boolean" {
+        "integer".into()
+    } else if t.contains("char") || t == "text" || t.is_empty() {
+        "text".into()
+    } else if t.contains("blob") || t == "bytea" {
+        "bytes".into()
+    } else {
+        t
+    }
+}
+
+/// Tables that exist on one backend only, by design.
+const ONE_SIDED: [(&str, &str); 1] = [
+    // PostgreSQL: the sequencer's lease and epoch, which fence several server processes over one database
+    // (SQLite has one writer by its file lock).
+    ("sequencer_lease", "postgres"),
+];
+
+/// SQLite's search index is an FTS5 virtual table with shadow tables of its own; PostgreSQL's is a plain table
+/// with a trigram index. Both are derived from the records and rebuilt from them.
+fn search_index(table: &str) -> bool {
+    table == "record_search" || table.starts_with("record_search_")
+}
+
+async fn sqlite_schema(dir: &std::path::Path) -> Schema {
+    liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir)).await.unwrap().close().await;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("liuhen.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut schema = Schema::new();
+    for table in tables {
+        let columns = sqlx::query("SELECT name, type FROM pragma_table_info($1)")
+            .bind(&table)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<String, _>(0), kind(&r.get::<String, _>(1))))
+            .collect();
+        schema.insert(table, columns);
+    }
+    schema
+}
+
+async fn postgres_schema(db: &liuhen_store_pg::testing::TestDb, dir: &std::path::Path) -> Schema {
+    let mut config = liuhen_store::StoreConfig::new(dir);
+    config.database_url = Some(db.url());
+    liuhen_store::Store::open(config).await.unwrap().close().await;
+    let pool = db.pool().await;
+    let rows = sqlx::query(
+        "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut schema = Schema::new();
+    for r in rows {
+        schema.entry(r.get(0)).or_default().insert(r.get(1), kind(&r.get::<String, _>(2)));
+    }
+    pool.close().await;
+    schema
+}
+
+/// Every table or column that is not the same on both sides, but for the differences by design.
+fn differences(sqlite: &Schema, postgres: &Schema) -> Vec<String> {
+    let mut differences = Vec::new();
+    let tables: BTreeSet<&String> = sqlite.keys().chain(postgres.keys()).collect();
+    for table in tables {
+        if search_index(table) {
+            continue;
+        }
+        match (sqlite.get(table), postgres.get(table)) {
+            (Some(s), Some(p)) => {
+                let columns: BTreeSet<&String> = s.keys().chain(p.keys()).collect();
+                for column in columns.into_iter().filter(|c| s.get(*c) != p.get(*c)) {
+                    differences.push(format!(
+                        "{table}.{column}: SQLite {:?}, PostgreSQL {:?}",
+                        s.get(column),
+                        p.get(column)
+                    ));
+                }
+            }
+            (Some(_), None) if !ONE_SIDED.contains(&(table.as_str(), "sqlite")) => {
+                differences.push(format!("{table}: only in SQLite"))
+            }
+            (None, Some(_)) if !ONE_SIDED.contains(&(table.as_str(), "postgres")) => {
+                differences.push(format!("{table}: only in PostgreSQL"))
+            }
+            _ => {}
+        }
+    }
+    differences
+}
+
+#[tokio::test]
+async fn sqlite_and_postgresql_hold_the_same_tables_and_columns() {
+    let (dir, pg_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let db = liuhen_store_pg::testing::TestDb::new().await;
+    let (sqlite, postgres) = (sqlite_schema(dir.path()).await, postgres_schema(&db, pg_dir.path()).await);
+    assert!(sqlite.len() > 30 && postgres.len() > 30, "both migrated: {} and {} tables", sqlite.len(), postgres.len());
+    assert_eq!(sqlite["events"].len(), postgres["events"].len());
+    let found = differences(&sqlite, &postgres);
+    assert!(found.is_empty(), "the schemas differ:\n{}", found.join("\n"));
+
+    // A column added on one side only is found and named.
+    let pool = db.pool().await;
+    sqlx::query("ALTER TABLE approvals ADD COLUMN added_on_one_side TEXT").execute(&pool).await.unwrap();
+    pool.close().await;
+    let postgres = postgres_schema(&db, pg_dir.path()).await;
+    assert_eq!(
+        differences(&sqlite, &postgres),
+        ["approvals.added_on_one_side: SQLite None, PostgreSQL Some(\"text\")"]
+    );
+}
