@@ -13,7 +13,6 @@
 
 use std::collections::BTreeSet;
 
-use base64::Engine;
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{ApprovalAction, Listed, Permission, Problem, Role};
 use sha2::{Digest, Sha256};
@@ -652,9 +651,4 @@ impl Store {
         };
         Ok((token, listed, change))
     }
-}
-
-/// The base64 alphabet tokens use (kept here beside the other secrets' shapes).
-pub(crate) fn random_token(prefix: &str) -> String {
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
 }

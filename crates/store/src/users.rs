@@ -104,7 +104,11 @@ pub(crate) fn new_token(
     scopes: Vec<Permission>,
     valid_days: Option<i64>,
 ) -> (String, String, ApiToken) {
-    let token = crate::duties::random_token(TOKEN_PREFIX);
+    // 256 random bits, URL-safe; the prefix tells the server it is no login session.
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    );
     let created = now();
     let listed = ApiToken {
         id: uuid::Uuid::now_v7().to_string(),
