@@ -593,7 +593,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Verify { key, json, url: Some(url), token, witness_key, .. } => {
             verify_remote(url, token.as_deref(), key, witness_key, *json).await
         }
-        Command::Verify { key, json, postgres: Some(database), .. } => verify_postgres(database, key, *json).await,
+        Command::Verify { key, json, postgres: Some(database), .. } => verify_postgres(database, key, *json),
         Command::Verify { key, json, url: None, .. } => verify(&settings(&cli)?, key.clone(), *json).await,
         Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
             receipt_verify(file, checkpoint.as_deref(), key.as_deref())
@@ -726,6 +726,11 @@ async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()
     if terminal {
         eprintln!();
     }
+    print_verification(&report, json)
+}
+
+/// A verification's report on the terminal (or as JSON); an error naming the first fault when it failed.
+fn print_verification(report: &liuhen_store::verify::VerifyReport, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -762,36 +767,10 @@ async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()
 }
 
 /// `liuhen verify --postgres`: the ledger in a PostgreSQL database, from its events, against the
-/// keys given (a database holds no key of its own to trust).
-async fn verify_postgres(database: &str, key: &[String], json: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !key.is_empty(),
-        "校验 PostgreSQL 中的日志须用 --key 提供日志公钥 (--postgres needs the log's public key with --key)"
-    );
-    let options: sqlx::postgres::PgConnectOptions = database
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--postgres 不是有效的 PostgreSQL 地址 (not a PostgreSQL URL): {e}"))?;
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(options).await?;
-    let keys: Vec<&str> = key.iter().map(String::as_str).collect();
-    let check = liuhen_store_pg::verify(&pool, &keys).await?;
-    pool.close().await;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&check)?);
-    } else {
-        println!("条目 {}，检查点 {}", check.size, check.checkpoints);
-        for fault in &check.faults {
-            println!("✗ {fault}");
-        }
-    }
-    match check.faults.first() {
-        None => {
-            if !json {
-                println!("✓ 校验通过 (verified)");
-            }
-            Ok(())
-        }
-        Some(first) => anyhow::bail!("校验未通过，第一个问题：{} (verification failed: {})", first.zh, first.en),
-    }
+/// keys given (a database holds no key of its own to trust), without a data directory.
+fn verify_postgres(database: &str, key: &[String], json: bool) -> anyhow::Result<()> {
+    let report = liuhen_store::verify::verify_ledger(database, key.to_vec(), &mut |_, _| {})?;
+    print_verification(&report, json)
 }
 
 fn receipt_verify(

@@ -140,7 +140,7 @@ async fn liuhen_verify_postgres_checks_a_migrated_ledger_and_finds_a_changed_eve
     let out = verify(key.clone(), db.url());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["size"].as_u64(), report["faults"].as_array().map(Vec::len)), (Some(events), Some(0)));
+    assert_eq!((report["events"].as_u64(), report["faults"].as_array().map(Vec::len)), (Some(events), Some(0)));
 
     let pool = db.pool().await;
     for sql in [
@@ -151,6 +151,10 @@ async fn liuhen_verify_postgres_checks_a_migrated_ledger_and_finds_a_changed_eve
     }
     let out = verify(key, db.url());
     assert!(!out.status.success(), "a changed event is found");
+    // Both are named: the disabled guard (first), and the entry that was changed.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("条目 1"), "{stderr}");
+    assert!(stderr.contains("events_append_only"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let faults = report["faults"].as_array().unwrap();
+    assert!(faults.iter().any(|f| f["entry"] == 1), "{faults:?}");
 }

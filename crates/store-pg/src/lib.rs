@@ -1,25 +1,14 @@
-//! The ledger on PostgreSQL (issue 7; docs/architecture.md): the same event, Merkle-tree and
-//! checkpoint tables as the SQLite store, append-only in the database itself, written by exactly
-//! one sequencer among several server processes.
+//! The schema of the store on PostgreSQL (issue 7; docs/architecture.md): the same event,
+//! Merkle-tree, checkpoint and query tables as the SQLite store, the ledger append-only in the
+//! database itself, and the role the application runs as. The store (`liuhen-store`) reads and
+//! writes these tables; this crate only makes and grants them.
 //!
 //! - [`migrate`] brings a database's schema up to date (run as the owning role).
 //! - [`app_role_grants`] is what the application's role may do: read, and append — never change,
 //!   delete or truncate the ledger (R1).
-//! - [`Sequencer::acquire`] waits until this process is the sequencer (a PostgreSQL advisory lock
-//!   on its own session) and raises the lease's epoch; [`Sequencer::append`] appends a batch in one
-//!   transaction stating that epoch, which the database checks (fencing).
-//! - [`ledger_queue`] and [`serve_as_sequencer`] commit appends in groups, served by whichever
-//!   server is the sequencer.
-//! - [`verify`] re-derives the tree from the events and checks every stored hash and checkpoint.
+//! - [`testing`] gives each test a database of its own.
 
-mod sequencer;
 pub mod testing;
-mod verify;
-mod writer;
-
-pub use sequencer::{Appended, LedgerChunk, Sequencer, StoredCheckpoint, StoredEvent, sequencer_lock_key};
-pub use verify::{Fault, LedgerCheck, verify};
-pub use writer::{Jobs, LedgerQueue, ledger_queue, serve_as_sequencer};
 
 /// The one error type of this layer. Messages say what happened and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -28,18 +17,6 @@ pub enum PgError {
     Database(#[from] sqlx::Error),
     #[error("migrating the PostgreSQL schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// Another process became the sequencer: this one must stop appending and wait its turn.
-    #[error("no longer the sequencer (this process holds epoch {ours}); another server took over")]
-    Fenced { ours: i64 },
-    #[error("ledger entry: {0}")]
-    Ledger(#[from] liuhen_ledger::LedgerError),
-    #[error("Merkle tree: {0}")]
-    Tree(String),
-    /// The batch holding an append failed; the append was not acknowledged.
-    #[error("not written (the batch failed: {0}); look whether it is in the log before sending it again")]
-    NotWritten(String),
-    #[error("the ledger writer has stopped")]
-    Stopped,
 }
 
 pub type Result<T> = std::result::Result<T, PgError>;

@@ -67,6 +67,10 @@ fn sqlite_read_connection(path: &Path) -> Result<rusqlite::Connection> {
     Ok(conn)
 }
 
+/// The advisory lock whose holder (for a transaction) is the sequencer among the server processes
+/// sharing one PostgreSQL database.
+const SEQUENCER_LOCK_KEY: i64 = i64::from_be_bytes(*b"liuhenSQ");
+
 /// A PostgreSQL connection driven synchronously, for the sequencer's thread and maintenance.
 pub(crate) struct PgDb {
     conn: RefCell<sqlx::PgConnection>,
@@ -150,7 +154,7 @@ impl Db for PgDb {
     fn begin(&self) -> Result<()> {
         self.exec("BEGIN", &[])?;
         let turn = || -> Result<()> {
-            self.exec("SELECT pg_advisory_xact_lock($1)", &[&liuhen_store_pg::sequencer_lock_key()])?;
+            self.exec("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK_KEY])?;
             let lease = self.one("SELECT epoch, holder FROM sequencer_lease", &[])?;
             let mut epoch: i64 = lease.get(0)?;
             if lease.get::<String>(1)? != self.holder {

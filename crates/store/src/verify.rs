@@ -99,14 +99,8 @@ impl Faults {
 pub fn verify_data_dir(options: &VerifyOptions, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<VerifyReport> {
     let backend = match options.database_url.as_deref() {
         Some(url) => {
-            // PostgreSQL's synchronous connections may not be driven from an async thread, and
-            // the caller may be one: the check runs on a thread of its own.
             let backend = crate::backend::postgres(url)?;
-            return std::thread::scope(|s| {
-                s.spawn(|| verify_backend(&backend, options, progress))
-                    .join()
-                    .map_err(|_| StoreError::Internal("the verification thread failed".into()))?
-            });
+            return on_own_thread(|| verify_backend(&backend, options, Scope::Everything, progress));
         }
         None => {
             let db_path = options.data_dir.join("liuhen.db");
@@ -119,12 +113,59 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut (dyn FnMut(u64, u
             crate::backend::sqlite(db_path.clone(), sqlx::sqlite::SqliteConnectOptions::new().filename(&db_path))
         }
     };
-    verify_backend(&backend, options, progress)
+    verify_backend(&backend, options, Scope::Everything, progress)
+}
+
+/// How much of a store a check covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The ledger, the materials and the query tables: a whole data directory.
+    Everything,
+    /// The ledger alone: a database checked without its data directory.
+    Ledger,
+}
+
+/// Verify only the ledger of the PostgreSQL database at `database_url` — entries, tree, stored
+/// hashes, checkpoint signatures and guard triggers — against `verifier_keys` (a database holds
+/// no key of its own to trust). Materials and query tables need the data directory
+/// ([`verify_data_dir`]). Call it from a thread that may block.
+pub fn verify_ledger(
+    database_url: &str,
+    verifier_keys: Vec<String>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<VerifyReport> {
+    if verifier_keys.is_empty() {
+        return Err(StoreError::invalid(liuhen_rules::Problem::new(
+            "key",
+            "R1",
+            "required",
+            "校验数据库中的日志须提供日志公钥（--key）",
+            "checking the log of a database needs the log's public key (--key)",
+        )));
+    }
+    let options = VerifyOptions {
+        data_dir: PathBuf::new(),
+        database_url: Some(database_url.to_string()),
+        verifier_keys,
+        key_file: None,
+        extra_regions: Vec::new(),
+    };
+    let backend = crate::backend::postgres(database_url)?;
+    on_own_thread(|| verify_backend(&backend, &options, Scope::Ledger, progress))
+}
+
+/// PostgreSQL's synchronous connections may not be driven from an async thread, and the caller
+/// may be one: the check runs on a thread of its own.
+fn on_own_thread<T: Send>(check: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| {
+        s.spawn(check).join().map_err(|_| StoreError::Internal("the verification thread failed".into()))?
+    })
 }
 
 fn verify_backend(
     backend: &Backend,
     options: &VerifyOptions,
+    scope: Scope,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<VerifyReport> {
     let started = Instant::now();
@@ -334,8 +375,49 @@ fn verify_backend(
 
     let ledger_seconds = started.elapsed().as_secs_f64();
     let phase = Instant::now();
-    // Materials, and the content and files of reports: every file must still hash to what its
-    // event says.
+    let materials = match scope {
+        Scope::Everything => {
+            let (count, bytes) = check_materials(&*conn, &options.data_dir, &mut faults)?;
+            bytes_hashed += bytes;
+            count
+        }
+        Scope::Ledger => 0,
+    };
+    drop(conn);
+    let materials_seconds = phase.elapsed().as_secs_f64();
+    let phase = Instant::now();
+
+    // Query tables against a rebuild from the events, on a copy.
+    if scope == Scope::Everything {
+        check_projections(backend, &options.extra_regions, &mut faults)?;
+    }
+    let projections_seconds = phase.elapsed().as_secs_f64();
+
+    let mut list = faults.0;
+    list.sort_by_key(|f| f.entry.unwrap_or(0));
+    Ok(VerifyReport {
+        ok: list.is_empty(),
+        events: builder.size(),
+        stored_hashes: stored_count,
+        checkpoints: checkpoints.len() as u64,
+        materials,
+        root: BASE64.encode(builder.root().0),
+        latest_checkpoint,
+        verifier_keys,
+        key_given,
+        bytes_hashed,
+        seconds: started.elapsed().as_secs_f64(),
+        ledger_seconds,
+        materials_seconds,
+        projections_seconds,
+        faults: list,
+    })
+}
+
+/// Materials, and the content and files of reports: every file must still hash to what its event
+/// says. Returns how many files were checked and their bytes.
+fn check_materials(conn: &dyn Db, data_dir: &Path, faults: &mut Faults) -> Result<(u64, u64)> {
+    let mut bytes_hashed = 0u64;
     let mut materials: Vec<(String, i64)> = conn
         .rows("SELECT sha256, seq FROM materials UNION ALL SELECT content_sha256, drafted_seq FROM reports", args![])?
         .iter()
@@ -348,7 +430,7 @@ fn verify_backend(
         materials.extend(files.into_iter().map(|f| (f.sha256, seq)));
     }
     materials.sort_by_key(|m| m.1);
-    let store = MaterialStore::open(&options.data_dir.join("materials"))?;
+    let store = MaterialStore::open(&data_dir.join("materials"))?;
     for (sha, seq) in &materials {
         match hash_file(&store.file_path(sha)) {
             Ok((digest, size)) => {
@@ -368,33 +450,7 @@ fn verify_backend(
             ),
         }
     }
-    drop(conn);
-    let materials_seconds = phase.elapsed().as_secs_f64();
-    let phase = Instant::now();
-
-    // Query tables against a rebuild from the events, on a copy.
-    check_projections(backend, &options.extra_regions, &mut faults)?;
-    let projections_seconds = phase.elapsed().as_secs_f64();
-
-    let mut list = faults.0;
-    list.sort_by_key(|f| f.entry.unwrap_or(0));
-    Ok(VerifyReport {
-        ok: list.is_empty(),
-        events: builder.size(),
-        stored_hashes: stored_count,
-        checkpoints: checkpoints.len() as u64,
-        materials: materials.len() as u64,
-        root: BASE64.encode(builder.root().0),
-        latest_checkpoint,
-        verifier_keys,
-        key_given,
-        bytes_hashed,
-        seconds: started.elapsed().as_secs_f64(),
-        ledger_seconds,
-        materials_seconds,
-        projections_seconds,
-        faults: list,
-    })
+    Ok((materials.len() as u64, bytes_hashed))
 }
 
 /// Events (index, entry, recorded leaf hash) and the stored hashes their leaves add.
