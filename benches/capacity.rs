@@ -94,11 +94,11 @@ async fn measure(
     let (mut province_t, mut country_t, mut search_t) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         let t = Instant::now();
-        let report = liuhen_server::reports::build(&state, &province, quarter, "bench").await.unwrap();
+        let report = liuhen_server::pages::reports::build(&state, &province, quarter, "bench").await.unwrap();
         province_t.push(t.elapsed());
         assert!(report.analysis.total > 0);
         let t = Instant::now();
-        let national = liuhen_server::reports::build(&state, &country, quarter, "bench").await.unwrap();
+        let national = liuhen_server::pages::reports::build(&state, &country, quarter, "bench").await.unwrap();
         country_t.push(t.elapsed());
         assert!(national.analysis.total >= report.analysis.total);
         // A word of one entry's text at the first basic court (entries there are 0, n, 2n, …).

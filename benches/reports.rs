@@ -120,7 +120,7 @@ async fn main() {
         facts_t.push(started.elapsed());
 
         let started = Instant::now();
-        let report = liuhen_server::reports::build(&state, &office, quarter, "bench").await.unwrap();
+        let report = liuhen_server::pages::reports::build(&state, &office, quarter, "bench").await.unwrap();
         report_t.push(started.elapsed());
         shown = report.analysis.total;
         assert!(shown > 0 && shown <= n as u64);
@@ -139,7 +139,7 @@ async fn main() {
         ("baseline: count the quarter's entries in SQL (index only)", count_t),
         ("baseline: read and decode the quarter's entries, no analysis", decode_t),
         ("baseline: read and decode the quarter's facts (record_facts, one thread), no analysis", facts_t),
-        ("quarterly report of the high court over the province (liuhen_server::reports::build)", report_t),
+        ("quarterly report of the high court over the province (liuhen_server::pages::reports::build)", report_t),
     ] {
         let (m, lo, hi) = median(t);
         println!("| {name} | {m:.0} | {lo:.0} | {hi:.0} |");

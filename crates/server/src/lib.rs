@@ -8,7 +8,6 @@ pub mod error;
 pub mod log;
 pub mod oidc;
 pub mod pages;
-pub mod reports;
 pub mod witness;
 
 use std::sync::Arc;
@@ -19,6 +18,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use liuhen_store::Store;
+use pages::reports;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 

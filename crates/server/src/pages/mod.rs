@@ -7,6 +7,7 @@ pub mod accountability;
 pub mod admin;
 pub mod chrome;
 pub mod records;
+pub mod reports;
 pub mod session;
 
 use askama::Template;
