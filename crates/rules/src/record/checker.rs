@@ -1,0 +1,164 @@
+//! Reading a draft's fields one by one, noting every problem rather than stopping at the first.
+
+use crate::lists::Listed;
+use crate::problem::Problem;
+
+use super::{MAX_PERSONS, MAX_SHORT_CHARS};
+
+/// The problems found so far in one draft.
+#[derive(Default)]
+pub(super) struct Checker {
+    pub(super) problems: Vec<Problem>,
+}
+
+/// A text field's value without surrounding white space; none when it is empty.
+pub(super) fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+impl Checker {
+    pub(super) fn required(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+        max: usize,
+    ) -> Option<String> {
+        match trimmed(v) {
+            None => {
+                self.problems.push(Problem::new(
+                    field,
+                    rule,
+                    "required",
+                    format!("请填写{label_zh}"),
+                    format!("{label_en} is required"),
+                ));
+                None
+            }
+            Some(s) => self.length(field, rule, label_zh, label_en, s, max),
+        }
+    }
+
+    pub(super) fn optional(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+        max: usize,
+    ) -> Option<String> {
+        trimmed(v).and_then(|s| self.length(field, rule, label_zh, label_en, s, max))
+    }
+
+    pub(super) fn length(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        s: String,
+        max: usize,
+    ) -> Option<String> {
+        let n = s.chars().count();
+        if n > max {
+            self.problems.push(Problem::new(
+                field,
+                rule,
+                "too_long",
+                format!("{label_zh}最多 {max} 字，现为 {n} 字；更长的内容请作为材料上传"),
+                format!("{label_en} may have at most {max} characters, it has {n}; upload longer text as a material"),
+            ));
+            return None;
+        }
+        Some(s)
+    }
+
+    pub(super) fn code<T: Listed>(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<String>,
+    ) -> Option<T> {
+        let Some(code) = trimmed(v) else {
+            self.problems.push(Problem::new(
+                field,
+                rule,
+                "required",
+                format!("请选择{label_zh}"),
+                format!("{label_en} is required"),
+            ));
+            return None;
+        };
+        let found = T::from_code(&code);
+        if found.is_none() {
+            let allowed_zh: Vec<String> = T::ALL.iter().map(|t| format!("{}（{}）", t.code(), t.zh())).collect();
+            self.problems.push(Problem::new(
+                field,
+                rule,
+                "invalid",
+                format!("{label_zh}“{code}”不在列表中，可选：{}", allowed_zh.join("、")),
+                format!("{label_en} \"{code}\" is not one of: {}", T::codes().join(", ")),
+            ));
+        }
+        found
+    }
+
+    pub(super) fn push(
+        &mut self,
+        field: &str,
+        rule: &'static str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(field, rule, code, zh, en));
+    }
+
+    pub(super) fn persons(
+        &mut self,
+        field: &str,
+        label_zh: &str,
+        label_en: &str,
+        v: &Option<Vec<String>>,
+    ) -> Vec<String> {
+        let list: Vec<String> = v.iter().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        if list.len() > MAX_PERSONS {
+            self.push(
+                field,
+                "R4",
+                "too_long",
+                format!("{label_zh}最多 {MAX_PERSONS} 人"),
+                format!("{label_en} may list at most {MAX_PERSONS} people"),
+            );
+        }
+        for (i, p) in list.iter().enumerate() {
+            if p.chars().count() > MAX_SHORT_CHARS {
+                self.push(
+                    &format!("{field}[{i}]"),
+                    "R4",
+                    "too_long",
+                    format!("{label_zh}中的姓名过长"),
+                    format!("a name in {label_en} is too long"),
+                );
+            }
+        }
+        let mut unique = list.clone();
+        unique.sort();
+        unique.dedup();
+        if unique.len() != list.len() {
+            self.push(
+                field,
+                "R4",
+                "duplicate",
+                format!("{label_zh}中有重复的人"),
+                format!("{label_en} names someone twice"),
+            );
+        }
+        list
+    }
+}
