@@ -5,7 +5,7 @@
 use liuhen_rules::{ApprovalAction, Listed, Permission, Problem, Role};
 use sqlx::Row;
 
-use crate::commands::AdminChange;
+use crate::account_changes::AdminChange;
 use crate::duties::{Change, DutyChange, Request};
 use crate::users::{
     ApiToken, Court, NewCourt, NewUser, User, check_password_policy, hash_password, new_token, token_request_complete,

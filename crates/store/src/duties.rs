@@ -19,9 +19,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::commands::{AdminChange, Op, account_change};
+use crate::account_changes::{AdminChange, account_change};
 use crate::permissions::{Grants, grants_of, matrix_changes};
 use crate::projection::append;
+use crate::sequencer::Op;
 use crate::sql::{Db, DbExt, args};
 use crate::{ApiToken, Result, Store, StoreError, User, now, parse_ts, tree, ts};
 

@@ -6,6 +6,7 @@
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
 //! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
 
+mod account_changes;
 pub mod accountability;
 mod admin;
 mod audit;
@@ -21,6 +22,7 @@ mod permissions;
 mod projection;
 mod records;
 pub mod reports;
+mod sequencer;
 mod sql;
 mod tree;
 mod users;
@@ -137,7 +139,7 @@ impl StoreConfig {
 
 pub struct Store {
     backend: backend::Backend,
-    sequencer: commands::Sequencer,
+    sequencer: sequencer::Sequencer,
     log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
     writer: AnyPool,
@@ -177,7 +179,7 @@ impl Store {
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
-        let sequencer = commands::Sequencer::start(
+        let sequencer = sequencer::Sequencer::start(
             backend.clone(),
             log_key.clone(),
             config.extra_regions.clone(),

@@ -7,7 +7,7 @@ use liuhen_rules::{ApprovalAction, Listed, Role};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::commands::AdminChange;
+use crate::account_changes::AdminChange;
 use crate::duties::Request;
 use crate::{Result, Store, StoreError};
 

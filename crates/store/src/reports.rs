@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::records::decode_record;
-use crate::sql::{DbExt, args};
+use crate::sql::{Db, DbExt, args};
 use crate::{Result, Store, StoreError, User, ts};
 
 /// One entry as a report takes it: one that counts in the analysis, by its facts.
@@ -331,7 +331,7 @@ impl Store {
     }
 
     async fn report_step(&self, actor: &User, body: EventBody) -> Result<i64> {
-        self.append_op(crate::commands::Op::Report { actor: actor.clone(), body }).await
+        self.append_op(crate::sequencer::Op::Report { actor: actor.clone(), body }).await
     }
 
     /// A report `viewer` may see: one of their court's, or one addressed to it (R8: the court
@@ -560,4 +560,120 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Check a report's step against the report's state in the sequencer's transaction (R8–R10). A
+/// new draft and an inspection need nothing checked; any other kind is not a report's step.
+pub(crate) fn check(conn: &dyn Db, actor: &User, body: &EventBody) -> Result<()> {
+    match body {
+        EventBody::ReportSealed { report_id, content_sha256, .. } => {
+            check_seal(conn, actor, *report_id, content_sha256)
+        }
+        EventBody::ReportAcknowledged { report_id, court_id } => check_acknowledgement(conn, *report_id, court_id),
+        EventBody::ReportDrafted { .. } | EventBody::InspectionRecorded { .. } => Ok(()),
+        EventBody::RecordCreated { .. }
+        | EventBody::RecordAmended { .. }
+        | EventBody::RecordCosigned { .. }
+        | EventBody::RecordDisputed { .. }
+        | EventBody::MaterialAdded { .. }
+        | EventBody::RecordViewed { .. }
+        | EventBody::RecordsListed { .. }
+        | EventBody::UserAdded { .. }
+        | EventBody::CourtAdded { .. }
+        | EventBody::TokenIssued { .. }
+        | EventBody::TokenRevoked { .. }
+        | EventBody::PasswordSet { .. }
+        | EventBody::UserUnlocked { .. }
+        | EventBody::RoleChanged { .. }
+        | EventBody::UserDisabled { .. }
+        | EventBody::SecondFactorReset { .. }
+        | EventBody::PermissionsSet { .. }
+        | EventBody::RecordScreened { .. }
+        | EventBody::CheckOpened { .. }
+        | EventBody::CheckConcluded { .. }
+        | EventBody::FindingRecorded { .. }
+        | EventBody::FindingAppealed { .. }
+        | EventBody::AppealDecided { .. }
+        | EventBody::ComplaintFiled { .. }
+        | EventBody::ComplaintHandled { .. }
+        | EventBody::ZeroReportAttested { .. }
+        | EventBody::ZeroReportReminded { .. }
+        | EventBody::ContactReported { .. }
+        | EventBody::ContactAnswered { .. }
+        | EventBody::CadresMerged { .. }
+        | EventBody::OutcomeReported { .. }
+        | EventBody::ContentViewed { .. }
+        | EventBody::ApprovalRequested { .. }
+        | EventBody::ApprovalDecided { .. }
+        | EventBody::EnrolmentCodeIssued { .. } => {
+            Err(StoreError::Internal(format!("{} is not a report's step", body.kind())))
+        }
+    }
+}
+
+/// R9: a sealed immediate report, addressed to this court, whose courts below in the chain have
+/// all acknowledged it, and this court not yet.
+fn check_acknowledgement(conn: &dyn Db, id: Uuid, court_id: &str) -> Result<()> {
+    let row = conn
+        .row("SELECT kind, state, recipients FROM reports WHERE id = $1", args![id.to_string()])?
+        .map(|r| Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?)))
+        .transpose()?;
+    let Some((kind, state, recipients)) = row else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    let chain: Vec<String> = serde_json::from_str(&recipients).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let Some(position) = chain.iter().position(|c| c == court_id) else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    if kind != "immediate" || state != "sealed" {
+        return Err(StoreError::conflict(
+            "只有已盖章的立即报告需要逐级确认接收",
+            "only a sealed immediate report is acknowledged",
+        ));
+    }
+    let acked: Vec<String> = conn
+        .rows("SELECT court_id FROM report_acks WHERE report_id = $1", args![id.to_string()])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_>>()?;
+    if acked.iter().any(|c| c == court_id) {
+        return Err(StoreError::conflict("本院已确认接收", "this court has already acknowledged it"));
+    }
+    if chain[..position].iter().any(|c| !acked.contains(c)) {
+        return Err(StoreError::conflict(
+            "下级法院尚未确认接收；立即报告逐级上报",
+            "a court below has not acknowledged it yet; an immediate report goes up level by level",
+        ));
+    }
+    Ok(())
+}
+
+/// R8: a draft of the approver's own court, still a draft, and not their own (nobody approves
+/// their own report).
+fn check_seal(conn: &dyn Db, approver: &User, id: Uuid, content_sha256: &str) -> Result<()> {
+    let row = conn
+        .row("SELECT court_id, state, drafted_by, content_sha256 FROM reports WHERE id = $1", args![id.to_string()])?
+        .map(|r| {
+            Ok::<_, StoreError>((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?))
+        })
+        .transpose()?;
+    let Some((_, state, drafter, content)) = row.filter(|r| r.0 == approver.court_id) else {
+        return Err(StoreError::not_found("没有这份报告", "no such report"));
+    };
+    if state != "drafted" {
+        return Err(StoreError::conflict(
+            "这份报告已经审批盖章，不能再改变",
+            "this report is already approved and sealed",
+        ));
+    }
+    if drafter == approver.username {
+        return Err(StoreError::forbidden(
+            "起草人不能审批自己起草的报告，请由另一位院领导审批",
+            "the drafter cannot approve their own report; another court leader approves it",
+        ));
+    }
+    if content != content_sha256 {
+        return Err(StoreError::conflict("报告内容与草稿不符", "the report's content is not the draft's"));
+    }
+    Ok(())
 }

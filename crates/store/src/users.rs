@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::commands::AdminChange;
+use crate::account_changes::AdminChange;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
 
 /// The actor of administrative changes made at the command line when nobody is named.

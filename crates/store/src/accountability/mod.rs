@@ -112,7 +112,7 @@ fn division_of(case_type_code: Option<&str>) -> String {
 
 impl Store {
     async fn accountability_step(&self, actor: &User, body: EventBody) -> Result<i64> {
-        self.append_op(crate::commands::Op::Accountability { actor: actor.clone(), body }).await
+        self.append_op(crate::sequencer::Op::Accountability { actor: actor.clone(), body }).await
     }
 
     fn require(&self, user: &User, permission: Permission, zh: &str, en: &str) -> Result<()> {
