@@ -1,0 +1,235 @@
+//! Records: what is stored of them and who may read it (S9: read scopes, the recorder shown only
+//! to those who may see it). The commands that change records are in `commands.rs`; the views
+//! are in `views.rs`, the reads and lists in `reads.rs`.
+
+mod reads;
+mod views;
+
+pub use views::*;
+
+use liuhen_rules::{
+    CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Permission, Problem, Record, Register,
+    parse_case_number_with,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{MaterialStore, Result, Store, StoreError, User, parse_ts, ts};
+use liuhen_ledger::EventBody;
+
+pub(crate) struct RecordRow {
+    pub court_id: String,
+    pub recorder: String,
+    pub version: u32,
+    pub record: Record,
+}
+
+pub(crate) fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+pub(crate) fn not_found() -> StoreError {
+    StoreError::not_found("记录不存在，或不在你可以查看的范围内", "no such record, or not one you may see")
+}
+
+pub(crate) fn decode_record(json: &str) -> Result<Record> {
+    serde_json::from_str(json).map_err(|e| StoreError::Internal(format!("stored record does not decode: {e}")))
+}
+
+pub(crate) fn u32_of(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// The current version of a record, read on the sequencer's connection.
+pub(crate) fn load_record_for_write(conn: &dyn crate::sql::Db, id: Uuid) -> Result<Option<RecordRow>> {
+    let row = conn.row(
+        "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
+        crate::sql::args![id.to_string()],
+    )?;
+    row.map(|r| {
+        Ok(RecordRow {
+            court_id: r.get(0)?,
+            recorder: r.get(1)?,
+            version: u32_of(r.get(2)?),
+            record: decode_record(&r.get::<String>(3)?)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn load_record(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RecordRow>> {
+    let row = sqlx::query(
+        "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
+         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(RecordRow {
+            court_id: r.try_get("court_id")?,
+            recorder: r.try_get("recorder")?,
+            version: u32_of(r.try_get("version")?),
+            record: decode_record(&r.try_get::<String, _>("data")?)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn check_reason(field: &str, reason: &str, zh: &str, en: &str) -> Result<String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StoreError::invalid(Problem::new(field, "R1", "required", zh, en)));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(StoreError::invalid(Problem::new(
+            field,
+            "R1",
+            "too_long",
+            format!("理由最多 {MAX_REASON_CHARS} 字"),
+            format!("the reason may have at most {MAX_REASON_CHARS} characters"),
+        )));
+    }
+    Ok(reason.to_string())
+}
+
+impl Store {
+    /// Whether `actor` may amend the record: checked before the amendment is validated, so that
+    /// someone else's record answers "not found" or "forbidden", never with details of the draft;
+    /// the sequencer checks again when it writes.
+    pub async fn check_can_amend(&self, actor: &User, id: Uuid) -> Result<()> {
+        // Out of the actor's read scope: not found, like any id they may not see.
+        let (_, recorder) = self.readable_record(actor, id).await?;
+        if recorder != actor.username {
+            return Err(StoreError::forbidden("只有录入人可以修改自己的记录", "only the recorder can amend a record"));
+        }
+        Ok(())
+    }
+
+    /// Whether `actor` may add materials to the record: checked before an upload is streamed, and
+    /// again when it is recorded.
+    pub async fn check_can_add_material(&self, actor: &User, id: Uuid) -> Result<()> {
+        let mut conn = self.reader.acquire().await?;
+        let current =
+            load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+        if current.recorder != actor.username {
+            return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
+        }
+        Ok(())
+    }
+
+    /// R5: the material's rules, checked before its bytes are accepted.
+    pub fn check_material_meta(meta: &MaterialMeta) -> Result<Disposition> {
+        let written = matches!(meta.category, MaterialCategory::OfficialLetter | MaterialCategory::Letter);
+        let disposition =
+            meta.disposition.unwrap_or(if written { Disposition::FiledWithCase } else { Disposition::Whereabouts });
+        let mut problems = Vec::new();
+        if written && disposition != Disposition::FiledWithCase {
+            problems.push(Problem::new(
+                "disposition",
+                "R5",
+                "not_allowed",
+                "书面材料（函文、信件）一律附随案件卷宗归档（S4 第二款）",
+                "written materials (letters) are always filed with the case (S4 ¶2)",
+            ));
+        }
+        let whereabouts = meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty());
+        if disposition == Disposition::Whereabouts && whereabouts.is_none() {
+            problems.push(Problem::new(
+                "whereabouts",
+                "R5",
+                "required",
+                "其他材料归档时应当注明去向（S4 第二款）",
+                "for other materials, say where they went (S4 ¶2)",
+            ));
+        }
+        if whereabouts.is_some_and(|w| w.chars().count() > 500) {
+            problems.push(Problem::new(
+                "whereabouts",
+                "R5",
+                "too_long",
+                "去向最多 500 字",
+                "whereabouts may have at most 500 characters",
+            ));
+        }
+        if meta.file_name.trim().is_empty() || meta.file_name.chars().count() > 255 {
+            problems.push(Problem::new(
+                "file",
+                "R5",
+                "invalid",
+                "请选择要上传的文件（文件名不超过 255 字）",
+                "choose a file to upload (name at most 255 characters)",
+            ));
+        }
+        if problems.is_empty() { Ok(disposition) } else { Err(StoreError::Invalid(problems)) }
+    }
+
+    /// What `viewer` may read (S3): the court's whole store, or only the records they recorded or
+    /// were present at; nothing at all for roles without a record permission (the system
+    /// administrator: separation of duties).
+    fn read_scope(&self, viewer: &User) -> Result<ReadScope> {
+        if self.permits(viewer, Permission::RecordReadCourt) {
+            return Ok(ReadScope::Court);
+        }
+        if self.permits(viewer, Permission::RecordReadOwn) {
+            return Ok(ReadScope::Own);
+        }
+        if !viewer.may_read_records() {
+            return Err(StoreError::forbidden(
+                "系统管理员、安全保密管理员和安全审计员不能查看过问记录的内容（三员分立）",
+                "the system administrator, the security administrator and the security auditor cannot read record contents (separation of duties)",
+            ));
+        }
+        Err(self.refusal(
+            viewer,
+            Permission::RecordReadOwn,
+            "你的角色不能查看过问记录",
+            "your role may not read records",
+        ))
+    }
+
+    /// Whether `viewer` may see who recorded a record `recorder` wrote (S9).
+    fn sees_recorder(&self, viewer: &User, recorder: &str) -> bool {
+        recorder == viewer.username || self.permits(viewer, Permission::RecordSeeRecorder)
+    }
+
+    /// The record's court, recorder and whether it is in `viewer`'s read scope; not found (never
+    /// "forbidden") when it is not, so that guessing ids reveals nothing.
+    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::any::AnyRow, String)> {
+        let scope = self.read_scope(viewer)?;
+        let row = sqlx::query(
+            "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+             WHERE r.id = $1 AND r.court_id = $2",
+        )
+        .bind(id.to_string())
+        .bind(&viewer.court_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or_else(not_found)?;
+        let recorder: String = row.try_get("recorder")?;
+        if scope == ReadScope::Own && recorder != viewer.username {
+            let present = crate::sql::flag(
+                &sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)")
+                    .bind(id.to_string())
+                    .bind(&viewer.username)
+                    .fetch_one(&self.reader)
+                    .await?,
+                0,
+            )?;
+            if !present {
+                return Err(not_found());
+            }
+        }
+        Ok((row, recorder))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadScope {
+    Court,
+    Own,
+}
