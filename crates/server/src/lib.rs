@@ -1,6 +1,5 @@
 //! The HTTP server: the API of the store of outside inquiries (R3) and its OpenAPI description.
 
-pub mod accountability;
 pub mod api;
 pub mod auth;
 pub mod duties;
@@ -12,6 +11,7 @@ pub mod witness;
 
 use std::sync::Arc;
 
+use api::accountability;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};

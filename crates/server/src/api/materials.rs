@@ -1,0 +1,205 @@
+//! Materials over the API: uploads streamed into the content-addressed store (R5), and downloads.
+
+use super::*;
+
+/// Multipart form: the text fields first, then `file`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// official_letter, letter, audiovisual, electronic_data or other.
+    category: String,
+    /// filed_with_case or whereabouts (default by category).
+    disposition: Option<String>,
+    /// Where a non-written material went (required for whereabouts).
+    whereabouts: Option<String>,
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MaterialAdded {
+    pub material_id: Uuid,
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: String,
+    pub seq: i64,
+}
+
+fn field_problem(field: &str, zh: String, en: String) -> ApiError {
+    ApiError::invalid(vec![Problem::new(field, "R5", "invalid", zh, en)])
+}
+
+/// Upload a material to a record (R5). The file is streamed into the content-addressed store and
+/// its SHA-256 goes into the ledger event.
+#[utoipa::path(post, path = "/api/v1/records/{id}/materials", tag = "materials", params(("id" = Uuid, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = MaterialAdded), (status = 413, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
+pub async fn upload_material(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
+    Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, multipart, None).await?)))
+}
+
+/// The most a text field of an upload may hold (category, disposition, whereabouts, csrf): they
+/// are read into memory, so not up to the upload's limit (issue 17).
+pub const MAX_UPLOAD_TEXT_BYTES: usize = 4096;
+
+/// A text field of a multipart upload, read chunk by chunk and refused (422, naming it) once it
+/// passes `MAX_UPLOAD_TEXT_BYTES`.
+async fn small_text(mut field: axum::extract::multipart::Field<'_>, name: &str) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}")))?
+    {
+        if bytes.len() + chunk.len() > MAX_UPLOAD_TEXT_BYTES {
+            return Err(ApiError::invalid(vec![Problem::new(
+                name,
+                "R5",
+                "too_long",
+                format!("字段 {name} 过长（最多 {MAX_UPLOAD_TEXT_BYTES} 字节）"),
+                format!("the field {name} is too long (at most {MAX_UPLOAD_TEXT_BYTES} bytes)"),
+            )]));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::invalid(vec![Problem::new(
+            name,
+            "R5",
+            "invalid",
+            format!("字段 {name} 不是 UTF-8 文本"),
+            format!("the field {name} is not UTF-8 text"),
+        )])
+    })
+}
+
+/// Stream an uploaded material into the store and record it. From a page (`csrf` given), the
+/// form's `csrf` field must come before the file and match.
+pub(crate) async fn receive_material(
+    state: &AppState,
+    user: &User,
+    id: Uuid,
+    mut multipart: Multipart,
+    csrf: Option<&str>,
+) -> Result<MaterialAdded, ApiError> {
+    state.store.check_can_add_material(user, id).await?;
+    let mut csrf_seen = false;
+    let mut category = None;
+    let mut disposition = None;
+    let mut whereabouts = None;
+    let bad_multipart = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "category" => {
+                let v = small_text(field, "category").await?;
+                category = Some(MaterialCategory::from_code(v.trim()).ok_or_else(|| {
+                    field_problem(
+                        "category",
+                        format!("材料类别“{v}”不存在，可选：{}", MaterialCategory::codes().join("、")),
+                        format!("unknown category \"{v}\""),
+                    )
+                })?);
+            }
+            "disposition" => {
+                let v = small_text(field, "disposition").await?;
+                if !v.trim().is_empty() {
+                    disposition = Some(Disposition::from_code(v.trim()).ok_or_else(|| {
+                        field_problem(
+                            "disposition",
+                            format!("归档方式“{v}”不存在，可选：{}", Disposition::codes().join("、")),
+                            format!("unknown disposition \"{v}\""),
+                        )
+                    })?);
+                }
+            }
+            "whereabouts" => whereabouts = Some(small_text(field, "whereabouts").await?),
+            "csrf" if csrf.is_some() => {
+                let sent = small_text(field, "csrf").await?;
+                csrf_seen = csrf.is_some_and(|expected| !expected.is_empty() && expected == sent);
+            }
+            "file" => {
+                if csrf.is_some() && !csrf_seen {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf",
+                        "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
+                        "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
+                    ));
+                }
+                let Some(category) = category else {
+                    return Err(field_problem(
+                        "category",
+                        "请先选择材料类别（category 字段须在文件之前）".into(),
+                        "choose the category first (the category field must precede the file)".into(),
+                    ));
+                };
+                // Keep only the last path component: browsers on some systems send full paths.
+                let file_name = field.file_name().unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("").to_string();
+                let meta = MaterialMeta { category, disposition, whereabouts: whereabouts.clone(), file_name };
+                Store::check_material_meta(&meta)?;
+                let limit = state.store.config().max_material_bytes;
+                let stream = field.map_err(|e| e.to_string());
+                let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
+                let (material_id, seq) = state.store.add_material(user, id, &meta, &stored).await?;
+                return Ok(MaterialAdded {
+                    material_id,
+                    sha256: stored.sha256,
+                    size: stored.size,
+                    media_type: stored.media_type,
+                    seq,
+                });
+            }
+            _ => {}
+        }
+    }
+    Err(field_problem("file", "请选择要上传的文件".into(), "no file was uploaded".into()))
+}
+
+/// `Content-Disposition: attachment` naming the file `name` safely (RFC 6266): an ASCII `filename`
+/// in which anything but letters, digits and `-._~` became `_`, and the exact name in UTF-8,
+/// percent-encoded, as `filename*` (RFC 5987). Nothing of the name can end the header or add a
+/// parameter to it (issue 17: court ids and file names went in raw).
+pub(crate) fn attachment(name: &str) -> HeaderValue {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let name = if name.is_empty() { "download" } else { name };
+    let fallback: String = name.chars().map(|c| if c.is_ascii() && plain(c as u8) { c } else { '_' }).collect();
+    let encoded: String =
+        name.bytes().map(|b| if plain(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
+        .expect("only letters, digits and -._~%_ are in it")
+}
+
+/// Download a material. The content is checked against its recorded SHA-256 first; the hash is also
+/// sent as `Repr-Digest` so the client can check it too.
+#[utoipa::path(get, path = "/api/v1/materials/{id}", tag = "materials", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = ProblemDocument)))]
+pub async fn download_material(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    let (_, material) = state.store.material(&user, id, "api").await?;
+    let stream = state.store.material_store().get_verified(&material.sha256).await?;
+    let digest = hex::decode(&material.sha256).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))?;
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    let content_type =
+        HeaderValue::from_str(&material.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(material.size));
+    headers.insert(header::CONTENT_DISPOSITION, attachment(&material.file_name));
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(digest)))
+    {
+        headers.insert("repr-digest", v);
+    }
+    Ok(response)
+}
