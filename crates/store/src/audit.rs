@@ -21,13 +21,20 @@ impl Store {
             "your role does not read the audit trail",
         )?;
         let reach = self.courts_under(&viewer.court_id).await?;
-        let kinds = AUDITED_KINDS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
+        // The kinds the auditor reads (administration, security and views; never contents) are
+        // declared with each kind (`liuhen_ledger::EventKind::audited`).
+        let kinds = liuhen_ledger::EventKind::ALL
+            .iter()
+            .filter(|k| k.audited())
+            .map(|k| format!("'{}'", k.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let limit = limit.clamp(1, 500);
         let mut out = Vec::new();
         let mut cursor = before.unwrap_or(i64::MAX);
         // Read newest first in pages until enough entries of the auditor's courts are found.
         while out.len() < limit as usize {
-            // `kinds` is built from the constant list above, never from input.
+            // `kinds` is built from the declared kinds, never from input.
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT seq, entry FROM events WHERE kind IN ({kinds}) AND seq < $1 ORDER BY seq DESC LIMIT 1000"
             )))
@@ -54,31 +61,6 @@ impl Store {
         Ok(out)
     }
 }
-
-/// The event kinds the security auditor reads: administration, security and views. Contents
-/// (records, reports, findings, complaints) are not among them.
-pub const AUDITED_KINDS: [&str; 19] = [
-    "user_added",
-    "court_added",
-    "token_issued",
-    "token_revoked",
-    "password_set",
-    "user_unlocked",
-    "role_changed",
-    "user_disabled",
-    "second_factor_reset",
-    "permissions_set",
-    "approval_requested",
-    "approval_decided",
-    "enrolment_code_issued",
-    "record_viewed",
-    "records_listed",
-    "content_viewed",
-    // Who drafted and sealed which report, without its content.
-    "report_drafted",
-    "report_sealed",
-    "report_acknowledged",
-];
 
 /// One entry of the audit trail: who did what when, where.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
