@@ -3,7 +3,7 @@
 //! one moment of the source; the query tables derived again from the events on the target, as
 //! every rebuild derives them.
 
-use crate::sql::{Cell, Db, DbExt, Dialect, Kind, Param, Value, args, in_transaction};
+use crate::sql::{Cell, Db, DbExt, Kind, Param, Value, args, in_transaction};
 use crate::{Result, StoreError};
 
 /// The tables copied as they are, parents before children, each with its key for paging (the
@@ -63,14 +63,7 @@ impl Param for Bound<'_> {
 
 /// The columns of `table` in `db`, with their kinds.
 fn columns(db: &dyn Db, table: &str) -> Result<Vec<(String, Kind)>> {
-    let sql = match db.dialect() {
-        Dialect::Sqlite => "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
-        Dialect::Postgres => {
-            "SELECT column_name::text, data_type::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
-        }
-    };
-    db.rows(sql, args![table])?
+    db.rows(db.dialect().columns_sql(), args![table])?
         .iter()
         .map(|r| {
             let kind = r.get::<String>(1)?.to_ascii_lowercase();
@@ -195,15 +188,10 @@ pub(crate) fn copy_tables(
     })();
     let _ = from.rollback();
     let mut counts = copied?;
-    if to.dialect() == Dialect::Postgres {
-        // Rows came with their ids: the identity columns go on after the largest.
-        for table in ["witness_alerts", "log_witness_refusals"] {
-            to.exec(
-                &format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                ),
-                args![],
-            )?;
+    // Rows came with their ids: the identity columns go on after the largest.
+    for table in ["witness_alerts", "log_witness_refusals"] {
+        if let Some(sql) = to.dialect().continue_ids_sql(table) {
+            to.exec(&sql, args![])?;
         }
     }
     counts.events_replayed = in_transaction(to, |tx| crate::projection::rebuild(tx, extra_regions))?;

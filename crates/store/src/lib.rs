@@ -13,6 +13,7 @@ mod audit;
 mod backend;
 pub(crate) mod commands;
 mod copy;
+mod dialect;
 mod drafts;
 pub mod duties;
 mod error;
@@ -317,21 +318,12 @@ impl Store {
     /// between: SQLite takes the write lock at once, PostgreSQL checks serializability (a
     /// conflicting transaction fails and is not acknowledged).
     pub(crate) async fn begin_checked_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self
-            .writer
-            .begin_with(match self.backend.dialect() {
-                sql::Dialect::Sqlite => "BEGIN IMMEDIATE",
-                sql::Dialect::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
-            })
-            .await?)
+        Ok(self.writer.begin_with(self.backend.dialect().begin_write()).await?)
     }
 
     /// Which database holds the tables: `sqlite` or `postgres`.
     pub fn backend_name(&self) -> &'static str {
-        match self.backend.dialect() {
-            sql::Dialect::Sqlite => "sqlite",
-            sql::Dialect::Postgres => "postgres",
-        }
+        self.backend.dialect().name()
     }
 
     /// Direct access for tests that must show what the database itself refuses.

@@ -8,7 +8,7 @@
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
 
-use crate::sql::{Cell, Db, DbExt, Dialect, Param, args};
+use crate::sql::{Cell, Db, Param, args};
 
 use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
@@ -136,28 +136,9 @@ pub(crate) fn search_text(record: &Record) -> String {
     parts.join("\n")
 }
 
-/// A record's index row has the rowid of its `records` row, so that replacing it is a lookup, not
-/// a scan of the index (`record_id` is not indexed in an FTS5 table).
-/// In PostgreSQL the index is an ordinary table keyed by record, searched through a trigram index.
+/// A record's row of the search index (its spelling per backend: `Dialect::write_search_row`).
 fn write_search_row(conn: &dyn Db, id: &str, record: &Record) -> Result<()> {
-    match conn.dialect() {
-        Dialect::Sqlite => {
-            let rowid: i64 = conn.scalar("SELECT rowid FROM records WHERE id = $1", args![id])?;
-            conn.exec("DELETE FROM record_search WHERE rowid = $1", args![rowid])?;
-            conn.exec(
-                "INSERT INTO record_search (rowid, record_id, body) VALUES ($1, $2, $3)",
-                args![rowid, id, search_text(record)],
-            )?;
-        }
-        Dialect::Postgres => {
-            conn.exec(
-                "INSERT INTO record_search (record_id, body) VALUES ($1, $2)
-                 ON CONFLICT (record_id) DO UPDATE SET body = excluded.body",
-                args![id, search_text(record)],
-            )?;
-        }
-    }
-    Ok(())
+    conn.dialect().write_search_row(conn, id, &search_text(record))
 }
 
 /// Writes one record's derived row: the record's id, the record, its court.
@@ -492,13 +473,7 @@ pub(crate) fn rebuild(conn: &dyn Db, extra_regions: &[String]) -> Result<u64> {
 /// column order changes it.
 pub(crate) fn digest(conn: &dyn Db) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let columns_of = match conn.dialect() {
-        Dialect::Sqlite => "SELECT name FROM pragma_table_info($1)",
-        Dialect::Postgres => {
-            "SELECT column_name::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1"
-        }
-    };
+    let columns_of = conn.dialect().columns_sql();
     let mut h = Sha256::new();
     for table in PROJECTION_TABLES {
         let mut columns: Vec<String> =

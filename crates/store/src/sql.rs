@@ -6,14 +6,8 @@
 
 use std::borrow::Cow;
 
+pub(crate) use crate::dialect::Dialect;
 use crate::{Result, StoreError};
-
-/// Which SQL dialect a connection speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    Sqlite,
-    Postgres,
-}
 
 /// The type of a value, so that a NULL can be bound with the column's type (PostgreSQL infers
 /// nothing from an untyped NULL in a prepared statement).
@@ -219,14 +213,7 @@ pub(crate) trait Db {
 
     /// Begin a transaction that reads the database as of one moment.
     fn begin_read(&self) -> Result<()> {
-        self.exec(
-            match self.dialect() {
-                Dialect::Sqlite => "BEGIN",
-                Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-            },
-            &[],
-        )
-        .map(drop)
+        self.exec(self.dialect().begin_snapshot(), &[]).map(drop)
     }
 
     fn commit(&self) -> Result<()> {

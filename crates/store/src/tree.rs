@@ -6,7 +6,7 @@ use liuhen_ledger::tlog::{self, Hash};
 use crate::ledger::LogKeys;
 use sqlx::Row;
 
-use crate::sql::{Db, DbExt, Dialect, Param, args};
+use crate::sql::{Db, DbExt, Param, args};
 use crate::{Result, StoreError, now, ts};
 
 impl From<tlog::TreeError> for StoreError {
@@ -55,7 +55,7 @@ impl tlog::HashReader for WriterHashes<'_> {
         let hash = |i: u64, bytes: &[u8]| {
             tlog::hash_from_slice(bytes).ok_or_else(|| fail(&format!("{i} has the wrong length")))
         };
-        if self.0.dialect() == Dialect::Sqlite || indexes.len() < 2 {
+        if !self.0.dialect().batches_rows() || indexes.len() < 2 {
             // A cached statement a hash costs microseconds on SQLite's own connection.
             return indexes
                 .iter()
@@ -132,7 +132,7 @@ impl<'a> Appender<'a> {
 
     /// Write the batch's stored hashes.
     pub(crate) fn flush(&mut self, conn: &dyn Db) -> Result<()> {
-        if conn.dialect() == Dialect::Sqlite {
+        if !conn.dialect().batches_rows() {
             for (idx, h) in self.hashes.drain(..) {
                 conn.exec("INSERT INTO tlog_hashes (idx, hash) VALUES ($1, $2)", args![idx as i64, h.0])?;
             }

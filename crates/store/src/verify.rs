@@ -16,27 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::backend::Backend;
 use crate::projection::PROJECTION_TABLES;
-use crate::sql::{Db, DbExt, Dialect, args};
+use crate::sql::{Db, DbExt, args};
 use crate::{MaterialStore, Result, StoreError};
-
-/// The triggers by which the database refuses to change the ledger, in each backend.
-const SQLITE_TRIGGERS: [&str; 6] = [
-    "events_refuse_update",
-    "events_refuse_delete",
-    "tlog_hashes_refuse_update",
-    "tlog_hashes_refuse_delete",
-    "checkpoints_refuse_update",
-    "checkpoints_refuse_delete",
-];
-const POSTGRES_TRIGGERS: [&str; 7] = [
-    "events_append_only",
-    "events_no_truncate",
-    "events_in_order",
-    "tlog_hashes_append_only",
-    "tlog_hashes_no_truncate",
-    "checkpoints_append_only",
-    "checkpoints_no_truncate",
-];
 
 /// Most faults listed; the first is the one that matters.
 const MAX_FAULTS: usize = 50;
@@ -182,12 +163,7 @@ fn verify_backend(
 
     // The database's own refusal of changes: a missing (or disabled) trigger means someone
     // removed it.
-    let (triggers, present_sql): (&[&str], &str) = match backend.dialect() {
-        Dialect::Sqlite => (&SQLITE_TRIGGERS, "SELECT name FROM sqlite_master WHERE type = 'trigger'"),
-        Dialect::Postgres => {
-            (&POSTGRES_TRIGGERS, "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
-        }
-    };
+    let (triggers, present_sql) = backend.dialect().ledger_triggers();
     let present: Vec<String> = conn.rows(present_sql, args![])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
     for t in triggers {
         if !present.iter().any(|p| p == t) {

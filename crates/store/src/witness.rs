@@ -190,10 +190,7 @@ impl Store {
         })?;
         // A second key for a known origin is the log's rotation: both are trusted.
         let origin = verifier_key.split('+').next().unwrap_or("").to_string();
-        let known = match self.backend.dialect() {
-            crate::sql::Dialect::Sqlite => "instr(witness_logs.verifier_key, excluded.verifier_key) = 0",
-            crate::sql::Dialect::Postgres => "strpos(witness_logs.verifier_key, excluded.verifier_key) = 0",
-        };
+        let known = self.backend.dialect().lacks("witness_logs.verifier_key", "excluded.verifier_key");
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO witness_logs (origin, verifier_key) VALUES ($1, $2)
              ON CONFLICT(origin) DO UPDATE SET verifier_key = witness_logs.verifier_key || $3 || excluded.verifier_key
