@@ -93,11 +93,8 @@ impl Store {
         let mut problems = Vec::new();
         let step = code_of::<ComplaintStep>(&mut problems, "step", "R15", step);
         required(&mut problems, "note", "R15", note, "请写明办理情况", "say what was done");
-        invalid_if(problems)?;
-        self.accountability_step(
-            by,
-            EventBody::ComplaintHandled { complaint_id: id, step: step.expect("checked"), note: note.trim().into() },
-        )
-        .await
+        let step = parsed(problems, step)?;
+        self.accountability_step(by, EventBody::ComplaintHandled { complaint_id: id, step, note: note.trim().into() })
+            .await
     }
 }

@@ -46,7 +46,7 @@ impl Store {
                 "the time is like 2026-05-20 09:30 and not in the future",
             ));
         }
-        invalid_if(problems)?;
+        let ((kind, case_number), occurred_at) = parsed(problems, kind.zip(case_number).zip(occurred_at))?;
         let external_id = input.external_id.trim();
         if let Some(r) = sqlx::query("SELECT id FROM contacts WHERE court_id = $1 AND external_id = $2")
             .bind(&by.court_id)
@@ -61,12 +61,12 @@ impl Store {
         let body = EventBody::ContactReported {
             contact_id,
             external_id: external_id.into(),
-            kind: kind.expect("checked"),
-            case_number: case_number.expect("checked"),
+            kind,
+            case_number,
             judge: input.judge.trim().into(),
             person: trimmed(&input.person),
             unit: trimmed(&input.unit),
-            occurred_at: occurred_at.expect("checked"),
+            occurred_at,
         };
         self.accountability_step(by, body).await?;
         Ok((contact_id, true))

@@ -70,19 +70,19 @@ impl Store {
                 ));
             }
         }
-        invalid_if(problems)?;
+        let (kind, decided) = parsed(problems, kind.zip(decided))?;
         let finding_id = Uuid::now_v7();
         let body = EventBody::FindingRecorded {
             finding_id,
             subject: subject.into(),
-            kind: kind.expect("checked"),
+            kind,
             record_id: input.record_id,
             case_number: input.case_number.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(String::from),
             facts: input.facts.trim().into(),
             // The sequencer counts and proposes in its transaction.
             prior_standing: 0,
             proposed: Vec::new(),
-            decided: decided.expect("checked"),
+            decided,
             decision_reason: input.decision_reason.trim().into(),
         };
         self.accountability_step(by, body).await?;
@@ -148,13 +148,8 @@ impl Store {
             None => None,
         };
         required(&mut problems, "reason", "R14", reason, "请写明决定理由", "give the reason");
-        invalid_if(problems)?;
-        let body = EventBody::AppealDecided {
-            finding_id: id,
-            outcome: outcome.expect("checked"),
-            sanction,
-            reason: reason.trim().into(),
-        };
+        let outcome = parsed(problems, outcome)?;
+        let body = EventBody::AppealDecided { finding_id: id, outcome, sanction, reason: reason.trim().into() };
         self.accountability_step(by, body).await
     }
 }

@@ -67,6 +67,16 @@ fn invalid_if(problems: Vec<Problem>) -> Result<()> {
     if problems.is_empty() { Ok(()) } else { Err(StoreError::Invalid(problems)) }
 }
 
+/// The values a form's fields were read into, handed back only when the form has no problem (a
+/// field that could not be read always noted one): what passed the rules comes out typed.
+fn parsed<T>(problems: Vec<Problem>, values: Option<T>) -> Result<T> {
+    match (values, problems.is_empty()) {
+        (Some(values), true) => Ok(values),
+        (_, false) => Err(StoreError::Invalid(problems)),
+        (None, true) => Err(StoreError::Internal("a field was not read and no problem was noted".into())),
+    }
+}
+
 fn code_of<T: Listed>(problems: &mut Vec<Problem>, field: &str, rule: &'static str, code: &str) -> Option<T> {
     let found = T::from_code(code.trim());
     if found.is_none() {

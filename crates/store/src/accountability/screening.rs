@@ -11,12 +11,8 @@ impl Store {
         let mut problems = Vec::new();
         let classification = code_of::<Screening>(&mut problems, "classification", "R3", classification);
         required(&mut problems, "reason", "R3", reason, "请写明甄别理由", "give the reason");
-        invalid_if(problems)?;
-        let body = EventBody::RecordScreened {
-            record_id,
-            classification: classification.expect("checked"),
-            reason: reason.trim().into(),
-        };
+        let classification = parsed(problems, classification)?;
+        let body = EventBody::RecordScreened { record_id, classification, reason: reason.trim().into() };
         self.accountability_step(by, body).await
     }
 
@@ -58,13 +54,9 @@ impl Store {
         if note.chars().count() > MAX_TEXT {
             problems.push(problem("note", "R17", "too_long", "说明过长", "the note is too long"));
         }
-        invalid_if(problems)?;
-        let body = EventBody::OutcomeReported {
-            record_id,
-            outcome: outcome.expect("checked"),
-            body: body.trim().into(),
-            note: note.trim().into(),
-        };
+        let outcome = parsed(problems, outcome)?;
+        let body =
+            EventBody::OutcomeReported { record_id, outcome, body: body.trim().into(), note: note.trim().into() };
         self.accountability_step(by, body).await
     }
 
