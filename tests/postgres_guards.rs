@@ -23,8 +23,16 @@ async fn error_stating_epoch(pool: &PgPool, epoch: i64, sql: &str) -> sqlx::Erro
     tx.execute(sqlx::AssertSqlSafe(sql.to_string())).await.expect_err("the database let it through")
 }
 
-#[tokio::test]
-async fn the_database_keeps_the_ledger_append_only_and_in_the_sequencers_order() {
+/// A store on a database of its own with one record; its events, the lease's epoch and the log's key.
+struct Ledger {
+    db: TestDb,
+    _dir: common::DataDir,
+    size: i64,
+    epoch: i64,
+    key: String,
+}
+
+async fn ledger() -> Ledger {
     let db = TestDb::new().await;
     let app = common::spawn_app_with(|c| c.database_url = Some(db.url())).await;
     let clerk = app.token("clerk").await;
@@ -35,9 +43,13 @@ async fn the_database_keeps_the_ledger_append_only_and_in_the_sequencers_order()
     let size: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&owner).await.unwrap();
     let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM sequencer_lease").fetch_one(&owner).await.unwrap();
     assert!(size > 3 && epoch >= 1, "{size} events, epoch {epoch}");
+    Ledger { db, _dir: dir, size, epoch, key }
+}
 
-    // The owner of the tables may not change, remove or empty the ledger: the triggers refuse,
-    // whoever asks.
+#[tokio::test]
+async fn the_owner_of_the_tables_cannot_change_remove_or_empty_the_ledger() {
+    let ledger = ledger().await;
+    let owner = ledger.db.pool().await;
     for sql in [
         "UPDATE events SET kind = 'x' WHERE seq = 1",
         "DELETE FROM events WHERE seq = 2",
@@ -49,8 +61,14 @@ async fn the_database_keeps_the_ledger_append_only_and_in_the_sequencers_order()
         let error = error_of(&owner, sql).await;
         assert!(error.contains("append-only") && error.contains("R1"), "{sql}: {error}");
     }
-    // Nor write events past the sequencer: without stating its epoch, stating an old one, or out
-    // of order (a gap inside one statement too).
+}
+
+#[tokio::test]
+async fn only_the_current_sequencer_appends_and_only_in_order() {
+    let Ledger { db, size, epoch, .. } = ledger().await;
+    let owner = db.pool().await;
+    // Not without stating the epoch, not with an old one, not out of order (nor with a gap
+    // inside one statement).
     let row = |seq: i64| format!("({seq}, 'x', 'x', 'k', NULL, 't')");
     let error = error_of(&owner, &format!("INSERT INTO events VALUES {}", row(size))).await;
     assert!(error.contains(&format!("only the current sequencer (epoch {epoch})")), "{error}");
@@ -63,13 +81,25 @@ async fn the_database_keeps_the_ledger_append_only_and_in_the_sequencers_order()
     let gap = format!("INSERT INTO events VALUES {}, {}", row(size), row(size + 2));
     let gap = error_stating_epoch(&owner, epoch, &gap).await;
     assert!(gap.to_string().contains(&format!("events {size} to {} (2 rows) out of order", size + 2)), "{gap}");
+}
 
+#[tokio::test]
+async fn verifying_the_ledger_alone_names_a_hash_changed_behind_a_disabled_guard() {
+    let Ledger { db, size, key, .. } = ledger().await;
+    let owner = db.pool().await;
     let verify = || liuhen_store::verify::verify_ledger(&db.url(), vec![key.clone()], &mut |_, _| {}).unwrap();
     let report = verify();
     assert!(report.ok, "{:?}", report.faults);
     assert_eq!((report.events, report.materials), (size as u64, 0), "the ledger alone");
+    // Without the log's published key there is nothing to trust: refused, naming the field.
+    match liuhen_store::verify::verify_ledger(&db.url(), vec![], &mut |_, _| {}) {
+        Err(liuhen_store::StoreError::Invalid(problems)) => {
+            assert_eq!((problems[0].field.as_str(), problems[0].rule), ("key", "R1"), "{problems:?}")
+        }
+        other => panic!("checked without a key: {:?}", other.map(|r| r.ok)),
+    }
 
-    // An owner who disables the guard and rewrites a stored hash: the check names it.
+    // An owner who disables the guard and rewrites a stored hash: the check names both.
     for sql in [
         "ALTER TABLE tlog_hashes DISABLE TRIGGER tlog_hashes_append_only",
         "UPDATE tlog_hashes SET hash = decode(repeat('00', 32), 'hex') WHERE idx = 2",
@@ -80,6 +110,4 @@ async fn the_database_keeps_the_ledger_append_only_and_in_the_sequencers_order()
     assert!(!report.ok);
     let named = |what: &str| report.faults.iter().any(|f| f.en.contains(what));
     assert!(named("Merkle tree hash at entry 1") && named("tlog_hashes_append_only"), "{:?}", report.faults);
-
-    drop(dir);
 }
