@@ -1,4 +1,7 @@
-//! Courts, users and login sessions.
+//! Identity: courts and accounts as the store reads them (here); login sessions (`sessions.rs`),
+//! passwords and the login throttle (`passwords.rs`), the second factor (`second_factor.rs`) and API
+//! tokens (`tokens.rs`). Changes to accounts are made by the administrator (`admin.rs`) through the
+//! sequencer (`account_changes.rs`).
 
 mod passwords;
 mod second_factor;
