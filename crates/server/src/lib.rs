@@ -2,7 +2,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod duties;
 pub mod error;
 pub mod log;
 pub mod oidc;
@@ -68,7 +67,7 @@ impl AppState {
         accountability::handle_complaint, accountability::attest, accountability::filing, accountability::remind,
         accountability::timeliness, accountability::report_contact, accountability::contacts,
         accountability::answer_contact, accountability::cadres, accountability::cadre_history, accountability::merge,
-        duties::request_own_token, duties::approvals, duties::decide, duties::audit,
+        api::duties::request_own_token, api::duties::approvals, api::duties::decide, api::duties::audit,
     ),
     components(schemas(error::FieldProblem)),
     modifiers(&BearerAuth),
@@ -203,13 +202,13 @@ routes! { upload_limit;
     "/api/v1/me/password" => post(api::change_password),
     "/api/v1/me/totp" => post(api::start_totp),
     "/api/v1/me/totp/confirm" => post(api::confirm_totp),
-    "/api/v1/me/tokens" => post(duties::request_own_token),
-    "/api/v1/approvals" => get(duties::approvals),
-    "/api/v1/approvals/{id}/decision" => post(duties::decide),
-    "/api/v1/audit" => get(duties::audit),
-    "/security/approvals" => get(duties::approvals_list),
-    "/security/approvals/{id}" => post(duties::approvals_decide),
-    "/audit" => get(duties::audit_page),
+    "/api/v1/me/tokens" => post(api::duties::request_own_token),
+    "/api/v1/approvals" => get(api::duties::approvals),
+    "/api/v1/approvals/{id}/decision" => post(api::duties::decide),
+    "/api/v1/audit" => get(api::duties::audit),
+    "/security/approvals" => get(pages::security::approvals_list),
+    "/security/approvals/{id}" => post(pages::security::approvals_decide),
+    "/audit" => get(pages::security::audit_page),
     "/api/v1/lists" => get(api::lists),
     "/api/v1/courts" => get(api::courts),
     "/api/v1/case-numbers/{case_number}" => get(api::check_case_number),

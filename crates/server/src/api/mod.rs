@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1` (R3: the store's flows of 录入、存储、查看 over HTTP).
 
 pub mod accountability;
+pub mod duties;
 mod materials;
 mod records;
 mod session;

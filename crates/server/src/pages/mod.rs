@@ -8,6 +8,7 @@ pub mod admin;
 pub mod chrome;
 pub mod records;
 pub mod reports;
+pub mod security;
 pub mod session;
 
 use askama::Template;
