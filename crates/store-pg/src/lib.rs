@@ -74,3 +74,17 @@ pub fn app_role_grants(role: &str) -> Vec<String> {
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+#[cfg(test)]
+mod tests {
+    /// docs/operations.md shows the operator the grants to type; they must be the ones
+    /// `app_role_grants` gives, or a deployment set up by hand misses a table.
+    #[test]
+    fn the_operations_guide_shows_the_grants_the_code_gives() {
+        let normal = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").replace('"', "");
+        let guide = normal(include_str!("../../../docs/operations.md"));
+        for statement in super::app_role_grants("liuhen_app") {
+            assert!(guide.contains(&format!("{};", normal(&statement))), "docs/operations.md lacks: {statement}");
+        }
+    }
+}
