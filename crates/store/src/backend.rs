@@ -1,7 +1,9 @@
 //! Where the store keeps its tables (issue 7): SQLite in the data directory (the embedded default)
-//! or a PostgreSQL database named by its URL. Everything above this module asks a [`Backend`] for
-//! connections and speaks the one SQL of [`crate::sql`]; only what cannot be said the same way in
-//! both is here: opening connections, migrations, and how a write transaction begins.
+//! or a PostgreSQL database named by its URL. The sequencer and long reads ask a [`Backend`] for
+//! a synchronous connection and speak the one SQL of [`crate::sql`]; this module opens those
+//! connections and begins the sequencer's write transaction (its turn among the server processes
+//! on PostgreSQL). The async pools and the migrations are opened in `lib.rs`; differences of SQL
+//! are named in `dialect.rs`.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};

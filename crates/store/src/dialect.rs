@@ -1,6 +1,7 @@
-//! What differs between the two databases, each difference named once (issue 18): the rest of the
-//! store asks its connection's [`Dialect`] for the spelling it needs and never branches on the
-//! backend itself. Opening connections, migrations and the sequencer's turn are in `backend.rs`.
+//! The differences of SQL between the two databases, each named once (issue 18): code that reads
+//! or writes through a `Db` asks its connection's [`Dialect`] for the spelling it needs instead of
+//! matching on it. Opening connections and the sequencer's turn are in `backend.rs`; the pools,
+//! migrations and where a backup goes in `lib.rs`.
 
 use crate::Result;
 use crate::sql::{Db, DbExt, args};
