@@ -137,3 +137,24 @@ async fn sqlite_and_postgresql_hold_the_same_tables_and_columns() {
         ["approvals.added_on_one_side: SQLite None, PostgreSQL Some(\"text\")"]
     );
 }
+
+/// Every table of the PostgreSQL schema is granted to the application's role (docs/operations.md), as appended to
+/// or as written, and every granted table exists: a table added without its grant would be refused to the server at
+/// its first write.
+#[tokio::test]
+async fn every_postgresql_table_is_granted_to_the_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = liuhen_store_pg::testing::TestDb::new().await;
+    let tables: BTreeSet<String> = postgres_schema(&db, dir.path()).await.into_keys().collect();
+    let list = |names: &'static str| names.split(',').map(|t| t.trim().to_string()).collect::<BTreeSet<_>>();
+    let granted: BTreeSet<String> = list(liuhen_store_pg::APPEND_ONLY_TABLES)
+        .into_iter()
+        .chain(list(liuhen_store_pg::WRITABLE_TABLES))
+        .chain(["sequencer_lease".to_string()])
+        .collect();
+    assert!(tables.len() > 30, "{tables:?}");
+    let ungranted: Vec<_> = tables.difference(&granted).collect();
+    assert!(ungranted.is_empty(), "tables the application role is not granted: {ungranted:?}");
+    let missing: Vec<_> = granted.difference(&tables).collect();
+    assert!(missing.is_empty(), "granted tables that do not exist: {missing:?}");
+}
