@@ -27,3 +27,33 @@ async fn the_openapi_document_matches_its_committed_snapshot() {
         );
     }
 }
+
+/// Issue 19: a client generated from the document can call every operation — each declares every
+/// parameter its path names, and each has an operation id of its own.
+#[tokio::test]
+async fn every_operation_declares_its_path_parameters_and_a_unique_id() {
+    let app = common::spawn_app().await;
+    let (_, doc) = app.get("", "/api/openapi.json").await;
+    let mut problems = Vec::new();
+    let mut ids = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let named: Vec<&str> =
+            path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+        for (method, operation) in operations.as_object().unwrap() {
+            let declared: Vec<&str> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            for name in named.iter().filter(|n| !declared.contains(n)) {
+                problems.push(format!("{method} {path} does not declare {{{name}}}"));
+            }
+            let id = operation["operationId"].as_str().unwrap_or_default().to_string();
+            ids.entry(id).or_default().push(format!("{method} {path}"));
+        }
+    }
+    problems.extend(ids.iter().filter(|(_, ops)| ops.len() > 1).map(|(id, ops)| format!("{id} names {ops:?}")));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

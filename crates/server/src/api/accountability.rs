@@ -49,7 +49,7 @@ pub struct ScreeningRequest {
 }
 
 /// Screen an entry (甄别): what it is, and why. For the store's maintainers.
-#[utoipa::path(post, path = "/api/v1/records/{id}/screenings", tag = "accountability", request_body = ScreeningRequest,
+#[utoipa::path(post, path = "/api/v1/records/{id}/screenings", tag = "accountability", params(("id" = Uuid, Path, description = "the record's id")), request_body = ScreeningRequest,
     responses((status = 201, body = Step), (status = 422, body = ProblemDocument)))]
 pub async fn screen(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn screen(
 }
 
 /// Screenings, checks and outcomes of an entry.
-#[utoipa::path(get, path = "/api/v1/records/{id}/handling", tag = "accountability",
+#[utoipa::path(get, path = "/api/v1/records/{id}/handling", tag = "accountability", params(("id" = Uuid, Path, description = "the record's id")),
     responses((status = 200, body = RecordHandling), (status = 404, body = ProblemDocument)))]
 pub async fn handling(
     State(state): State<AppState>,
@@ -88,7 +88,7 @@ pub struct CheckRequest {
 }
 
 /// Open a check (核查) of an entry.
-#[utoipa::path(post, path = "/api/v1/records/{id}/checks", tag = "accountability", request_body = CheckRequest,
+#[utoipa::path(post, path = "/api/v1/records/{id}/checks", tag = "accountability", params(("id" = Uuid, Path, description = "the record's id")), request_body = CheckRequest,
     responses((status = 201, body = Made), (status = 422, body = ProblemDocument)))]
 pub async fn open_check(
     State(state): State<AppState>,
@@ -106,7 +106,7 @@ pub struct ConclusionRequest {
 }
 
 /// Conclude a check with its findings.
-#[utoipa::path(post, path = "/api/v1/checks/{id}/conclusion", tag = "accountability", request_body = ConclusionRequest,
+#[utoipa::path(post, path = "/api/v1/checks/{id}/conclusion", tag = "accountability", params(("id" = Uuid, Path, description = "the check's id")), request_body = ConclusionRequest,
     responses((status = 201, body = Step), (status = 409, body = ProblemDocument)))]
 pub async fn conclude_check(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ pub struct OutcomeRequest {
 }
 
 /// Note what an oversight body decided about an entry (R17).
-#[utoipa::path(post, path = "/api/v1/records/{id}/outcomes", tag = "accountability", request_body = OutcomeRequest,
+#[utoipa::path(post, path = "/api/v1/records/{id}/outcomes", tag = "accountability", params(("id" = Uuid, Path, description = "the record's id")), request_body = OutcomeRequest,
     responses((status = 201, body = Step), (status = 422, body = ProblemDocument)))]
 pub async fn report_outcome(
     State(state): State<AppState>,
@@ -187,7 +187,7 @@ pub async fn proposal(
     Ok(Json(shown))
 }
 
-#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "accountability",
+#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "accountability", params(("id" = Uuid, Path, description = "the finding's id")),
     responses((status = 200, body = FindingView), (status = 404, body = ProblemDocument)))]
 pub async fn finding(
     State(state): State<AppState>,
@@ -206,7 +206,7 @@ pub struct AppealRequest {
 }
 
 /// The person found against appeals.
-#[utoipa::path(post, path = "/api/v1/findings/{id}/appeal", tag = "accountability", request_body = AppealRequest,
+#[utoipa::path(post, path = "/api/v1/findings/{id}/appeal", tag = "accountability", params(("id" = Uuid, Path, description = "the finding's id")), request_body = AppealRequest,
     responses((status = 201, body = Step), (status = 409, body = ProblemDocument)))]
 pub async fn appeal(
     State(state): State<AppState>,
@@ -228,7 +228,7 @@ pub struct DecisionRequest {
 }
 
 /// Another inspector decides an appeal.
-#[utoipa::path(post, path = "/api/v1/findings/{id}/decision", tag = "accountability", request_body = DecisionRequest,
+#[utoipa::path(post, path = "/api/v1/findings/{id}/decision", tag = "accountability", params(("id" = Uuid, Path, description = "the finding's id")), request_body = DecisionRequest,
     responses((status = 201, body = Step), (status = 409, body = ProblemDocument)))]
 pub async fn decide(
     State(state): State<AppState>,
@@ -270,7 +270,7 @@ pub async fn file_complaint(
     Ok(created(state.store.file_complaint(&user, &req.account).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "accountability",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "accountability", params(("id" = Uuid, Path, description = "the complaint's id")),
     responses((status = 200, body = ComplaintView), (status = 404, body = ProblemDocument)))]
 pub async fn complaint(
     State(state): State<AppState>,
@@ -291,7 +291,7 @@ pub struct ComplaintStepRequest {
 }
 
 /// A step of handling a complaint, by the court it went to.
-#[utoipa::path(post, path = "/api/v1/complaints/{id}/steps", tag = "accountability", request_body = ComplaintStepRequest,
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/steps", tag = "accountability", params(("id" = Uuid, Path, description = "the complaint's id")), request_body = ComplaintStepRequest,
     responses((status = 201, body = Step), (status = 404, body = ProblemDocument)))]
 pub async fn handle_complaint(
     State(state): State<AppState>,
@@ -408,7 +408,7 @@ pub struct AnswerRequest {
 }
 
 /// The judge answers a question raised by a contact without an entry.
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/answer", tag = "accountability", request_body = AnswerRequest,
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/answer", tag = "accountability", params(("id" = Uuid, Path, description = "the contact's id")), request_body = AnswerRequest,
     responses((status = 201, body = Step), (status = 404, body = ProblemDocument)))]
 pub async fn answer_contact(
     State(state): State<AppState>,

@@ -75,7 +75,7 @@ pub struct DecisionRequest {
 
 /// Approve or refuse a request (never one's own). An approval that needs the person to enrol an
 /// authenticator returns the one-time code, for the approver to hand over out of band.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "session", request_body = DecisionRequest,
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "session", operation_id = "decide_approval", params(("id" = Uuid, Path, description = "the approval request's id")), request_body = DecisionRequest,
     responses((status = 200, body = Decision), (status = 403, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
 pub async fn decide(
     State(state): State<AppState>,
