@@ -414,3 +414,26 @@ async fn downloads_name_their_files_safely() {
     assert!(fallback.ends_with(".pdf") && fallback.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
     assert_eq!(exact, urlencode(name));
 }
+
+/// Issue 19: a malformed id in the path or a malformed query value is refused as a problem
+/// document in the caller's language, like every other error, not as the framework's plain text.
+#[tokio::test]
+async fn a_malformed_path_or_query_is_a_problem_document() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    for (path, lang, says) in [
+        ("/api/v1/records/not-a-uuid", "zh", "路径中的编号有误"),
+        ("/api/v1/records/not-a-uuid", "en", "a parameter of the path is not valid"),
+        ("/api/v1/records?special_item=many", "zh", "查询参数有误"),
+        ("/api/v1/records?special_item=many", "en", "the query string is not valid"),
+    ] {
+        let answer =
+            app.client.get(app.url(path)).bearer_auth(&clerk).header("accept-language", lang).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{path}");
+        let kind = answer.headers()["content-type"].to_str().unwrap().to_string();
+        assert_eq!(kind, "application/problem+json", "{path}");
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains(says), "{path} {lang}: {body}");
+        assert_eq!(body["status"], 400);
+    }
+}

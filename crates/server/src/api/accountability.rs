@@ -3,7 +3,7 @@
 //! contacts, and cadre histories. The pages are in `pages::accountability`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use liuhen_rules::{FindingKind, Listed, Problem};
 use liuhen_store::accountability::{
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ProblemDocument};
 
@@ -54,7 +54,7 @@ pub struct ScreeningRequest {
 pub async fn screen(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ScreeningRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.screen_record(&user, id, &req.classification, &req.reason).await?))
@@ -66,7 +66,7 @@ pub async fn screen(
 pub async fn handling(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<RecordHandling>, ApiError> {
     match state.store.record_handling(&user, id).await? {
         Some(h) => {
@@ -93,7 +93,7 @@ pub struct CheckRequest {
 pub async fn open_check(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Result<(StatusCode, Json<Made>), ApiError> {
     Ok(created(state.store.open_check(&user, id, &req.subject).await?))
@@ -111,7 +111,7 @@ pub struct ConclusionRequest {
 pub async fn conclude_check(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ConclusionRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.conclude_check(&user, id, &req.findings).await?))
@@ -133,7 +133,7 @@ pub struct OutcomeRequest {
 pub async fn report_outcome(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<OutcomeRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.report_outcome(&user, id, &req.outcome, &req.body, &req.note).await?))
@@ -177,7 +177,7 @@ pub struct ProposalQuery {
 pub async fn proposal(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<ProposalQuery>,
+    ApiQuery(q): ApiQuery<ProposalQuery>,
 ) -> Result<Json<SanctionProposal>, ApiError> {
     let kind = FindingKind::from_code(&q.kind).ok_or_else(|| {
         ApiError::invalid(vec![Problem::new("kind", "R14", "unknown_code", "没有这种认定", "no such kind of finding")])
@@ -192,7 +192,7 @@ pub async fn proposal(
 pub async fn finding(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<FindingView>, ApiError> {
     let shown = state.store.finding(&user, id).await?;
     state.store.note_content_viewed(&user, "finding", Some(id.to_string()), "api").await?;
@@ -211,7 +211,7 @@ pub struct AppealRequest {
 pub async fn appeal(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<AppealRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.appeal_finding(&user, id, &req.grounds).await?))
@@ -233,7 +233,7 @@ pub struct DecisionRequest {
 pub async fn decide(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.decide_appeal(&user, id, &req.outcome, req.sanction.as_deref(), &req.reason).await?))
@@ -275,7 +275,7 @@ pub async fn file_complaint(
 pub async fn complaint(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ComplaintView>, ApiError> {
     let shown = state.store.complaint(&user, id).await?;
     state.store.note_content_viewed(&user, "complaint", Some(id.to_string()), "api").await?;
@@ -296,7 +296,7 @@ pub struct ComplaintStepRequest {
 pub async fn handle_complaint(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<ComplaintStepRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.handle_complaint(&user, id, &req.step, &req.note).await?))
@@ -328,7 +328,7 @@ pub async fn attest(
 pub async fn filing(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<PeriodRequest>,
+    ApiQuery(q): ApiQuery<PeriodRequest>,
 ) -> Result<Json<FilingOverview>, ApiError> {
     let shown = state.store.filing_overview(&user, &q.period).await?;
     state.store.note_content_viewed(&user, "filing", Some(q.period.clone()), "api").await?;
@@ -357,7 +357,7 @@ pub async fn remind(
 pub async fn timeliness(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<PeriodRequest>,
+    ApiQuery(q): ApiQuery<PeriodRequest>,
 ) -> Result<Json<Timeliness>, ApiError> {
     let shown = state.store.timeliness(&user, &q.period).await?;
     state.store.note_content_viewed(&user, "timeliness", Some(q.period.clone()), "api").await?;
@@ -391,7 +391,7 @@ pub struct ContactsQuery {
 pub async fn contacts(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<ContactsQuery>,
+    ApiQuery(q): ApiQuery<ContactsQuery>,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
     let shown = state.store.contacts(&user, q.mine).await?;
     state.store.note_content_viewed(&user, "contacts", None, "api").await?;
@@ -413,7 +413,7 @@ pub struct AnswerRequest {
 pub async fn answer_contact(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<AnswerRequest>,
 ) -> Result<(StatusCode, Json<Step>), ApiError> {
     Ok(step(state.store.answer_contact(&user, id, req.record_id, &req.explanation).await?))
@@ -433,7 +433,7 @@ pub struct CadresQuery {
 pub async fn cadres(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<CadresQuery>,
+    ApiQuery(q): ApiQuery<CadresQuery>,
 ) -> Result<Json<Vec<CadreSummary>>, ApiError> {
     let shown = state.store.cadres(&user, q.repeat).await?;
     state.store.note_content_viewed(&user, "cadres", None, "api").await?;
@@ -452,7 +452,7 @@ pub struct CadreQuery {
 pub async fn cadre_history(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<CadreQuery>,
+    ApiQuery(q): ApiQuery<CadreQuery>,
 ) -> Result<Json<CadreHistory>, ApiError> {
     let shown = state.store.cadre_history(&user, &q.key, "api").await?;
     state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "api").await?;

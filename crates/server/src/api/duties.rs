@@ -4,14 +4,14 @@
 //! `pages::security`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use liuhen_store::{ApiToken, Approval, AuditEntry, Change, Decision};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ProblemDocument};
 
@@ -80,7 +80,7 @@ pub struct DecisionRequest {
 pub async fn decide(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<Json<Decision>, ApiError> {
     Ok(Json(state.store.decide_approval(&user, id, req.approve, &req.note).await?))
@@ -102,7 +102,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let entries = state.store.audit_trail(&user, q.before, q.limit.unwrap_or(100)).await?;
     state.store.note_content_viewed(&user, "audit_trail", q.before.map(|b| b.to_string()), "api").await?;

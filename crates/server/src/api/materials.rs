@@ -37,7 +37,7 @@ fn field_problem(field: &str, zh: String, en: String) -> ApiError {
 pub async fn upload_material(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
     Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, multipart, None).await?)))
@@ -184,7 +184,7 @@ pub(crate) fn attachment(name: &str) -> HeaderValue {
 pub async fn download_material(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let (_, material) = state.store.material(&user, id, "api").await?;
     let stream = state.store.material_store().get_verified(&material.sha256).await?;

@@ -2,10 +2,12 @@
 
 pub mod accountability;
 pub mod duties;
+mod extract;
 mod materials;
 mod records;
 mod session;
 
+pub use extract::{ApiPath, ApiQuery};
 pub use materials::*;
 pub use records::*;
 pub use session::*;
@@ -13,7 +15,7 @@ pub use session::*;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -146,7 +148,7 @@ pub async fn courts(State(state): State<AppState>, CurrentUser(_): CurrentUser) 
 pub async fn check_case_number(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
-    Path(text): Path<String>,
+    ApiPath(text): ApiPath<String>,
 ) -> Result<Json<CaseNumber>, ApiError> {
     parse_case_number_with(&text, &state.store.config().extra_regions).map(Json).map_err(|e| {
         ApiError::invalid(vec![Problem::new(

@@ -206,7 +206,7 @@ impl ListQuery {
 pub async fn list_records(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<RecordSummary>>, ApiError> {
     Ok(Json(state.store.list_records(&user, &q.to_filter()?, "api").await?))
 }
@@ -217,7 +217,7 @@ pub async fn list_records(
 pub async fn get_record(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<RecordView>, ApiError> {
     Ok(Json(state.store.record(&user, id, "api").await?))
 }
@@ -229,7 +229,7 @@ pub async fn get_record(
 pub async fn record_views(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<ViewEntry>>, ApiError> {
     Ok(Json(state.store.record_views(&user, id).await?))
 }
@@ -256,7 +256,7 @@ pub struct Appended {
 pub async fn amend_record(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<AmendRequest>,
 ) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.amend_record(&user, id, &req.record, &req.reason, req.expected_version).await?;
@@ -278,7 +278,7 @@ pub struct SignRequest {
 pub async fn cosign(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SignRequest>,
 ) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.cosign(&user, id, req.version).await?;
@@ -291,7 +291,7 @@ pub async fn cosign(
 pub async fn dispute(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SignRequest>,
 ) -> Result<(StatusCode, Json<Appended>), ApiError> {
     let seq = state.store.dispute(&user, id, req.version, req.reason.as_deref().unwrap_or("")).await?;
