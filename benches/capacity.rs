@@ -55,11 +55,8 @@ async fn size_of(store: &Store, config: &StoreConfig) -> u64 {
             .map(|m| m.len())
             .sum(),
         Some(_) => {
-            let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
-                .fetch_one(store.writer_pool_for_tests())
-                .await
-                .unwrap();
-            bytes as u64
+            let rows = store.sql_for_tests("SELECT pg_database_size(current_database())", Vec::new()).await.unwrap();
+            rows[0][0].get::<i64>().unwrap() as u64
         }
     }
 }

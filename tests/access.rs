@@ -203,8 +203,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let log = common::events(&app).await;
     let tail: Vec<&str> = kinds(&log).into_iter().rev().take(4).collect();
     assert_eq!(tail, ["user_unlocked", "password_set", "token_revoked", "token_issued"]);
-    let entries: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT entry FROM events").fetch_all(app.store.writer_pool_for_tests()).await.unwrap();
+    let entries: Vec<Vec<u8>> = common::column(&app.store, "SELECT entry FROM events").await;
     let text: String = entries.iter().map(|e| String::from_utf8_lossy(e)).collect();
     assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();

@@ -616,18 +616,14 @@ async fn a_store_from_before_this_migration_gets_its_cadre_rows_when_it_next_ope
     app.create(&clerk, &letter()).await;
     app.create(&clerk, &letter()).await;
     // As a store migrated from before issue 8 stands: no cadre rows, the fill noted.
-    let pool = app.store.writer_pool_for_tests();
-    sqlx::query("DELETE FROM record_cadres").execute(pool).await.unwrap();
-    sqlx::query("INSERT INTO derived_backlog (name) VALUES ('record_cadres')").execute(pool).await.unwrap();
+    common::sql(&app.store, "DELETE FROM record_cadres").await.unwrap();
+    common::sql(&app.store, "INSERT INTO derived_backlog (name) VALUES ('record_cadres')").await.unwrap();
     let dir = app.stop().await;
     let app = common::spawn_app_in(dir, false, |_| {}).await;
     let (status, cadres) = app.get(&app.token("office").await, "/api/v1/cadres").await;
     assert_eq!(status, 200);
     assert_eq!(cadres[0]["entries"], 2, "{cadres}");
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM derived_backlog")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let left: i64 = common::scalar(&app.store, "SELECT COUNT(*) FROM derived_backlog").await;
     assert_eq!(left, 0, "the fill is done once");
 }
 

@@ -200,10 +200,7 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
 
     // Each change is a ledger event naming the account at the console.
     let store = liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
-    let entries: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
-        .fetch_all(store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let entries: Vec<Vec<u8>> = common::column(&store, "SELECT entry FROM events ORDER BY seq").await;
     let events: Vec<liuhen_ledger::Event> = entries.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.body.kind()).collect();
     assert_eq!(kinds, ["court_added", "user_added", "user_added", "token_issued", "token_revoked"]);
@@ -264,10 +261,8 @@ async fn many_failures_from_one_address_are_throttled_whatever_the_account() {
     let (status, body) = app.login("judge_b", common::PASSWORD).await;
     assert_eq!(status, 429, "even a right password waits: {body}");
     assert!(body["detail"].as_str().unwrap().contains("秒后再试"), "{body}");
-    let locked: Option<String> = sqlx::query_scalar("SELECT locked_until FROM users WHERE username = 'clerk'")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let locked: Option<String> =
+        common::scalar(&app.store, "SELECT locked_until FROM users WHERE username = 'clerk'").await;
     assert_eq!(locked, None, "the accounts themselves are not locked: the address is held back");
 }
 
@@ -302,10 +297,7 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
     assert_eq!(app.post(&token, "/api/v1/records", &common::letter()).await.0, 401, "tokens end");
     assert_eq!(app.login("judge_a", common::PASSWORD).await.0, 401, "and it cannot log in again");
 
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events ORDER BY seq")
-        .fetch_all(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let kinds: Vec<String> = common::column(&app.store, "SELECT kind FROM events ORDER BY seq").await;
     assert!(kinds.contains(&"role_changed".to_string()) && kinds.last().unwrap() == "user_disabled", "{kinds:?}");
 }
 
@@ -439,11 +431,9 @@ async fn a_burst_of_guesses_gets_no_more_evaluations_than_the_lockout_allows() {
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, 401);
     assert_eq!(app.login("clerk", common::PASSWORD).await, answers[0], "locked: the right password too");
-    let (failed, locked): (i64, Option<String>) =
-        sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE username = 'clerk'")
-            .fetch_one(app.store.writer_pool_for_tests())
-            .await
-            .unwrap();
+    let row =
+        common::one_row(&app.store, "SELECT failed_logins, locked_until FROM users WHERE username = 'clerk'").await;
+    let (failed, locked): (i64, Option<String>) = (row[0].get().unwrap(), row[1].get().unwrap());
     assert!(locked.is_some() && failed <= 3, "failed {failed}, locked {locked:?}");
 }
 

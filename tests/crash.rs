@@ -184,20 +184,19 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
     let live = store.projection_digest().await.unwrap();
     store.rebuild_projections().await.unwrap();
     assert_eq!(store.projection_digest().await.unwrap(), live, "query tables disagree with the events");
-    let pool = store.writer_pool_for_tests();
-    let (count, max): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM events").fetch_one(pool).await.unwrap();
+    let row = common::one_row(&store, "SELECT COUNT(*), MAX(seq) FROM events").await;
+    let (count, max): (i64, i64) = (row[0].get().unwrap(), row[1].get().unwrap());
     assert_eq!(max, count - 1, "event indices have a gap");
-    let (records, created): (i64, i64) = sqlx::query_as(
+    let row = common::one_row(
+        &store,
         "SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM events WHERE kind = 'record_created')",
     )
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    .await;
+    let (records, created): (i64, i64) = (row[0].get().unwrap(), row[1].get().unwrap());
     assert_eq!(records, created);
     assert!(records as usize > acknowledged.len(), "{records} records, {} acknowledged", acknowledged.len());
-    let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM records").fetch_all(pool).await.unwrap();
-    assert!(ids.iter().any(|(id,)| id == &after_restart));
+    let ids: Vec<String> = common::column(&store, "SELECT id FROM records").await;
+    assert!(ids.contains(&after_restart));
     store.close().await;
 
     // The CLI's own check agrees.
@@ -266,11 +265,12 @@ async fn two_servers_over_one_postgresql_database_one_killed_under_load() {
     servers[1].child.kill().unwrap();
     servers[1].child.wait().unwrap();
     let store = liuhen_store::Store::open(config.clone()).await.unwrap();
-    let (count, max, distinct): (i64, i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), MAX(seq), (SELECT COUNT(DISTINCT record_id) FROM events WHERE kind = 'record_created') FROM events")
-            .fetch_one(store.writer_pool_for_tests())
-            .await
-            .unwrap();
+    let row = common::one_row(
+        &store,
+        "SELECT COUNT(*), MAX(seq), (SELECT COUNT(DISTINCT record_id) FROM events WHERE kind = 'record_created') FROM events",
+    )
+    .await;
+    let (count, max, distinct): (i64, i64, i64) = (row[0].get().unwrap(), row[1].get().unwrap(), row[2].get().unwrap());
     assert_eq!(max, count - 1, "event indices have a gap");
     assert!(distinct as usize >= acknowledged.len(), "{distinct} records for {} acknowledged", acknowledged.len());
     store.close().await;

@@ -166,10 +166,7 @@ async fn concurrent_writers_share_batches_without_gaps_or_duplicates() {
     let mut seqs = futures::future::join_all(writes).await;
     seqs.sort_unstable();
     assert_eq!(seqs, (s..s + 64).collect::<Vec<i64>>(), "every index once, no gap");
-    let checkpoints: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let checkpoints: i64 = common::scalar(&app.store, "SELECT COUNT(*) FROM checkpoints").await;
     assert!(checkpoints < 64, "writes were batched: {checkpoints} checkpoints for 64 writes");
     let key = verifier_key(&app).await;
     let report = verify(&app, &key).await;
@@ -213,7 +210,7 @@ async fn history() -> (common::TestApp, String, i64) {
 
 async fn sql(app: &common::TestApp, statements: &[&str]) {
     for s in statements {
-        sqlx::query(sqlx::AssertSqlSafe(s.to_string())).execute(app.store.writer_pool_for_tests()).await.unwrap();
+        common::sql(&app.store, s).await.unwrap();
     }
 }
 
@@ -290,10 +287,8 @@ async fn verify_finds_two_swapped_events() {
 #[tokio::test]
 async fn verify_finds_a_replaced_material() {
     let (app, key, _) = history().await;
-    let sha: String =
-        sqlx::query_scalar("SELECT sha256 FROM materials").fetch_one(app.store.writer_pool_for_tests()).await.unwrap();
-    let seq: i64 =
-        sqlx::query_scalar("SELECT seq FROM materials").fetch_one(app.store.writer_pool_for_tests()).await.unwrap();
+    let sha: String = common::scalar(&app.store, "SELECT sha256 FROM materials").await;
+    let seq: i64 = common::scalar(&app.store, "SELECT seq FROM materials").await;
     std::fs::write(app.store.material_store().file_path(&sha), b"%PDF-1.4 another letter").unwrap();
     let report = verify(&app, &key).await;
     assert_eq!(first(&report).0, Some(seq as u64));
@@ -320,13 +315,10 @@ async fn verify_finds_a_checkpoint_resigned_over_another_root() {
     let size = s as u64 + 8;
     let fake = log_key.sign_checkpoint(size, &tlog::record_hash(b"another history")).unwrap();
     sql(&app, &[&unguard("checkpoints", "update")]).await;
-    sqlx::query("UPDATE checkpoints SET note = $1, root = $2 WHERE size = $3")
-        .bind(&fake)
-        .bind(&tlog::record_hash(b"another history").0[..])
-        .bind(size as i64)
-        .execute(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    use liuhen_store::Cell;
+    let params =
+        vec![Cell::Blob(fake), Cell::Blob(tlog::record_hash(b"another history").0.to_vec()), Cell::Int(size as i64)];
+    app.store.sql_for_tests("UPDATE checkpoints SET note = $1, root = $2 WHERE size = $3", params).await.unwrap();
     let report = verify(&app, &key).await;
     let last = Some(size - 1);
     assert!(report.faults.iter().any(|f| f.entry == last && f.zh.contains("根哈希")), "{:?}", report.faults);

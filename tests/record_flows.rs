@@ -279,11 +279,10 @@ async fn the_database_refuses_update_and_delete_on_events() {
     let s = app.store.event_count().await.unwrap();
     let token = app.token("clerk").await;
     app.create(&token, &letter()).await;
-    let pool = app.store.writer_pool_for_tests();
-    let update = sqlx::query("UPDATE events SET kind = 'nothing' WHERE seq = 0").execute(pool).await;
+    let update = common::sql(&app.store, "UPDATE events SET kind = 'nothing' WHERE seq = 0").await;
     let message = update.expect_err("UPDATE must be refused").to_string();
     assert!(message.contains("append-only"), "{message}");
-    let delete = sqlx::query("DELETE FROM events").execute(pool).await;
+    let delete = common::sql(&app.store, "DELETE FROM events").await;
     assert!(delete.expect_err("DELETE must be refused").to_string().contains("append-only"));
     assert_eq!(app.store.event_count().await.unwrap(), s + 1);
 }
@@ -311,10 +310,7 @@ async fn projections_rebuilt_from_events_equal_the_live_ones() {
     assert_eq!(app.store.projection_digest().await.unwrap(), before);
 
     // A hand edit of a query table is undone by a rebuild: the events are the truth.
-    sqlx::query("UPDATE records SET intervener_name = '改过的名字'")
-        .execute(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    common::sql(&app.store, "UPDATE records SET intervener_name = '改过的名字'").await.unwrap();
     assert_ne!(app.store.projection_digest().await.unwrap(), before);
     app.store.rebuild_projections().await.unwrap();
     assert_eq!(app.store.projection_digest().await.unwrap(), before);

@@ -181,16 +181,13 @@ async fn the_search_index_and_the_reports_facts_are_filled_for_a_store_made_befo
         "DELETE FROM record_facts",
         "INSERT INTO derived_backlog (name) VALUES ('record_search'), ('record_facts')",
     ] {
-        sqlx::query(sql).execute(app.store.writer_pool_for_tests()).await.unwrap();
+        common::sql(&app.store, sql).await.unwrap();
     }
     assert_ne!(app.store.projection_digest().await.unwrap(), digest);
     let dir = app.stop().await;
     let app = common::spawn_app_in(dir, false, |c| c.database_url = None).await;
     assert_eq!(app.store.projection_digest().await.unwrap(), digest, "filled again exactly as written");
-    let backlog: i64 = sqlx::query_scalar("SELECT count(*) FROM derived_backlog")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let backlog: i64 = common::scalar(&app.store, "SELECT count(*) FROM derived_backlog").await;
     assert_eq!(backlog, 0, "done once, not at every start");
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: path,

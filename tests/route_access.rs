@@ -321,12 +321,11 @@ async fn request(
 
 /// How many view events (查看留痕) the ledger holds.
 async fn view_events(app: &common::TestApp) -> i64 {
-    sqlx::query_scalar::<_, i64>(
+    common::scalar(
+        &app.store,
         "SELECT COUNT(*) FROM events WHERE kind IN ('record_viewed', 'records_listed', 'content_viewed')",
     )
-    .fetch_one(app.store.writer_pool_for_tests())
     .await
-    .unwrap()
 }
 
 /// A session of `who` with (`strong`) or without a second factor, as the court's identity

@@ -186,10 +186,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     assert_eq!(status, 403, "{refused}");
 
     // The ledger has every request and decision, and no secret.
-    let entries: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
-        .fetch_all(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let entries: Vec<Vec<u8>> = common::column(&app.store, "SELECT entry FROM events ORDER BY seq").await;
     let text: String = entries.iter().map(|e| String::from_utf8_lossy(e).into_owned()).collect();
     for kind in ["approval_requested", "approval_decided", "enrolment_code_issued"] {
         assert!(text.contains(kind), "{kind}");
@@ -237,16 +234,10 @@ async fn a_content_token_is_asked_for_by_its_holder_and_works_once_approved() {
     let (status, decision) =
         app.post(&security, &format!("/api/v1/approvals/{approval}/decision"), &json!({"approve": true})).await;
     assert_eq!((status, decision["enrolment_code"].clone()), (200, Value::Null), "{decision}");
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'content_viewed'")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let before: i64 = common::scalar(&app.store, "SELECT COUNT(*) FROM events WHERE kind = 'content_viewed'").await;
     let r = app.client.get(app.url("/log/tile/entries/000.p/1")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 200, "the token carries its holder's second factor: {:?}", r.text().await);
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'content_viewed'")
-        .fetch_one(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let after: i64 = common::scalar(&app.store, "SELECT COUNT(*) FROM events WHERE kind = 'content_viewed'").await;
     assert_eq!(after, before + 1, "the bundle's read is in the ledger");
     let (status, _) = app.post(&token, "/api/v1/me/tokens", &ask).await;
     assert_eq!(status, 403, "a token issues no tokens");
@@ -353,10 +344,7 @@ async fn a_changed_permission_matrix_waits_for_the_security_administrator() {
     assert_eq!(status, 200);
     let leader = app.token("leader").await;
     assert_eq!(app.get(&leader, &format!("/api/v1/records/{id}")).await.0, 200, "in force once approved");
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events ORDER BY seq")
-        .fetch_all(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let kinds: Vec<String> = common::column(&app.store, "SELECT kind FROM events ORDER BY seq").await;
     let tail: Vec<&str> = kinds.iter().rev().take(3).map(String::as_str).collect();
     assert!(tail.contains(&"permissions_set") && tail.contains(&"approval_decided"), "{kinds:?}");
 }

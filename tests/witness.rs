@@ -156,7 +156,7 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     let (status, listed) = witness.get(&office, "/api/v1/witness/alerts").await;
     assert_eq!(status, 200);
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    let cleared = sqlx::query("DELETE FROM witness_alerts").execute(witness.store.writer_pool_for_tests()).await;
+    let cleared = common::sql(&witness.store, "DELETE FROM witness_alerts").await;
     assert!(cleared.is_err());
     // The genuine log goes on being cosigned.
     write(&log, 1).await;
@@ -164,17 +164,13 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
 }
 
 /// The witness's state in its database: alerts, the bytes they keep, and the followed logs' rows.
-async fn witness_footprint(witness: &TestApp) -> (i64, i64, Vec<(i64, Option<Vec<u8>>, Option<String>)>) {
-    let pool = witness.store.writer_pool_for_tests();
-    let alerts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM witness_alerts").fetch_one(pool).await.unwrap();
-    let kept: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(LENGTH(request)), 0) AS BIGINT) FROM witness_alerts")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let logs = sqlx::query_as("SELECT size, root, updated_at FROM witness_logs ORDER BY origin")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+async fn witness_footprint(witness: &TestApp) -> (i64, i64, Vec<Vec<liuhen_store::Cell>>) {
+    let alerts: i64 = common::scalar(&witness.store, "SELECT COUNT(*) FROM witness_alerts").await;
+    let kept: i64 =
+        common::scalar(&witness.store, "SELECT CAST(COALESCE(SUM(LENGTH(request)), 0) AS BIGINT) FROM witness_alerts")
+            .await;
+    let logs =
+        common::sql(&witness.store, "SELECT size, root, updated_at FROM witness_logs ORDER BY origin").await.unwrap();
     (alerts, kept, logs)
 }
 

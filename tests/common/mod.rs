@@ -319,11 +319,29 @@ pub fn problems(body: &Value) -> Vec<(String, String)> {
 
 /// Every event of the log, as the ledger holds it.
 pub async fn events(app: &TestApp) -> Vec<liuhen_ledger::Event> {
-    let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT entry FROM events ORDER BY seq")
-        .fetch_all(app.store.writer_pool_for_tests())
-        .await
-        .unwrap();
+    let rows: Vec<Vec<u8>> = column(&app.store, "SELECT entry FROM events ORDER BY seq").await;
     rows.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect()
+}
+
+/// Run `sql` on the store's own database connection (what the database itself allows or refuses).
+pub async fn sql(store: &Store, sql: &str) -> liuhen_store::Result<Vec<Vec<liuhen_store::Cell>>> {
+    store.sql_for_tests(sql, Vec::new()).await
+}
+
+/// The first column of every row of `sql`.
+pub async fn column<T: liuhen_store::FromCell>(store: &Store, query: &str) -> Vec<T> {
+    let rows = sql(store, query).await.unwrap();
+    rows.iter().map(|r| r[0].get::<T>().unwrap_or_else(|| panic!("{:?} from {query}", r[0]))).collect()
+}
+
+/// The first cell of the one row of `sql`.
+pub async fn scalar<T: liuhen_store::FromCell>(store: &Store, query: &str) -> T {
+    column(store, query).await.into_iter().next().unwrap_or_else(|| panic!("no row from {query}"))
+}
+
+/// The cells of the one row of `sql`.
+pub async fn one_row(store: &Store, query: &str) -> Vec<liuhen_store::Cell> {
+    sql(store, query).await.unwrap().into_iter().next().unwrap_or_else(|| panic!("no row from {query}"))
 }
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects, asks for HTML.

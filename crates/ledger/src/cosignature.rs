@@ -150,6 +150,7 @@ pub fn add_checkpoint_body(old_size: u64, proof: &[Hash], signed_checkpoint: &[u
     body
 }
 
+#[derive(Debug, Clone)]
 pub struct AddCheckpoint {
     pub old_size: u64,
     pub proof: Vec<Hash>,

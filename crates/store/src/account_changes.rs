@@ -237,7 +237,8 @@ pub(crate) fn account_change(conn: &dyn Db, change: AdminChange) -> Result<(Stri
             // the lost device is out.
             conn.exec("DELETE FROM sessions WHERE username = $1", args![&username])?;
             conn.exec(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL AND second_factor = 1",
+                "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL
+                   AND second_factor = 1",
                 args![crate::ts(now()), username],
             )?;
             (court, EventBody::SecondFactorReset { username })

@@ -3,10 +3,10 @@
 //! reads contents, asked of the security administrator instead (the two-person rule, `duties`).
 
 use liuhen_rules::{ApprovalAction, Listed, Permission, Problem, Role};
-use sqlx::Row;
 
 use crate::account_changes::AdminChange;
 use crate::duties::{Change, DutyChange, Request};
+use crate::sql::params;
 use crate::users::{
     ApiToken, Court, NewCourt, NewUser, User, check_password_policy, hash_password, new_token, token_request_complete,
 };
@@ -338,20 +338,17 @@ impl Admin<'_> {
 
     /// Revoke a token at once (in this process; in others within the session cache's time).
     pub async fn revoke_token(&self, id: &str) -> Result<bool> {
-        let live: Option<String> =
-            sqlx::query("SELECT token_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
-                .bind(id)
-                .fetch_optional(&self.store.reader)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
+        let live: Option<String> = self
+            .store
+            .reader
+            .row("SELECT token_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL", params![id])
+            .await?
+            .map(|r| r.get(0))
+            .transpose()?;
         let Some(hash) = live else { return Ok(false) };
         if self.by.is_some() {
-            let owner: String = sqlx::query("SELECT username FROM api_tokens WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.store.reader)
-                .await?
-                .try_get(0)?;
+            let owner: String =
+                self.store.reader.one("SELECT username FROM api_tokens WHERE id = $1", params![id]).await?.get(0)?;
             self.managed(&owner, true).await?;
         }
         match self.store.administer(&self.actor, AdminChange::RevokeToken { id: id.to_string() }).await {

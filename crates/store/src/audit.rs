@@ -5,8 +5,8 @@
 use liuhen_ledger::Event;
 use liuhen_rules::Permission;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
+use crate::sql::params;
 use crate::{Result, Store, User};
 
 impl Store {
@@ -35,19 +35,21 @@ impl Store {
         // Read newest first in pages until enough entries of the auditor's courts are found.
         while out.len() < limit as usize {
             // `kinds` is built from the declared kinds, never from input.
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let rows = self.reader
+                .rows(
+                    &format!(
                 "SELECT seq, entry FROM events WHERE kind IN ({kinds}) AND seq < $1 ORDER BY seq DESC LIMIT 1000"
-            )))
-            .bind(cursor)
-            .fetch_all(&self.reader)
+            ),
+                    params![cursor],
+                )
             .await?;
             if rows.is_empty() {
                 break;
             }
             for row in &rows {
-                let seq: i64 = row.try_get(0)?;
+                let seq: i64 = row.get(0)?;
                 cursor = seq;
-                let event = Event::decode(&row.try_get::<Vec<u8>, _>(1)?)?;
+                let event = Event::decode(&row.get::<Vec<u8>>(1)?)?;
                 // Court-less entries (the permission matrix) concern every court.
                 if !event.court.is_empty() && !reach.contains(&event.court) {
                     continue;

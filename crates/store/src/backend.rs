@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Column, ConnectOptions, Row as _, TypeInfo};
 
 use crate::sql::{Cell, Db, Dialect, Kind, Param, Row, Value};
@@ -21,10 +20,9 @@ use crate::{Result, StoreError};
 pub(crate) enum Backend {
     Sqlite {
         path: PathBuf,
-        options: SqliteConnectOptions,
     },
     Postgres {
-        options: PgConnectOptions,
+        options: Box<PgConnectOptions>,
         /// This process's name in the sequencer's lease.
         holder: String,
     },
@@ -38,6 +36,15 @@ impl Backend {
         match self {
             Backend::Sqlite { .. } => Dialect::Sqlite,
             Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// How many connections the async pools hold: (that may write, that read). SQLite has one
+    /// writer at a time whatever the pool; PostgreSQL serves many.
+    pub(crate) fn pool_sizes(&self) -> (usize, usize) {
+        match self {
+            Backend::Sqlite { .. } => (1, 4),
+            Backend::Postgres { .. } => (4, 8),
         }
     }
 
@@ -75,19 +82,44 @@ const SEQUENCER_LOCK_KEY: i64 = i64::from_be_bytes(*b"liuhenSQ");
 
 /// A PostgreSQL connection driven synchronously, for the sequencer's thread and maintenance.
 pub(crate) struct PgDb {
-    conn: RefCell<sqlx::PgConnection>,
+    conn: RefCell<Option<sqlx::PgConnection>>,
     /// The connection's own single-threaded runtime: a statement is driven on the calling thread,
     /// with no hand-over to another (a round trip costs the network, not thread wake-ups), and it
     /// works from any thread that is not itself running async code.
-    runtime: tokio::runtime::Runtime,
+    runtime: Option<tokio::runtime::Runtime>,
     holder: String,
+}
+
+/// A pooled connection may be dropped on an async thread, where a runtime may not be dropped
+/// (it would block); its own runtime is shut down without waiting instead.
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            let entered = runtime.enter();
+            drop(self.conn.get_mut().take());
+            drop(entered);
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl PgDb {
     pub(crate) fn connect(options: &PgConnectOptions, holder: String) -> Result<PgDb> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let conn = runtime.block_on(options.connect())?;
-        Ok(PgDb { conn: RefCell::new(conn), runtime, holder })
+        Ok(PgDb { conn: RefCell::new(Some(conn)), runtime: Some(runtime), holder })
+    }
+
+    /// Drive `work` on this connection to its end.
+    fn drive<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<T> {
+        let mut conn = self.conn.borrow_mut();
+        match (conn.as_mut(), self.runtime.as_ref()) {
+            (Some(conn), Some(runtime)) => Ok(runtime.block_on(work(conn))?),
+            _ => Err(StoreError::Internal("a PostgreSQL connection used after it was closed".into())),
+        }
     }
 
     fn query<'q>(
@@ -118,6 +150,7 @@ fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Result<Cell> {
         "INT2" => row.try_get::<Option<i16>, _>(i)?.map(|v| Cell::Int(v.into())),
         "BOOL" => row.try_get::<Option<bool>, _>(i)?.map(|v| Cell::Int(v.into())),
         "FLOAT8" => row.try_get::<Option<f64>, _>(i)?.map(Cell::Real),
+        "FLOAT4" => row.try_get::<Option<f32>, _>(i)?.map(|v| Cell::Real(v.into())),
         "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => row.try_get::<Option<String>, _>(i)?.map(Cell::Text),
         "BYTEA" => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Cell::Blob),
         other => {
@@ -135,17 +168,17 @@ impl Db for PgDb {
     }
 
     fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
-        let mut conn = self.conn.borrow_mut();
-        Ok(self.runtime.block_on(PgDb::query(sql, params).execute(&mut *conn))?.rows_affected())
+        Ok(self.drive(async |conn| PgDb::query(sql, params).execute(conn).await)?.rows_affected())
     }
 
     fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        let rows = {
-            let mut conn = self.conn.borrow_mut();
-            self.runtime.block_on(PgDb::query(sql, params).fetch_all(&mut *conn))?
+        let rows = self.drive(async |conn| PgDb::query(sql, params).fetch_all(conn).await)?;
+        let names: std::sync::Arc<[String]> = match rows.first() {
+            Some(row) => row.columns().iter().map(|c| c.name().to_string()).collect(),
+            None => return Ok(()),
         };
         for row in &rows {
-            f(Row((0..row.len()).map(|i| pg_cell(row, i)).collect::<Result<_>>()?))?;
+            f(Row::new((0..row.len()).map(|i| pg_cell(row, i)).collect::<Result<_>>()?, names.clone()))?;
         }
         Ok(())
     }
@@ -181,8 +214,8 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-pub(crate) fn sqlite(path: PathBuf, options: SqliteConnectOptions) -> Backend {
-    Backend::Sqlite { path, options }
+pub(crate) fn sqlite(path: PathBuf) -> Backend {
+    Backend::Sqlite { path }
 }
 
 /// The PostgreSQL database at `url`.
@@ -197,5 +230,8 @@ pub(crate) fn postgres(url: &str) -> Result<Backend> {
         ))
     })?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
-    Ok(Backend::Postgres { options, holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()) })
+    Ok(Backend::Postgres {
+        options: Box::new(options),
+        holder: format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4()),
+    })
 }

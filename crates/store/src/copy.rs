@@ -94,7 +94,7 @@ fn insert(to: &dyn Db, table: &str, columns: &[(String, Kind)], rows: &[crate::s
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("${}", bound.len() + 1));
-                bound.push(Bound(row.0.get(c).unwrap_or(&Cell::Null), *kind));
+                bound.push(Bound(row.cells.get(c).unwrap_or(&Cell::Null), *kind));
             }
             sql.push(')');
         }
@@ -111,7 +111,7 @@ fn parents_first(rows: Vec<crate::sql::Row>, id: usize, parent: usize) -> Result
     let mut ordered = Vec::with_capacity(left.len());
     while !left.is_empty() {
         let before = left.len();
-        let (ready, waiting): (Vec<_>, Vec<_>) = left.into_iter().partition(|r| match r.0.get(parent) {
+        let (ready, waiting): (Vec<_>, Vec<_>) = left.into_iter().partition(|r| match r.cells.get(parent) {
             Some(Cell::Text(p)) => placed.contains(p),
             _ => true,
         });

@@ -1,9 +1,9 @@
 //! Drafts: entries a user began and has not submitted (issue 5). They are the author's own working
 //! copy, outside the ledger; a record exists only once submitted.
 
-use sqlx::Row;
 use uuid::Uuid;
 
+use crate::sql::params;
 use crate::{Result, Store, User, now, parse_ts, ts};
 
 /// A saved draft as listed on the desk.
@@ -40,25 +40,23 @@ impl Store {
         // Saved again: only the author's own row changes. Otherwise a new draft with a new id (an
         // id from the form is never trusted to name a new row).
         if let Some(id) = id {
-            let updated = sqlx::query("UPDATE drafts SET saved_at = $1, fields = $2 WHERE id = $3 AND username = $4")
-                .bind(ts(now()))
-                .bind(&json)
-                .bind(id.to_string())
-                .bind(&author.username)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
+            let updated = self
+                .writer
+                .exec(
+                    "UPDATE drafts SET saved_at = $1, fields = $2 WHERE id = $3 AND username = $4",
+                    params![ts(now()), &json, id.to_string(), &author.username],
+                )
+                .await?;
             if updated == 1 {
                 return Ok(id);
             }
         }
         let id = Uuid::now_v7();
-        sqlx::query("INSERT INTO drafts (id, username, saved_at, fields) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(&author.username)
-            .bind(ts(now()))
-            .bind(&json)
-            .execute(&self.writer)
+        self.writer
+            .exec(
+                "INSERT INTO drafts (id, username, saved_at, fields) VALUES ($1, $2, $3, $4)",
+                params![id.to_string(), &author.username, ts(now()), &json],
+            )
             .await?;
         Ok(id)
     }
@@ -79,9 +77,9 @@ impl Store {
         if self.may_read_drafts(author).is_err() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query("SELECT * FROM drafts WHERE username = $1 ORDER BY saved_at DESC")
-            .bind(&author.username)
-            .fetch_all(&self.reader)
+        let rows = self
+            .reader
+            .rows("SELECT * FROM drafts WHERE username = $1 ORDER BY saved_at DESC", params![&author.username])
             .await?;
         rows.iter().map(row_draft).collect()
     }
@@ -89,31 +87,28 @@ impl Store {
     /// One of the author's drafts (nobody else's).
     pub async fn draft(&self, author: &User, id: Uuid) -> Result<Option<Draft>> {
         self.may_read_drafts(author)?;
-        let row = sqlx::query("SELECT * FROM drafts WHERE id = $1 AND username = $2")
-            .bind(id.to_string())
-            .bind(&author.username)
-            .fetch_optional(&self.reader)
+        let row = self
+            .reader
+            .row("SELECT * FROM drafts WHERE id = $1 AND username = $2", params![id.to_string(), &author.username])
             .await?;
         row.as_ref().map(row_draft).transpose()
     }
 
     /// Drop the author's draft (after it was submitted).
     pub async fn delete_draft(&self, author: &User, id: Uuid) -> Result<()> {
-        sqlx::query("DELETE FROM drafts WHERE id = $1 AND username = $2")
-            .bind(id.to_string())
-            .bind(&author.username)
-            .execute(&self.writer)
+        self.writer
+            .exec("DELETE FROM drafts WHERE id = $1 AND username = $2", params![id.to_string(), &author.username])
             .await?;
         Ok(())
     }
 }
 
-fn row_draft(row: &sqlx::any::AnyRow) -> Result<Draft> {
-    let id: String = row.try_get("id")?;
-    let fields: String = row.try_get("fields")?;
+fn row_draft(row: &crate::sql::Row) -> Result<Draft> {
+    let id: String = row.get("id")?;
+    let fields: String = row.get("fields")?;
     Ok(Draft {
         id: id.parse().map_err(|e| crate::StoreError::Internal(format!("draft id {id}: {e}")))?,
-        saved_at: parse_ts(&row.try_get::<String, _>("saved_at")?)?,
+        saved_at: parse_ts(&row.get::<String>("saved_at")?)?,
         fields: serde_json::from_str(&fields).map_err(|e| crate::StoreError::Internal(e.to_string()))?,
     })
 }

@@ -16,13 +16,13 @@ use std::collections::BTreeSet;
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{ApprovalAction, Listed, Permission, Problem, Role};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::account_changes::{AdminChange, account_change};
 use crate::permissions::{Grants, grants_of, matrix_changes};
 use crate::projection::append;
 use crate::sequencer::Op;
+use crate::sql::params;
 use crate::sql::{Db, DbExt, args};
 use crate::{ApiToken, Result, Store, StoreError, User, now, parse_ts, tree, ts};
 
@@ -370,23 +370,23 @@ pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tr
     }
 }
 
-fn approval_row(row: &sqlx::any::AnyRow) -> Result<Approval> {
-    let action: String = row.try_get("action")?;
+fn approval_row(row: &crate::sql::Row) -> Result<Approval> {
+    let action: String = row.get("action")?;
     Ok(Approval {
-        id: row.try_get::<String, _>("id")?.parse().map_err(|e: uuid::Error| StoreError::Internal(e.to_string()))?,
+        id: row.get::<String>("id")?.parse().map_err(|e: uuid::Error| StoreError::Internal(e.to_string()))?,
         action: ApprovalAction::from_code(&action)
             .ok_or_else(|| StoreError::Internal(format!("unknown approval action {action}")))?,
-        username: row.try_get("username")?,
-        court_id: row.try_get("court_id")?,
-        role: row.try_get::<Option<String>, _>("role")?.and_then(|r| Role::from_code(&r)),
-        display_name: row.try_get("display_name")?,
-        token_id: row.try_get("token_id")?,
-        reason: row.try_get("reason")?,
-        requested_by: row.try_get("requested_by")?,
-        requested_at: parse_ts(&row.try_get::<String, _>("requested_at")?)?,
-        state: row.try_get("state")?,
-        decided_by: row.try_get("decided_by")?,
-        note: row.try_get("note")?,
+        username: row.get("username")?,
+        court_id: row.get("court_id")?,
+        role: row.get::<Option<String>>("role")?.and_then(|r| Role::from_code(&r)),
+        display_name: row.get("display_name")?,
+        token_id: row.get("token_id")?,
+        reason: row.get("reason")?,
+        requested_by: row.get("requested_by")?,
+        requested_at: parse_ts(&row.get::<String>("requested_at")?)?,
+        state: row.get("state")?,
+        decided_by: row.get("decided_by")?,
+        note: row.get("note")?,
         changes: Vec::new(),
         scopes: Vec::new(),
     })
@@ -416,11 +416,11 @@ impl Store {
     /// approve (an account, once made, is never deleted, and its role is changed only with
     /// approval). Before that, its console sets it up alone.
     pub async fn two_person_rule(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM users WHERE role = $1")
-            .bind(Role::SecurityAdministrator.code())
-            .fetch_one(&self.reader)
+        let row = self
+            .reader
+            .one("SELECT COUNT(*) FROM users WHERE role = $1", params![Role::SecurityAdministrator.code()])
             .await?;
-        Ok(row.try_get::<i64, _>(0)? > 0)
+        Ok(row.get::<i64>(0)? > 0)
     }
 
     /// The one guard of every content permission (issue 17): a login or token without a second
@@ -490,10 +490,11 @@ impl Store {
             "your role does not approve changes",
         )?;
         let reach = self.courts_under(&viewer.court_id).await?;
-        let rows = sqlx::query(
-            "SELECT * FROM approvals ORDER BY CASE WHEN state = 'pending' THEN 0 ELSE 1 END, requested_at DESC LIMIT 500",
-        )
-        .fetch_all(&self.reader)
+        let rows = self.reader
+            .rows(
+                "SELECT * FROM approvals ORDER BY CASE WHEN state = 'pending' THEN 0 ELSE 1 END, requested_at DESC LIMIT 500",
+                params![],
+            )
         .await?;
         let current = grants_of(&self.permissions());
         let mut out = Vec::new();
@@ -502,16 +503,16 @@ impl Store {
             if !reach.contains(&approval.court_id) {
                 continue;
             }
-            if let Some(detail) = row.try_get::<Option<String>, _>("detail")? {
+            if let Some(detail) = row.get::<Option<String>>("detail")? {
                 let asked: Grants = serde_json::from_str(&detail).map_err(|e| StoreError::Internal(e.to_string()))?;
                 approval.changes = matrix_changes(&current, &asked);
             }
             if let Some(token) = &approval.token_id {
-                let scopes = sqlx::query("SELECT scopes FROM api_tokens WHERE id = $1")
-                    .bind(token)
-                    .fetch_optional(&self.reader)
+                let scopes = self
+                    .reader
+                    .row("SELECT scopes FROM api_tokens WHERE id = $1", params![token])
                     .await?
-                    .map(|r| r.try_get::<String, _>(0))
+                    .map(|r| r.get::<String>(0))
                     .transpose()?;
                 approval.scopes = scopes.map(|s| crate::users::scopes_of(&s)).unwrap_or_default();
             }
@@ -539,34 +540,33 @@ impl Store {
         // A matrix approved now is the one in force from now on; the account changed is logged out
         // here at once, as the database already logged it out everywhere.
         self.load_recorded_permissions().await?;
-        let username: Option<String> = sqlx::query("SELECT username FROM approvals WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
+        let username: Option<String> = self
+            .reader
+            .row("SELECT username FROM approvals WHERE id = $1", params![id.to_string()])
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.get(0))
             .transpose()?;
         if let Some(username) = username {
             self.sessions.forget_user(&username);
         }
-        let issued = sqlx::query("SELECT COUNT(*) FROM enrolment_codes WHERE code_hash = $1")
-            .bind(&hash)
-            .fetch_one(&self.reader)
+        let issued = self
+            .reader
+            .one("SELECT COUNT(*) FROM enrolment_codes WHERE code_hash = $1", params![&hash])
             .await?
-            .try_get::<i64, _>(0)?
+            .get::<i64>(0)?
             > 0;
         Ok(Decision { approved, enrolment_code: issued.then_some(code) })
     }
 
     /// Take a one-time enrolment code of `username`'s (it works once, within its days).
     pub(crate) async fn redeem_enrolment_code(&self, username: &str, code: &str) -> Result<()> {
-        let done =
-            sqlx::query("DELETE FROM enrolment_codes WHERE username = $1 AND code_hash = $2 AND expires_at > $3")
-                .bind(username)
-                .bind(code_hash(code))
-                .bind(ts(now()))
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
+        let done = self
+            .writer
+            .exec(
+                "DELETE FROM enrolment_codes WHERE username = $1 AND code_hash = $2 AND expires_at > $3",
+                params![username, code_hash(code), ts(now())],
+            )
+            .await?;
         if done == 1 {
             Ok(())
         } else {

@@ -8,10 +8,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use liuhen_ledger::receipt::{Extension, RECEIPT_FORMAT, Receipt};
 use liuhen_ledger::tlog::{self, Hash, LogKey, TILE_HEIGHT, TILE_WIDTH, with_hashes};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::sql::{Db, DbExt, args};
 
+use crate::sql::params;
 use crate::tree::{read_hashes, sign_checkpoint};
 use crate::{Result, Store, StoreConfig, StoreError, User};
 
@@ -214,14 +214,13 @@ impl Store {
 
     /// The latest signed checkpoint.
     pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>> {
-        let row = sqlx::query("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await?;
+        let row =
+            self.reader.row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", params![]).await?;
         row.map(|r| {
             Ok(SignedCheckpoint {
-                size: r.try_get::<i64, _>(0)? as u64,
-                root: BASE64.encode(r.try_get::<Vec<u8>, _>(1)?),
-                note: String::from_utf8(r.try_get(2)?).map_err(|e| StoreError::Internal(e.to_string()))?,
+                size: r.get::<i64>(0)? as u64,
+                root: BASE64.encode(r.get::<Vec<u8>>(1)?),
+                note: String::from_utf8(r.get(2)?).map_err(|e| StoreError::Internal(e.to_string()))?,
             })
         })
         .transpose()
@@ -246,12 +245,14 @@ impl Store {
         match coord.level {
             None => {
                 let start = coord.n * TILE_WIDTH;
-                let rows = sqlx::query("SELECT entry FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq")
-                    .bind(start as i64)
-                    .bind((start + coord.width) as i64)
-                    .fetch_all(&self.reader)
+                let rows = self
+                    .reader
+                    .rows(
+                        "SELECT entry FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+                        params![start as i64, (start + coord.width) as i64],
+                    )
                     .await?;
-                let entries: Vec<Vec<u8>> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+                let entries: Vec<Vec<u8>> = rows.iter().map(|r| r.get(0)).collect::<Result<_, _>>()?;
                 Ok(Some(tlog::entry_bundle(entries.iter().map(Vec::as_slice))))
             }
             Some(l) => {
@@ -274,12 +275,9 @@ impl Store {
                 "the event is not yet in a signed checkpoint",
             ));
         }
-        let row = sqlx::query("SELECT entry, leaf_hash FROM events WHERE seq = $1")
-            .bind(index as i64)
-            .fetch_one(&self.reader)
-            .await?;
-        let entry: Vec<u8> = row.try_get(0)?;
-        let leaf: Vec<u8> = row.try_get(1)?;
+        let row = self.reader.one("SELECT entry, leaf_hash FROM events WHERE seq = $1", params![index as i64]).await?;
+        let entry: Vec<u8> = row.get(0)?;
+        let leaf: Vec<u8> = row.get(1)?;
         let proof = with_hashes(
             |r| tlog::prove_record(latest.size, index, r),
             |idx| async move { read_hashes(&self.reader, &idx).await },
@@ -329,7 +327,7 @@ impl Store {
                 "a receipt is given to the person who made the event",
             ));
         }
-        let created: i64 = row.try_get("created_seq")?;
+        let created: i64 = row.get("created_seq")?;
         let body = liuhen_ledger::EventBody::RecordViewed {
             record_id: id,
             part: "receipt".into(),
@@ -341,11 +339,8 @@ impl Store {
     }
 
     pub async fn receipt_for(&self, viewer: &User, index: u64) -> Result<Receipt> {
-        let row = sqlx::query("SELECT entry FROM events WHERE seq = $1")
-            .bind(index as i64)
-            .fetch_optional(&self.reader)
-            .await?;
-        let entry: Vec<u8> = row.ok_or_else(|| StoreError::not_found("没有这个事件", "no such event"))?.try_get(0)?;
+        let row = self.reader.row("SELECT entry FROM events WHERE seq = $1", params![index as i64]).await?;
+        let entry: Vec<u8> = row.ok_or_else(|| StoreError::not_found("没有这个事件", "no such event"))?.get(0)?;
         let event = liuhen_ledger::Event::decode(&entry)?;
         if event.actor != viewer.username {
             return Err(StoreError::forbidden(

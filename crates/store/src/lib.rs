@@ -4,7 +4,8 @@
 //! Events are written through one connection (one writer, docs/architecture.md), the sequencer's own
 //! synchronous one: every command checks the current state, appends its event and updates the
 //! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
-//! it. Reads, and administration that is not yet in the ledger, go through sqlx's async pools.
+//! it. Reads, and administration that is not yet in the ledger, go through pools of the same
+//! synchronous connections (`pool.rs`), one statement or unit of work on a blocking thread.
 
 mod account_changes;
 pub mod accountability;
@@ -20,6 +21,7 @@ mod error;
 mod ledger;
 mod materials;
 mod permissions;
+mod pool;
 mod projection;
 mod records;
 pub mod reports;
@@ -31,12 +33,9 @@ pub mod verify;
 pub mod witness;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::AnyPool;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
 pub use admin::Admin;
 pub use audit::AuditEntry;
@@ -51,6 +50,7 @@ pub use records::{
     CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSort,
     RecordSummary, RecordView, VersionView, ViewEntry,
 };
+pub use sql::{Cell, FromCell};
 pub use users::{Account, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
 
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
@@ -143,8 +143,10 @@ pub struct Store {
     sequencer: sequencer::Sequencer,
     log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
-    writer: AnyPool,
-    reader: AnyPool,
+    /// Connections that may write, for what is written outside the sequencer (sessions, witness
+    /// state); and connections for reads. Both speak the sequencer's own [`sql::Db`].
+    writer: pool::Pool,
+    reader: pool::Pool,
     materials: MaterialStore,
     sessions: users::SessionCache,
     login_throttle: users::LoginThrottle,
@@ -161,22 +163,10 @@ impl Store {
         warn_if_shared(&config.data_dir);
         let location = Location { data_dir: config.data_dir.clone(), database_url: config.database_url.clone() };
         location.prepare_schema().await?;
-        let (backend, writer, reader) = match config.database_url.as_deref() {
-            Some(url) => (backend::postgres(url)?, postgres_pool(url, 4).await?, postgres_pool(url, 8).await?),
-            None => {
-                let db_path = config.data_dir.join("liuhen.db");
-                let options = SqliteConnectOptions::from_str("sqlite:")?
-                    .filename(&db_path)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // Acknowledged data is never lost: every commit reaches the disk before the answer.
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30));
-                let writer = sqlite_pool(&options, 1).await?;
-                let reader = sqlite_pool(&options.clone().read_only(true), 4).await?;
-                (backend::sqlite(db_path, options), writer, reader)
-            }
-        };
+        let backend = location.backend()?;
+        let (writers, readers) = backend.pool_sizes();
+        let writer = pool::Pool::new(backend.clone(), pool::Access::Write, writers)?;
+        let reader = pool::Pool::new(backend.clone(), pool::Access::Read, readers)?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
@@ -230,8 +220,8 @@ impl Store {
 
     /// Close the pools so that every connection checkpoints and releases the files.
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
+        self.writer.close();
+        self.reader.close();
     }
 
     /// A consistent copy of the data directory in `target` (which must not hold a database yet),
@@ -241,7 +231,6 @@ impl Store {
     /// A store kept in PostgreSQL is backed up the same way into a SQLite data directory: its
     /// tables as of one moment (one read transaction), the query tables derived again there.
     pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
-        use sqlx::{ConnectOptions, Row};
         create_private_dir(target)?;
         let db = target.join("liuhen.db");
         if db.exists() {
@@ -250,34 +239,33 @@ impl Store {
                 format!("{} already holds a database; choose an empty directory", target.display()),
             ));
         }
-        match &self.backend {
-            backend::Backend::Sqlite { options, .. } => {
+        let to = Location { data_dir: target.to_path_buf(), database_url: None };
+        match self.backend.dialect() {
+            sql::Dialect::Sqlite => {
                 // VACUUM INTO writes into an empty file as well, which keeps the mode given here.
                 create_private_file(&db)?;
-                let mut conn = options.clone().connect().await?;
-                sqlx::query("VACUUM INTO ?").bind(db.to_string_lossy().into_owned()).execute(&mut conn).await?;
+                self.reader.exec("VACUUM INTO $1", sql::params![db.to_string_lossy().into_owned()]).await?;
             }
-            backend::Backend::Postgres { .. } => {
-                let to = Location { data_dir: target.to_path_buf(), database_url: None };
+            sql::Dialect::Postgres => {
                 to.prepare_schema().await?;
                 let (from, to, regions) = (self.backend.clone(), to.backend()?, self.config.extra_regions.clone());
-                tokio::task::spawn_blocking(move || {
-                    copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {})
-                })
-                .await
-                .map_err(|e| StoreError::Internal(e.to_string()))??;
+                pool::blocking(move || copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {}))
+                    .await?;
             }
         }
-        let snapshot = SqliteConnectOptions::new().filename(&db).read_only(true);
-        let mut snap = snapshot.connect().await?;
-        let events: i64 = sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut snap).await?.try_get(0)?;
-        let hashes: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM materials")
-            .fetch_all(&mut snap)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
-        drop(snap);
+        let copy = to.backend()?;
+        let (events, hashes) = pool::blocking(move || {
+            use sql::DbExt;
+            let snap = copy.reader()?;
+            let events: i64 = snap.scalar("SELECT COUNT(*) FROM events", &[])?;
+            let hashes = snap
+                .rows("SELECT DISTINCT sha256 FROM materials", &[])?
+                .iter()
+                .map(|r| r.get::<String>(0))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((events, hashes))
+        })
+        .await?;
         // The signing keys go along, so a restored log can go on signing; keep backups as safe as
         // the keys. (A key kept elsewhere with `log_key_file` stays where it is.)
         for entry in std::fs::read_dir(&self.config.data_dir)? {
@@ -309,16 +297,7 @@ impl Store {
         f: impl FnOnce(&dyn sql::Db) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let backend = self.backend.clone();
-        tokio::task::spawn_blocking(move || f(&*backend.writer()?))
-            .await
-            .map_err(|e| StoreError::Internal(e.to_string()))?
-    }
-
-    /// A transaction that reads and then writes on what it read, safe against another writer in
-    /// between: SQLite takes the write lock at once, PostgreSQL checks serializability (a
-    /// conflicting transaction fails and is not acknowledged).
-    pub(crate) async fn begin_checked_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.writer.begin_with(self.backend.dialect().begin_write()).await?)
+        pool::blocking(move || f(&*backend.writer()?)).await
     }
 
     /// Which database holds the tables: `sqlite` or `postgres`.
@@ -326,31 +305,12 @@ impl Store {
         self.backend.dialect().name()
     }
 
-    /// Direct access for tests that must show what the database itself refuses.
-    pub fn writer_pool_for_tests(&self) -> &AnyPool {
-        &self.writer
+    /// Direct access for tests that must show what the database itself refuses: run `sql` with
+    /// `params` on a connection that may write, and return its rows.
+    pub async fn sql_for_tests(&self, sql: &str, params: Vec<Cell>) -> Result<Vec<Vec<Cell>>> {
+        let params = params.iter().map(sql::Owned::from_cell).collect();
+        Ok(self.writer.rows(sql, params).await?.into_iter().map(|r| r.cells).collect())
     }
-}
-
-/// A pool of the Any driver over a SQLite database, with the guarantees `options` state that a
-/// URL does not carry (every commit on disk, foreign keys, patience with the writer).
-async fn sqlite_pool(options: &SqliteConnectOptions, connections: u32) -> Result<AnyPool> {
-    use sqlx::ConnectOptions;
-    sqlx::any::install_default_drivers();
-    let url = options.to_url_lossy();
-    AnyPoolOptions::new()
-        .max_connections(connections)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                use sqlx::Executor;
-                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL")
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect_with(AnyConnectOptions::from_url(&url)?)
-        .await
-        .map_err(StoreError::from)
 }
 
 /// Where a store's tables are: the SQLite database of a data directory, or a PostgreSQL database.
@@ -364,10 +324,7 @@ impl Location {
     fn backend(&self) -> Result<backend::Backend> {
         match &self.database_url {
             Some(url) => backend::postgres(url),
-            None => {
-                let path = self.data_dir.join("liuhen.db");
-                Ok(backend::sqlite(path.clone(), SqliteConnectOptions::new().filename(&path)))
-            }
+            None => Ok(backend::sqlite(self.data_dir.join("liuhen.db"))),
         }
     }
 
@@ -375,14 +332,14 @@ impl Location {
     async fn exists(&self) -> Result<bool> {
         match &self.database_url {
             None => Ok(self.data_dir.join("liuhen.db").exists()),
-            Some(url) => {
-                use sqlx::ConnectOptions;
-                let options: sqlx::postgres::PgConnectOptions =
-                    url.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
-                let mut conn = options.connect().await?;
-                let found: Option<String> =
-                    sqlx::query_scalar("SELECT to_regclass('events')::text").fetch_one(&mut conn).await?;
-                Ok(found.is_some())
+            Some(_) => {
+                let backend = self.backend()?;
+                pool::blocking(move || {
+                    use sql::DbExt;
+                    let found: Option<String> = backend.reader()?.scalar("SELECT to_regclass('events')::text", &[])?;
+                    Ok(found.is_some())
+                })
+                .await
             }
         }
     }
@@ -465,22 +422,7 @@ pub async fn copy_store(
     from.prepare_schema().await?;
     to.prepare_schema().await?;
     let (source, target, regions) = (from.backend()?, to.backend()?, extra_regions.to_vec());
-    tokio::task::spawn_blocking(move || {
-        copy::copy_tables(&*source.reader()?, &*target.writer()?, &regions, &mut progress)
-    })
-    .await
-    .map_err(|e| StoreError::Internal(e.to_string()))?
-}
-
-/// A pool of the Any driver over a PostgreSQL database.
-async fn postgres_pool(url: &str, connections: u32) -> Result<AnyPool> {
-    use sqlx::ConnectOptions;
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(connections)
-        .connect_with(AnyConnectOptions::from_url(&url.parse().map_err(|e| StoreError::Internal(format!("{e}")))?)?)
-        .await
-        .map_err(StoreError::from)
+    pool::blocking(move || copy::copy_tables(&*source.reader()?, &*target.writer()?, &regions, &mut progress)).await
 }
 
 /// Make `dir` and any missing directories above it readable by their owner only (0700): the data

@@ -4,11 +4,11 @@
 
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{ApprovalAction, Listed, Role};
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::account_changes::AdminChange;
 use crate::duties::Request;
+use crate::sql::params;
 use crate::{Result, Store, StoreError};
 
 /// A permission matrix as the ledger records it: role code → permission codes.
@@ -46,11 +46,12 @@ impl Store {
 
     /// The last matrix recorded in the ledger (the shipped defaults when none is).
     async fn recorded_grants(&self) -> Result<Grants> {
-        let last = sqlx::query("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.reader)
+        let last = self
+            .reader
+            .row("SELECT entry FROM events WHERE kind = 'permissions_set' ORDER BY seq DESC LIMIT 1", params![])
             .await?;
         Ok(match last {
-            Some(row) => match Event::decode(&row.try_get::<Vec<u8>, _>(0)?)?.body {
+            Some(row) => match Event::decode(&row.get::<Vec<u8>>(0)?)?.body {
                 EventBody::PermissionsSet { grants } => grants,
                 _ => return Err(StoreError::Internal("a permissions_set row holds another event".into())),
             },
@@ -86,20 +87,22 @@ impl Store {
         }
         self.load_recorded_permissions().await?;
         let detail = serde_json::to_string(&configured).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let asked =
-            sqlx::query("SELECT COUNT(*) FROM approvals WHERE action = $1 AND state = 'pending' AND detail = $2")
-                .bind(ApprovalAction::SetPermissions.code())
-                .bind(&detail)
-                .fetch_one(&self.reader)
-                .await?
-                .try_get::<i64, _>(0)?;
+        let asked = self
+            .reader
+            .one(
+                "SELECT COUNT(*) FROM approvals WHERE action = $1 AND state = 'pending' AND detail = $2",
+                params![ApprovalAction::SetPermissions.code(), &detail],
+            )
+            .await?
+            .get::<i64>(0)?;
         if asked > 0 {
             return Ok(());
         }
-        let top: String = sqlx::query("SELECT id FROM courts WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(&self.reader)
+        let top: String = self
+            .reader
+            .one("SELECT id FROM courts WHERE parent_id IS NULL ORDER BY id LIMIT 1", params![])
             .await?
-            .try_get(0)?;
+            .get(0)?;
         tracing::warn!("the configured permission matrix waits for the security administrator's approval");
         let request = Request {
             id: Uuid::now_v7(),

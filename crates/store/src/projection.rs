@@ -10,6 +10,7 @@ use liuhen_rules::{Listed, Record, parse_case_number_with};
 
 use crate::sql::{Cell, Db, Param, args};
 
+use crate::sql::params;
 use crate::tree::Appender;
 use crate::{Result, Store, StoreError, ts};
 
@@ -408,7 +409,8 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
             let at = ts(event.at);
             for id in record_ids {
                 conn.exec(
-                    "INSERT INTO record_views (record_id, seq, viewer, at, part, via) VALUES ($1, $2, $3, $4, 'list', $5)",
+                    "INSERT INTO record_views (record_id, seq, viewer, at, part, via)
+                       VALUES ($1, $2, $3, $4, 'list', $5)",
                     args![id.to_string(), seq, event.actor, at, via],
                 )?;
             }
@@ -482,7 +484,7 @@ pub(crate) fn digest(conn: &dyn Db) -> Result<String> {
         let mut rows: Vec<Vec<u8>> = Vec::new();
         conn.each(&format!("SELECT {} FROM {table}", columns.join(", ")), args![], &mut |row| {
             let mut line = Vec::new();
-            for cell in &row.0 {
+            for cell in &row.cells {
                 match cell {
                     Cell::Null => line.extend_from_slice(b"N;"),
                     Cell::Int(i) => line.extend_from_slice(format!("I{i};").as_bytes()),
@@ -523,7 +525,6 @@ impl Store {
 
     /// The number of events in the log.
     pub async fn event_count(&self) -> Result<i64> {
-        use sqlx::Row;
-        Ok(sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&self.reader).await?.try_get(0)?)
+        self.reader.scalar("SELECT COUNT(*) FROM events", params![]).await
     }
 }

@@ -3,12 +3,12 @@
 
 use liuhen_ledger::EventBody;
 use liuhen_rules::{Permission, RecordFacts};
-use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::backend::Backend;
 use crate::records::decode_record;
+use crate::sql::params;
 use crate::sql::{Db, DbExt, args};
 use crate::{Result, Store, StoreError, User, ts};
 
@@ -236,26 +236,25 @@ pub struct ReportInfo {
     pub files: Vec<liuhen_ledger::SealedFile>,
 }
 
-fn row_report(row: &sqlx::any::AnyRow) -> Result<ReportInfo> {
+fn row_report(row: &crate::sql::Row) -> Result<ReportInfo> {
     let internal = |e: String| StoreError::Internal(e);
     let uuid = |s: String| s.parse::<Uuid>().map_err(|e| internal(e.to_string()));
     Ok(ReportInfo {
-        id: uuid(row.try_get("id")?)?,
-        court_id: row.try_get("court_id")?,
-        kind: row.try_get("kind")?,
-        period: row.try_get("period")?,
-        state: row.try_get("state")?,
-        drafted_by: row.try_get("drafted_by")?,
-        drafted_at: crate::parse_ts(&row.try_get::<String, _>("drafted_at")?)?,
-        drafted_seq: row.try_get("drafted_seq")?,
-        content_sha256: row.try_get("content_sha256")?,
-        recipients: serde_json::from_str(&row.try_get::<String, _>("recipients")?)
-            .map_err(|e| internal(e.to_string()))?,
-        supersedes: row.try_get::<Option<String>, _>("supersedes")?.map(uuid).transpose()?,
-        approved_by: row.try_get("approved_by")?,
-        sealed_at: row.try_get::<Option<String>, _>("sealed_at")?.map(|t| crate::parse_ts(&t)).transpose()?,
-        sealed_seq: row.try_get("sealed_seq")?,
-        files: serde_json::from_str(&row.try_get::<String, _>("files")?).map_err(|e| internal(e.to_string()))?,
+        id: uuid(row.get("id")?)?,
+        court_id: row.get("court_id")?,
+        kind: row.get("kind")?,
+        period: row.get("period")?,
+        state: row.get("state")?,
+        drafted_by: row.get("drafted_by")?,
+        drafted_at: crate::parse_ts(&row.get::<String>("drafted_at")?)?,
+        drafted_seq: row.get("drafted_seq")?,
+        content_sha256: row.get("content_sha256")?,
+        recipients: serde_json::from_str(&row.get::<String>("recipients")?).map_err(|e| internal(e.to_string()))?,
+        supersedes: row.get::<Option<String>>("supersedes")?.map(uuid).transpose()?,
+        approved_by: row.get("approved_by")?,
+        sealed_at: row.get::<Option<String>>("sealed_at")?.map(|t| crate::parse_ts(&t)).transpose()?,
+        sealed_seq: row.get("sealed_seq")?,
+        files: serde_json::from_str(&row.get::<String>("files")?).map_err(|e| internal(e.to_string()))?,
     })
 }
 
@@ -338,10 +337,7 @@ impl Store {
     /// above receives the reports of the courts below). Anything else is not found.
     pub async fn report(&self, viewer: &User, id: Uuid) -> Result<ReportInfo> {
         self.require_report_view(viewer)?;
-        let row = sqlx::query("SELECT * FROM reports WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = self.reader.row("SELECT * FROM reports WHERE id = $1", params![id.to_string()]).await?;
         let report = row.as_ref().map(row_report).transpose()?;
         match report {
             Some(r)
@@ -357,7 +353,7 @@ impl Store {
     /// The reports of `viewer`'s court, and the sealed ones addressed to it, newest first.
     pub async fn reports(&self, viewer: &User) -> Result<Vec<ReportInfo>> {
         self.require_report_view(viewer)?;
-        let rows = sqlx::query("SELECT * FROM reports ORDER BY drafted_seq DESC").fetch_all(&self.reader).await?;
+        let rows = self.reader.rows("SELECT * FROM reports ORDER BY drafted_seq DESC", params![]).await?;
         let mut out = Vec::new();
         for row in &rows {
             let r = row_report(row)?;
@@ -412,17 +408,12 @@ impl Store {
     /// The chain of an immediate report: each court in order, acknowledged or waiting, and overdue
     /// when a step waits longer than the configured hours.
     pub async fn report_chain(&self, report: &ReportInfo) -> Result<Vec<ChainStep>> {
-        let rows = sqlx::query("SELECT * FROM report_acks WHERE report_id = $1")
-            .bind(report.id.to_string())
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            self.reader.rows("SELECT * FROM report_acks WHERE report_id = $1", params![report.id.to_string()]).await?;
         let mut acks = std::collections::BTreeMap::new();
         for r in &rows {
-            let at = crate::parse_ts(&r.try_get::<String, _>("acknowledged_at")?)?;
-            acks.insert(
-                r.try_get::<String, _>("court_id")?,
-                (r.try_get::<String, _>("acknowledged_by")?, at, r.try_get::<i64, _>("seq")?),
-            );
+            let at = crate::parse_ts(&r.get::<String>("acknowledged_at")?)?;
+            acks.insert(r.get::<String>("court_id")?, (r.get::<String>("acknowledged_by")?, at, r.get::<i64>("seq")?));
         }
         let limit = time::Duration::hours(self.config.immediate_step_hours);
         let now = crate::now();
@@ -448,13 +439,13 @@ impl Store {
         if !self.permits(viewer, Permission::ReportView) {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(
-            "SELECT * FROM reports WHERE kind = 'immediate' AND period = $1 AND court_id = $2 ORDER BY drafted_seq",
-        )
-        .bind(record_id.to_string())
-        .bind(&viewer.court_id)
-        .fetch_all(&self.reader)
-        .await?;
+        let rows = self
+            .reader
+            .rows(
+                "SELECT * FROM reports WHERE kind = 'immediate' AND period = $1 AND court_id = $2 ORDER BY drafted_seq",
+                params![record_id.to_string(), &viewer.court_id],
+            )
+            .await?;
         rows.iter().map(row_report).collect()
     }
 }
@@ -536,26 +527,26 @@ impl Store {
     /// The inspections `viewer`'s court made between two dates (`YYYY-MM-DD`, end excluded).
     pub async fn inspections(&self, viewer: &User, from: &str, to: &str) -> Result<Vec<Inspection>> {
         self.require_report_view(viewer)?;
-        let rows = sqlx::query(
-            "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3 ORDER BY inspected_on, seq",
-        )
-        .bind(&viewer.court_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.reader)
-        .await?;
+        let rows = self
+            .reader
+            .rows(
+                "SELECT * FROM inspections WHERE court_id = $1 AND inspected_on >= $2 AND inspected_on < $3
+                   ORDER BY inspected_on, seq",
+                params![&viewer.court_id, from, to],
+            )
+            .await?;
         rows.iter()
             .map(|r| {
-                let id: String = r.try_get("id")?;
+                let id: String = r.get("id")?;
                 Ok(Inspection {
                     id: id.parse().map_err(|e: uuid::Error| StoreError::Internal(e.to_string()))?,
-                    court_id: r.try_get("court_id")?,
-                    inspected_court: r.try_get("inspected_court")?,
-                    inspected_on: r.try_get("inspected_on")?,
-                    subject: r.try_get("subject")?,
-                    findings: r.try_get("findings")?,
-                    recorded_by: r.try_get("recorded_by")?,
-                    seq: r.try_get("seq")?,
+                    court_id: r.get("court_id")?,
+                    inspected_court: r.get("inspected_court")?,
+                    inspected_on: r.get("inspected_on")?,
+                    subject: r.get("subject")?,
+                    findings: r.get("findings")?,
+                    recorded_by: r.get("recorded_by")?,
+                    seq: r.get("seq")?,
                 })
             })
             .collect()

@@ -73,8 +73,11 @@ impl Param for String {
 impl Typed for String {
     const KIND: Kind = Kind::Text;
 }
-impl Typed for &str {
+impl Typed for str {
     const KIND: Kind = Kind::Text;
+}
+impl<T: Typed + ?Sized> Typed for &T {
+    const KIND: Kind = T::KIND;
 }
 impl Param for [u8] {
     fn value(&self) -> Value<'_> {
@@ -114,9 +117,59 @@ macro_rules! args {
 }
 pub(crate) use args;
 
-/// A value read back.
+/// A parameter value owned, so that a statement can be sent to a connection's thread.
+#[derive(Debug, Clone)]
+pub(crate) enum Owned {
+    Null(Kind),
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Owned {
+    pub(crate) fn of(param: &dyn Param) -> Owned {
+        match param.value() {
+            Value::Null(kind) => Owned::Null(kind),
+            Value::Int(i) => Owned::Int(i),
+            Value::Text(s) => Owned::Text(s.to_string()),
+            Value::Blob(b) => Owned::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl Owned {
+    /// A cell as a parameter (a NULL bound as text).
+    pub(crate) fn from_cell(cell: &Cell) -> Owned {
+        match cell {
+            Cell::Null => Owned::Null(Kind::Text),
+            Cell::Int(i) => Owned::Int(*i),
+            Cell::Real(r) => Owned::Text(r.to_string()),
+            Cell::Text(s) => Owned::Text(s.clone()),
+            Cell::Blob(b) => Owned::Blob(b.clone()),
+        }
+    }
+}
+
+impl Param for Owned {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Owned::Null(kind) => Value::Null(*kind),
+            Owned::Int(i) => Value::Int(*i),
+            Owned::Text(s) => Value::Text(s),
+            Owned::Blob(b) => Value::Blob(b),
+        }
+    }
+}
+
+/// `params![a, b, c]`: the parameters of a statement sent to a pool, owned, in placeholder order.
+macro_rules! params {
+    ($($e:expr),* $(,)?) => { vec![$($crate::sql::Owned::of(&$e)),*] as Vec<$crate::sql::Owned> };
+}
+pub(crate) use params;
+
+/// A value read back from the database.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
+pub enum Cell {
     Null,
     Int(i64),
     Real(f64),
@@ -124,22 +177,53 @@ pub(crate) enum Cell {
     Blob(Vec<u8>),
 }
 
-/// One row of a result.
+impl Cell {
+    /// The cell as a `T`, if it holds one (NULL as `None` for an `Option`).
+    pub fn get<T: FromCell>(&self) -> Option<T> {
+        T::from_cell(self)
+    }
+}
+
+/// One row of a result: its cells, and the names of its columns (shared by every row of a query).
 #[derive(Debug, Clone)]
-pub(crate) struct Row(pub Vec<Cell>);
+pub(crate) struct Row {
+    pub(crate) cells: Vec<Cell>,
+    columns: std::sync::Arc<[String]>,
+}
+
+/// A column of a row, by position or by name.
+pub(crate) trait Column: Copy + std::fmt::Debug {
+    fn position(self, row: &Row) -> Option<usize>;
+}
+impl Column for usize {
+    fn position(self, row: &Row) -> Option<usize> {
+        (self < row.cells.len()).then_some(self)
+    }
+}
+impl Column for &str {
+    fn position(self, row: &Row) -> Option<usize> {
+        row.columns.iter().position(|c| c == self)
+    }
+}
 
 impl Row {
-    /// Column `i` as a `T`; a type the column does not hold is an internal error naming both.
-    pub(crate) fn get<T: FromCell>(&self, i: usize) -> Result<T> {
-        let cell = self.0.get(i).unwrap_or(&Cell::Null);
+    pub(crate) fn new(cells: Vec<Cell>, columns: std::sync::Arc<[String]>) -> Row {
+        Row { cells, columns }
+    }
+
+    /// Column `c` as a `T`; a column the row lacks, or a type it does not hold, is an internal
+    /// error naming both.
+    pub(crate) fn get<T: FromCell>(&self, c: impl Column) -> Result<T> {
+        let i = c.position(self).ok_or_else(|| StoreError::Internal(format!("no column {c:?} in the row")))?;
+        let cell = &self.cells[i];
         T::from_cell(cell).ok_or_else(|| {
-            StoreError::Internal(format!("column {i} holds {cell:?}, not a {}", std::any::type_name::<T>()))
+            StoreError::Internal(format!("column {c:?} holds {cell:?}, not a {}", std::any::type_name::<T>()))
         })
     }
 }
 
 /// Conversion of a cell to a Rust value (flags are integers in SQLite, booleans in PostgreSQL).
-pub(crate) trait FromCell: Sized {
+pub trait FromCell: Sized {
     fn from_cell(cell: &Cell) -> Option<Self>;
 }
 impl FromCell for i64 {
@@ -239,7 +323,20 @@ pub(crate) trait Db {
 /// Run `f` in a write transaction of `db`: committed when it succeeds, rolled back when it fails.
 pub(crate) fn in_transaction<T>(db: &dyn Db, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
     db.begin()?;
-    match f(db).and_then(|v| db.commit().map(|()| v)) {
+    ended(db, f(db))
+}
+
+/// Run `f` in a transaction that writes on what it read, safe against another writer in between
+/// (SQLite takes the write lock at once, PostgreSQL checks serialisability), outside the
+/// sequencer's turn: committed when it succeeds, rolled back when it fails.
+pub(crate) fn in_checked_write<T>(db: &dyn Db, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+    db.exec(db.dialect().begin_write(), &[])?;
+    ended(db, f(db))
+}
+
+/// End the open transaction of `db` after work that came to `result`.
+fn ended<T>(db: &dyn Db, result: Result<T>) -> Result<T> {
+    match result.and_then(|v| db.commit().map(|()| v)) {
         Ok(v) => Ok(v),
         Err(e) => {
             if let Err(r) = db.rollback() {
@@ -326,25 +423,25 @@ impl Db for rusqlite::Connection {
     fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
         let mut statement = self.prepare_cached(&sqlite_sql(sql))?;
-        let columns = statement.column_count();
+        let names: std::sync::Arc<[String]> = statement.column_names().into_iter().map(String::from).collect();
         let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
-            f(Row((0..columns).map(|i| sqlite_cell(row.get_ref(i)?)).collect::<Result<_>>()?))?;
+            let cells = (0..names.len()).map(|i| sqlite_cell(row.get_ref(i)?)).collect::<Result<_>>()?;
+            f(Row::new(cells, names.clone()))?;
         }
         Ok(())
     }
 }
 
-/// A query put together at run time for the read pools, with `$n` placeholders (sqlx's own
-/// builder writes `?` for its Any driver, which PostgreSQL does not read).
+/// A query put together at run time, with `$n` placeholders numbered as values are bound.
 pub(crate) struct Builder {
-    sql: String,
-    args: sqlx::any::AnyArguments,
+    pub(crate) sql: String,
+    pub(crate) params: Vec<Owned>,
 }
 
 impl Builder {
     pub(crate) fn new(sql: &str) -> Builder {
-        Builder { sql: sql.to_string(), args: Default::default() }
+        Builder { sql: sql.to_string(), params: Vec::new() }
     }
 
     pub(crate) fn push(&mut self, sql: &str) -> &mut Builder {
@@ -353,30 +450,11 @@ impl Builder {
     }
 
     /// A placeholder for `value`.
-    pub(crate) fn push_bind<T>(&mut self, value: T) -> &mut Builder
-    where
-        T: sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any> + 'static,
-    {
-        use sqlx::Arguments;
-        // Encoding into the Any driver's buffer only copies the value; it cannot fail.
-        self.args.add(value).expect("a value for the Any driver");
+    pub(crate) fn push_bind(&mut self, value: impl Param) -> &mut Builder {
+        self.params.push(Owned::of(&value));
         self.sql.push('$');
-        self.sql.push_str(&self.args.len().to_string());
+        self.sql.push_str(&self.params.len().to_string());
         self
-    }
-
-    pub(crate) fn build(self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-        sqlx::query_with(sqlx::AssertSqlSafe(self.sql), self.args)
-    }
-}
-
-/// A flag read from a row of the read pools: an integer 0/1 in the tables of both backends, but
-/// a boolean where PostgreSQL computes one (`EXISTS`).
-pub(crate) fn flag(row: &sqlx::any::AnyRow, column: impl sqlx::ColumnIndex<sqlx::any::AnyRow> + Copy) -> Result<bool> {
-    use sqlx::Row;
-    match row.try_get::<bool, _>(column) {
-        Ok(b) => Ok(b),
-        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
     }
 }
 

@@ -4,7 +4,6 @@
 use liuhen_ledger::tlog::{self, Hash};
 
 use crate::ledger::LogKeys;
-use sqlx::Row;
 
 use crate::sql::{Db, DbExt, Param, args};
 use crate::{Result, StoreError, now, ts};
@@ -16,10 +15,7 @@ impl From<tlog::TreeError> for StoreError {
 }
 
 /// Read stored hashes by index; every one must exist.
-pub(crate) async fn read_hashes<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
-    db: E,
-    indexes: &[u64],
-) -> Result<Vec<Hash>> {
+pub(crate) async fn read_hashes(pool: &crate::pool::Pool, indexes: &[u64]) -> Result<Vec<Hash>> {
     if indexes.is_empty() {
         return Ok(Vec::new());
     }
@@ -29,11 +25,11 @@ pub(crate) async fn read_hashes<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>
         q.push_bind(i64::try_from(*i).map_err(|e| StoreError::Internal(e.to_string()))?);
     }
     q.push(")");
-    let rows = q.build().fetch_all(db).await?;
+    let rows = pool.rows_of(q).await?;
     let mut found = std::collections::HashMap::with_capacity(rows.len());
     for r in rows {
-        let idx: i64 = r.try_get(0)?;
-        let bytes: Vec<u8> = r.try_get(1)?;
+        let idx: i64 = r.get(0)?;
+        let bytes: Vec<u8> = r.get(1)?;
         found.insert(
             idx as u64,
             tlog::hash_from_slice(&bytes)

@@ -91,7 +91,7 @@ pub fn verify_data_dir(options: &VerifyOptions, progress: &mut (dyn FnMut(u64, u
                     format!("no database in {}", options.data_dir.display()),
                 ));
             }
-            crate::backend::sqlite(db_path.clone(), sqlx::sqlite::SqliteConnectOptions::new().filename(&db_path))
+            crate::backend::sqlite(db_path.clone())
         }
     };
     verify_backend(&backend, options, Scope::Everything, progress)
@@ -450,7 +450,7 @@ type Checked = Vec<([u8; 32], Option<String>)>;
 /// A stored 32-byte hash; one of any other length (or none) reads as zeros, so that it shows as a
 /// mismatch at its entry rather than stopping the check.
 fn hash32(row: &crate::sql::Row, column: usize) -> [u8; 32] {
-    match &row.0.get(column) {
+    match &row.cells.get(column) {
         Some(crate::sql::Cell::Blob(b)) => b.as_slice().try_into().unwrap_or([0; 32]),
         _ => [0; 32],
     }

@@ -6,8 +6,9 @@
 use liuhen_ledger::cosignature::{WitnessKey, WitnessVerifier, parse_add_checkpoint};
 use liuhen_ledger::tlog::{self, open_checkpoint_any, with_hashes};
 use serde::Serialize;
-use sqlx::Row;
 
+use crate::sql::params;
+use crate::sql::{Db, args};
 use crate::tree::read_hashes;
 use crate::{Result, Store, StoreConfig, StoreError, now, parse_ts, ts};
 
@@ -109,6 +110,47 @@ struct Followed {
     root: Option<Vec<u8>>,
 }
 
+/// A followed log's keys and the checkpoint last cosigned for it.
+fn followed(db: &dyn Db, origin: &str) -> Result<Option<Followed>> {
+    let Some(row) = db.row("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1", args![origin])?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Followed { verifier_key: row.get(0)?, size: row.get::<i64>(1)? as u64, root: row.get(2)? }))
+}
+
+/// Whether an alert of `kind` was raised already for this very checkpoint (the signed note;
+/// the unsigned proof beside it may vary).
+fn alerted(
+    db: &dyn Db,
+    origin: &str,
+    kind: &str,
+    size: u64,
+    add: &liuhen_ledger::cosignature::AddCheckpoint,
+) -> Result<bool> {
+    let rows = db.rows(
+        "SELECT request FROM witness_alerts WHERE origin = $1 AND kind = $2 AND offered_size = $3",
+        args![origin, kind, size as i64],
+    )?;
+    for row in rows {
+        let earlier: Vec<u8> = row.get(0)?;
+        if parse_add_checkpoint(&earlier).is_ok_and(|e| e.checkpoint == add.checkpoint) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The size of our log that `witness` cosigned last.
+fn set_state(db: &dyn Db, witness: &str, size: u64) -> Result<()> {
+    db.exec(
+        "INSERT INTO log_witness_state (witness, size, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at",
+        args![witness, size as i64, ts(now())],
+    )?;
+    Ok(())
+}
+
 /// What to answer a validly signed checkpoint of a followed log, and whether to advance the log
 /// or raise an alert.
 struct Decision {
@@ -191,31 +233,24 @@ impl Store {
         // A second key for a known origin is the log's rotation: both are trusted.
         let origin = verifier_key.split('+').next().unwrap_or("").to_string();
         let known = self.backend.dialect().lacks("witness_logs.verifier_key", "excluded.verifier_key");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO witness_logs (origin, verifier_key) VALUES ($1, $2)
-             ON CONFLICT(origin) DO UPDATE SET verifier_key = witness_logs.verifier_key || $3 || excluded.verifier_key
-             WHERE {known}"
-        )))
-        .bind(&origin)
-        .bind(verifier_key.trim())
-        .bind("\n")
-        .execute(&self.writer)
-        .await?;
+        self.writer
+            .exec(
+                &format!(
+                    "INSERT INTO witness_logs (origin, verifier_key) VALUES ($1, $2)
+                     ON CONFLICT(origin) DO UPDATE SET verifier_key = witness_logs.verifier_key || $3 || excluded.verifier_key
+                     WHERE {known}"
+                ),
+                params![&origin, verifier_key.trim(), "\n"],
+            )
+            .await?;
         Ok(origin)
     }
 
     pub async fn followed_logs(&self) -> Result<Vec<WitnessedLog>> {
-        let rows = sqlx::query("SELECT origin, verifier_key, size FROM witness_logs ORDER BY origin")
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            self.reader.rows("SELECT origin, verifier_key, size FROM witness_logs ORDER BY origin", params![]).await?;
         rows.iter()
-            .map(|r| {
-                Ok(WitnessedLog {
-                    origin: r.try_get(0)?,
-                    verifier_key: r.try_get(1)?,
-                    size: r.try_get::<i64, _>(2)? as u64,
-                })
-            })
+            .map(|r| Ok(WitnessedLog { origin: r.get(0)?, verifier_key: r.get(1)?, size: r.get::<i64>(2)? as u64 }))
             .collect()
     }
 
@@ -239,7 +274,8 @@ impl Store {
         };
         let origin = String::from_utf8_lossy(note.text()).lines().next().unwrap_or("").to_string();
         // First, from a read: the log, its keys and the signature.
-        let Some(state) = Self::followed(&mut *self.reader.acquire().await?, &origin).await? else {
+        let read_origin = origin.clone();
+        let Some(state) = self.reader.run(move |db| followed(db, &read_origin)).await? else {
             return Ok(WitnessAnswer::UnknownOrigin);
         };
         let keys: Vec<&str> = state.verifier_key.lines().collect();
@@ -249,8 +285,11 @@ impl Store {
         let (size, root) = (checkpoint.size(), *checkpoint.hash());
         let decision = decide(&add, size, root, &state)?;
         let needs_write = decision.advance
-            || match &decision.alert {
-                Some((kind, _)) => !self.alerted(&mut *self.reader.acquire().await?, &origin, kind, size, &add).await?,
+            || match decision.alert {
+                Some((kind, _)) => {
+                    let (origin, add) = (origin.clone(), add.clone());
+                    !self.reader.run(move |db| alerted(db, &origin, kind, size, &add)).await?
+                }
                 None => false,
             };
         if !needs_write {
@@ -260,37 +299,34 @@ impl Store {
             });
         }
         // Then, under the write lock: the same decision on the state as it is now.
-        let mut tx = self.begin_checked_write().await?;
-        let Some(state) = Self::followed(&mut tx, &origin).await? else {
-            return Ok(WitnessAnswer::UnknownOrigin);
-        };
-        let decision = decide(&add, size, root, &state)?;
-        if let Some((kind, detail)) = &decision.alert
-            && !self.alerted(&mut tx, &origin, kind, size, &add).await?
-        {
-            sqlx::query("INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(&origin)
-                .bind(ts(now()))
-                .bind(*kind)
-                .bind(state.size as i64)
-                .bind(size as i64)
-                .bind(detail)
-                .bind(request)
-                .execute(&mut *tx)
-                .await?;
-            tracing::error!(%origin, kind, %detail, "witness refused a checkpoint");
-        }
-        if decision.advance {
-            sqlx::query("UPDATE witness_logs SET size = $1, root = $2, updated_at = $3 WHERE origin = $4")
-                .bind(size as i64)
-                .bind(&root.0[..])
-                .bind(ts(now()))
-                .bind(&origin)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(match decision.answer {
+        let request = request.to_vec();
+        let answer = self
+            .writer
+            .transaction(move |db| {
+                let Some(state) = followed(db, &origin)? else {
+                    return Ok(WitnessAnswer::UnknownOrigin);
+                };
+                let decision = decide(&add, size, root, &state)?;
+                if let Some((kind, detail)) = &decision.alert
+                    && !alerted(db, &origin, kind, size, &add)?
+                {
+                    db.exec(
+                        "INSERT INTO witness_alerts (origin, at, kind, witnessed_size, offered_size, detail, request)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        crate::sql::args![origin, ts(now()), *kind, state.size as i64, size as i64, detail, request],
+                    )?;
+                    tracing::error!(%origin, kind, %detail, "witness refused a checkpoint");
+                }
+                if decision.advance {
+                    db.exec(
+                        "UPDATE witness_logs SET size = $1, root = $2, updated_at = $3 WHERE origin = $4",
+                        crate::sql::args![size as i64, root.0, ts(now()), origin],
+                    )?;
+                }
+                Ok(decision.answer)
+            })
+            .await?;
+        Ok(match answer {
             WitnessAnswer::Cosigned(_) => self.cosign_note(&note),
             other => other,
         })
@@ -301,64 +337,24 @@ impl Store {
         WitnessAnswer::Cosigned(self.witness_key.cosign(note.text(), timestamp))
     }
 
-    /// A followed log's keys and the checkpoint last cosigned for it.
-    async fn followed(conn: &mut sqlx::AnyConnection, origin: &str) -> Result<Option<Followed>> {
-        let Some(row) = sqlx::query("SELECT verifier_key, size, root FROM witness_logs WHERE origin = $1")
-            .bind(origin)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Followed {
-            verifier_key: row.try_get(0)?,
-            size: row.try_get::<i64, _>(1)? as u64,
-            root: row.try_get(2)?,
-        }))
-    }
-
-    /// Whether an alert of `kind` was raised already for this very checkpoint (the signed note;
-    /// the unsigned proof beside it may vary).
-    async fn alerted(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        origin: &str,
-        kind: &str,
-        size: u64,
-        add: &liuhen_ledger::cosignature::AddCheckpoint,
-    ) -> Result<bool> {
-        let rows =
-            sqlx::query("SELECT request FROM witness_alerts WHERE origin = $1 AND kind = $2 AND offered_size = $3")
-                .bind(origin)
-                .bind(kind)
-                .bind(size as i64)
-                .fetch_all(&mut *conn)
-                .await?;
-        for row in rows {
-            let earlier: Vec<u8> = row.try_get(0)?;
-            if parse_add_checkpoint(&earlier).is_ok_and(|e| e.checkpoint == add.checkpoint) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
     /// Refusals this witness raised; they cannot be changed or cleared.
     pub async fn witness_alerts(&self) -> Result<Vec<WitnessAlert>> {
-        let rows = sqlx::query(
-            "SELECT origin, at, kind, witnessed_size, offered_size, detail FROM witness_alerts ORDER BY id",
-        )
-        .fetch_all(&self.reader)
-        .await?;
+        let rows = self
+            .reader
+            .rows(
+                "SELECT origin, at, kind, witnessed_size, offered_size, detail FROM witness_alerts ORDER BY id",
+                params![],
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(WitnessAlert {
-                    origin: r.try_get(0)?,
-                    at: parse_ts(&r.try_get::<String, _>(1)?)?,
-                    kind: r.try_get(2)?,
-                    witnessed_size: r.try_get::<i64, _>(3)? as u64,
-                    offered_size: r.try_get::<i64, _>(4)? as u64,
-                    detail: r.try_get(5)?,
+                    origin: r.get(0)?,
+                    at: parse_ts(&r.get::<String>(1)?)?,
+                    kind: r.get(2)?,
+                    witnessed_size: r.get::<i64>(3)? as u64,
+                    offered_size: r.get::<i64>(4)? as u64,
+                    detail: r.get(5)?,
                 })
             })
             .collect()
@@ -374,11 +370,11 @@ impl Store {
     pub async fn witness_push_plan(&self, endpoint: &WitnessEndpoint) -> Result<Option<PushPlan>> {
         let name = Self::witness_verifier(endpoint)?.name;
         let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
-        let old_size = sqlx::query("SELECT size FROM log_witness_state WHERE witness = $1")
-            .bind(&name)
-            .fetch_optional(&self.reader)
+        let old_size = self
+            .reader
+            .row("SELECT size FROM log_witness_state WHERE witness = $1", params![&name])
             .await?
-            .map(|r| r.try_get::<i64, _>(0))
+            .map(|r| r.get::<i64>(0))
             .transpose()?
             .unwrap_or(0) as u64;
         if old_size == latest.size {
@@ -403,57 +399,40 @@ impl Store {
     /// Keep a witness's cosignature of our checkpoint of `size` (checked first).
     pub async fn record_cosignature(&self, endpoint: &WitnessEndpoint, size: u64, lines: &str) -> Result<bool> {
         let verifier = Self::witness_verifier(endpoint)?;
-        let note: Vec<u8> = sqlx::query("SELECT note FROM checkpoints WHERE size = $1")
-            .bind(size as i64)
-            .fetch_one(&self.reader)
-            .await?
-            .try_get(0)?;
+        let note: Vec<u8> =
+            self.reader.one("SELECT note FROM checkpoints WHERE size = $1", params![size as i64]).await?.get(0)?;
         let body = checkpoint_body(&note)?;
         let Some(line) = lines.lines().find(|l| matches!(verifier.verify_line(&body, l), Some(Ok(_)))) else {
             return Ok(false);
         };
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO log_cosignatures (size, witness, line, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(size as i64)
-        .bind(&verifier.name)
-        .bind(format!("{line}\n"))
-        .bind(ts(now()))
-        .execute(&mut *tx)
-        .await?;
-        Self::set_state(&mut tx, &verifier.name, size).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn set_state(conn: &mut sqlx::AnyConnection, witness: &str, size: u64) -> Result<()> {
-        sqlx::query("INSERT INTO log_witness_state (witness, size, updated_at) VALUES ($1, $2, $3) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at")
-            .bind(witness)
-            .bind(size as i64)
-            .bind(ts(now()))
-            .execute(&mut *conn)
+        let (name, line) = (verifier.name, format!("{line}\n"));
+        self.writer
+            .transaction(move |db| {
+                db.exec(
+                    "INSERT INTO log_cosignatures (size, witness, line, at) VALUES ($1, $2, $3, $4)
+                       ON CONFLICT DO NOTHING",
+                    args![size as i64, name, line, ts(now())],
+                )?;
+                set_state(db, &name, size)
+            })
             .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// After a 409: the witness says it last cosigned `size`.
     pub async fn set_witness_size(&self, endpoint: &WitnessEndpoint, size: u64) -> Result<()> {
         let name = Self::witness_verifier(endpoint)?.name;
-        let mut conn = self.writer.acquire().await?;
-        Self::set_state(&mut conn, &name, size).await
+        self.writer.run(move |db| set_state(db, &name, size)).await
     }
 
     /// A witness refused our checkpoint: kept for ever, shown on the log's status.
     pub async fn record_refusal(&self, endpoint: &WitnessEndpoint, status: u16, size: u64, body: &str) -> Result<()> {
         let name = Self::witness_verifier(endpoint)?.name;
-        sqlx::query("INSERT INTO log_witness_refusals (witness, at, status, size, body) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&name)
-            .bind(ts(now()))
-            .bind(i64::from(status))
-            .bind(size as i64)
-            .bind(body)
-            .execute(&self.writer)
+        self.writer
+            .exec(
+                "INSERT INTO log_witness_refusals (witness, at, status, size, body) VALUES ($1, $2, $3, $4, $5)",
+                params![&name, ts(now()), i64::from(status), size as i64, body],
+            )
             .await?;
         tracing::error!(witness = %name, status, size, "a witness refused our checkpoint");
         Ok(())
@@ -462,12 +441,12 @@ impl Store {
     /// The latest checkpoint with every cosignature received for it.
     pub async fn cosigned_checkpoint(&self) -> Result<Option<String>> {
         let Some(latest) = self.latest_checkpoint().await? else { return Ok(None) };
-        let lines: Vec<String> = sqlx::query("SELECT line FROM log_cosignatures WHERE size = $1 ORDER BY witness")
-            .bind(latest.size as i64)
-            .fetch_all(&self.reader)
+        let lines: Vec<String> = self
+            .reader
+            .rows("SELECT line FROM log_cosignatures WHERE size = $1 ORDER BY witness", params![latest.size as i64])
             .await?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.get(0))
             .collect::<Result<_, _>>()?;
         Ok(Some(format!("{}{}", latest.note, lines.concat())))
     }
@@ -475,22 +454,26 @@ impl Store {
     pub async fn log_status(&self) -> Result<LogStatus> {
         let latest_size = self.latest_checkpoint().await?.map_or(0, |c| c.size);
         let quorum = self.config.witness_quorum;
-        let witnessed: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures GROUP BY size HAVING COUNT(*) >= $1) AS witnessed",
-        )
-        .bind(quorum as i64)
-        .fetch_one(&self.reader)
-        .await?;
+        let witnessed: Option<i64> = self
+            .reader
+            .scalar(
+                "SELECT MAX(size) FROM (SELECT size FROM log_cosignatures
+                       GROUP BY size HAVING COUNT(*) >= $1) AS witnessed",
+                params![quorum as i64],
+            )
+            .await?;
         let mut witnesses = Vec::new();
         for endpoint in &self.config.witnesses {
             let name = Self::witness_verifier(endpoint)?.name;
-            let size: Option<i64> = sqlx::query_scalar("SELECT size FROM log_witness_state WHERE witness = $1")
-                .bind(&name)
-                .fetch_optional(&self.reader)
-                .await?;
-            let refusals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_witness_refusals WHERE witness = $1")
-                .bind(&name)
-                .fetch_one(&self.reader)
+            let size: Option<i64> = self
+                .reader
+                .row("SELECT size FROM log_witness_state WHERE witness = $1", params![&name])
+                .await?
+                .map(|r| r.get(0))
+                .transpose()?;
+            let refusals: i64 = self
+                .reader
+                .scalar("SELECT COUNT(*) FROM log_witness_refusals WHERE witness = $1", params![&name])
                 .await?;
             witnesses.push(WitnessState { name, size: size.unwrap_or(0) as u64, refusals: refusals as u64 });
         }

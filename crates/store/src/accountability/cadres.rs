@@ -1,13 +1,14 @@
 //! Cadre histories and merges of one person's spellings (R16, R17).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// Where each key ends after the office's merges (a chain of merges is followed).
     async fn merge_map(&self) -> Result<BTreeMap<String, String>> {
-        let rows = sqlx::query("SELECT from_key, into_key FROM cadre_merges").fetch_all(&self.reader).await?;
+        let rows = self.reader.rows("SELECT from_key, into_key FROM cadre_merges", params![]).await?;
         let direct: BTreeMap<String, String> =
-            rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+            rows.iter().map(|r| Ok((r.get(0)?, r.get(1)?))).collect::<Result<_>>()?;
         Ok(resolve_merges(&direct))
     }
 
@@ -29,18 +30,19 @@ impl Store {
         let mut by_key: BTreeMap<String, (CadreSummary, BTreeSet<String>)> = BTreeMap::new();
         for court in &courts {
             // The copies in record_cadres: a province's entries are read without decoding them.
-            let rows = sqlx::query(
-                "SELECT cadre_key, occurred_at, name, unit, post FROM record_cadres
+            let rows = self
+                .reader
+                .rows(
+                    "SELECT cadre_key, occurred_at, name, unit, post FROM record_cadres
                  WHERE court_id = $1 AND role = 'intervener'",
-            )
-            .bind(court)
-            .fetch_all(&self.reader)
-            .await?;
+                    params![court],
+                )
+                .await?;
             for r in rows {
-                let key: String = r.try_get(0)?;
+                let key: String = r.get(0)?;
                 let key = merges.get(&key).cloned().unwrap_or(key);
-                let at = parse_ts(&r.try_get::<String, _>(1)?)?;
-                let (name, unit, post): (String, String, String) = (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+                let at = parse_ts(&r.get::<String>(1)?)?;
+                let (name, unit, post): (String, String, String) = (r.get(2)?, r.get(3)?, r.get(4)?);
                 let entry = by_key.entry(key.clone()).or_insert_with(|| {
                     let summary = CadreSummary {
                         key,
@@ -85,32 +87,32 @@ impl Store {
             .collect();
         let mut entries = Vec::new();
         for k in &keys {
-            let rows = sqlx::query(
-                "SELECT c.role, r.id, r.court_id, r.occurred_at, v.data,
+            let rows = self.reader
+                .rows(
+                    "SELECT c.role, r.id, r.court_id, r.occurred_at, v.data,
                  (SELECT s.classification FROM screenings s WHERE s.record_id = r.id ORDER BY s.seq DESC LIMIT 1) AS screening
                  FROM record_cadres c JOIN records r ON r.id = c.record_id
                  JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
                  WHERE c.cadre_key = $1",
-            )
-            .bind(k)
-            .fetch_all(&self.reader)
+                    params![k],
+                )
             .await?;
             for r in rows {
-                let court_id: String = r.try_get(2)?;
+                let court_id: String = r.get(2)?;
                 if !courts.contains(&court_id) {
                     continue;
                 }
-                let record = crate::records::decode_record(&r.try_get::<String, _>(4)?)?;
-                let screening: Option<String> = r.try_get(5)?;
+                let record = crate::records::decode_record(&r.get::<String>(4)?)?;
+                let screening: Option<String> = r.get(5)?;
                 entries.push(CadreEntry {
-                    record_id: uuid_of(&r.try_get::<String, _>(1)?)?,
+                    record_id: uuid_of(&r.get::<String>(1)?)?,
                     court_id,
                     case_number: record.case_number.clone(),
-                    occurred_at: parse_ts(&r.try_get::<String, _>(3)?)?,
+                    occurred_at: parse_ts(&r.get::<String>(3)?)?,
                     name: record.intervener.name.clone(),
                     unit: record.intervener.unit.clone(),
                     post: record.intervener.post.clone(),
-                    role: r.try_get(0)?,
+                    role: r.get(0)?,
                     form: record.form.code().into(),
                     serious: record.serious,
                     special_items: record.special_items.clone(),
@@ -126,11 +128,12 @@ impl Store {
         let outcomes = self.outcomes_of(&ids).await?;
         self.note_listed_ids(viewer, ids, via).await?;
         let mut merged = Vec::new();
-        for (from, reason) in sqlx::query("SELECT from_key, reason FROM cadre_merges ORDER BY seq")
-            .fetch_all(&self.reader)
+        for (from, reason) in self
+            .reader
+            .rows("SELECT from_key, reason FROM cadre_merges ORDER BY seq", params![])
             .await?
             .iter()
-            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+            .map(|r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))
             .collect::<Result<Vec<_>>>()?
         {
             // A spelling merged in by a court above, named only in another court's entries, is
@@ -152,7 +155,7 @@ impl Store {
             query.push(if i == 0 { "" } else { ", " }).push_bind(court.clone());
         }
         query.push(") LIMIT 1");
-        Ok(query.build().fetch_optional(&self.reader).await?.is_some())
+        Ok(!self.reader.rows_of(query).await?.is_empty())
     }
 
     /// The office confirms that two keys name one cadre (R16). Both keys must be known in the

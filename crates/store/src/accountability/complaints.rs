@@ -1,6 +1,7 @@
 //! Retaliation complaints to the court above, and their handling (R15).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// A member of staff complains of retaliation to the court one level up (S9); returns its id.
@@ -45,43 +46,46 @@ impl Store {
     async fn complaints_of(&self, viewer: &User, only: Option<Uuid>) -> Result<Vec<ComplaintView>> {
         let handler = self.permits(viewer, Permission::ComplaintHandle);
         let supreme = self.court(&viewer.court_id).await?.is_some_and(|c| c.level == liuhen_rules::CourtLevel::Supreme);
-        let rows = sqlx::query(
-            "SELECT * FROM complaints
+        let rows = self
+            .reader
+            .rows(
+                "SELECT * FROM complaints
              WHERE (complainant = $1 OR ($3 = 1 AND (to_court = $2 OR (escalated = 1 AND $4 = 1))))
              AND ($5 = '' OR id = $5) ORDER BY seq DESC",
-        )
-        .bind(&viewer.username)
-        .bind(&viewer.court_id)
-        .bind(i64::from(handler))
-        .bind(i64::from(supreme))
-        .bind(only.map(|id| id.to_string()).unwrap_or_default())
-        .fetch_all(&self.reader)
-        .await?;
+                params![
+                    &viewer.username,
+                    &viewer.court_id,
+                    i64::from(handler),
+                    i64::from(supreme),
+                    only.map(|id| id.to_string()).unwrap_or_default()
+                ],
+            )
+            .await?;
         let mut out = Vec::new();
         for r in rows {
-            let id: String = r.try_get("id")?;
-            let steps = sqlx::query("SELECT * FROM complaint_steps WHERE complaint_id = $1 ORDER BY seq")
-                .bind(&id)
-                .fetch_all(&self.reader)
+            let id: String = r.get("id")?;
+            let steps = self
+                .reader
+                .rows("SELECT * FROM complaint_steps WHERE complaint_id = $1 ORDER BY seq", params![&id])
                 .await?
                 .iter()
                 .map(|s| {
                     Ok(ComplaintStepView {
-                        step: listed(&s.try_get::<String, _>("step")?)?,
-                        note: s.try_get("note")?,
-                        handled_by: s.try_get("handled_by")?,
-                        at: parse_ts(&s.try_get::<String, _>("at")?)?,
+                        step: listed(&s.get::<String>("step")?)?,
+                        note: s.get("note")?,
+                        handled_by: s.get("handled_by")?,
+                        at: parse_ts(&s.get::<String>("at")?)?,
                     })
                 })
                 .collect::<Result<_>>()?;
             out.push(ComplaintView {
                 id: uuid_of(&id)?,
-                complainant: r.try_get("complainant")?,
-                complainant_court: r.try_get("complainant_court")?,
-                to_court: r.try_get("to_court")?,
-                account: r.try_get("account")?,
-                filed_at: parse_ts(&r.try_get::<String, _>("filed_at")?)?,
-                state: r.try_get("state")?,
+                complainant: r.get("complainant")?,
+                complainant_court: r.get("complainant_court")?,
+                to_court: r.get("to_court")?,
+                account: r.get("account")?,
+                filed_at: parse_ts(&r.get::<String>("filed_at")?)?,
+                state: r.get("state")?,
                 steps,
             });
         }

@@ -1,6 +1,7 @@
 //! Cross-checks of the contacts the case-management system logged (C9–C11).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// Take a contact the case-management system logged; a repeated push (same external id) is
@@ -48,13 +49,12 @@ impl Store {
         }
         let ((kind, case_number), occurred_at) = parsed(problems, kind.zip(case_number).zip(occurred_at))?;
         let external_id = input.external_id.trim();
-        if let Some(r) = sqlx::query("SELECT id FROM contacts WHERE court_id = $1 AND external_id = $2")
-            .bind(&by.court_id)
-            .bind(external_id)
-            .fetch_optional(&self.reader)
+        if let Some(r) = self
+            .reader
+            .row("SELECT id FROM contacts WHERE court_id = $1 AND external_id = $2", params![&by.court_id, external_id])
             .await?
         {
-            return Ok((uuid_of(&r.try_get::<String, _>(0)?)?, false));
+            return Ok((uuid_of(&r.get::<String>(0)?)?, false));
         }
         let contact_id = Uuid::now_v7();
         let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
@@ -76,10 +76,11 @@ impl Store {
     /// who oversee filing. A contact due without an entry is a question for the judge.
     pub async fn contacts(&self, viewer: &User, mine: bool) -> Result<Vec<ContactView>> {
         let rows = if mine {
-            sqlx::query("SELECT * FROM contacts WHERE judge = $1 AND court_id = $2 ORDER BY occurred_at DESC")
-                .bind(&viewer.username)
-                .bind(&viewer.court_id)
-                .fetch_all(&self.reader)
+            self.reader
+                .rows(
+                    "SELECT * FROM contacts WHERE judge = $1 AND court_id = $2 ORDER BY occurred_at DESC",
+                    params![&viewer.username, &viewer.court_id],
+                )
                 .await?
         } else {
             self.require(
@@ -88,9 +89,8 @@ impl Store {
                 "您的角色不查看交叉核对",
                 "your role does not oversee filing",
             )?;
-            sqlx::query("SELECT * FROM contacts WHERE court_id = $1 ORDER BY occurred_at DESC")
-                .bind(&viewer.court_id)
-                .fetch_all(&self.reader)
+            self.reader
+                .rows("SELECT * FROM contacts WHERE court_id = $1 ORDER BY occurred_at DESC", params![&viewer.court_id])
                 .await?
         };
         let limit = time::Duration::days(self.config.recording_time_limit_days);
@@ -98,46 +98,46 @@ impl Store {
         // sides hold the canonical case number).
         let mut entries: BTreeMap<String, Vec<(Uuid, OffsetDateTime, String)>> = BTreeMap::new();
         for r in &rows {
-            let case: String = r.try_get("case_number")?;
+            let case: String = r.get("case_number")?;
             if entries.contains_key(&case) {
                 continue;
             }
-            let candidates = sqlx::query(
-                "SELECT id, occurred_at, intervener_name FROM records
+            let candidates = self
+                .reader
+                .rows(
+                    "SELECT id, occurred_at, intervener_name FROM records
                  WHERE case_number = $1 AND court_id = $2 AND register <> 'internal_inquiry'",
-            )
-            .bind(&case)
-            .bind(&viewer.court_id)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|c| {
-                Ok((
-                    uuid_of(&c.try_get::<String, _>("id")?)?,
-                    parse_ts(&c.try_get::<String, _>("occurred_at")?)?,
-                    c.try_get("intervener_name")?,
-                ))
-            })
-            .collect::<Result<_>>()?;
+                    params![&case, &viewer.court_id],
+                )
+                .await?
+                .iter()
+                .map(|c| {
+                    Ok((
+                        uuid_of(&c.get::<String>("id")?)?,
+                        parse_ts(&c.get::<String>("occurred_at")?)?,
+                        c.get("intervener_name")?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
             entries.insert(case, candidates);
         }
         let mut out = Vec::new();
         for r in rows {
-            let case_number: String = r.try_get("case_number")?;
-            let person: Option<String> = r.try_get("person")?;
-            let occurred_at = parse_ts(&r.try_get::<String, _>("occurred_at")?)?;
-            let court_id: String = r.try_get("court_id")?;
+            let case_number: String = r.get("case_number")?;
+            let person: Option<String> = r.get("person")?;
+            let occurred_at = parse_ts(&r.get::<String>("occurred_at")?)?;
+            let court_id: String = r.get("court_id")?;
             let facts = ContactFacts { case_number: &case_number, occurred_at, person: person.as_deref() };
             let same_case = entries.get(&case_number);
             let matched = same_case.into_iter().flatten().find_map(|(id, at, name)| {
                 let entry = EntryFacts { case_number: Some(&case_number), occurred_at: *at, intervener_name: name };
                 entry_answers_contact(&facts, &entry, limit).then_some(*id)
             });
-            let answer: Option<String> = r.try_get("answer")?;
-            let answer_record = r.try_get::<Option<String>, _>("answer_record")?.as_deref().map(uuid_of).transpose()?;
+            let answer: Option<String> = r.get("answer")?;
+            let answer_record = r.get::<Option<String>>("answer_record")?.as_deref().map(uuid_of).transpose()?;
             let status = if matched.is_some() {
                 "matched"
-            } else if r.try_get::<Option<i64>, _>("answered_seq")?.is_some() {
+            } else if r.get::<Option<i64>>("answered_seq")?.is_some() {
                 "answered"
             } else if contact_is_due(occurred_at, limit, now()) {
                 "question"
@@ -145,14 +145,14 @@ impl Store {
                 "waiting"
             };
             out.push(ContactView {
-                id: uuid_of(&r.try_get::<String, _>("id")?)?,
+                id: uuid_of(&r.get::<String>("id")?)?,
                 court_id,
-                external_id: r.try_get("external_id")?,
-                kind: listed(&r.try_get::<String, _>("kind")?)?,
+                external_id: r.get("external_id")?,
+                kind: listed(&r.get::<String>("kind")?)?,
                 case_number,
-                judge: r.try_get("judge")?,
+                judge: r.get("judge")?,
                 person,
-                unit: r.try_get("unit")?,
+                unit: r.get("unit")?,
                 occurred_at,
                 status: status.into(),
                 matched_record: matched,

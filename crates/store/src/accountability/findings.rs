@@ -1,19 +1,21 @@
 //! Findings of not recording and their sanctions, appeals and decisions (R14).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// The sanction the rule proposes for a finding of `kind` against `subject` now.
     pub async fn sanction_proposal(&self, by: &User, subject: &str, kind: FindingKind) -> Result<SanctionProposal> {
         self.require(by, Permission::FindingRecord, "您的角色不作认定", "your role does not record findings")?;
-        let prior: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM findings WHERE subject = $1 AND state <> 'overturned'
+        let prior: i64 = self
+            .reader
+            .one(
+                "SELECT COUNT(*) FROM findings WHERE subject = $1 AND state <> 'overturned'
              AND kind <> 'instructed_not_to_record'",
-        )
-        .bind(subject)
-        .fetch_one(&self.reader)
-        .await?
-        .try_get(0)?;
+                params![subject],
+            )
+            .await?
+            .get(0)?;
         let prior = u32::try_from(prior).unwrap_or(u32::MAX);
         let p = propose_sanction(kind, prior);
         Ok(SanctionProposal {
@@ -54,10 +56,9 @@ impl Store {
             problems.push(problem("decision_reason", "R14", "too_long", "理由过长", "the reason is too long"));
         }
         if let Some(id) = input.record_id {
-            let ok = sqlx::query("SELECT 1 FROM records WHERE id = $1 AND court_id = $2")
-                .bind(id.to_string())
-                .bind(&by.court_id)
-                .fetch_optional(&self.reader)
+            let ok = self
+                .reader
+                .row("SELECT 1 FROM records WHERE id = $1 AND court_id = $2", params![id.to_string(), &by.court_id])
                 .await?
                 .is_some();
             if !ok {
@@ -106,11 +107,7 @@ impl Store {
         } else {
             ("SELECT * FROM findings WHERE subject = $1 AND ($2 = '' OR id = $2) ORDER BY seq DESC", &viewer.username)
         };
-        let rows = sqlx::query(sql)
-            .bind(who)
-            .bind(only.map(|id| id.to_string()).unwrap_or_default())
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = self.reader.rows(sql, params![who, only.map(|id| id.to_string()).unwrap_or_default()]).await?;
         rows.iter().map(finding_view).collect()
     }
 
@@ -154,26 +151,26 @@ impl Store {
     }
 }
 
-fn finding_view(r: &sqlx::any::AnyRow) -> Result<FindingView> {
-    let proposed: String = r.try_get("proposed")?;
+fn finding_view(r: &crate::sql::Row) -> Result<FindingView> {
+    let proposed: String = r.get("proposed")?;
     Ok(FindingView {
-        id: uuid_of(&r.try_get::<String, _>("id")?)?,
-        court_id: r.try_get("court_id")?,
-        subject: r.try_get("subject")?,
-        kind: listed(&r.try_get::<String, _>("kind")?)?,
-        record_id: r.try_get::<Option<String>, _>("record_id")?.as_deref().map(uuid_of).transpose()?,
-        case_number: r.try_get("case_number")?,
-        facts: r.try_get("facts")?,
-        prior_standing: u32::try_from(r.try_get::<i64, _>("prior_standing")?).map_err(internal)?,
+        id: uuid_of(&r.get::<String>("id")?)?,
+        court_id: r.get("court_id")?,
+        subject: r.get("subject")?,
+        kind: listed(&r.get::<String>("kind")?)?,
+        record_id: r.get::<Option<String>>("record_id")?.as_deref().map(uuid_of).transpose()?,
+        case_number: r.get("case_number")?,
+        facts: r.get("facts")?,
+        prior_standing: u32::try_from(r.get::<i64>("prior_standing")?).map_err(internal)?,
         proposed: proposed.split(',').filter(|s| !s.is_empty()).map(listed).collect::<Result<_>>()?,
-        decided: listed(&r.try_get::<String, _>("decided")?)?,
-        decision_reason: r.try_get("decision_reason")?,
-        recorded_by: r.try_get("recorded_by")?,
-        recorded_at: parse_ts(&r.try_get::<String, _>("recorded_at")?)?,
-        state: r.try_get("state")?,
-        final_sanction: listed(&r.try_get::<String, _>("final_sanction")?)?,
-        appeal_grounds: r.try_get("appeal_grounds")?,
-        appeal_reason: r.try_get("appeal_reason")?,
-        seq: r.try_get("seq")?,
+        decided: listed(&r.get::<String>("decided")?)?,
+        decision_reason: r.get("decision_reason")?,
+        recorded_by: r.get("recorded_by")?,
+        recorded_at: parse_ts(&r.get::<String>("recorded_at")?)?,
+        state: r.get("state")?,
+        final_sanction: listed(&r.get::<String>("final_sanction")?)?,
+        appeal_grounds: r.get("appeal_grounds")?,
+        appeal_reason: r.get("appeal_reason")?,
+        seq: r.get("seq")?,
     })
 }

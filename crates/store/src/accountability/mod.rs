@@ -31,7 +31,6 @@ use liuhen_rules::{
     Register, ReportingCycle, Role, Sanction, Screening, period::parse_instant,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 

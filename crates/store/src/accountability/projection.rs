@@ -48,7 +48,8 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
         }
         EventBody::CheckConcluded { check_id, findings } => {
             conn.exec(
-                "UPDATE checks SET findings = $1, concluded_by = $2, concluded_at = $3, concluded_seq = $4 WHERE id = $5",
+                "UPDATE checks SET findings = $1, concluded_by = $2, concluded_at = $3, concluded_seq = $4
+                   WHERE id = $5",
                 args![findings, event.actor, at, seq, check_id.to_string()],
             )?;
         }
@@ -115,7 +116,8 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
         }
         EventBody::ComplaintHandled { complaint_id, step, note } => {
             conn.exec(
-                "INSERT INTO complaint_steps (complaint_id, seq, step, note, handled_by, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO complaint_steps (complaint_id, seq, step, note, handled_by, at)
+                   VALUES ($1, $2, $3, $4, $5, $6)",
                 args![complaint_id.to_string(), seq, step.code(), note, event.actor, at],
             )?;
             conn.exec("UPDATE complaints SET state = $1 WHERE id = $2", args![step.code(), complaint_id.to_string()])?;
@@ -160,7 +162,8 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
         }
         EventBody::ContactAnswered { contact_id, record_id, explanation } => {
             conn.exec(
-                "UPDATE contacts SET answer_record = $1, answer = $2, answered_at = $3, answered_seq = $4 WHERE id = $5",
+                "UPDATE contacts SET answer_record = $1, answer = $2, answered_at = $3, answered_seq = $4
+                   WHERE id = $5",
                 args![record_id.map(|r| r.to_string()), explanation, at, seq, contact_id.to_string()],
             )?;
         }
@@ -173,7 +176,8 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
         }
         EventBody::OutcomeReported { record_id, outcome, body, note } => {
             conn.exec(
-                "INSERT INTO outcomes (record_id, seq, outcome, body, note, reported_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO outcomes (record_id, seq, outcome, body, note, reported_by, at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 args![record_id.to_string(), seq, outcome.code(), body, note, event.actor, at],
             )?;
         }

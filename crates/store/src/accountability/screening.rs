@@ -1,6 +1,7 @@
 //! Screening and checking entries, and what oversight bodies reported back (R3, R7).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// Screen an entry of the maintainer's court (甄别; R3: the trial-management office maintains the
@@ -67,34 +68,34 @@ impl Store {
         }
         self.readable_record(viewer, record_id).await?;
         let id = record_id.to_string();
-        let screenings = sqlx::query("SELECT * FROM screenings WHERE record_id = $1 ORDER BY seq")
-            .bind(&id)
-            .fetch_all(&self.reader)
+        let screenings = self
+            .reader
+            .rows("SELECT * FROM screenings WHERE record_id = $1 ORDER BY seq", params![&id])
             .await?
             .iter()
             .map(|r| {
                 Ok(ScreeningView {
-                    classification: listed(&r.try_get::<String, _>("classification")?)?,
-                    reason: r.try_get("reason")?,
-                    screened_by: r.try_get("screened_by")?,
-                    screened_at: parse_ts(&r.try_get::<String, _>("screened_at")?)?,
-                    seq: r.try_get("seq")?,
+                    classification: listed(&r.get::<String>("classification")?)?,
+                    reason: r.get("reason")?,
+                    screened_by: r.get("screened_by")?,
+                    screened_at: parse_ts(&r.get::<String>("screened_at")?)?,
+                    seq: r.get("seq")?,
                 })
             })
             .collect::<Result<_>>()?;
-        let checks = sqlx::query("SELECT * FROM checks WHERE record_id = $1 ORDER BY opened_seq")
-            .bind(&id)
-            .fetch_all(&self.reader)
+        let checks = self
+            .reader
+            .rows("SELECT * FROM checks WHERE record_id = $1 ORDER BY opened_seq", params![&id])
             .await?
             .iter()
             .map(|r| {
                 Ok(CheckView {
-                    id: uuid_of(&r.try_get::<String, _>("id")?)?,
-                    subject: r.try_get("subject")?,
-                    opened_by: r.try_get("opened_by")?,
-                    opened_at: parse_ts(&r.try_get::<String, _>("opened_at")?)?,
-                    findings: r.try_get("findings")?,
-                    concluded_by: r.try_get("concluded_by")?,
+                    id: uuid_of(&r.get::<String>("id")?)?,
+                    subject: r.get("subject")?,
+                    opened_by: r.get("opened_by")?,
+                    opened_at: parse_ts(&r.get::<String>("opened_at")?)?,
+                    findings: r.get("findings")?,
+                    concluded_by: r.get("concluded_by")?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -111,13 +112,13 @@ impl Store {
                 query.push(if i == 0 { "" } else { ", " }).push_bind(id.to_string());
             }
             query.push(") ORDER BY seq");
-            for r in query.build().fetch_all(&self.reader).await? {
+            for r in self.reader.rows_of(query).await? {
                 out.push(OutcomeView {
-                    record_id: uuid_of(&r.try_get::<String, _>("record_id")?)?,
-                    outcome: listed(&r.try_get::<String, _>("outcome")?)?,
-                    body: r.try_get("body")?,
-                    note: r.try_get("note")?,
-                    at: parse_ts(&r.try_get::<String, _>("at")?)?,
+                    record_id: uuid_of(&r.get::<String>("record_id")?)?,
+                    outcome: listed(&r.get::<String>("outcome")?)?,
+                    body: r.get("body")?,
+                    note: r.get("note")?,
+                    at: parse_ts(&r.get::<String>("at")?)?,
                 });
             }
         }

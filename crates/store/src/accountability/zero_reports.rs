@@ -1,6 +1,7 @@
 //! Zero reports (零报告) and the timeliness of entries (S2, S11).
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// Check a period code of this deployment's cycle, not in the future.
@@ -24,15 +25,13 @@ impl Store {
 
     /// Entries `username` recorded in the store about inquiries of `[from, to)`.
     async fn entries_in(&self, username: &str, from: OffsetDateTime, to: OffsetDateTime) -> Result<i64> {
-        Ok(sqlx::query(
-            "SELECT COUNT(*) FROM records WHERE recorder = $1 AND register = 'store' AND occurred_at >= $2 AND occurred_at < $3",
-        )
-        .bind(username)
-        .bind(ts(from))
-        .bind(ts(to))
-        .fetch_one(&self.reader)
-        .await?
-        .try_get(0)?)
+        self.reader
+            .scalar(
+                "SELECT COUNT(*) FROM records WHERE recorder = $1 AND register = 'store' AND occurred_at >= $2
+                   AND occurred_at < $3",
+                params![username, ts(from), ts(to)],
+            )
+            .await
     }
 
     /// A judge or judicial assistant attests that they had nothing to record in `period`.
@@ -62,28 +61,26 @@ impl Store {
             "your role does not oversee filing",
         )?;
         let (from, to) = self.check_period("period", period)?;
-        let staff = sqlx::query(
-            "SELECT username, display_name, court_id FROM users WHERE court_id = $1 AND role = $2 AND disabled_at IS NULL
+        let staff = self
+            .reader
+            .rows(
+                "SELECT username, display_name, court_id FROM users WHERE court_id = $1 AND role = $2
+                   AND disabled_at IS NULL
              ORDER BY username",
-        )
-        .bind(&viewer.court_id)
-        .bind(Role::Recorder.code())
-        .fetch_all(&self.reader)
-        .await?;
+                params![&viewer.court_id, Role::Recorder.code()],
+            )
+            .await?;
         // One query per kind for the whole court, not per person.
         let period = period.trim();
         let counts = |sql: &'static str, args: Vec<String>| {
             let (reader, court) = (&self.reader, viewer.court_id.clone());
             async move {
-                let mut query = sqlx::query(sql).bind(court);
-                for a in args {
-                    query = query.bind(a);
-                }
-                query
-                    .fetch_all(reader)
+                let params = std::iter::once(court).chain(args).map(|a| crate::sql::Owned::of(&a)).collect();
+                reader
+                    .rows(sql, params)
                     .await?
                     .iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+                    .map(|r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)))
                     .collect::<Result<BTreeMap<String, i64>>>()
             }
         };
@@ -99,20 +96,22 @@ impl Store {
         )
         .await?;
         let reminded = counts(
-            "SELECT username, COUNT(*) FROM zero_report_reminders WHERE court_id = $1 AND period = $2 GROUP BY username",
+            "SELECT username, COUNT(*) FROM zero_report_reminders WHERE court_id = $1 AND period = $2
+               GROUP BY username",
             vec![period.into()],
         )
         .await?;
         // Service accounts (with API tokens) push for systems, not for a person.
-        let services: BTreeSet<String> = sqlx::query("SELECT DISTINCT username FROM api_tokens")
-            .fetch_all(&self.reader)
+        let services: BTreeSet<String> = self
+            .reader
+            .rows("SELECT DISTINCT username FROM api_tokens", params![])
             .await?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.get(0))
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::new();
         for s in staff {
-            let username: String = s.try_get("username")?;
+            let username: String = s.get("username")?;
             if services.contains(&username) {
                 continue;
             }
@@ -120,8 +119,8 @@ impl Store {
             let zero_report = attested.contains_key(&username);
             let reminders = reminded.get(&username).copied().unwrap_or(0);
             out.push(FilingStatus {
-                display_name: s.try_get("display_name")?,
-                court_id: s.try_get("court_id")?,
+                display_name: s.get("display_name")?,
+                court_id: s.get("court_id")?,
                 missing: entries == 0 && !zero_report,
                 username,
                 entries,
@@ -158,10 +157,9 @@ impl Store {
         if created.is_some_and(|c| c >= to) || self.entries_in(&user.username, from, to).await? > 0 {
             return Ok(None);
         }
-        let attested = sqlx::query("SELECT 1 FROM zero_reports WHERE username = $1 AND period = $2")
-            .bind(&user.username)
-            .bind(&period)
-            .fetch_optional(&self.reader)
+        let attested = self
+            .reader
+            .row("SELECT 1 FROM zero_reports WHERE username = $1 AND period = $2", params![&user.username, &period])
             .await?
             .is_some();
         Ok((!attested).then_some(period))
@@ -169,20 +167,14 @@ impl Store {
 
     /// Service accounts (with API tokens) push for systems, not for a person: they owe no zero report.
     async fn is_service_account(&self, username: &str) -> Result<bool> {
-        let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE username = $1")
-            .bind(username)
-            .fetch_one(&self.reader)
-            .await?
-            .try_get(0)?;
+        let tokens: i64 =
+            self.reader.one("SELECT COUNT(*) FROM api_tokens WHERE username = $1", params![username]).await?.get(0)?;
         Ok(tokens > 0)
     }
 
     async fn user_created_at(&self, username: &str) -> Result<Option<OffsetDateTime>> {
-        let row = sqlx::query("SELECT created_at FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.map(|r| parse_ts(&r.try_get::<String, _>(0)?)).transpose()
+        let row = self.reader.row("SELECT created_at FROM users WHERE username = $1", params![username]).await?;
+        row.map(|r| parse_ts(&r.get::<String>(0)?)).transpose()
     }
 
     /// How promptly the viewer's court and the courts below recorded the inquiries of `period`
@@ -202,19 +194,17 @@ impl Store {
         let mut late = Vec::new();
         let mut delays = Vec::new();
         for court in &courts {
-            let rows = sqlx::query(
-                "SELECT id, court_id, recorder, case_type_code, occurred_at, created_at FROM records
+            let rows = self.reader
+                .rows(
+                    "SELECT id, court_id, recorder, case_type_code, occurred_at, created_at FROM records
                  WHERE court_id = $1 AND register = 'store' AND occurred_at >= $2 AND occurred_at < $3 ORDER BY occurred_at",
-            )
-            .bind(court)
-            .bind(ts(from))
-            .bind(ts(to))
-            .fetch_all(&self.reader)
+                    params![court, ts(from), ts(to)],
+                )
             .await?;
             for r in rows {
-                let occurred_at = parse_ts(&r.try_get::<String, _>("occurred_at")?)?;
-                let recorded_at = parse_ts(&r.try_get::<String, _>("created_at")?)?;
-                let division = division_of(r.try_get::<Option<String>, _>("case_type_code")?.as_deref());
+                let occurred_at = parse_ts(&r.get::<String>("occurred_at")?)?;
+                let recorded_at = parse_ts(&r.get::<String>("created_at")?)?;
+                let division = division_of(r.get::<Option<String>>("case_type_code")?.as_deref());
                 let is_late = is_late(occurred_at, recorded_at, limit);
                 let delay_hours = recording_delay(occurred_at, recorded_at).whole_hours();
                 delays.push(delay_hours);
@@ -225,9 +215,9 @@ impl Store {
                 }
                 if is_late {
                     late.push(LateEntry {
-                        record_id: uuid_of(&r.try_get::<String, _>("id")?)?,
-                        court_id: r.try_get("court_id")?,
-                        recorder: r.try_get("recorder")?,
+                        record_id: uuid_of(&r.get::<String>("id")?)?,
+                        court_id: r.get("court_id")?,
+                        recorder: r.get("recorder")?,
                         division,
                         occurred_at,
                         recorded_at,

@@ -13,10 +13,10 @@ use liuhen_rules::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::sql::params;
 use crate::{MaterialStore, Result, Store, StoreError, User, parse_ts, ts};
 use liuhen_ledger::EventBody;
 
@@ -43,7 +43,7 @@ pub(crate) fn u32_of(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
-/// The current version of a record, read on the sequencer's connection.
+/// The current version of a record (the sequencer reads it on its own connection).
 pub(crate) fn load_record_for_write(conn: &dyn crate::sql::Db, id: Uuid) -> Result<Option<RecordRow>> {
     let row = conn.row(
         "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
@@ -56,25 +56,6 @@ pub(crate) fn load_record_for_write(conn: &dyn crate::sql::Db, id: Uuid) -> Resu
             recorder: r.get(1)?,
             version: u32_of(r.get(2)?),
             record: decode_record(&r.get::<String>(3)?)?,
-        })
-    })
-    .transpose()
-}
-
-pub(crate) async fn load_record(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RecordRow>> {
-    let row = sqlx::query(
-        "SELECT r.court_id, r.recorder, r.version, v.data FROM records r
-         JOIN record_versions v ON v.record_id = r.id AND v.version = r.version WHERE r.id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| {
-        Ok(RecordRow {
-            court_id: r.try_get("court_id")?,
-            recorder: r.try_get("recorder")?,
-            version: u32_of(r.try_get("version")?),
-            record: decode_record(&r.try_get::<String, _>("data")?)?,
         })
     })
     .transpose()
@@ -113,9 +94,12 @@ impl Store {
     /// Whether `actor` may add materials to the record: checked before an upload is streamed, and
     /// again when it is recorded.
     pub async fn check_can_add_material(&self, actor: &User, id: Uuid) -> Result<()> {
-        let mut conn = self.reader.acquire().await?;
-        let current =
-            load_record(&mut conn, id).await?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
+        let current = self
+            .reader
+            .run(move |db| load_record_for_write(db, id))
+            .await?
+            .filter(|r| r.court_id == actor.court_id)
+            .ok_or_else(not_found)?;
         if current.recorder != actor.username {
             return Err(StoreError::forbidden("只有录入人可以为记录添加材料", "only the recorder can add materials"));
         }
@@ -199,27 +183,27 @@ impl Store {
 
     /// The record's court, recorder and whether it is in `viewer`'s read scope; not found (never
     /// "forbidden") when it is not, so that guessing ids reveals nothing.
-    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(sqlx::any::AnyRow, String)> {
+    pub(crate) async fn readable_record(&self, viewer: &User, id: Uuid) -> Result<(crate::sql::Row, String)> {
         let scope = self.read_scope(viewer)?;
-        let row = sqlx::query(
-            "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
+        let row = self
+            .reader
+            .row(
+                "SELECT r.*, v.data FROM records r JOIN record_versions v ON v.record_id = r.id
+                   AND v.version = r.version
              WHERE r.id = $1 AND r.court_id = $2",
-        )
-        .bind(id.to_string())
-        .bind(&viewer.court_id)
-        .fetch_optional(&self.reader)
-        .await?
-        .ok_or_else(not_found)?;
-        let recorder: String = row.try_get("recorder")?;
+                params![id.to_string(), &viewer.court_id],
+            )
+            .await?
+            .ok_or_else(not_found)?;
+        let recorder: String = row.get("recorder")?;
         if scope == ReadScope::Own && recorder != viewer.username {
-            let present = crate::sql::flag(
-                &sqlx::query("SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)")
-                    .bind(id.to_string())
-                    .bind(&viewer.username)
-                    .fetch_one(&self.reader)
-                    .await?,
-                0,
-            )?;
+            let present: bool = self
+                .reader
+                .scalar(
+                    "SELECT EXISTS (SELECT 1 FROM cosignatures WHERE record_id = $1 AND signer = $2)",
+                    params![id.to_string(), &viewer.username],
+                )
+                .await?;
             if !present {
                 return Err(not_found());
             }

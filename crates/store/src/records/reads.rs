@@ -2,6 +2,7 @@
 //! lists and counts; the co-signature inbox; a material. Every read of contents is a ledger event.
 
 use super::*;
+use crate::sql::params;
 
 impl Store {
     /// A record with its versions, co-signatures and materials, if `viewer` may see it. The read
@@ -11,49 +12,47 @@ impl Store {
         let (row, recorder) = self.readable_record(viewer, id).await?;
         let show_recorder = self.sees_recorder(viewer, &recorder);
         let sid = id.to_string();
-        let record = decode_record(&row.try_get::<String, _>("data")?)?;
+        let record = decode_record(&row.get::<String>("data")?)?;
         let case =
             record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
-        let versions = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
-            .bind(&sid)
-            .fetch_all(&self.reader)
+        let versions = self
+            .reader
+            .rows("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version", params![&sid])
             .await?;
         let versions = versions
             .iter()
             .map(|v| {
                 Ok(VersionView {
-                    version: u32_of(v.try_get("version")?),
-                    actor: show_recorder.then(|| v.try_get("actor")).transpose()?,
-                    at: parse_ts(&v.try_get::<String, _>("at")?)?,
-                    reason: v.try_get("reason")?,
-                    seq: v.try_get("seq")?,
-                    record: decode_record(&v.try_get::<String, _>("data")?)?,
+                    version: u32_of(v.get("version")?),
+                    actor: show_recorder.then(|| v.get("actor")).transpose()?,
+                    at: parse_ts(&v.get::<String>("at")?)?,
+                    reason: v.get("reason")?,
+                    seq: v.get("seq")?,
+                    record: decode_record(&v.get::<String>("data")?)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let cosignatures = sqlx::query("SELECT * FROM cosignatures WHERE record_id = $1 ORDER BY version, signer")
-            .bind(&sid)
-            .fetch_all(&self.reader)
+        let cosignatures = self
+            .reader
+            .rows("SELECT * FROM cosignatures WHERE record_id = $1 ORDER BY version, signer", params![&sid])
             .await?;
         let cosignatures = cosignatures
             .iter()
             .map(|c| {
-                let state: String = c.try_get("state")?;
+                let state: String = c.get("state")?;
                 Ok(CosignatureView {
-                    version: u32_of(c.try_get("version")?),
-                    signer: c.try_get("signer")?,
+                    version: u32_of(c.get("version")?),
+                    signer: c.get("signer")?,
                     state: CosignState::from_code(&state)
                         .ok_or_else(|| StoreError::Internal(format!("state {state}")))?,
-                    reason: c.try_get("reason")?,
-                    at: c.try_get::<Option<String>, _>("at")?.as_deref().map(parse_ts).transpose()?,
-                    seq: c.try_get("seq")?,
+                    reason: c.get("reason")?,
+                    at: c.get::<Option<String>>("at")?.as_deref().map(parse_ts).transpose()?,
+                    seq: c.get("seq")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let materials = sqlx::query("SELECT * FROM materials WHERE record_id = $1 ORDER BY seq")
-            .bind(&sid)
-            .fetch_all(&self.reader)
-            .await?;
+        let materials =
+            self.reader.rows("SELECT * FROM materials WHERE record_id = $1 ORDER BY seq", params![&sid]).await?;
         let mut materials = materials.iter().map(material_view).collect::<Result<Vec<_>>>()?;
         if !show_recorder {
             materials.iter_mut().for_each(|m| m.added_by = None);
@@ -65,20 +64,20 @@ impl Store {
         .await?;
         Ok(RecordView {
             id,
-            court_id: row.try_get("court_id")?,
+            court_id: row.get("court_id")?,
             recorder: show_recorder.then_some(recorder),
-            version: u32_of(row.try_get("version")?),
-            created_at: parse_ts(&row.try_get::<String, _>("created_at")?)?,
-            updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
-            channel: row.try_get("channel")?,
-            external_id: row.try_get("external_id")?,
+            version: u32_of(row.get("version")?),
+            created_at: parse_ts(&row.get::<String>("created_at")?)?,
+            updated_at: parse_ts(&row.get::<String>("updated_at")?)?,
+            channel: row.get("channel")?,
+            external_id: row.get("external_id")?,
             record,
             case,
-            cosign_status: row.try_get("cosign_status")?,
+            cosign_status: row.get("cosign_status")?,
             cosignatures,
             versions,
             materials,
-            ledger: LedgerPosition { created_seq: row.try_get("created_seq")?, last_seq: row.try_get("last_seq")? },
+            ledger: LedgerPosition { created_seq: row.get("created_seq")?, last_seq: row.get("last_seq")? },
         })
     }
 
@@ -154,18 +153,17 @@ impl Store {
     /// `cosign_overdue_days` (numbers for the desk; nothing is read).
     pub async fn pending_cosignatures(&self, viewer: &User) -> Result<(i64, i64)> {
         let cutoff = crate::now() - time::Duration::days(self.config.cosign_overdue_days);
-        let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN v.at < $1 THEN 1 ELSE 0 END), 0) FROM records r
+        let row = self
+            .reader
+            .one(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN v.at < $1 THEN 1 ELSE 0 END), 0) FROM records r
              JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
              JOIN record_versions v ON v.record_id = r.id AND v.version = r.version
              WHERE c.signer = $2 AND c.state = 'pending' AND r.court_id = $3",
-        )
-        .bind(ts(cutoff))
-        .bind(&viewer.username)
-        .bind(&viewer.court_id)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?))
+                params![ts(cutoff), &viewer.username, &viewer.court_id],
+            )
+            .await?;
+        Ok((row.get(0)?, row.get(1)?))
     }
 
     /// S9: a filter on the recorder would tell someone who may not see recorders who recorded a
@@ -191,7 +189,7 @@ impl Store {
     pub async fn count_records(&self, viewer: &User, filter: &RecordFilter) -> Result<i64> {
         let scope = self.read_scope(viewer)?;
         self.check_filter_discloses_nothing(viewer, filter)?;
-        Ok(self.filtered(viewer, scope, filter, "SELECT COUNT(*)").build().fetch_one(&self.reader).await?.try_get(0)?)
+        self.reader.one_of(self.filtered(viewer, scope, filter, "SELECT COUNT(*)")).await?.get(0)
     }
 
     pub async fn list_records(&self, viewer: &User, filter: &RecordFilter, via: &str) -> Result<Page<RecordSummary>> {
@@ -204,12 +202,7 @@ impl Store {
         }
         let per_page = filter.per_page.clamp(1, 200);
         let page = filter.page.max(1);
-        let total: i64 = self
-            .filtered(viewer, scope, filter, "SELECT COUNT(*)")
-            .build()
-            .fetch_one(&self.reader)
-            .await?
-            .try_get(0)?;
+        let total: i64 = self.reader.one_of(self.filtered(viewer, scope, filter, "SELECT COUNT(*)")).await?.get(0)?;
         let mut q = self.filtered(viewer, scope, filter, "SELECT *");
         q.push(filter.sort.order_by())
             .push(" LIMIT ")
@@ -217,7 +210,7 @@ impl Store {
             .push(" OFFSET ")
             // In 64 bits: a page number near u32::MAX times 200 overflowed 32 (issue 17).
             .push_bind(i64::from(page - 1) * i64::from(per_page));
-        let rows = q.build().fetch_all(&self.reader).await?;
+        let rows = self.reader.rows_of(q).await?;
         let items = rows.iter().map(|r| self.summary_for(viewer, r)).collect::<Result<Vec<_>>>()?;
         self.note_listed(viewer, &items, via).await?;
         Ok(Page { items, total, page, per_page })
@@ -228,14 +221,14 @@ impl Store {
         if !self.permits(viewer, Permission::RecordCosign) {
             return Err(StoreError::forbidden("你的角色不签字确认过问记录", "your role does not co-sign records"));
         }
-        let rows = sqlx::query(
-            "SELECT r.* FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
+        let rows = self
+            .reader
+            .rows(
+                "SELECT r.* FROM records r JOIN cosignatures c ON c.record_id = r.id AND c.version = r.version
              WHERE c.signer = $1 AND c.state = 'pending' AND r.court_id = $2 ORDER BY r.created_at",
-        )
-        .bind(&viewer.username)
-        .bind(&viewer.court_id)
-        .fetch_all(&self.reader)
-        .await?;
+                params![&viewer.username, &viewer.court_id],
+            )
+            .await?;
         let items = rows.iter().map(|r| self.summary_for(viewer, r)).collect::<Result<Vec<_>>>()?;
         self.note_listed(viewer, &items, via).await?;
         Ok(items)
@@ -245,18 +238,21 @@ impl Store {
     /// (查看留痕) before this returns: call it only to hand the material over.
     pub async fn material(&self, viewer: &User, material_id: Uuid, via: &str) -> Result<(Uuid, MaterialView)> {
         self.read_scope(viewer)?;
-        let row = sqlx::query(
-            "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = $1 AND r.court_id = $2",
-        )
-        .bind(material_id.to_string())
-        .bind(&viewer.court_id)
-        .fetch_optional(&self.reader)
-        .await?
-        .ok_or_else(|| {
-            StoreError::not_found("材料不存在，或不在你可以查看的范围内", "no such material, or not one you may see")
-        })?;
+        let row = self
+            .reader
+            .row(
+                "SELECT m.* FROM materials m JOIN records r ON r.id = m.record_id WHERE m.id = $1 AND r.court_id = $2",
+                params![material_id.to_string(), &viewer.court_id],
+            )
+            .await?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    "材料不存在，或不在你可以查看的范围内",
+                    "no such material, or not one you may see",
+                )
+            })?;
         let record_id: Uuid =
-            row.try_get::<String, _>("record_id")?.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
+            row.get::<String>("record_id")?.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
         // The material is readable exactly when its record is.
         let (_, recorder) = self.readable_record(viewer, record_id).await.map_err(|e| match e {
             StoreError::NotFound { .. } => StoreError::not_found(
@@ -307,12 +303,14 @@ impl Store {
     /// `record.views` that may read it. Oldest first.
     pub async fn record_views(&self, viewer: &User, id: Uuid) -> Result<Vec<ViewEntry>> {
         let scope = self.read_scope(viewer)?;
-        let recorder: Option<String> = sqlx::query("SELECT recorder FROM records WHERE id = $1 AND court_id = $2")
-            .bind(id.to_string())
-            .bind(&viewer.court_id)
-            .fetch_optional(&self.reader)
+        let recorder: Option<String> = self
+            .reader
+            .row(
+                "SELECT recorder FROM records WHERE id = $1 AND court_id = $2",
+                params![id.to_string(), &viewer.court_id],
+            )
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.get(0))
             .transpose()?;
         let allowed = match recorder {
             Some(r) if r == viewer.username => true,
@@ -322,23 +320,23 @@ impl Store {
         if !allowed {
             return Err(not_found());
         }
-        let rows = sqlx::query("SELECT * FROM record_views WHERE record_id = $1 ORDER BY seq")
-            .bind(id.to_string())
-            .fetch_all(&self.reader)
+        let rows = self
+            .reader
+            .rows("SELECT * FROM record_views WHERE record_id = $1 ORDER BY seq", params![id.to_string()])
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(ViewEntry {
-                    viewer: r.try_get("viewer")?,
-                    at: parse_ts(&r.try_get::<String, _>("at")?)?,
-                    part: r.try_get("part")?,
+                    viewer: r.get("viewer")?,
+                    at: parse_ts(&r.get::<String>("at")?)?,
+                    part: r.get("part")?,
                     material_id: r
-                        .try_get::<Option<String>, _>("material_id")?
+                        .get::<Option<String>>("material_id")?
                         .map(|m| m.parse())
                         .transpose()
                         .map_err(|e| StoreError::Internal(format!("{e}")))?,
-                    via: r.try_get("via")?,
-                    seq: r.try_get("seq")?,
+                    via: r.get("via")?,
+                    seq: r.get("seq")?,
                 })
             })
             .collect()
@@ -349,28 +347,28 @@ impl Store {
     }
 }
 
-fn material_view(m: &sqlx::any::AnyRow) -> Result<MaterialView> {
-    let category: String = m.try_get("category")?;
-    let disposition: String = m.try_get("disposition")?;
-    let id: String = m.try_get("id")?;
+fn material_view(m: &crate::sql::Row) -> Result<MaterialView> {
+    let category: String = m.get("category")?;
+    let disposition: String = m.get("disposition")?;
+    let id: String = m.get("id")?;
     Ok(MaterialView {
         id: id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
-        sha256: m.try_get("sha256")?,
-        size: u64::try_from(m.try_get::<i64, _>("size")?).unwrap_or(0),
+        sha256: m.get("sha256")?,
+        size: u64::try_from(m.get::<i64>("size")?).unwrap_or(0),
         category: MaterialCategory::from_code(&category).ok_or_else(|| StoreError::Internal(category.clone()))?,
-        file_name: m.try_get("file_name")?,
-        media_type: m.try_get("media_type")?,
+        file_name: m.get("file_name")?,
+        media_type: m.get("media_type")?,
         disposition: Disposition::from_code(&disposition).ok_or_else(|| StoreError::Internal(disposition.clone()))?,
-        whereabouts: m.try_get("whereabouts")?,
-        added_by: Some(m.try_get("added_by")?),
-        added_at: parse_ts(&m.try_get::<String, _>("added_at")?)?,
-        seq: m.try_get("seq")?,
+        whereabouts: m.get("whereabouts")?,
+        added_by: Some(m.get("added_by")?),
+        added_at: parse_ts(&m.get::<String>("added_at")?)?,
+        seq: m.get("seq")?,
     })
 }
 
 impl Store {
     /// A list line, with the recorder hidden unless `viewer` may see it.
-    fn summary_for(&self, viewer: &User, r: &sqlx::any::AnyRow) -> Result<RecordSummary> {
+    fn summary_for(&self, viewer: &User, r: &crate::sql::Row) -> Result<RecordSummary> {
         let mut line = summary(r)?;
         if line.recorder.as_deref().is_some_and(|who| !self.sees_recorder(viewer, who)) {
             line.recorder = None;
@@ -379,28 +377,28 @@ impl Store {
     }
 }
 
-fn summary(r: &sqlx::any::AnyRow) -> Result<RecordSummary> {
-    let id: String = r.try_get("id")?;
-    let register: String = r.try_get("register")?;
-    let form: String = r.try_get("form")?;
-    let items: String = r.try_get("special_items")?;
+fn summary(r: &crate::sql::Row) -> Result<RecordSummary> {
+    let id: String = r.get("id")?;
+    let register: String = r.get("register")?;
+    let form: String = r.get("form")?;
+    let items: String = r.get("special_items")?;
     Ok(RecordSummary {
         id: id.parse().map_err(|e| StoreError::Internal(format!("{e}")))?,
-        court_id: r.try_get("court_id")?,
-        recorder: Some(r.try_get("recorder")?),
+        court_id: r.get("court_id")?,
+        recorder: Some(r.get("recorder")?),
         register: Register::from_code(&register).ok_or_else(|| StoreError::Internal(register.clone()))?,
-        version: u32_of(r.try_get("version")?),
-        created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
-        occurred_at: parse_ts(&r.try_get::<String, _>("occurred_at")?)?,
-        case_number: r.try_get("case_number")?,
-        stage: r.try_get("stage")?,
+        version: u32_of(r.get("version")?),
+        created_at: parse_ts(&r.get::<String>("created_at")?)?,
+        occurred_at: parse_ts(&r.get::<String>("occurred_at")?)?,
+        case_number: r.get("case_number")?,
+        stage: r.get("stage")?,
         form: Form::from_code(&form).ok_or_else(|| StoreError::Internal(form.clone()))?,
-        intervener_name: r.try_get("intervener_name")?,
-        intervener_unit: r.try_get("intervener_unit")?,
-        unit_type: r.try_get("unit_type")?,
-        leading_cadre: crate::sql::flag(r, "leading_cadre")?,
-        serious: crate::sql::flag(r, "serious")?,
+        intervener_name: r.get("intervener_name")?,
+        intervener_unit: r.get("intervener_unit")?,
+        unit_type: r.get("unit_type")?,
+        leading_cadre: r.get::<bool>("leading_cadre")?,
+        serious: r.get::<bool>("serious")?,
         special_items: items.split(',').filter_map(|s| s.parse().ok()).collect(),
-        cosign_status: r.try_get("cosign_status")?,
+        cosign_status: r.get("cosign_status")?,
     })
 }

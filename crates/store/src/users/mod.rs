@@ -23,9 +23,9 @@ use base64::Engine;
 use liuhen_rules::{CourtLevel, Listed, Permission, Problem, Role};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::account_changes::AdminChange;
+use crate::sql::params;
 use crate::{Result, Store, StoreError, now, parse_ts, ts};
 
 /// The actor of administrative changes made at the command line when nobody is named.
@@ -90,26 +90,26 @@ pub struct NewUser {
     pub reason: String,
 }
 
-fn row_court(row: &sqlx::any::AnyRow) -> Result<Court> {
-    let level: String = row.try_get("level")?;
+fn row_court(row: &crate::sql::Row) -> Result<Court> {
+    let level: String = row.get("level")?;
     Ok(Court {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
+        id: row.get("id")?,
+        name: row.get("name")?,
         level: CourtLevel::from_code(&level)
             .ok_or_else(|| StoreError::Internal(format!("unknown court level {level}")))?,
-        parent_id: row.try_get("parent_id")?,
-        case_code: row.try_get("case_code")?,
+        parent_id: row.get("parent_id")?,
+        case_code: row.get("case_code")?,
     })
 }
 
-fn row_user(row: &sqlx::any::AnyRow) -> Result<User> {
-    let role: String = row.try_get("role")?;
+fn row_user(row: &crate::sql::Row) -> Result<User> {
+    let role: String = row.get("role")?;
     Ok(User {
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        court_id: row.try_get("court_id")?,
+        username: row.get("username")?,
+        display_name: row.get("display_name")?,
+        court_id: row.get("court_id")?,
         role: Role::from_code(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
-        second_factor: row.try_get::<i64, _>("totp_enabled")? != 0,
+        second_factor: row.get::<i64>("totp_enabled")? != 0,
         scopes: None,
         via_token: false,
         factor_limited: false,
@@ -118,24 +118,23 @@ fn row_user(row: &sqlx::any::AnyRow) -> Result<User> {
 
 impl Store {
     pub async fn court(&self, id: &str) -> Result<Option<Court>> {
-        let row = sqlx::query("SELECT * FROM courts WHERE id = $1").bind(id).fetch_optional(&self.reader).await?;
+        let row = self.reader.row("SELECT * FROM courts WHERE id = $1", params![id]).await?;
         row.as_ref().map(row_court).transpose()
     }
 
     pub async fn courts(&self) -> Result<Vec<Court>> {
-        let rows = sqlx::query("SELECT * FROM courts ORDER BY case_code").fetch_all(&self.reader).await?;
+        let rows = self.reader.rows("SELECT * FROM courts ORDER BY case_code", params![]).await?;
         rows.iter().map(row_court).collect()
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>> {
-        let row =
-            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
+        let row = self.reader.row("SELECT * FROM users WHERE username = $1", params![username]).await?;
         row.as_ref().map(row_user).transpose()
     }
 
     /// The accounts of the given courts with their state, for the administrator's pages.
     pub async fn accounts(&self, courts: &std::collections::BTreeSet<String>) -> Result<Vec<Account>> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY court_id, username").fetch_all(&self.reader).await?;
+        let rows = self.reader.rows("SELECT * FROM users ORDER BY court_id, username", params![]).await?;
         let mut accounts = Vec::new();
         for row in &rows {
             let user = row_user(row)?;
@@ -143,7 +142,7 @@ impl Store {
                 continue;
             }
             let at = |c: &str| -> Result<Option<time::OffsetDateTime>> {
-                row.try_get::<Option<String>, _>(c)?.map(|t| parse_ts(&t)).transpose()
+                row.get::<Option<String>>(c)?.map(|t| parse_ts(&t)).transpose()
             };
             accounts.push(Account {
                 disabled_at: at("disabled_at")?,
@@ -155,10 +154,8 @@ impl Store {
     }
 
     pub async fn users_of_court(&self, court_id: &str) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users WHERE court_id = $1 ORDER BY username")
-            .bind(court_id)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            self.reader.rows("SELECT * FROM users WHERE court_id = $1 ORDER BY username", params![court_id]).await?;
         rows.iter().map(row_user).collect()
     }
 }

@@ -2,6 +2,7 @@
 //! confirmation.
 
 use super::*;
+use crate::sql::params;
 
 /// The TOTP generator of a stored base32 secret: RFC 6238 defaults (SHA-1, 6 digits, 30 s, one
 /// step of skew either way), which every authenticator app reads.
@@ -45,10 +46,11 @@ impl Store {
         let secret = totp_rs::Secret::from(rand::random::<[u8; 20]>()).to_base32();
         let otpauth_url =
             totp(&secret, &user.username)?.to_url().map_err(|e| StoreError::Internal(format!("{e:?}")))?;
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE username = $2 AND totp_enabled = 0")
-            .bind(&secret)
-            .bind(&user.username)
-            .execute(&self.writer)
+        self.writer
+            .exec(
+                "UPDATE users SET totp_secret = $1, totp_enabled = 0 WHERE username = $2 AND totp_enabled = 0",
+                params![&secret, &user.username],
+            )
             .await?;
         Ok(TotpEnrolment { secret, otpauth_url })
     }
@@ -57,14 +59,14 @@ impl Store {
     /// it has shown both factors; every other session of the user, opened with the password
     /// alone, is ended.
     pub async fn confirm_second_factor(&self, user: &User, code: &str, this_token: &str) -> Result<()> {
-        let row = sqlx::query("SELECT totp_secret, totp_enabled FROM users WHERE username = $1")
-            .bind(&user.username)
-            .fetch_one(&self.reader)
+        let row = self
+            .reader
+            .one("SELECT totp_secret, totp_enabled FROM users WHERE username = $1", params![&user.username])
             .await?;
-        if row.try_get::<i64, _>("totp_enabled")? != 0 {
+        if row.get::<i64>("totp_enabled")? != 0 {
             return Err(StoreError::conflict("已启用第二因素", "the second factor is already set up"));
         }
-        let Some(secret) = row.try_get::<Option<String>, _>("totp_secret")? else {
+        let Some(secret) = row.get::<Option<String>>("totp_secret")? else {
             return Err(StoreError::conflict(
                 "请先开始设置第二因素（POST /api/v1/me/totp）",
                 "start setting up the second factor first (POST /api/v1/me/totp)",
@@ -79,18 +81,19 @@ impl Store {
                 "wrong code: enter the 6 digits your authenticator shows now",
             )));
         };
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE username = $2")
-            .bind(step as i64)
-            .bind(&user.username)
-            .execute(&mut *tx)
+        let (username, keep) = (user.username.clone(), token_hash(this_token));
+        self.writer
+            .transaction(move |db| {
+                db.exec(
+                    "UPDATE users SET totp_enabled = 1, totp_last_step = $1 WHERE username = $2",
+                    crate::sql::args![step as i64, username],
+                )?;
+                db.exec(
+                    "DELETE FROM sessions WHERE username = $1 AND token_hash <> $2",
+                    crate::sql::args![username, keep],
+                )
+            })
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE username = $1 AND token_hash <> $2")
-            .bind(&user.username)
-            .bind(token_hash(this_token))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         self.sessions.forget_user(&user.username);
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! looking a session up, changing the own password, logging out.
 
 use super::*;
+use crate::sql::params;
 
 /// How long a looked-up session is trusted without asking the database again. A logout through
 /// this process takes effect at once; one through another process over the same database within
@@ -53,11 +54,11 @@ impl Store {
     /// A user changes their own password, giving the current one. Every other session of theirs
     /// ends.
     pub async fn change_password(&self, user: &User, current: &str, new: &str, this_token: &str) -> Result<()> {
-        let stored: String = sqlx::query("SELECT password_hash FROM users WHERE username = $1")
-            .bind(&user.username)
-            .fetch_one(&self.reader)
+        let stored: String = self
+            .reader
+            .one("SELECT password_hash FROM users WHERE username = $1", params![&user.username])
             .await?
-            .try_get(0)?;
+            .get(0)?;
         if !password_matches(stored, current).await? {
             return Err(StoreError::invalid(Problem::new(
                 "current_password",
@@ -137,35 +138,31 @@ impl Store {
     async fn check_login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
         let max = i64::from(self.config.max_failed_logins.max(1));
         let lock_until = ts(now() + time::Duration::minutes(self.config.lockout_minutes));
-        let place: Option<i64> = sqlx::query(
-            "UPDATE users SET
+        let place: Option<i64> = self
+            .writer
+            .row(
+                "UPDATE users SET
                failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END,
                locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END
              WHERE username = $1 AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= $2)
              RETURNING failed_logins",
-        )
-        .bind(username)
-        .bind(ts(now()))
-        .bind(max)
-        .bind(&lock_until)
-        .fetch_optional(&self.writer)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
+                params![username, ts(now()), max, &lock_until],
+            )
+            .await?
+            .map(|r| r.get(0))
+            .transpose()?;
         // This attempt took the last place and locked the account (evaluated all the same).
         let locked_here = place == Some(0);
         if locked_here {
             tracing::warn!(user = %username, "account locked after {max} failed logins");
         }
         let row = match place {
-            Some(_) => Some(
-                sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_one(&self.writer).await?,
-            ),
+            Some(_) => Some(self.writer.one("SELECT * FROM users WHERE username = $1", params![username]).await?),
             None => None,
         };
         // Hash in every case so that timing does not tell which names exist or are locked.
         let stored = match &row {
-            Some(r) => r.try_get::<String, _>("password_hash")?,
+            Some(r) => r.get::<String>("password_hash")?,
             None => "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R1fsvYjhD1r9oKGKkRzXn+4HBEp+B0qS9qjJkFQYTQ0"
                 .to_string(),
         };
@@ -177,34 +174,33 @@ impl Store {
         let mut second_factor_failed = false;
         if ok && user.second_factor {
             let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
-                let give_back = if locked_here {
-                    sqlx::query(
-                        "UPDATE users SET failed_logins = $1, locked_until = NULL WHERE username = $2 AND locked_until = $3",
+                let (give_back, params) = if locked_here {
+                    (
+                        "UPDATE users SET failed_logins = $1, locked_until = NULL WHERE username = $2
+                           AND locked_until = $3",
+                        crate::sql::params![max - 1, &user.username, &lock_until],
                     )
-                    .bind(max - 1)
-                    .bind(&user.username)
-                    .bind(&lock_until)
                 } else {
-                    sqlx::query(
+                    (
                         "UPDATE users SET failed_logins = failed_logins - 1 WHERE username = $1 AND failed_logins > 0",
+                        crate::sql::params![&user.username],
                     )
-                    .bind(&user.username)
                 };
-                give_back.execute(&self.writer).await?;
+                self.writer.exec(give_back, params).await?;
                 return Err(StoreError::SecondFactorRequired);
             };
-            let secret: String = row.try_get::<Option<String>, _>("totp_secret")?.unwrap_or_default();
-            let last: i64 = row.try_get("totp_last_step")?;
+            let secret: String = row.get::<Option<String>>("totp_secret")?.unwrap_or_default();
+            let last: i64 = row.get("totp_last_step")?;
             second_factor_failed = match totp(&secret, &user.username)?.check(code, unix_now()) {
                 // Each code is accepted once (RFC 6238 §5.2), however many logins present it at
                 // once: the step is taken only if it is still later than the last one taken.
                 Some(step) if step as i64 > last => {
-                    sqlx::query("UPDATE users SET totp_last_step = $1 WHERE username = $2 AND totp_last_step < $1")
-                        .bind(step as i64)
-                        .bind(&user.username)
-                        .execute(&self.writer)
+                    self.writer
+                        .exec(
+                            "UPDATE users SET totp_last_step = $1 WHERE username = $2 AND totp_last_step < $1",
+                            params![step as i64, &user.username],
+                        )
                         .await?
-                        .rows_affected()
                         != 1
                 }
                 _ => true,
@@ -214,9 +210,11 @@ impl Store {
             // Counted when the place was taken.
             return Err(if second_factor_failed { StoreError::SecondFactorWrong } else { StoreError::BadCredentials });
         }
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1")
-            .bind(&user.username)
-            .execute(&self.writer)
+        self.writer
+            .exec(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = $1",
+                params![&user.username],
+            )
             .await?;
         let token = self.open_session(&user.username, "password", None).await?;
         Ok((token, user))
@@ -228,19 +226,21 @@ impl Store {
         let token_bytes: [u8; 32] = rand::random();
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token_bytes);
         let created = now();
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen, method, second_factor)
+        self.writer
+            .exec(
+                "INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen, method, second_factor)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(token_hash(&token))
-        .bind(username)
-        .bind(ts(created))
-        .bind(ts(created + time::Duration::hours(self.config.session_hours)))
-        .bind(ts(created))
-        .bind(method)
-        .bind(second_factor.map(i64::from))
-        .execute(&self.writer)
-        .await?;
+                params![
+                    token_hash(&token),
+                    username,
+                    ts(created),
+                    ts(created + time::Duration::hours(self.config.session_hours)),
+                    ts(created),
+                    method,
+                    second_factor.map(i64::from)
+                ],
+            )
+            .await?;
         Ok(token)
     }
 
@@ -261,16 +261,15 @@ impl Store {
         {
             return Err(StoreError::TooManyAttempts { retry_after });
         }
-        let row =
-            sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.reader).await?;
-        let Some(row) = row.filter(|r| r.try_get::<Option<String>, _>("disabled_at").ok().flatten().is_none()) else {
+        let row = self.reader.row("SELECT * FROM users WHERE username = $1", params![username]).await?;
+        let Some(row) = row.filter(|r| r.get::<Option<String>>("disabled_at").ok().flatten().is_none()) else {
             if let Some(ip) = client {
                 self.login_throttle.failed(ip);
             }
             return Err(StoreError::NoFederatedAccount(username.to_string()));
         };
         if let Some(until) =
-            row.try_get::<Option<String>, _>("locked_until")?.map(|t| parse_ts(&t)).transpose()?.filter(|u| *u > now())
+            row.get::<Option<String>>("locked_until")?.map(|t| parse_ts(&t)).transpose()?.filter(|u| *u > now())
         {
             return Err(StoreError::Locked { until });
         }
@@ -289,34 +288,33 @@ impl Store {
         if token.starts_with(TOKEN_PREFIX) {
             return self.token_user(hash).await;
         }
-        let row = sqlx::query(
-            "SELECT u.*, s.expires_at, s.last_seen, s.second_factor AS session_second_factor
+        let row = self
+            .reader
+            .row(
+                "SELECT u.*, s.expires_at, s.last_seen, s.second_factor AS session_second_factor
              FROM sessions s JOIN users u ON u.username = s.username
              WHERE s.token_hash = $1 AND u.disabled_at IS NULL",
-        )
-        .bind(&hash)
-        .fetch_optional(&self.reader)
-        .await?;
+                params![&hash],
+            )
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let at = now();
-        let expires = parse_ts(&row.try_get::<String, _>("expires_at")?)?;
-        let last_seen = parse_ts(&row.try_get::<String, _>("last_seen")?)?;
+        let expires = parse_ts(&row.get::<String>("expires_at")?)?;
+        let last_seen = parse_ts(&row.get::<String>("last_seen")?)?;
         let idle = time::Duration::minutes(self.config.session_idle_minutes);
         if expires <= at || at - last_seen > idle {
             // Over: absolutely, or after too long without use (等保: sessions end by themselves).
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&self.writer).await?;
+            self.writer.exec("DELETE FROM sessions WHERE token_hash = $1", params![&hash]).await?;
             return Ok(None);
         }
         if at - last_seen > time::Duration::minutes(1) {
-            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
-                .bind(ts(at))
-                .bind(&hash)
-                .execute(&self.writer)
+            self.writer
+                .exec("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2", params![ts(at), &hash])
                 .await?;
         }
         let mut user = row_user(&row)?;
         // A federated session has the second factor its provider confirmed, whatever the account's.
-        if let Some(confirmed) = row.try_get::<Option<i64>, _>("session_second_factor")? {
+        if let Some(confirmed) = row.get::<Option<i64>>("session_second_factor")? {
             user.second_factor = confirmed != 0;
         }
         let user = self.factor_limits(user);
@@ -327,7 +325,7 @@ impl Store {
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         let hash = token_hash(token);
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(&self.writer).await?;
+        self.writer.exec("DELETE FROM sessions WHERE token_hash = $1", params![&hash]).await?;
         self.sessions.forget(&hash);
         Ok(())
     }

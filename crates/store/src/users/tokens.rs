@@ -1,6 +1,7 @@
 //! API tokens: how they are made, listed and looked up (a token is stored only as its hash).
 
 use super::*;
+use crate::sql::params;
 
 /// The problems of a token request so far, with those of an empty scope list and a missing name:
 /// all of them at once, or none.
@@ -80,31 +81,31 @@ pub(crate) fn scopes_of(text: &str) -> Vec<Permission> {
 
 impl Store {
     pub(super) async fn token_user(&self, hash: String) -> Result<Option<User>> {
-        let row = sqlx::query(
-            "SELECT u.*, t.scopes, t.expires_at, t.revoked_at, t.approval_id, t.second_factor AS token_second_factor
+        let row = self.reader
+            .row(
+                "SELECT u.*, t.scopes, t.expires_at, t.revoked_at, t.approval_id, t.second_factor AS token_second_factor
              FROM api_tokens t JOIN users u ON u.username = t.username
              WHERE t.token_hash = $1",
-        )
-        .bind(&hash)
-        .fetch_optional(&self.reader)
+                params![&hash],
+            )
         .await?;
         let Some(row) = row else { return Ok(None) };
         let at = now();
-        let expires = row.try_get::<Option<String>, _>("expires_at")?.map(|t| parse_ts(&t)).transpose()?;
+        let expires = row.get::<Option<String>>("expires_at")?.map(|t| parse_ts(&t)).transpose()?;
         // A token waiting for the security administrator's approval does not work yet.
-        if row.try_get::<Option<String>, _>("approval_id")?.is_some()
-            || row.try_get::<Option<String>, _>("revoked_at")?.is_some()
+        if row.get::<Option<String>>("approval_id")?.is_some()
+            || row.get::<Option<String>>("revoked_at")?.is_some()
             || expires.is_some_and(|e| e <= at)
-            || row.try_get::<Option<String>, _>("disabled_at")?.is_some()
+            || row.get::<Option<String>>("disabled_at")?.is_some()
         {
             return Ok(None);
         }
         let mut user = row_user(&row)?;
-        user.scopes = Some(scopes_of(&row.try_get::<String, _>("scopes")?));
+        user.scopes = Some(scopes_of(&row.get::<String>("scopes")?));
         user.via_token = true;
         // A token carries the factor strength of the login that asked for it (an administrator's
         // tokens: none).
-        user.second_factor = row.try_get::<i64, _>("token_second_factor")? != 0;
+        user.second_factor = row.get::<i64>("token_second_factor")? != 0;
         let user = self.factor_limits(user);
         let until = expires.unwrap_or(at + time::Duration::hours(1)).min(at + time::Duration::hours(1));
         self.sessions.put(hash, user.clone(), until);
@@ -113,18 +114,18 @@ impl Store {
 
     /// Every token ever issued, newest first (revoked ones stay listed).
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC").fetch_all(&self.reader).await?;
-        let time_of = |r: &sqlx::any::AnyRow, c: &str| -> Result<Option<time::OffsetDateTime>> {
-            r.try_get::<Option<String>, _>(c)?.map(|t| parse_ts(&t)).transpose()
+        let rows = self.reader.rows("SELECT * FROM api_tokens ORDER BY created_at DESC", params![]).await?;
+        let time_of = |r: &crate::sql::Row, c: &str| -> Result<Option<time::OffsetDateTime>> {
+            r.get::<Option<String>>(c)?.map(|t| parse_ts(&t)).transpose()
         };
         rows.iter()
             .map(|r| {
                 Ok(ApiToken {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    username: r.try_get("username")?,
-                    scopes: scopes_of(&r.try_get::<String, _>("scopes")?),
-                    created_at: parse_ts(&r.try_get::<String, _>("created_at")?)?,
+                    id: r.get("id")?,
+                    name: r.get("name")?,
+                    username: r.get("username")?,
+                    scopes: scopes_of(&r.get::<String>("scopes")?),
+                    created_at: parse_ts(&r.get::<String>("created_at")?)?,
                     expires_at: time_of(r, "expires_at")?,
                     revoked_at: time_of(r, "revoked_at")?,
                 })
