@@ -68,7 +68,7 @@ async fn measure(
     provinces: usize,
     rounds: usize,
 ) -> Figures {
-    let store = Arc::new(Store::open(config.clone()).await.unwrap());
+    let store = Arc::new(liuhen::storage::open(config.clone()).await.unwrap());
     add_court(&store, "spc", "最高人民法院", CourtLevel::Supreme, None, "最高法").await;
     add_user(&store, "spc_office", "spc", Role::StoreMaintainer).await;
     let mut basics = Vec::new();
@@ -120,16 +120,17 @@ async fn measure(
 
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: config.data_dir.clone(),
-        database_url: config.database_url.clone(),
         verifier_keys: vec![],
         key_file: None,
         extra_regions: config.extra_regions.clone(),
     };
     let t = Instant::now();
-    let report = tokio::task::spawn_blocking(move || liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}))
-        .await
-        .unwrap()
-        .unwrap();
+    let url = config.database_url.clone();
+    let report =
+        tokio::task::spawn_blocking(move || liuhen::storage::verify_data_dir(&options, url.as_deref(), &mut |_, _| {}))
+            .await
+            .unwrap()
+            .unwrap();
     assert!(report.ok, "{:?}", report.faults);
     let verify_events_per_s = report.events as f64 / t.elapsed().as_secs_f64();
     Figures {

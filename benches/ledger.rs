@@ -40,7 +40,7 @@ fn record() -> Value {
 async fn seeded(dir: &std::path::Path) -> Store {
     let mut config = StoreConfig::new(dir);
     config.extra_regions = vec!["示".into()];
-    let store = Store::open(config).await.unwrap();
+    let store = liuhen::storage::open(config).await.unwrap();
     store
         .console()
         .add_court(&NewCourt {
@@ -326,7 +326,7 @@ async fn synthetic_log(dir: &std::path::Path, size: u64, records: bool) -> (Stor
         draft.case_number = Some("（2026）京0101民初12号".into());
         liuhen_rules::validate_record(&draft, &ctx).unwrap()
     };
-    let store = Store::open(StoreConfig::new(dir)).await.unwrap();
+    let store = liuhen::storage::open(StoreConfig::new(dir)).await.unwrap();
     store.close().await;
     let mut conn = SqliteConnectOptions::new()
         .filename(dir.join("liuhen.db"))
@@ -393,7 +393,7 @@ async fn synthetic_log(dir: &std::path::Path, size: u64, records: bool) -> (Stor
     }
     conn.close().await.unwrap();
     // Opening the store signs the checkpoint for the tree written above (and checks its root).
-    let store = Store::open(StoreConfig::new(dir)).await.unwrap();
+    let store = liuhen::storage::open(StoreConfig::new(dir)).await.unwrap();
     assert_eq!(
         store.latest_checkpoint().await.unwrap().unwrap().root,
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, builder.root().0)
@@ -585,13 +585,12 @@ async fn main() {
             let sha = t.elapsed();
             let options = liuhen_store::verify::VerifyOptions {
                 data_dir: dir.path().to_path_buf(),
-                database_url: None,
                 verifier_keys: vec![],
                 key_file: None,
                 extra_regions: vec![],
             };
             let t = Instant::now();
-            let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+            let report = liuhen::storage::verify_data_dir(&options, None, &mut |_, _| {}).unwrap();
             let verify = t.elapsed();
             assert!(report.ok, "{:?}", report.faults);
             println!("\n| check over {} MB of entries | seconds | MB/s |\n|---|---|---|", bytes / 1_000_000);

@@ -50,7 +50,7 @@ async fn store_with(dir: &std::path::Path, records: usize) -> Arc<Store> {
     let mut config = StoreConfig::new(dir);
     config.extra_regions = vec!["示".into()];
     config.second_factor_for_contents = false;
-    let store = Arc::new(Store::open(config).await.unwrap());
+    let store = Arc::new(liuhen::storage::open(config).await.unwrap());
     let court = NewCourt {
         id: "c".into(),
         name: "示例市甲区人民法院".into(),

@@ -53,7 +53,7 @@ async fn main() {
     config.extra_regions = vec!["示".into()];
     config.second_factor_for_contents = false;
     let opening = Instant::now();
-    let store = Arc::new(Store::open(config).await.unwrap());
+    let store = Arc::new(liuhen::storage::open(config).await.unwrap());
     // On a store made before migration 0019, opening includes deriving every entry's facts.
     let opened = opening.elapsed();
     if fresh {

@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use liuhen_store::Location;
-use liuhen_store::verify::{VerifyOptions, VerifyReport, verify_data_dir};
+use liuhen_store::verify::{VerifyOptions, VerifyReport};
+
+use crate::storage::{Location, verify_data_dir};
 use serde::Serialize;
 
 /// What the move did and found.
@@ -82,12 +83,12 @@ pub async fn migrate_store(
     let check = |at: &Location| {
         let options = VerifyOptions {
             data_dir: at.data_dir.clone(),
-            database_url: at.database_url.clone(),
             verifier_keys: keys.clone(),
             key_file: key_file.clone(),
             extra_regions: extra_regions.to_vec(),
         };
-        tokio::task::spawn_blocking(move || verify_data_dir(&options, &mut |_, _| {}))
+        let database_url = at.database_url.clone();
+        tokio::task::spawn_blocking(move || verify_data_dir(&options, database_url.as_deref(), &mut |_, _| {}))
     };
     let source = check(from).await??;
     anyhow::ensure!(
@@ -95,7 +96,7 @@ pub async fn migrate_store(
         "源库校验未通过，未迁移：{} (the source does not verify; nothing was copied)",
         source.faults.first().map(|f| f.zh.as_str()).unwrap_or("")
     );
-    let counts = liuhen_store::copy_store(from, to, extra_regions, |_, _| {}).await?;
+    let counts = crate::storage::copy_store(from, to, extra_regions, |_, _| {}).await?;
     let files_copied = if from.data_dir != to.data_dir { copy_files(&from.data_dir, &to.data_dir)? } else { 0 };
     let target = check(to).await??;
     let report = MigrateReport {

@@ -207,14 +207,14 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let text: String = entries.iter().map(|e| String::from_utf8_lossy(e)).collect();
     assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
-    let report = liuhen_store::verify::verify_data_dir(
+    let report = liuhen::storage::verify_data_dir(
         &liuhen_store::verify::VerifyOptions {
             data_dir: path.clone(),
-            database_url: app.config().database_url,
             verifier_keys: vec![key],
             key_file: None,
             extra_regions: vec!["示".into()],
         },
+        app.config().database_url.as_deref(),
         &mut |_, _| {},
     )
     .unwrap();
@@ -223,7 +223,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     // Reopening with the same matrix records nothing; with the defaults again, the change.
     let count = app.store.event_count().await.unwrap();
     app.store.close().await;
-    let same = liuhen_store::Store::open({
+    let same = liuhen::storage::open({
         let mut c = app.config();
         c.permissions = PermissionMatrix::with_overrides(&overrides).unwrap();
         c
@@ -232,7 +232,7 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     .unwrap();
     assert_eq!(same.event_count().await.unwrap(), count);
     same.close().await;
-    let defaults = liuhen_store::Store::open(app.config()).await.unwrap();
+    let defaults = liuhen::storage::open(app.config()).await.unwrap();
     assert_eq!(defaults.event_count().await.unwrap(), count + 1, "back to the defaults is a change too");
     defaults.close().await;
 }

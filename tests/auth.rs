@@ -199,7 +199,7 @@ async fn the_cli_issues_lists_and_revokes_tokens() {
     assert!(run(&["token", "list"]).1.contains("已撤销"));
 
     // Each change is a ledger event naming the account at the console.
-    let store = liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
+    let store = liuhen::storage::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
     let entries: Vec<Vec<u8>> = common::column(&store, "SELECT entry FROM events ORDER BY seq").await;
     let events: Vec<liuhen_ledger::Event> = entries.iter().map(|e| liuhen_ledger::Event::decode(e).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e.body.kind()).collect();

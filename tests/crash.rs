@@ -102,7 +102,7 @@ async fn seeded(dir: &std::path::Path, postgres: bool) -> (liuhen_store::StoreCo
     .unwrap();
     let mut config = common::config(&data);
     config.database_url = db.as_ref().map(|db| db.url());
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     common::seed(&store).await;
     store.close().await;
     (config, db)
@@ -112,12 +112,11 @@ async fn seeded(dir: &std::path::Path, postgres: bool) -> (liuhen_store::StoreCo
 fn verified(config: &liuhen_store::StoreConfig) -> liuhen_store::verify::VerifyReport {
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: config.data_dir.clone(),
-        database_url: config.database_url.clone(),
         verifier_keys: vec![],
         key_file: None,
         extra_regions: vec!["示".into()],
     };
-    liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap()
+    liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -180,7 +179,7 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
 
     // Nothing half-written: projections equal a rebuild, indices are 0..n without a gap, and each
     // record row has its creating event.
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     let live = store.projection_digest().await.unwrap();
     store.rebuild_projections().await.unwrap();
     assert_eq!(store.projection_digest().await.unwrap(), live, "query tables disagree with the events");
@@ -264,7 +263,7 @@ async fn two_servers_over_one_postgresql_database_one_killed_under_load() {
     }
     servers[1].child.kill().unwrap();
     servers[1].child.wait().unwrap();
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     let row = common::one_row(
         &store,
         "SELECT COUNT(*), MAX(seq), (SELECT COUNT(DISTINCT record_id) FROM events WHERE kind = 'record_created') FROM events",

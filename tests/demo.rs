@@ -5,12 +5,12 @@ mod common;
 use std::collections::HashSet;
 
 use liuhen_rules::{Form, Listed, Permission, Stage};
-use liuhen_store::{RecordFilter, Store};
+use liuhen_store::RecordFilter;
 
 #[tokio::test]
 async fn demo_data_spans_every_court_form_item_and_stage() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(common::config(dir.path())).await.unwrap();
+    let store = liuhen::storage::open(common::config(dir.path())).await.unwrap();
     let made = liuhen::demo::populate(&store, 320).await.unwrap();
     assert!(made >= 300);
 

@@ -243,7 +243,7 @@ async fn the_data_directory_is_readable_by_its_owner_only() {
     let data = outer.path().join("data");
     let mut cfg = common::config(&data);
     cfg.database_url = None;
-    let store = liuhen_store::Store::open(cfg).await.unwrap();
+    let store = liuhen::storage::open(cfg).await.unwrap();
     let body = futures::stream::iter(vec![Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"%PDF-1.4\nhello"))]);
     let stored = store.material_store().put_stream(Box::pin(body), 1 << 20).await.unwrap();
     let material = store.material_store().file_path(&stored.sha256);
@@ -266,7 +266,7 @@ async fn the_data_directory_is_readable_by_its_owner_only() {
     assert_eq!(status, 201, "{added}");
     all_private(app.dir.path());
     let backup = outer.path().join("backup");
-    app.store.backup_to(&backup).await.unwrap();
+    liuhen::storage::backup(&app.store, &backup).await.unwrap();
     assert_eq!(mode(&backup), 0o700, "backup directory");
     assert_eq!(mode(&backup.join("liuhen.db")), 0o600, "backup database");
     let sha = added["sha256"].as_str().unwrap();

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{letter, spawn_app};
 use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
 use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint, parse_entry_bundle};
-use liuhen_store::verify::{VerifyOptions, VerifyReport, verify_data_dir};
+use liuhen_store::verify::{VerifyOptions, VerifyReport};
 use serde_json::{Value, json};
 
 async fn text(app: &common::TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
@@ -24,12 +24,11 @@ async fn verifier_key(app: &common::TestApp) -> String {
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
     let options = VerifyOptions {
         data_dir: app.dir.path().to_path_buf(),
-        database_url: app.config().database_url,
         verifier_keys: vec![key.to_string()],
         key_file: None,
         extra_regions: vec!["示".into()],
     };
-    verify_data_dir(&options, &mut |_, _| {}).unwrap()
+    liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
 
 #[tokio::test]
@@ -363,7 +362,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
     let dir = tempfile::tempdir().unwrap();
     let config = common::config(dir.path());
     let witness_dir = tempfile::tempdir().unwrap();
-    let witness = liuhen_store::Store::open(common::config(witness_dir.path())).await.unwrap();
+    let witness = liuhen::storage::open(common::config(witness_dir.path())).await.unwrap();
     let draft: liuhen_rules::RecordDraft = serde_json::from_value(letter()).unwrap();
     let mut witnessed = 0u64;
     // Write one record, hand the new checkpoint to the witness, return the signed note.
@@ -389,7 +388,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
         (latest.note.into_bytes(), answer)
     }
 
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     common::seed(&store).await;
     let old_key = store.verifier_key().to_string();
     witness.follow_log(&old_key).await.unwrap();
@@ -399,7 +398,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
 
     // Rotation begins: from the next start both keys sign every checkpoint.
     let new_key = liuhen_store::rotate_key(&config).unwrap();
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     assert_eq!(store.verifier_keys(), vec![old_key.clone(), new_key.clone()]);
     let (note, answer) = step(&store, &witness, &draft, &mut witnessed).await;
     assert!(matches!(answer, WitnessAnswer::Cosigned(_)), "the witness still trusting only the old key cosigns");
@@ -409,7 +408,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
 
     // Rotation ends: only the new key signs; the old one is retired but kept.
     assert_eq!(liuhen_store::promote_key(&config).unwrap(), new_key);
-    let store = liuhen_store::Store::open(config.clone()).await.unwrap();
+    let store = liuhen::storage::open(config.clone()).await.unwrap();
     assert_eq!(store.verifier_keys(), vec![new_key.clone()]);
     let (note, answer) = step(&store, &witness, &draft, &mut witnessed).await;
     assert!(matches!(answer, WitnessAnswer::Cosigned(_)), "the witness now trusts the new key as well");
@@ -420,12 +419,12 @@ async fn the_log_key_rotates_without_a_flag_day() {
     let check = |keys: Vec<String>| {
         let options = VerifyOptions {
             data_dir: dir.path().to_path_buf(),
-            database_url: config.database_url.clone(),
             verifier_keys: keys,
             key_file: None,
             extra_regions: vec!["示".into()],
         };
-        async move { verify_data_dir(&options, &mut |_, _| {}).unwrap() }
+        let url = config.database_url.clone();
+        async move { liuhen::storage::verify_data_dir(&options, url.as_deref(), &mut |_, _| {}).unwrap() }
     };
     assert!(check(vec![old_key.clone(), new_key.clone()]).await.ok);
     assert!(check(vec![]).await.ok, "keys from the data directory include the retired one");
@@ -515,7 +514,7 @@ async fn opening_a_store_whose_tree_lags_its_events_catches_the_tree_up() {
     let (app, key, s) = history().await;
     sql(&app, &[&unguard("tlog_hashes", "delete"), "DELETE FROM tlog_hashes"]).await;
     app.store.close().await;
-    let reopened = liuhen_store::Store::open(app.config()).await.unwrap();
+    let reopened = liuhen::storage::open(app.config()).await.unwrap();
     assert_eq!(reopened.latest_checkpoint().await.unwrap().unwrap().size, s as u64 + 8);
     reopened.close().await;
     let report = verify(&app, &key).await;

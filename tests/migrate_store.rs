@@ -95,8 +95,8 @@ async fn a_store_moves_from_sqlite_to_postgresql_and_back_with_the_same_checkpoi
 
     // …and back: PostgreSQL → a new SQLite data directory, materials and keys copied along.
     let back = tempfile::tempdir().unwrap();
-    let source = liuhen_store::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
-    let target = liuhen_store::Location { data_dir: back.path().to_path_buf(), database_url: None };
+    let source = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
+    let target = liuhen::storage::Location { data_dir: back.path().to_path_buf(), database_url: None };
     let report =
         liuhen::migrate::migrate_store(&source, &target, vec![key.clone()], None, &["示".into()]).await.unwrap();
     assert!(report.target.ok, "{:?}", report.target.faults);

@@ -87,12 +87,12 @@ async fn only_the_current_sequencer_appends_and_only_in_order() {
 async fn verifying_the_ledger_alone_names_a_hash_changed_behind_a_disabled_guard() {
     let Ledger { db, size, key, .. } = ledger().await;
     let owner = db.pool().await;
-    let verify = || liuhen_store::verify::verify_ledger(&db.url(), vec![key.clone()], &mut |_, _| {}).unwrap();
+    let verify = || liuhen::storage::verify_ledger(&db.url(), vec![key.clone()], &mut |_, _| {}).unwrap();
     let report = verify();
     assert!(report.ok, "{:?}", report.faults);
     assert_eq!((report.events, report.materials), (size as u64, 0), "the ledger alone");
     // Without the log's published key there is nothing to trust: refused, naming the field.
-    match liuhen_store::verify::verify_ledger(&db.url(), vec![], &mut |_, _| {}) {
+    match liuhen::storage::verify_ledger(&db.url(), vec![], &mut |_, _| {}) {
         Err(liuhen_store::StoreError::Invalid(problems)) => {
             assert_eq!((problems[0].field.as_str(), problems[0].rule), ("key", "R1"), "{problems:?}")
         }

@@ -14,7 +14,7 @@ async fn the_server_runs_as_the_application_role_which_cannot_change_the_ledger(
     {
         let mut config = common::config(owner_dir.path());
         config.database_url = Some(db.url());
-        let store = liuhen_store::Store::open(config).await.unwrap();
+        let store = liuhen::storage::open(config).await.unwrap();
         store.close().await;
     }
     let owner = db.pool().await;
@@ -55,14 +55,14 @@ async fn the_server_runs_as_the_application_role_which_cannot_change_the_ledger(
         assert!(refused.contains("permission denied") || refused.contains("must be owner"), "{sql}: {refused}");
     }
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
-    let report = liuhen_store::verify::verify_data_dir(
+    let report = liuhen::storage::verify_data_dir(
         &liuhen_store::verify::VerifyOptions {
             data_dir: app.dir.path().to_path_buf(),
-            database_url: Some(url),
             verifier_keys: vec![key],
             key_file: None,
             extra_regions: vec!["示".into()],
         },
+        Some(&url),
         &mut |_, _| {},
     )
     .unwrap();

@@ -324,11 +324,14 @@ async fn a_backup_taken_while_serving_holds_every_event_and_material() {
     let id = app.create(&clerk, &letter()).await;
     app.upload(&clerk, &id, &[("category", "letter")], "信.txt", "示例来信".as_bytes().to_vec()).await;
     let target = tempfile::tempdir().unwrap();
-    let (events, files) = app.store.backup_to(&target.path().join("copy")).await.unwrap();
+    let (events, files) = liuhen::storage::backup(&app.store, &target.path().join("copy")).await.unwrap();
     assert_eq!((events, files), (s + 2, 1));
-    assert!(app.store.backup_to(&target.path().join("copy")).await.is_err(), "never overwrites a database");
+    assert!(
+        liuhen::storage::backup(&app.store, &target.path().join("copy")).await.is_err(),
+        "never overwrites a database"
+    );
 
-    let copy = liuhen_store::Store::open(common::config(&target.path().join("copy"))).await.unwrap();
+    let copy = liuhen::storage::open(common::config(&target.path().join("copy"))).await.unwrap();
     assert_eq!(copy.projection_digest().await.unwrap(), app.store.projection_digest().await.unwrap());
     let clerk_user = copy.user("clerk").await.unwrap().unwrap();
     let view = copy.record(&clerk_user, id.parse().unwrap(), "api").await.unwrap();

@@ -191,12 +191,12 @@ async fn the_search_index_and_the_reports_facts_are_filled_for_a_store_made_befo
     assert_eq!(backlog, 0, "done once, not at every start");
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: path,
-        database_url: app.config().database_url,
         verifier_keys: vec![],
         key_file: None,
         extra_regions: vec!["示".into()],
     };
-    let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+    let report =
+        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
     assert!(report.ok, "{report:?}");
 }
 

@@ -419,12 +419,12 @@ async fn verify_checks_the_files_of_sealed_reports() {
     assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: app.dir.path().to_path_buf(),
-        database_url: app.config().database_url,
         verifier_keys: vec![],
         key_file: None,
         extra_regions: vec!["示".into()],
     };
-    let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+    let report =
+        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.materials, 4, "the content and the three files sent (JSON, XLSX, DOCX)");
 
@@ -433,7 +433,8 @@ async fn verify_checks_the_files_of_sealed_reports() {
     let info = app.store.report(&app.store.user("office").await.unwrap().unwrap(), id).await.unwrap();
     let file = app.store.material_store().file_path(&info.files[1].sha256);
     std::fs::write(&file, b"another workbook").unwrap();
-    let report = liuhen_store::verify::verify_data_dir(&options, &mut |_, _| {}).unwrap();
+    let report =
+        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
     assert!(!report.ok);
     assert!(report.faults[0].en.contains("replaced or damaged"), "{:?}", report.faults);
 }

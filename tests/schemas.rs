@@ -1,5 +1,5 @@
 //! The two backends' schemas cannot drift apart (issue 18): the SQLite migrations
-//! (`crates/store/migrations`, a history of steps) and the PostgreSQL ones (`crates/store-pg/migrations`, the end
+//! (`crates/store-sqlite/migrations`, a history of steps) and the PostgreSQL ones (`crates/store-pg/migrations`, the end
 //! state) leave the same tables with the same columns, each of the same kind of type. A table or column added to one
 //! and not the other fails here, naming it. The few differences by design are listed with their reasons.
 
@@ -38,7 +38,7 @@ fn search_index(table: &str) -> bool {
 }
 
 async fn sqlite_schema(dir: &std::path::Path) -> Schema {
-    liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir)).await.unwrap().close().await;
+    liuhen::storage::open(liuhen_store::StoreConfig::new(dir)).await.unwrap().close().await;
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(dir.join("liuhen.db"))
         .read_only(true)
@@ -69,7 +69,7 @@ async fn sqlite_schema(dir: &std::path::Path) -> Schema {
 async fn postgres_schema(db: &liuhen_store_pg::testing::TestDb, dir: &std::path::Path) -> Schema {
     let mut config = liuhen_store::StoreConfig::new(dir);
     config.database_url = Some(db.url());
-    liuhen_store::Store::open(config).await.unwrap().close().await;
+    liuhen::storage::open(config).await.unwrap().close().await;
     let pool = db.pool().await;
     let rows = sqlx::query(
         "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
@@ -157,4 +157,19 @@ async fn every_postgresql_table_is_granted_to_the_application() {
     assert!(ungranted.is_empty(), "tables the application role is not granted: {ungranted:?}");
     let missing: Vec<_> = granted.difference(&tables).collect();
     assert!(missing.is_empty(), "granted tables that do not exist: {missing:?}");
+}
+
+/// Every table the migrations make is copied by `migrate-store` and `backup`, or rebuilt there from the events
+/// (`liuhen_store::carries_over`), so a table added later cannot be left behind in a move between backends.
+#[tokio::test]
+async fn every_table_is_copied_or_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = sqlite_schema(dir.path()).await;
+    assert!(schema.len() > 30, "{:?}", schema.keys());
+    for table in schema.keys() {
+        assert!(
+            liuhen_store::carries_over(table),
+            "{table} is neither copied (copy.rs COPIED) nor rebuilt (projection.rs PROJECTION_TABLES)"
+        );
+    }
 }

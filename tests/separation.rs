@@ -292,7 +292,7 @@ async fn the_console_asks_too_once_the_deployment_has_a_security_administrator()
     let (ok, said) = run(&["user-role", "--username", "security", "--role", "recorder", "--reason", "调岗"]);
     assert!(ok && said.contains("已提交安全保密管理员批准"), "taking the role away needs approval too: {said}");
 
-    let store = liuhen_store::Store::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
+    let store = liuhen::storage::open(liuhen_store::StoreConfig::new(dir.path())).await.unwrap();
     assert!(store.user("inspector").await.unwrap().is_none());
     assert_eq!(store.user("security").await.unwrap().unwrap().role, Role::SecurityAdministrator);
     store.close().await;

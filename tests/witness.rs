@@ -106,9 +106,9 @@ async fn an_old_backup_restored_and_written_to_is_refused_as_a_fork() {
     write(&log, 4).await;
     assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 4)]);
     let backup = tempfile::tempdir().unwrap();
-    log.store.backup_to(backup.path()).await.unwrap();
+    liuhen::storage::backup(&log.store, backup.path()).await.unwrap();
     let second_backup = tempfile::tempdir().unwrap();
-    log.store.backup_to(second_backup.path()).await.unwrap();
+    liuhen::storage::backup(&log.store, second_backup.path()).await.unwrap();
     write(&log, 4).await;
     assert_eq!(push_once(&log.store, &client).await, vec![PushOutcome::Cosigned(s + 8)]);
 

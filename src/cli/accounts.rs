@@ -17,7 +17,7 @@ pub(super) async fn court_add(
     code: &str,
 ) -> anyhow::Result<()> {
     let s = settings(cli)?;
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     let level =
         CourtLevel::from_code(level).with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
     store
@@ -45,7 +45,7 @@ pub(super) async fn user_add(
     reason: &str,
 ) -> anyhow::Result<()> {
     let s = settings(cli)?;
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     let role = Role::from_code(role).with_context(|| format!("角色应为 {}", Role::codes().join(", ")))?;
     let password = new_password()?;
     let change = store

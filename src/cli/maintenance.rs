@@ -3,15 +3,13 @@
 
 use std::path::Path;
 
-use liuhen_store::Store;
-
 use super::{Cli, WitnessCommand, settings};
 
 /// `liuhen backup`.
 pub(super) async fn backup(cli: &Cli, to: &Path) -> anyhow::Result<()> {
     let s = settings(cli)?;
-    let store = Store::open(s.store_config()?).await?;
-    let (events, files) = store.backup_to(to).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
+    let (events, files) = liuhen::storage::backup(&store, to).await?;
     store.close().await;
     println!(
         "已备份到 {}：{events} 个事件，{files} 个材料文件 (backed up {events} events and {files} material files)",
@@ -31,7 +29,7 @@ pub(super) async fn migrate_store(
     let s = settings(cli)?;
     let source = match from {
         Some(arg) => liuhen::migrate::location(arg, &s.data_dir),
-        None => liuhen_store::Location {
+        None => liuhen::storage::Location {
             data_dir: s.data_dir.clone(),
             database_url: s.database_url.clone().filter(|u| !u.is_empty()),
         },
@@ -60,7 +58,7 @@ pub(super) async fn init(cli: &Cli, origin: Option<&str>) -> anyhow::Result<()> 
     if let Some(o) = origin {
         s.log_origin = o.to_string();
     }
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     println!("数据目录 {} 已就绪 (data directory ready)", s.data_dir.display());
     println!("日志公钥 / log verifier key: {}", store.verifier_key());
     store.close().await;
@@ -73,7 +71,7 @@ pub(super) async fn log_key(cli: &Cli, action: Option<&str>) -> anyhow::Result<(
     match action {
         Some("rotate") => {
             // Make sure the data directory and its first key exist.
-            Store::open(s.store_config()?).await?.close().await;
+            liuhen::storage::open(s.store_config()?).await?.close().await;
             let next = liuhen_store::rotate_key(&s.store_config()?)?;
             println!(
                 "新密钥已生成，下次启动起与旧密钥同时签名 (next key; signs alongside the current one from the next start):"
@@ -88,7 +86,7 @@ pub(super) async fn log_key(cli: &Cli, action: Option<&str>) -> anyhow::Result<(
             println!("{current}");
         }
         None => {
-            let store = Store::open(s.store_config()?).await?;
+            let store = liuhen::storage::open(s.store_config()?).await?;
             for key in store.verifier_keys() {
                 println!("{key}");
             }
@@ -101,7 +99,7 @@ pub(super) async fn log_key(cli: &Cli, action: Option<&str>) -> anyhow::Result<(
 /// `liuhen witness …`.
 pub(super) async fn witness(cli: &Cli, command: &WitnessCommand) -> anyhow::Result<()> {
     let s = settings(cli)?;
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     match command {
         WitnessCommand::Key => println!("{}", store.witness_verifier_key()),
         WitnessCommand::Follow { key } => {
@@ -133,7 +131,7 @@ pub(super) async fn witness(cli: &Cli, command: &WitnessCommand) -> anyhow::Resu
 /// `liuhen rebuild-projections`.
 pub(super) async fn rebuild_projections(cli: &Cli) -> anyhow::Result<()> {
     let s = settings(cli)?;
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     let before = store.projection_digest().await?;
     let n = store.rebuild_projections().await?;
     let after = store.projection_digest().await?;

@@ -309,7 +309,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
 /// Open the store of the configured data directory, run `f` on it, and close it whatever `f`
 /// answered (the account and token commands).
 pub(crate) async fn with_store<T>(cli: &Cli, f: impl AsyncFnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
-    let store = Store::open(settings(cli)?.store_config()?).await?;
+    let store = liuhen::storage::open(settings(cli)?.store_config()?).await?;
     let result = f(&store).await;
     store.close().await;
     result

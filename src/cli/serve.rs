@@ -17,8 +17,9 @@ pub(super) async fn serve_command(cli: &Cli, listen: Option<&str>) -> anyhow::Re
     if let Some(l) = listen {
         s.listen = l.to_string();
     }
-    let store =
-        Store::open(s.store_config()?).await.with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
+    let store = liuhen::storage::open(s.store_config()?)
+        .await
+        .with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
     // Issue 17: once the two-person rule holds, contents are never served on a password
     // alone; only the demo's own data directory runs without second factors.
     if !s.second_factor_for_contents && store.two_person_rule().await? && !s.data_dir.join(demo::MARKER).exists() {
@@ -59,7 +60,7 @@ pub(super) async fn demo(cli: &Cli, listen: &str, records: usize, reset: bool, n
     std::os::unix::fs::DirBuilderExt::mode(private.recursive(true), 0o700);
     private.create(&s.data_dir)?;
     std::fs::write(&marker, "liuhen demo: fictional data, second factors off\n")?;
-    let store = Store::open(s.store_config()?).await?;
+    let store = liuhen::storage::open(s.store_config()?).await?;
     if store.courts().await?.is_empty() {
         let n = demo::populate(&store, records).await?;
         println!(

@@ -7,7 +7,6 @@ pub(super) async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow
     use std::io::IsTerminal;
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: s.data_dir.clone(),
-        database_url: s.database_url.clone().filter(|u| !u.is_empty()),
         verifier_keys: key,
         key_file: s.log_key_file.clone(),
         extra_regions: s.extra_regions.clone(),
@@ -20,7 +19,7 @@ pub(super) async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow
             eprint!("\r校验中 [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width as usize - filled));
         }
     };
-    let report = liuhen_store::verify::verify_data_dir(&options, &mut progress)?;
+    let report = liuhen::storage::verify_data_dir(&options, s.database_url.as_deref(), &mut progress)?;
     if terminal {
         eprintln!();
     }
@@ -67,7 +66,7 @@ pub(super) fn print_verification(report: &liuhen_store::verify::VerifyReport, js
 /// `liuhen verify --postgres`: the ledger in a PostgreSQL database, from its events, against the
 /// keys given (a database holds no key of its own to trust), without a data directory.
 pub(super) fn verify_postgres(database: &str, key: &[String], json: bool) -> anyhow::Result<()> {
-    let report = liuhen_store::verify::verify_ledger(database, key.to_vec(), &mut |_, _| {})?;
+    let report = liuhen::storage::verify_ledger(database, key.to_vec(), &mut |_, _| {})?;
     print_verification(&report, json)
 }
 

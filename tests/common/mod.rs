@@ -153,16 +153,16 @@ pub async fn spawn_app_full(
             // A data directory with a SQLite database (a backup) is restored into PostgreSQL as an
             // operator would: `liuhen migrate-store` from it.
             if dir.path().join("liuhen.db").exists() {
-                let from = liuhen_store::Location { data_dir: dir.path().to_path_buf(), database_url: None };
-                let to = liuhen_store::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
-                liuhen_store::copy_store(&from, &to, &cfg.extra_regions, |_, _| {}).await.unwrap();
+                let from = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: None };
+                let to = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
+                liuhen::storage::copy_store(&from, &to, &cfg.extra_regions, |_, _| {}).await.unwrap();
             }
             cfg.database_url = Some(db.url());
             Some(Arc::new(db))
         }
         _ => None,
     };
-    let store = Arc::new(Store::open(cfg).await.unwrap());
+    let store = Arc::new(liuhen::storage::open(cfg).await.unwrap());
     if fresh {
         seed(&store).await;
     }

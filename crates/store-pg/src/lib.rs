@@ -1,14 +1,17 @@
-//! The schema of the store on PostgreSQL (issue 7; docs/architecture.md): the same event,
-//! Merkle-tree, checkpoint and query tables as the SQLite store, the ledger append-only in the
-//! database itself, and the role the application runs as. The store (`liuhen-store`) reads and
-//! writes these tables; this crate only makes and grants them.
+//! The store on PostgreSQL (issue 7; docs/architecture.md): the same event, Merkle-tree,
+//! checkpoint and query tables as the SQLite store, the ledger append-only in the database itself,
+//! and the role the application runs as.
 //!
+//! - [`PgBackend`] is the store's backend on PostgreSQL: its connections, schema and dialect.
 //! - [`migrate`] brings a database's schema up to date (run as the owning role).
 //! - [`app_role_grants`] is what the application's role may do: read, and append — never change,
 //!   delete or truncate the ledger (R1).
 //! - [`testing`] gives each test a database of its own.
 
+mod backend;
 pub mod testing;
+
+pub use backend::{PgBackend, PgDb, is_postgres_url};
 
 /// The one error type of this layer. Messages say what happened and what to do.
 #[derive(Debug, thiserror::Error)]

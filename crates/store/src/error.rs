@@ -32,12 +32,9 @@ pub enum StoreError {
     MaterialCorrupt { sha256: String },
     #[error("账本事件无法编码: {0}")]
     Ledger(#[from] liuhen_ledger::LedgerError),
+    /// A failure of the database, as its backend reports it.
     #[error("数据库错误 (database error): {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("数据库错误 (database error): {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("数据库迁移失败 (migration failed): {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Database(String),
     #[error("材料存储错误 (material store error): {0}")]
     Objects(#[from] object_store::Error),
     #[error("文件错误 (I/O error): {0}")]
@@ -60,6 +57,10 @@ impl StoreError {
     }
     pub fn invalid(problem: Problem) -> Self {
         StoreError::Invalid(vec![problem])
+    }
+    /// A database's own error (a backend's driver, a migration).
+    pub fn database(error: impl std::fmt::Display) -> Self {
+        StoreError::Database(error.to_string())
     }
 
     /// A refusal of the request itself (bad input, not allowed, not found, conflict), as opposed to

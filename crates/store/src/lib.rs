@@ -11,10 +11,10 @@ mod account_changes;
 pub mod accountability;
 mod admin;
 mod audit;
-mod backend;
+pub mod backend;
 pub(crate) mod commands;
 mod copy;
-mod dialect;
+pub mod dialect;
 mod drafts;
 pub mod duties;
 mod error;
@@ -26,20 +26,20 @@ mod projection;
 mod records;
 pub mod reports;
 mod sequencer;
-mod sql;
+pub mod sql;
 mod tree;
 mod users;
 pub mod verify;
 pub mod witness;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
 pub use admin::Admin;
 pub use audit::AuditEntry;
-pub use copy::CopyCounts;
+pub use backend::Backend;
+pub use copy::{CopyCounts, carries_over};
 pub use drafts::Draft;
 pub use duties::{Approval, Change, Decision};
 pub use error::{Result, StoreError};
@@ -56,10 +56,11 @@ pub use users::{Account, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User
 /// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
-    /// Materials, signing keys and (by default) the SQLite database live here.
+    /// Materials and signing keys live here (and, by default, the SQLite database).
     pub data_dir: PathBuf,
     /// A PostgreSQL database (`postgres://…`) for the tables instead of SQLite in `data_dir`
-    /// (issue 7); materials and keys stay in `data_dir`.
+    /// (issue 7); materials and keys stay in `data_dir`. The store itself is handed its
+    /// [`Backend`]; whoever opens it chooses one by this.
     pub database_url: Option<String>,
     /// R5: largest material accepted, in bytes (default 500 MB).
     pub max_material_bytes: u64,
@@ -139,7 +140,7 @@ impl StoreConfig {
 }
 
 pub struct Store {
-    backend: backend::Backend,
+    backend: Arc<dyn Backend>,
     sequencer: sequencer::Sequencer,
     log_key: std::sync::Arc<ledger::LogKeys>,
     witness_key: liuhen_ledger::cosignature::WitnessKey,
@@ -157,13 +158,12 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `config.data_dir` and bring its schema up to date.
-    pub async fn open(config: StoreConfig) -> Result<Store> {
+    /// Open (creating if needed) the store with its tables in `backend` and its materials and
+    /// keys in `config.data_dir`, and bring its schema up to date.
+    pub async fn open(config: StoreConfig, backend: Arc<dyn Backend>) -> Result<Store> {
         create_private_dir(&config.data_dir)?;
         warn_if_shared(&config.data_dir);
-        let location = Location { data_dir: config.data_dir.clone(), database_url: config.database_url.clone() };
-        location.prepare_schema().await?;
-        let backend = location.backend()?;
+        prepare_schema(&backend).await?;
         let (writers, readers) = backend.pool_sizes();
         let writer = pool::Pool::new(backend.clone(), pool::Access::Write, writers)?;
         let reader = pool::Pool::new(backend.clone(), pool::Access::Read, readers)?;
@@ -225,38 +225,36 @@ impl Store {
     }
 
     /// A consistent copy of the data directory in `target` (which must not hold a database yet),
-    /// taken while the server runs: the database as of one moment (`VACUUM INTO`), then every
-    /// material file it refers to. Materials never change once written, so copying them after the
-    /// snapshot is safe. Returns (events, material files copied).
-    /// A store kept in PostgreSQL is backed up the same way into a SQLite data directory: its
-    /// tables as of one moment (one read transaction), the query tables derived again there.
-    pub async fn backup_to(&self, target: &Path) -> Result<(i64, u64)> {
+    /// taken while the server runs: the database as of one moment, then every material file it
+    /// refers to. Materials never change once written, so copying them after the snapshot is
+    /// safe. Returns (events, material files copied). The copy's tables go into `into`, an
+    /// embedded database in `target`: the backend's own snapshot where it makes one (SQLite's
+    /// `VACUUM INTO`); otherwise (PostgreSQL) its tables as of one moment (one read transaction),
+    /// the query tables derived again there.
+    pub async fn backup_to(&self, target: &Path, into: Arc<dyn Backend>) -> Result<(i64, u64)> {
         create_private_dir(target)?;
-        let db = target.join("liuhen.db");
-        if db.exists() {
+        let target_db = into.clone();
+        if pool::blocking(move || target_db.exists()).await? {
             return Err(StoreError::conflict(
                 format!("{} 已有数据库，请换一个空目录", target.display()),
                 format!("{} already holds a database; choose an empty directory", target.display()),
             ));
         }
-        let to = Location { data_dir: target.to_path_buf(), database_url: None };
-        match self.backend.dialect() {
-            sql::Dialect::Sqlite => {
-                // VACUUM INTO writes into an empty file as well, which keeps the mode given here.
-                create_private_file(&db)?;
-                self.reader.exec("VACUUM INTO $1", sql::params![db.to_string_lossy().into_owned()]).await?;
+        let (from, to, regions) = (self.backend.clone(), into.clone(), self.config.extra_regions.clone());
+        let db_file = target.join("liuhen.db");
+        pool::blocking(move || {
+            // The snapshot is written into an empty file made first, which keeps the mode given here.
+            create_private_file(&db_file)?;
+            if !from.snapshot_into(&db_file)? {
+                to.prepare_schema()?;
+                copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {})?;
             }
-            sql::Dialect::Postgres => {
-                to.prepare_schema().await?;
-                let (from, to, regions) = (self.backend.clone(), to.backend()?, self.config.extra_regions.clone());
-                pool::blocking(move || copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {}))
-                    .await?;
-            }
-        }
-        let copy = to.backend()?;
+            Ok(())
+        })
+        .await?;
         let (events, hashes) = pool::blocking(move || {
             use sql::DbExt;
-            let snap = copy.reader()?;
+            let snap = into.reader()?;
             let events: i64 = snap.scalar("SELECT COUNT(*) FROM events", &[])?;
             let hashes = snap
                 .rows("SELECT DISTINCT sha256 FROM materials", &[])?
@@ -313,93 +311,10 @@ impl Store {
     }
 }
 
-/// Where a store's tables are: the SQLite database of a data directory, or a PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct Location {
-    pub data_dir: PathBuf,
-    pub database_url: Option<String>,
-}
-
-impl Location {
-    fn backend(&self) -> Result<backend::Backend> {
-        match &self.database_url {
-            Some(url) => backend::postgres(url),
-            None => Ok(backend::sqlite(self.data_dir.join("liuhen.db"))),
-        }
-    }
-
-    /// Whether a store's tables are already there.
-    async fn exists(&self) -> Result<bool> {
-        match &self.database_url {
-            None => Ok(self.data_dir.join("liuhen.db").exists()),
-            Some(_) => {
-                let backend = self.backend()?;
-                pool::blocking(move || {
-                    use sql::DbExt;
-                    let found: Option<String> = backend.reader()?.scalar("SELECT to_regclass('events')::text", &[])?;
-                    Ok(found.is_some())
-                })
-                .await
-            }
-        }
-    }
-
-    /// Make (or bring up to date) the schema, without writing anything else.
-    async fn prepare_schema(&self) -> Result<()> {
-        match &self.database_url {
-            Some(url) if backend::is_postgres_url(url) => {
-                let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await?;
-                liuhen_store_pg::migrate(&pool).await.map_err(|e| StoreError::Internal(e.to_string()))?;
-                pool.close().await;
-            }
-            Some(other) => {
-                return Err(StoreError::invalid(liuhen_rules::Problem::new(
-                    "database_url",
-                    "S11",
-                    "unsupported",
-                    format!("数据库地址须以 postgres:// 开头（不填则使用数据目录中的 SQLite）：{other}"),
-                    format!(
-                        "the database URL must begin with postgres:// (leave it out for SQLite in the data directory): {other}"
-                    ),
-                )));
-            }
-            None => {
-                use sqlx::{ConnectOptions, Connection};
-                create_private_dir(&self.data_dir)?;
-                // SQLite gives the -wal and -shm files the database file's mode.
-                create_private_file(&self.data_dir.join("liuhen.db"))?;
-                let options = SqliteConnectOptions::new()
-                    .filename(self.data_dir.join("liuhen.db"))
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(30));
-                let mut conn = options.connect().await?;
-                sqlx::migrate!("./migrations").run(&mut conn).await?;
-                conn.close().await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Where, for messages (a URL without its password).
-    pub fn describe(&self) -> String {
-        match &self.database_url {
-            Some(url) => redact_url(url),
-            None => self.data_dir.join("liuhen.db").display().to_string(),
-        }
-    }
-}
-
-/// A database URL without its password, for messages.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            let user = credentials.split(':').next().unwrap_or("");
-            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_string(),
-    }
+/// Make the schema of `backend`, or bring it up to date, off the async threads.
+async fn prepare_schema(backend: &Arc<dyn Backend>) -> Result<()> {
+    let backend = backend.clone();
+    pool::blocking(move || backend.prepare_schema()).await
 }
 
 /// Copy the tables of the store at `from` into a new, empty store at `to` (issue 7, `liuhen
@@ -408,27 +323,28 @@ fn redact_url(url: &str) -> String {
 /// directory (the same directory serves both). Stop the servers first: a store that is written
 /// meanwhile is copied as of the moment the copy began.
 pub async fn copy_store(
-    from: &Location,
-    to: &Location,
+    from: Arc<dyn Backend>,
+    to: Arc<dyn Backend>,
     extra_regions: &[String],
     mut progress: impl FnMut(&str, u64) + Send + 'static,
 ) -> Result<CopyCounts> {
-    if !from.exists().await? {
+    let source = from.clone();
+    if !pool::blocking(move || source.exists()).await? {
         return Err(StoreError::not_found(
             format!("{} 中没有留痕的数据", from.describe()),
             format!("there is no liuhen store in {}", from.describe()),
         ));
     }
-    from.prepare_schema().await?;
-    to.prepare_schema().await?;
-    let (source, target, regions) = (from.backend()?, to.backend()?, extra_regions.to_vec());
-    pool::blocking(move || copy::copy_tables(&*source.reader()?, &*target.writer()?, &regions, &mut progress)).await
+    prepare_schema(&from).await?;
+    prepare_schema(&to).await?;
+    let regions = extra_regions.to_vec();
+    pool::blocking(move || copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut progress)).await
 }
 
 /// Make `dir` and any missing directories above it readable by their owner only (0700): the data
 /// directory holds the register's contents and the signing keys (issue 17: they were made with
 /// the process's umask). A directory that already exists is left as it is.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -437,7 +353,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Make an empty file readable by its owner only (0600) unless it exists already.
-pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -473,18 +389,6 @@ fn warn_if_shared(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
-}
-
-/// A synchronous connection with the same guarantees as the pools: WAL, every commit on disk
-/// before it is acknowledged (synchronous=FULL), foreign keys, and patience with other writers.
-pub(crate) fn open_write_connection(path: &Path) -> Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(30))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
 }
 
 pub(crate) fn now() -> time::OffsetDateTime {

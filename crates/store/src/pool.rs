@@ -5,6 +5,8 @@
 
 use deadpool::managed::{self, Metrics, Object, RecycleResult};
 
+use std::sync::Arc;
+
 use crate::backend::{Backend, SyncDb};
 use crate::sql::{Builder, Db, FromCell, Owned, Row};
 use crate::{Result, StoreError};
@@ -19,7 +21,7 @@ pub(crate) enum Access {
 }
 
 struct Connections {
-    backend: Backend,
+    backend: Arc<dyn Backend>,
     access: Access,
 }
 
@@ -47,7 +49,7 @@ impl managed::Manager for Connections {
 pub(crate) struct Pool(managed::Pool<Connections>);
 
 impl Pool {
-    pub(crate) fn new(backend: Backend, access: Access, connections: usize) -> Result<Pool> {
+    pub(crate) fn new(backend: Arc<dyn Backend>, access: Access, connections: usize) -> Result<Pool> {
         managed::Pool::builder(Connections { backend, access })
             .max_size(connections)
             .runtime(deadpool::Runtime::Tokio1)

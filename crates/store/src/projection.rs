@@ -137,7 +137,7 @@ pub(crate) fn search_text(record: &Record) -> String {
     parts.join("\n")
 }
 
-/// A record's row of the search index (its spelling per backend: `Dialect::write_search_row`).
+/// A record's row of the search index (its spelling is the backend dialect's `write_search_row`).
 fn write_search_row(conn: &dyn Db, id: &str, record: &Record) -> Result<()> {
     conn.dialect().write_search_row(conn, id, &search_text(record))
 }

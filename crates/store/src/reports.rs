@@ -53,7 +53,7 @@ pub(crate) const COUNTS: &str = "(r.leading_cadre = 1 OR r.principal_named = 1)"
 
 /// The entries of `courts` that count in the analysis and occurred in [`from`, `until`), by their
 /// facts: one range of `record_facts` per court.
-fn read_entries(backend: &Backend, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
+fn read_entries(backend: &dyn Backend, courts: &[String], from: &str, until: &str) -> Result<Vec<ReportEntry>> {
     let conn = backend.reader()?;
     let mut entries = Vec::new();
     for court in courts {
@@ -78,7 +78,7 @@ fn read_entries(backend: &Backend, courts: &[String], from: &str, until: &str) -
 /// The earlier entries, before `from`, of `people` (name and unit) in the courts of `reach`:
 /// from the index alone (`records_intervener`), the record only for a case known by its title.
 fn read_earlier(
-    backend: &Backend,
+    backend: &dyn Backend,
     people: &[(&str, &str)],
     from: &str,
     reach: &std::collections::HashSet<&str>,
@@ -118,7 +118,12 @@ fn read_earlier(
 /// The reading itself, on read-only connections of its own, off the async threads: a province's
 /// quarter is tens of thousands of entries, read and decoded on both cores (half the courts
 /// each), then the comparisons counted and the earlier entries looked up from the indexes.
-fn read_report_data(backend: &Backend, courts: &[String], period: Range, comparisons: &[Range]) -> Result<ReportData> {
+fn read_report_data(
+    backend: &dyn Backend,
+    courts: &[String],
+    period: Range,
+    comparisons: &[Range],
+) -> Result<ReportData> {
     let reach: std::collections::HashSet<&str> = courts.iter().map(String::as_str).collect();
     let (from, until) = (ts(period.0), ts(period.1));
     let half = courts.len() / 2;
@@ -194,7 +199,7 @@ impl Store {
         let reach = self.courts_under(&viewer.court_id).await?;
         let courts: Vec<String> = reach.iter().cloned().collect();
         let backend = self.backend.clone();
-        let data = tokio::task::spawn_blocking(move || read_report_data(&backend, &courts, period, &comparisons))
+        let data = tokio::task::spawn_blocking(move || read_report_data(&*backend, &courts, period, &comparisons))
             .await
             .map_err(|e| StoreError::Internal(e.to_string()))??;
         Ok(ReportData { courts: reach, ..data })

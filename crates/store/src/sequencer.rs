@@ -98,7 +98,7 @@ impl Sequencer {
     /// process that appends events). It first brings the tree and checkpoints up to the events;
     /// that result is returned here.
     pub(crate) async fn start(
-        backend: crate::backend::Backend,
+        backend: std::sync::Arc<dyn crate::backend::Backend>,
         key: Arc<LogKeys>,
         extra_regions: Vec<String>,
         linger: Duration,

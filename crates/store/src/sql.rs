@@ -1,18 +1,16 @@
-//! The seam between the store's logic and its database (issue 7): the sequencer's commands and
-//! projections speak to a [`Db`] — one SQL text with `$1, $2…` placeholders, parameters as
-//! [`Param`]s, rows of owned [`Cell`]s — so the same code writes to SQLite (a synchronous
-//! `rusqlite` connection, statements cost microseconds) and to PostgreSQL. What differs between
-//! the two (search index, row ids, upsert spelling) is asked of [`Db::dialect`] where it is used.
+//! The seam between the store's logic and its database (issues 7, 18): everything the store
+//! writes and reads goes through a [`Db`] — one SQL text with `$1, $2…` placeholders, parameters
+//! as [`Param`]s, rows of owned [`Cell`]s — whether the sequencer's own connection, maintenance's,
+//! or a pooled one (`pool.rs`). A backend crate implements [`Db`] over its driver; what differs
+//! between databases is asked of [`Db::dialect`].
 
-use std::borrow::Cow;
-
-pub(crate) use crate::dialect::Dialect;
+pub use crate::dialect::Dialect;
 use crate::{Result, StoreError};
 
 /// The type of a value, so that a NULL can be bound with the column's type (PostgreSQL infers
 /// nothing from an untyped NULL in a prepared statement).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Int,
     Text,
     Blob,
@@ -21,7 +19,7 @@ pub(crate) enum Kind {
 /// A parameter value, borrowed from the caller.
 /// Flags are bound as integers 0/1: both backends store them so.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Value<'a> {
+pub enum Value<'a> {
     Null(Kind),
     Int(i64),
     Text(&'a str),
@@ -29,12 +27,12 @@ pub(crate) enum Value<'a> {
 }
 
 /// Something that can be bound to a `$n` placeholder.
-pub(crate) trait Param {
+pub trait Param {
     fn value(&self) -> Value<'_>;
 }
 
 /// A parameter type with a fixed kind, so that `Option<T>` can bind a typed NULL.
-pub(crate) trait Typed {
+pub trait Typed {
     const KIND: Kind;
 }
 
@@ -186,13 +184,13 @@ impl Cell {
 
 /// One row of a result: its cells, and the names of its columns (shared by every row of a query).
 #[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub(crate) cells: Vec<Cell>,
+pub struct Row {
+    pub cells: Vec<Cell>,
     columns: std::sync::Arc<[String]>,
 }
 
 /// A column of a row, by position or by name.
-pub(crate) trait Column: Copy + std::fmt::Debug {
+pub trait Column: Copy + std::fmt::Debug {
     fn position(self, row: &Row) -> Option<usize>;
 }
 impl Column for usize {
@@ -207,13 +205,13 @@ impl Column for &str {
 }
 
 impl Row {
-    pub(crate) fn new(cells: Vec<Cell>, columns: std::sync::Arc<[String]>) -> Row {
+    pub fn new(cells: Vec<Cell>, columns: std::sync::Arc<[String]>) -> Row {
         Row { cells, columns }
     }
 
     /// Column `c` as a `T`; a column the row lacks, or a type it does not hold, is an internal
     /// error naming both.
-    pub(crate) fn get<T: FromCell>(&self, c: impl Column) -> Result<T> {
+    pub fn get<T: FromCell>(&self, c: impl Column) -> Result<T> {
         let i = c.position(self).ok_or_else(|| StoreError::Internal(format!("no column {c:?} in the row")))?;
         let cell = &self.cells[i];
         T::from_cell(cell).ok_or_else(|| {
@@ -274,8 +272,8 @@ impl<T: FromCell> FromCell for Option<T> {
 }
 
 /// A connection (inside the caller's transaction) that runs statements synchronously.
-pub(crate) trait Db {
-    fn dialect(&self) -> Dialect;
+pub trait Db {
+    fn dialect(&self) -> &'static dyn Dialect;
     /// Run a statement; the number of rows it changed.
     fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64>;
     /// Call `f` on each row of a query in turn, without holding them all.
@@ -348,7 +346,7 @@ fn ended<T>(db: &dyn Db, result: Result<T>) -> Result<T> {
 }
 
 /// Typed helpers over any [`Db`] (generic, so kept out of the object-safe trait).
-pub(crate) trait DbExt: Db {
+pub trait DbExt: Db {
     /// The first column of the one row of `sql`.
     fn scalar<T: FromCell>(&self, sql: &str, params: &[&dyn Param]) -> Result<T> {
         self.one(sql, params)?.get(0)
@@ -356,82 +354,6 @@ pub(crate) trait DbExt: Db {
 }
 
 impl<D: Db + ?Sized> DbExt for D {}
-
-/// `$n` placeholders in SQLite's own spelling (`?n`), which binds them by number whatever their
-/// order in the text.
-pub(crate) fn sqlite_sql(sql: &str) -> Cow<'_, str> {
-    if !sql.contains('$') {
-        return Cow::Borrowed(sql);
-    }
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            quoted = !quoted;
-        }
-        if c == '$' && !quoted && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-impl rusqlite::ToSql for Value<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(ToSqlOutput::Borrowed(match *self {
-            Value::Null(_) => ValueRef::Null,
-            Value::Int(i) => ValueRef::Integer(i),
-            Value::Text(s) => ValueRef::Text(s.as_bytes()),
-            Value::Blob(b) => ValueRef::Blob(b),
-        }))
-    }
-}
-
-fn sqlite_cell(value: rusqlite::types::ValueRef<'_>) -> Result<Cell> {
-    use rusqlite::types::ValueRef;
-    Ok(match value {
-        ValueRef::Null => Cell::Null,
-        ValueRef::Integer(i) => Cell::Int(i),
-        ValueRef::Real(r) => Cell::Real(r),
-        ValueRef::Text(t) => {
-            Cell::Text(String::from_utf8(t.to_vec()).map_err(|e| StoreError::Internal(format!("stored text: {e}")))?)
-        }
-        ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
-    })
-}
-
-impl Db for rusqlite::Connection {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    fn begin(&self) -> Result<()> {
-        self.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(())
-    }
-
-    fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
-        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        let changed = self.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(values))?;
-        Ok(changed as u64)
-    }
-
-    fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        let mut statement = self.prepare_cached(&sqlite_sql(sql))?;
-        let names: std::sync::Arc<[String]> = statement.column_names().into_iter().map(String::from).collect();
-        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
-        while let Some(row) = rows.next()? {
-            let cells = (0..names.len()).map(|i| sqlite_cell(row.get_ref(i)?)).collect::<Result<_>>()?;
-            f(Row::new(cells, names.clone()))?;
-        }
-        Ok(())
-    }
-}
 
 /// A query put together at run time, with `$n` placeholders numbered as values are bound.
 pub(crate) struct Builder {
@@ -455,36 +377,5 @@ impl Builder {
         self.sql.push('$');
         self.sql.push_str(&self.params.len().to_string());
         self
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbered_placeholders_become_sqlites_own_and_quoted_text_is_left_alone() {
-        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
-        assert_eq!(sqlite_sql("UPDATE t SET a = $2 WHERE id = $1"), "UPDATE t SET a = ?2 WHERE id = ?1");
-        assert_eq!(
-            sqlite_sql("SELECT json_extract(x, '$.a$1') FROM t WHERE y = $1"),
-            "SELECT json_extract(x, '$.a$1') FROM t WHERE y = ?1"
-        );
-    }
-
-    #[test]
-    fn parameters_bind_by_number_and_rows_read_back_typed() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.exec("CREATE TABLE t (id INTEGER, name TEXT, flag INTEGER, data BLOB)", args![]).unwrap();
-        let none: Option<String> = None;
-        conn.exec("INSERT INTO t (data, flag, name, id) VALUES ($4, $3, $2, $1)", args![7i64, none, true, [1u8, 2]])
-            .unwrap();
-        let row = conn.one("SELECT id, name, flag, data FROM t WHERE id = $1", args![7i64]).unwrap();
-        assert_eq!(row.get::<i64>(0).unwrap(), 7);
-        assert_eq!(row.get::<Option<String>>(1).unwrap(), None);
-        assert!(row.get::<bool>(2).unwrap());
-        assert_eq!(row.get::<Vec<u8>>(3).unwrap(), vec![1, 2]);
-        assert!(row.get::<String>(0).is_err(), "an integer is not read as text");
-        assert!(conn.row("SELECT id FROM t WHERE id = $1", args![8i64]).unwrap().is_none());
     }
 }

@@ -23,10 +23,8 @@ use crate::{MaterialStore, Result, StoreError};
 const MAX_FAULTS: usize = 50;
 
 pub struct VerifyOptions {
-    /// Materials and key files; the SQLite database too, unless `database_url` names another.
+    /// Materials and key files (the tables are in the backend given beside these options).
     pub data_dir: PathBuf,
-    /// The PostgreSQL database holding the tables (`postgres://…`), if they are not in SQLite.
-    pub database_url: Option<String>,
     /// The log's public keys to trust (old and new across a rotation). Without them, the keys are
     /// derived from the data directory's own key files, which proves consistency but not that
     /// nobody re-signed.
@@ -75,26 +73,23 @@ impl Faults {
     }
 }
 
-/// Verify the data directory. `progress(done, total)` is called as events are checked. This reads
-/// the whole database and may take minutes: call it from a thread that may block.
-pub fn verify_data_dir(options: &VerifyOptions, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<VerifyReport> {
-    let backend = match options.database_url.as_deref() {
-        Some(url) => {
-            let backend = crate::backend::postgres(url)?;
-            return on_own_thread(|| verify_backend(&backend, options, Scope::Everything, progress));
+/// Verify a store: its tables in `backend`, its materials and keys in the data directory of
+/// `options`. `progress(done, total)` is called as events are checked. This reads the whole
+/// database and may take minutes: call it from a thread that may block.
+pub fn verify_store(
+    backend: &dyn Backend,
+    options: &VerifyOptions,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<VerifyReport> {
+    on_own_thread(|| {
+        if !backend.exists()? {
+            return Err(StoreError::not_found(
+                format!("{} 中没有数据库", backend.describe()),
+                format!("no database in {}", backend.describe()),
+            ));
         }
-        None => {
-            let db_path = options.data_dir.join("liuhen.db");
-            if !db_path.exists() {
-                return Err(StoreError::not_found(
-                    format!("{} 中没有数据库", options.data_dir.display()),
-                    format!("no database in {}", options.data_dir.display()),
-                ));
-            }
-            crate::backend::sqlite(db_path.clone())
-        }
-    };
-    verify_backend(&backend, options, Scope::Everything, progress)
+        verify_backend(backend, options, Scope::Everything, progress)
+    })
 }
 
 /// How much of a store a check covers.
@@ -106,12 +101,12 @@ enum Scope {
     Ledger,
 }
 
-/// Verify only the ledger of the PostgreSQL database at `database_url` — entries, tree, stored
-/// hashes, checkpoint signatures and guard triggers — against `verifier_keys` (a database holds
-/// no key of its own to trust). Materials and query tables need the data directory
-/// ([`verify_data_dir`]). Call it from a thread that may block.
+/// Verify only the ledger in `backend` — entries, tree, stored hashes, checkpoint signatures and
+/// guard triggers — against `verifier_keys` (a database holds no key of its own to trust).
+/// Materials and query tables need the data directory ([`verify_store`]). Call it from a thread
+/// that may block.
 pub fn verify_ledger(
-    database_url: &str,
+    backend: &dyn Backend,
     verifier_keys: Vec<String>,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<VerifyReport> {
@@ -124,19 +119,12 @@ pub fn verify_ledger(
             "checking the log of a database needs the log's public key (--key)",
         )));
     }
-    let options = VerifyOptions {
-        data_dir: PathBuf::new(),
-        database_url: Some(database_url.to_string()),
-        verifier_keys,
-        key_file: None,
-        extra_regions: Vec::new(),
-    };
-    let backend = crate::backend::postgres(database_url)?;
-    on_own_thread(|| verify_backend(&backend, &options, Scope::Ledger, progress))
+    let options = VerifyOptions { data_dir: PathBuf::new(), verifier_keys, key_file: None, extra_regions: Vec::new() };
+    on_own_thread(|| verify_backend(backend, &options, Scope::Ledger, progress))
 }
 
-/// PostgreSQL's synchronous connections may not be driven from an async thread, and the caller
-/// may be one: the check runs on a thread of its own.
+/// A backend's synchronous connections may not be driven from an async thread (PostgreSQL's), and
+/// the caller may be one: the check runs on a thread of its own.
 fn on_own_thread<T: Send>(check: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     std::thread::scope(|s| {
         s.spawn(check).join().map_err(|_| StoreError::Internal("the verification thread failed".into()))?
@@ -144,7 +132,7 @@ fn on_own_thread<T: Send>(check: impl FnOnce() -> Result<T> + Send) -> Result<T>
 }
 
 fn verify_backend(
-    backend: &Backend,
+    backend: &dyn Backend,
     options: &VerifyOptions,
     scope: Scope,
     progress: &mut (dyn FnMut(u64, u64) + Send),
@@ -499,35 +487,12 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), size))
 }
 
-/// The query tables against a rebuild from the events. SQLite: the rebuild runs on a copy of the
-/// database. PostgreSQL: in a transaction that is rolled back, holding the writers' lock meanwhile
-/// (writes wait for the check; readers go on reading the tables as they were).
-fn check_projections(backend: &Backend, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
-    match backend {
-        Backend::Sqlite { path, .. } => {
-            let scratch = tempfile_dir()?;
-            let copy = scratch.join("verify-copy.db");
-            let result = (|| {
-                let source = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-                source.execute("VACUUM INTO ?", [copy.to_string_lossy()])?;
-                drop(source);
-                // A scratch copy: no journal, no fsync; nobody else writes it.
-                let conn = rusqlite::Connection::open(&copy)?;
-                conn.pragma_update(None, "journal_mode", "OFF")?;
-                conn.pragma_update(None, "synchronous", "OFF")?;
-                compare_with_rebuild(&conn, extra_regions, faults)?;
-                conn.rollback()
-            })();
-            let _ = std::fs::remove_dir_all(&scratch);
-            result
-        }
-        Backend::Postgres { .. } => {
-            let conn = backend.writer()?;
-            let result = compare_with_rebuild(&*conn, extra_regions, faults);
-            conn.rollback()?;
-            result
-        }
-    }
+/// The query tables against a rebuild from the events, on a connection the backend gives for
+/// work whose changes are thrown away (SQLite: a copy of the database; PostgreSQL: a transaction
+/// rolled back, holding the writers' lock meanwhile, so writes wait for the check and readers go
+/// on reading the tables as they were).
+fn check_projections(backend: &dyn Backend, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+    backend.aside(&mut |conn| compare_with_rebuild(conn, extra_regions, faults))
 }
 
 /// Keep the tables as they are, rebuild them from the events and count the rows that differ, in
@@ -569,10 +534,4 @@ fn compare_with_rebuild(conn: &dyn Db, extra_regions: &[String], faults: &mut Fa
         );
     }
     Ok(())
-}
-
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("liuhen-verify-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
