@@ -1,6 +1,7 @@
-//! Every kind of event, declared once: its name in the log, the part of the register it belongs
-//! to, and whether the security auditor reads it. `EventBody::kind()`, the auditor's list and the
-//! tests that cover every kind are derived from this one table; a variant of [`EventBody`] missing
+//! Every kind of event, declared once, under the part of the register it belongs to: its name in
+//! the log and whether the security auditor reads it. `EventBody::kind()`, the auditor's list, the
+//! tests that cover every kind and a pattern per category (`record_kinds!()`,
+//! `accountability_kinds!()`…) are derived from this one table; a variant of [`EventBody`] missing
 //! here does not compile.
 
 use crate::EventBody;
@@ -23,27 +24,29 @@ pub enum Category {
 }
 
 macro_rules! event_kinds {
-    ($($variant:ident => $name:literal, $category:ident, $audited:ident;)*) => {
+    ($($category:ident, $pattern:ident {
+        $($variant:ident => $name:literal, $audited:ident;)*
+    })*) => {
         /// The kind of an [`EventBody`], without its fields.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum EventKind {
-            $($variant,)*
+            $($($variant,)*)*
         }
 
         impl EventKind {
             /// Every kind, in the order of the declaration.
-            pub const ALL: &[EventKind] = &[$(EventKind::$variant,)*];
+            pub const ALL: &[EventKind] = &[$($(EventKind::$variant,)*)*];
 
             /// The kind's name in an entry's `type` and in the `events.kind` column.
             pub fn name(self) -> &'static str {
                 match self {
-                    $(EventKind::$variant => $name,)*
+                    $($(EventKind::$variant => $name,)*)*
                 }
             }
 
             pub fn category(self) -> Category {
                 match self {
-                    $(EventKind::$variant => Category::$category,)*
+                    $($(EventKind::$variant => Category::$category,)*)*
                 }
             }
 
@@ -51,7 +54,7 @@ macro_rules! event_kinds {
             /// and views — never contents (issue 17).
             pub fn audited(self) -> bool {
                 match self {
-                    $(EventKind::$variant => event_kinds!(@audited $audited),)*
+                    $($(EventKind::$variant => event_kinds!(@audited $audited),)*)*
                 }
             }
 
@@ -64,56 +67,78 @@ macro_rules! event_kinds {
         impl EventBody {
             pub fn event_kind(&self) -> EventKind {
                 match self {
-                    $(EventBody::$variant { .. } => EventKind::$variant,)*
+                    $($(EventBody::$variant { .. } => EventKind::$variant,)*)*
                 }
             }
         }
+
+        $(
+            /// The pattern that matches every [`EventBody`] of one category, for the arm of a match
+            /// that leaves a whole category to another module: the match stays exhaustive, and a
+            /// kind added to the category reaches every such arm without another edit.
+            #[macro_export]
+            macro_rules! $pattern {
+                () => { $($crate::EventBody::$variant { .. })|* };
+            }
+        )*
     };
     (@audited audited) => { true };
     (@audited contents) => { false };
 }
 
 event_kinds! {
-    RecordCreated => "record_created", Record, contents;
-    RecordAmended => "record_amended", Record, contents;
-    RecordCosigned => "record_cosigned", Record, contents;
-    RecordDisputed => "record_disputed", Record, contents;
-    MaterialAdded => "material_added", Record, contents;
-    RecordViewed => "record_viewed", View, audited;
-    RecordsListed => "records_listed", View, audited;
-    UserAdded => "user_added", Administration, audited;
-    CourtAdded => "court_added", Administration, audited;
-    TokenIssued => "token_issued", Administration, audited;
-    TokenRevoked => "token_revoked", Administration, audited;
-    PasswordSet => "password_set", Administration, audited;
-    UserUnlocked => "user_unlocked", Administration, audited;
-    RoleChanged => "role_changed", Administration, audited;
-    UserDisabled => "user_disabled", Administration, audited;
-    SecondFactorReset => "second_factor_reset", Administration, audited;
-    PermissionsSet => "permissions_set", Administration, audited;
+    Record, record_kinds {
+        RecordCreated => "record_created", contents;
+        RecordAmended => "record_amended", contents;
+        RecordCosigned => "record_cosigned", contents;
+        RecordDisputed => "record_disputed", contents;
+        MaterialAdded => "material_added", contents;
+    }
+    View, view_kinds {
+        RecordViewed => "record_viewed", audited;
+        RecordsListed => "records_listed", audited;
+        ContentViewed => "content_viewed", audited;
+    }
+    Administration, administration_kinds {
+        UserAdded => "user_added", audited;
+        CourtAdded => "court_added", audited;
+        TokenIssued => "token_issued", audited;
+        TokenRevoked => "token_revoked", audited;
+        PasswordSet => "password_set", audited;
+        UserUnlocked => "user_unlocked", audited;
+        RoleChanged => "role_changed", audited;
+        UserDisabled => "user_disabled", audited;
+        SecondFactorReset => "second_factor_reset", audited;
+        PermissionsSet => "permissions_set", audited;
+    }
+    Duty, duty_kinds {
+        ApprovalRequested => "approval_requested", audited;
+        ApprovalDecided => "approval_decided", audited;
+        EnrolmentCodeIssued => "enrolment_code_issued", audited;
+    }
     // Who drafted, sealed and received which report is audited, without its content.
-    ReportDrafted => "report_drafted", Report, audited;
-    ReportSealed => "report_sealed", Report, audited;
-    ReportAcknowledged => "report_acknowledged", Report, audited;
-    InspectionRecorded => "inspection_recorded", Report, contents;
-    RecordScreened => "record_screened", Accountability, contents;
-    CheckOpened => "check_opened", Accountability, contents;
-    CheckConcluded => "check_concluded", Accountability, contents;
-    FindingRecorded => "finding_recorded", Accountability, contents;
-    FindingAppealed => "finding_appealed", Accountability, contents;
-    AppealDecided => "appeal_decided", Accountability, contents;
-    ComplaintFiled => "complaint_filed", Accountability, contents;
-    ComplaintHandled => "complaint_handled", Accountability, contents;
-    ZeroReportAttested => "zero_report_attested", Accountability, contents;
-    ZeroReportReminded => "zero_report_reminded", Accountability, contents;
-    ContactReported => "contact_reported", Accountability, contents;
-    ContactAnswered => "contact_answered", Accountability, contents;
-    CadresMerged => "cadres_merged", Accountability, contents;
-    OutcomeReported => "outcome_reported", Accountability, contents;
-    ContentViewed => "content_viewed", View, audited;
-    ApprovalRequested => "approval_requested", Duty, audited;
-    ApprovalDecided => "approval_decided", Duty, audited;
-    EnrolmentCodeIssued => "enrolment_code_issued", Duty, audited;
+    Report, report_kinds {
+        ReportDrafted => "report_drafted", audited;
+        ReportSealed => "report_sealed", audited;
+        ReportAcknowledged => "report_acknowledged", audited;
+        InspectionRecorded => "inspection_recorded", contents;
+    }
+    Accountability, accountability_kinds {
+        RecordScreened => "record_screened", contents;
+        CheckOpened => "check_opened", contents;
+        CheckConcluded => "check_concluded", contents;
+        FindingRecorded => "finding_recorded", contents;
+        FindingAppealed => "finding_appealed", contents;
+        AppealDecided => "appeal_decided", contents;
+        ComplaintFiled => "complaint_filed", contents;
+        ComplaintHandled => "complaint_handled", contents;
+        ZeroReportAttested => "zero_report_attested", contents;
+        ZeroReportReminded => "zero_report_reminded", contents;
+        ContactReported => "contact_reported", contents;
+        ContactAnswered => "contact_answered", contents;
+        CadresMerged => "cadres_merged", contents;
+        OutcomeReported => "outcome_reported", contents;
+    }
 }
 
 #[cfg(test)]

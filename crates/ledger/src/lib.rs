@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 mod canonical;
 pub mod cosignature;
+#[macro_use]
 mod kind;
 pub mod receipt;
 pub mod tlog;
@@ -367,20 +368,10 @@ impl EventBody {
             | EventBody::OutcomeReported { record_id, .. } => Some(*record_id),
             EventBody::FindingRecorded { record_id, .. } | EventBody::ContactAnswered { record_id, .. } => *record_id,
             EventBody::RecordsListed { .. }
-            | EventBody::UserAdded { .. }
-            | EventBody::CourtAdded { .. }
-            | EventBody::TokenIssued { .. }
-            | EventBody::TokenRevoked { .. }
-            | EventBody::PasswordSet { .. }
-            | EventBody::UserUnlocked { .. }
-            | EventBody::RoleChanged { .. }
-            | EventBody::UserDisabled { .. }
-            | EventBody::SecondFactorReset { .. }
-            | EventBody::PermissionsSet { .. }
-            | EventBody::ReportDrafted { .. }
-            | EventBody::ReportSealed { .. }
-            | EventBody::ReportAcknowledged { .. }
-            | EventBody::InspectionRecorded { .. }
+            | EventBody::ContentViewed { .. }
+            | administration_kinds!()
+            | duty_kinds!()
+            | report_kinds!()
             | EventBody::CheckConcluded { .. }
             | EventBody::FindingAppealed { .. }
             | EventBody::AppealDecided { .. }
@@ -389,11 +380,7 @@ impl EventBody {
             | EventBody::ZeroReportAttested { .. }
             | EventBody::ZeroReportReminded { .. }
             | EventBody::ContactReported { .. }
-            | EventBody::CadresMerged { .. }
-            | EventBody::ContentViewed { .. }
-            | EventBody::ApprovalRequested { .. }
-            | EventBody::ApprovalDecided { .. }
-            | EventBody::EnrolmentCodeIssued { .. } => None,
+            | EventBody::CadresMerged { .. } => None,
         }
     }
 }

@@ -375,36 +375,11 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
         }
         // Administrative events change the account tables, which hold secrets and are not
         // projections: the ledger records them, the tables are written with them.
-        EventBody::UserAdded { .. }
-        | EventBody::CourtAdded { .. }
-        | EventBody::TokenIssued { .. }
-        | EventBody::TokenRevoked { .. }
-        | EventBody::PasswordSet { .. }
-        | EventBody::UserUnlocked { .. }
-        | EventBody::RoleChanged { .. }
-        | EventBody::UserDisabled { .. }
-        | EventBody::SecondFactorReset { .. }
-        | EventBody::PermissionsSet { .. }
-        | EventBody::ApprovalRequested { .. }
-        | EventBody::ApprovalDecided { .. }
-        | EventBody::EnrolmentCodeIssued { .. } => {}
+        liuhen_ledger::administration_kinds!() | liuhen_ledger::duty_kinds!() => {}
         // Views of contents other than a record's: the ledger is their register (the security
         // auditor reads them there); no query table.
         EventBody::ContentViewed { .. } => {}
-        EventBody::RecordScreened { .. }
-        | EventBody::CheckOpened { .. }
-        | EventBody::CheckConcluded { .. }
-        | EventBody::FindingRecorded { .. }
-        | EventBody::FindingAppealed { .. }
-        | EventBody::AppealDecided { .. }
-        | EventBody::ComplaintFiled { .. }
-        | EventBody::ComplaintHandled { .. }
-        | EventBody::ZeroReportAttested { .. }
-        | EventBody::ZeroReportReminded { .. }
-        | EventBody::ContactReported { .. }
-        | EventBody::ContactAnswered { .. }
-        | EventBody::CadresMerged { .. }
-        | EventBody::OutcomeReported { .. } => crate::accountability::apply(conn, seq, event)?,
+        liuhen_ledger::accountability_kinds!() => crate::accountability::apply(conn, seq, event)?,
         EventBody::RecordsListed { record_ids, via } => {
             let at = ts(event.at);
             for id in record_ids {

@@ -567,41 +567,11 @@ pub(crate) fn check(conn: &dyn Db, actor: &User, body: &EventBody) -> Result<()>
         }
         EventBody::ReportAcknowledged { report_id, court_id } => check_acknowledgement(conn, *report_id, court_id),
         EventBody::ReportDrafted { .. } | EventBody::InspectionRecorded { .. } => Ok(()),
-        EventBody::RecordCreated { .. }
-        | EventBody::RecordAmended { .. }
-        | EventBody::RecordCosigned { .. }
-        | EventBody::RecordDisputed { .. }
-        | EventBody::MaterialAdded { .. }
-        | EventBody::RecordViewed { .. }
-        | EventBody::RecordsListed { .. }
-        | EventBody::UserAdded { .. }
-        | EventBody::CourtAdded { .. }
-        | EventBody::TokenIssued { .. }
-        | EventBody::TokenRevoked { .. }
-        | EventBody::PasswordSet { .. }
-        | EventBody::UserUnlocked { .. }
-        | EventBody::RoleChanged { .. }
-        | EventBody::UserDisabled { .. }
-        | EventBody::SecondFactorReset { .. }
-        | EventBody::PermissionsSet { .. }
-        | EventBody::RecordScreened { .. }
-        | EventBody::CheckOpened { .. }
-        | EventBody::CheckConcluded { .. }
-        | EventBody::FindingRecorded { .. }
-        | EventBody::FindingAppealed { .. }
-        | EventBody::AppealDecided { .. }
-        | EventBody::ComplaintFiled { .. }
-        | EventBody::ComplaintHandled { .. }
-        | EventBody::ZeroReportAttested { .. }
-        | EventBody::ZeroReportReminded { .. }
-        | EventBody::ContactReported { .. }
-        | EventBody::ContactAnswered { .. }
-        | EventBody::CadresMerged { .. }
-        | EventBody::OutcomeReported { .. }
-        | EventBody::ContentViewed { .. }
-        | EventBody::ApprovalRequested { .. }
-        | EventBody::ApprovalDecided { .. }
-        | EventBody::EnrolmentCodeIssued { .. } => {
+        liuhen_ledger::record_kinds!()
+        | liuhen_ledger::view_kinds!()
+        | liuhen_ledger::administration_kinds!()
+        | liuhen_ledger::duty_kinds!()
+        | liuhen_ledger::accountability_kinds!() => {
             Err(StoreError::Internal(format!("{} is not a report's step", body.kind())))
         }
     }

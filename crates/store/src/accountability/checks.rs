@@ -165,31 +165,11 @@ pub(crate) fn check(conn: &dyn Db, actor: &User, body: EventBody) -> Result<Even
         | EventBody::ContactReported { .. }
         | EventBody::OutcomeReported { .. }) => Ok(body),
         // Not steps of holding to account: the store never queues them as such.
-        body @ (EventBody::RecordCreated { .. }
-        | EventBody::RecordAmended { .. }
-        | EventBody::RecordCosigned { .. }
-        | EventBody::RecordDisputed { .. }
-        | EventBody::MaterialAdded { .. }
-        | EventBody::RecordViewed { .. }
-        | EventBody::RecordsListed { .. }
-        | EventBody::UserAdded { .. }
-        | EventBody::CourtAdded { .. }
-        | EventBody::TokenIssued { .. }
-        | EventBody::TokenRevoked { .. }
-        | EventBody::PasswordSet { .. }
-        | EventBody::UserUnlocked { .. }
-        | EventBody::RoleChanged { .. }
-        | EventBody::UserDisabled { .. }
-        | EventBody::SecondFactorReset { .. }
-        | EventBody::PermissionsSet { .. }
-        | EventBody::ReportDrafted { .. }
-        | EventBody::ReportSealed { .. }
-        | EventBody::ReportAcknowledged { .. }
-        | EventBody::InspectionRecorded { .. }
-        | EventBody::ContentViewed { .. }
-        | EventBody::ApprovalRequested { .. }
-        | EventBody::ApprovalDecided { .. }
-        | EventBody::EnrolmentCodeIssued { .. }) => {
+        body @ (liuhen_ledger::record_kinds!()
+        | liuhen_ledger::view_kinds!()
+        | liuhen_ledger::administration_kinds!()
+        | liuhen_ledger::duty_kinds!()
+        | liuhen_ledger::report_kinds!()) => {
             Err(StoreError::Internal(format!("{} is not a step of holding to account", body.kind())))
         }
     }

@@ -182,31 +182,11 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
             )?;
         }
         // Projected by `projection::apply` itself, which sends only the kinds above here.
-        EventBody::RecordCreated { .. }
-        | EventBody::RecordAmended { .. }
-        | EventBody::RecordCosigned { .. }
-        | EventBody::RecordDisputed { .. }
-        | EventBody::MaterialAdded { .. }
-        | EventBody::RecordViewed { .. }
-        | EventBody::RecordsListed { .. }
-        | EventBody::UserAdded { .. }
-        | EventBody::CourtAdded { .. }
-        | EventBody::TokenIssued { .. }
-        | EventBody::TokenRevoked { .. }
-        | EventBody::PasswordSet { .. }
-        | EventBody::UserUnlocked { .. }
-        | EventBody::RoleChanged { .. }
-        | EventBody::UserDisabled { .. }
-        | EventBody::SecondFactorReset { .. }
-        | EventBody::PermissionsSet { .. }
-        | EventBody::ReportDrafted { .. }
-        | EventBody::ReportSealed { .. }
-        | EventBody::ReportAcknowledged { .. }
-        | EventBody::InspectionRecorded { .. }
-        | EventBody::ContentViewed { .. }
-        | EventBody::ApprovalRequested { .. }
-        | EventBody::ApprovalDecided { .. }
-        | EventBody::EnrolmentCodeIssued { .. } => {}
+        liuhen_ledger::record_kinds!()
+        | liuhen_ledger::view_kinds!()
+        | liuhen_ledger::administration_kinds!()
+        | liuhen_ledger::duty_kinds!()
+        | liuhen_ledger::report_kinds!() => {}
     }
     Ok(())
 }
