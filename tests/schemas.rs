@@ -173,3 +173,42 @@ async fn every_table_is_copied_or_rebuilt() {
         );
     }
 }
+
+/// Both databases guard the same tables against change with triggers of their own (SQLite's refuse UPDATE and
+/// DELETE; PostgreSQL's also TRUNCATE and an insert out of order), and those are the tables the application's role
+/// may only append to: a table added to the ledger on one side only, or left unguarded, fails here.
+#[tokio::test]
+async fn both_databases_guard_the_same_append_only_tables() {
+    let (dir, pg_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    sqlite_schema(dir.path()).await;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("liuhen.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    let sqlite: BTreeSet<String> =
+        sqlx::query_scalar("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let db = liuhen_store_pg::testing::TestDb::new().await;
+    postgres_schema(&db, pg_dir.path()).await;
+    let pool = db.pool().await;
+    let postgres: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    pool.close().await;
+    let append_only: BTreeSet<String> =
+        liuhen_store_pg::APPEND_ONLY_TABLES.split(',').map(|t| t.trim().to_string()).collect();
+    assert!(append_only.contains("events") && append_only.contains("checkpoints"), "{append_only:?}");
+    assert_eq!(sqlite, append_only, "SQLite's guarded tables");
+    assert_eq!(postgres, append_only, "PostgreSQL's guarded tables");
+}
