@@ -76,6 +76,11 @@ impl Backend for PgBackend {
         Ok(Box::new(self.connect()?))
     }
 
+    /// Not a file: a database server.
+    fn file(&self) -> Option<&Path> {
+        None
+    }
+
     fn exists(&self) -> Result<bool> {
         let found: Option<String> = self.connect()?.scalar("SELECT to_regclass('events')::text", &[])?;
         Ok(found.is_some())

@@ -80,6 +80,10 @@ impl Backend for SqliteBackend {
         Ok(Box::new(self.read_connection()?))
     }
 
+    fn file(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
     fn exists(&self) -> Result<bool> {
         Ok(self.path.exists())
     }

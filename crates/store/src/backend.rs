@@ -31,6 +31,9 @@ pub trait Backend: Send + Sync + 'static {
     /// A connection for reads.
     fn reader(&self) -> Result<SyncDb>;
 
+    /// The file that holds the tables, for a database embedded in the data directory.
+    fn file(&self) -> Option<&Path>;
+
     /// Whether a store's tables are there already.
     fn exists(&self) -> Result<bool>;
 

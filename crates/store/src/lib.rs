@@ -227,11 +227,14 @@ impl Store {
     /// A consistent copy of the data directory in `target` (which must not hold a database yet),
     /// taken while the server runs: the database as of one moment, then every material file it
     /// refers to. Materials never change once written, so copying them after the snapshot is
-    /// safe. Returns (events, material files copied). The copy's tables go into `into`, an
-    /// embedded database in `target`: the backend's own snapshot where it makes one (SQLite's
-    /// `VACUUM INTO`); otherwise (PostgreSQL) its tables as of one moment (one read transaction),
-    /// the query tables derived again there.
+    /// safe. Returns (events, material files copied). The copy's tables go into `into`, a database
+    /// file in `target`: the backend's own snapshot where it makes one (SQLite's `VACUUM INTO`);
+    /// otherwise (PostgreSQL) its tables as of one moment (one read transaction), the query tables
+    /// derived again there.
     pub async fn backup_to(&self, target: &Path, into: Arc<dyn Backend>) -> Result<(i64, u64)> {
+        let Some(db_file) = into.file().map(Path::to_path_buf) else {
+            return Err(StoreError::Internal("a backup's tables go into a database file".into()));
+        };
         create_private_dir(target)?;
         let target_db = into.clone();
         if pool::blocking(move || target_db.exists()).await? {
@@ -241,7 +244,6 @@ impl Store {
             ));
         }
         let (from, to, regions) = (self.backend.clone(), into.clone(), self.config.extra_regions.clone());
-        let db_file = target.join("liuhen.db");
         pool::blocking(move || {
             // The snapshot is written into an empty file made first, which keeps the mode given here.
             create_private_file(&db_file)?;
