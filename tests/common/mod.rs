@@ -84,19 +84,24 @@ pub async fn seed(store: &Store) {
         ("admin", "basic1", Role::SystemAdministrator),
         ("other_court", "basic2", Role::Recorder),
     ] {
-        store
-            .console()
-            .add_user(NewUser {
-                username: username.into(),
-                display_name: format!("测试{username}"),
-                court_id: court.into(),
-                role,
-                password: PASSWORD.into(),
-                reason: String::new(),
-            })
-            .await
-            .unwrap();
+        add_account(store, username, court, role).await;
     }
+}
+
+/// An account `username` with `role` in `court`, added at the console, with the test password.
+pub async fn add_account(store: &Store, username: &str, court: &str, role: Role) {
+    store
+        .console()
+        .add_user(NewUser {
+            username: username.into(),
+            display_name: format!("测试{username}"),
+            court_id: court.into(),
+            role,
+            password: PASSWORD.into(),
+            reason: String::new(),
+        })
+        .await
+        .unwrap();
 }
 
 pub fn config(dir: &std::path::Path) -> StoreConfig {
@@ -225,18 +230,7 @@ impl TestApp {
 
     /// A new account with `role` in `court`, logged in.
     pub async fn user(&self, username: &str, court: &str, role: Role) -> String {
-        self.store
-            .console()
-            .add_user(NewUser {
-                username: username.into(),
-                display_name: format!("测试{username}"),
-                court_id: court.into(),
-                role,
-                password: PASSWORD.into(),
-                reason: String::new(),
-            })
-            .await
-            .unwrap();
+        add_account(&self.store, username, court, role).await;
         self.token(username).await
     }
 

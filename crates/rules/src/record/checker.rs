@@ -16,94 +16,68 @@ pub(super) fn trimmed(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+/// A field of the draft as its problems name it: its path, the rule that governs it, and its
+/// label in both languages.
+#[derive(Clone, Copy)]
+pub(super) struct Field<'a> {
+    pub(super) name: &'a str,
+    pub(super) rule: &'static str,
+    pub(super) zh: &'a str,
+    pub(super) en: &'a str,
+}
+
+pub(super) fn field<'a>(name: &'a str, rule: &'static str, zh: &'a str, en: &'a str) -> Field<'a> {
+    Field { name, rule, zh, en }
+}
+
 impl Checker {
-    pub(super) fn required(
-        &mut self,
-        field: &str,
-        rule: &'static str,
-        label_zh: &str,
-        label_en: &str,
-        v: &Option<String>,
-        max: usize,
-    ) -> Option<String> {
+    /// A text the field must have, at most `max` characters.
+    pub(super) fn required(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
         match trimmed(v) {
             None => {
-                self.problems.push(Problem::new(
-                    field,
-                    rule,
-                    "required",
-                    format!("请填写{label_zh}"),
-                    format!("{label_en} is required"),
-                ));
+                self.push(f.name, f.rule, "required", format!("请填写{}", f.zh), format!("{} is required", f.en));
                 None
             }
-            Some(s) => self.length(field, rule, label_zh, label_en, s, max),
+            Some(s) => self.length(f, s, max),
         }
     }
 
-    pub(super) fn optional(
-        &mut self,
-        field: &str,
-        rule: &'static str,
-        label_zh: &str,
-        label_en: &str,
-        v: &Option<String>,
-        max: usize,
-    ) -> Option<String> {
-        trimmed(v).and_then(|s| self.length(field, rule, label_zh, label_en, s, max))
+    /// A text the field may have, at most `max` characters.
+    pub(super) fn optional(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
+        trimmed(v).and_then(|s| self.length(f, s, max))
     }
 
-    pub(super) fn length(
-        &mut self,
-        field: &str,
-        rule: &'static str,
-        label_zh: &str,
-        label_en: &str,
-        s: String,
-        max: usize,
-    ) -> Option<String> {
+    fn length(&mut self, f: Field<'_>, s: String, max: usize) -> Option<String> {
         let n = s.chars().count();
         if n > max {
-            self.problems.push(Problem::new(
-                field,
-                rule,
+            self.push(
+                f.name,
+                f.rule,
                 "too_long",
-                format!("{label_zh}最多 {max} 字，现为 {n} 字；更长的内容请作为材料上传"),
-                format!("{label_en} may have at most {max} characters, it has {n}; upload longer text as a material"),
-            ));
+                format!("{}最多 {max} 字，现为 {n} 字；更长的内容请作为材料上传", f.zh),
+                format!("{} may have at most {max} characters, it has {n}; upload longer text as a material", f.en),
+            );
             return None;
         }
         Some(s)
     }
 
-    pub(super) fn code<T: Listed>(
-        &mut self,
-        field: &str,
-        rule: &'static str,
-        label_zh: &str,
-        label_en: &str,
-        v: &Option<String>,
-    ) -> Option<T> {
+    /// A code the field must have, one of `T`'s list.
+    pub(super) fn code<T: Listed>(&mut self, f: Field<'_>, v: &Option<String>) -> Option<T> {
         let Some(code) = trimmed(v) else {
-            self.problems.push(Problem::new(
-                field,
-                rule,
-                "required",
-                format!("请选择{label_zh}"),
-                format!("{label_en} is required"),
-            ));
+            self.push(f.name, f.rule, "required", format!("请选择{}", f.zh), format!("{} is required", f.en));
             return None;
         };
         let found = T::from_code(&code);
         if found.is_none() {
             let allowed_zh: Vec<String> = T::ALL.iter().map(|t| format!("{}（{}）", t.code(), t.zh())).collect();
-            self.problems.push(Problem::new(
-                field,
-                rule,
+            self.push(
+                f.name,
+                f.rule,
                 "invalid",
-                format!("{label_zh}“{code}”不在列表中，可选：{}", allowed_zh.join("、")),
-                format!("{label_en} \"{code}\" is not one of: {}", T::codes().join(", ")),
-            ));
+                format!("{}“{code}”不在列表中，可选：{}", f.zh, allowed_zh.join("、")),
+                format!("{} \"{code}\" is not one of: {}", f.en, T::codes().join(", ")),
+            );
         }
         found
     }

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::checker::{Checker, trimmed};
+use super::checker::{Checker, field, trimmed};
 use super::*;
 use crate::case_number::parse_case_number_with;
 use crate::period::{CHINA_STANDARD_TIME, parse_instant};
@@ -15,14 +15,15 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
     let mut c = Checker::default();
     let register = match trimmed(&draft.register) {
         None => Some(Register::Store),
-        Some(_) => c.code::<Register>("register", "R6", "登记类别", "register", &draft.register),
+        Some(_) => c.code::<Register>(field("register", "R6", "登记类别", "register"), &draft.register),
     };
     let (stage, case_number, case_title) = case(&mut c, draft, ctx);
     let intervener = intervener(&mut c, draft);
     let occurred_at = occurred_at(&mut c, draft, ctx);
-    let form = c.code::<Form>("form", "R4", "过问方式", "form of inquiry", &draft.form);
-    let content = c.required("content", "R4", "过问内容", "content of the inquiry", &draft.content, MAX_CONTENT_CHARS);
-    let handling = c.optional("handling", "R4", "处理情况", "handling", &draft.handling, MAX_HANDLING_CHARS);
+    let form = c.code::<Form>(field("form", "R4", "过问方式", "form of inquiry"), &draft.form);
+    let content =
+        c.required(field("content", "R4", "过问内容", "content of the inquiry"), &draft.content, MAX_CONTENT_CHARS);
+    let handling = c.optional(field("handling", "R4", "处理情况", "handling"), &draft.handling, MAX_HANDLING_CHARS);
     let oral = form_fields(&mut c, draft, ctx, form);
     let special_items = special_items(&mut c, draft, &intervener);
     let entrusted_basis = register_paths(&mut c, draft, register, intervener.unit_type);
@@ -60,7 +61,7 @@ pub fn validate_record(draft: &RecordDraft, ctx: &Context) -> Result<Record, Vec
 /// The case: its stage, its number (required except at the filing stage, where a case may not have
 /// one yet) and its title.
 fn case(c: &mut Checker, draft: &RecordDraft, ctx: &Context) -> (Option<Stage>, Option<String>, Option<String>) {
-    let stage = c.code::<Stage>("stage", "R4", "案件所处阶段", "case stage", &draft.stage);
+    let stage = c.code::<Stage>(field("stage", "R4", "案件所处阶段", "case stage"), &draft.stage);
 
     // Case number: required except at the filing stage, where a case may not have one yet.
     let case_number = match trimmed(&draft.case_number) {
@@ -98,7 +99,8 @@ fn case(c: &mut Checker, draft: &RecordDraft, ctx: &Context) -> (Option<Stage>, 
             None
         }
     };
-    let case_title = c.optional("case_title", "R4", "案件名称", "case title", &draft.case_title, MAX_SHORT_CHARS * 2);
+    let case_title =
+        c.optional(field("case_title", "R4", "案件名称", "case title"), &draft.case_title, MAX_SHORT_CHARS * 2);
     if case_number.is_none()
         && case_title.is_none()
         && trimmed(&draft.case_number).is_none()
@@ -151,12 +153,15 @@ impl IntervenerFields {
 fn intervener(c: &mut Checker, draft: &RecordDraft) -> IntervenerFields {
     let empty = IntervenerDraft::default();
     let iv = draft.intervener.as_ref().unwrap_or(&empty);
-    let name = c.required("intervener.name", "R4", "过问人姓名", "intervener's name", &iv.name, MAX_SHORT_CHARS);
-    let unit = c.required("intervener.unit", "R4", "过问人所在单位", "intervener's unit", &iv.unit, MAX_SHORT_CHARS);
-    let post = c.required("intervener.post", "R4", "过问人职务", "intervener's post", &iv.post, MAX_SHORT_CHARS);
-    let unit_type = c.code::<UnitType>("intervener.unit_type", "R18", "单位类型", "unit type", &iv.unit_type);
-    let relation =
-        c.code::<Relation>("intervener.relation", "R2", "与领导干部的关系", "relation to the cadre", &iv.relation);
+    let name = c.required(field("intervener.name", "R4", "过问人姓名", "intervener's name"), &iv.name, MAX_SHORT_CHARS);
+    let unit =
+        c.required(field("intervener.unit", "R4", "过问人所在单位", "intervener's unit"), &iv.unit, MAX_SHORT_CHARS);
+    let post = c.required(field("intervener.post", "R4", "过问人职务", "intervener's post"), &iv.post, MAX_SHORT_CHARS);
+    let unit_type = c.code::<UnitType>(field("intervener.unit_type", "R18", "单位类型", "unit type"), &iv.unit_type);
+    let relation = c.code::<Relation>(
+        field("intervener.relation", "R2", "与领导干部的关系", "relation to the cadre"),
+        &iv.relation,
+    );
     let leading_cadre = iv.leading_cadre;
     if leading_cadre.is_none() {
         c.push(
@@ -170,10 +175,7 @@ fn intervener(c: &mut Checker, draft: &RecordDraft) -> IntervenerFields {
     let retired = iv.retired.unwrap_or(false);
     let managing_level = match trimmed(&iv.managing_level) {
         Some(_) => c.code::<ManagingLevel>(
-            "intervener.managing_level",
-            "R13",
-            "干部管理权限",
-            "managing level",
+            field("intervener.managing_level", "R13", "干部管理权限", "managing level"),
             &iv.managing_level,
         ),
         None => {
@@ -204,26 +206,17 @@ fn intervener(c: &mut Checker, draft: &RecordDraft) -> IntervenerFields {
                 None
             } else {
                 let pname = c.required(
-                    "intervener.principal.name",
-                    "R2",
-                    "所关联领导干部的姓名",
-                    "principal's name",
+                    field("intervener.principal.name", "R2", "所关联领导干部的姓名", "principal's name"),
                     &p.name,
                     MAX_SHORT_CHARS,
                 );
                 let punit = c.optional(
-                    "intervener.principal.unit",
-                    "R2",
-                    "所关联领导干部的单位",
-                    "principal's unit",
+                    field("intervener.principal.unit", "R2", "所关联领导干部的单位", "principal's unit"),
                     &p.unit,
                     MAX_SHORT_CHARS,
                 );
                 let ppost = c.optional(
-                    "intervener.principal.post",
-                    "R2",
-                    "所关联领导干部的职务",
-                    "principal's post",
+                    field("intervener.principal.post", "R2", "所关联领导干部的职务", "principal's post"),
                     &p.post,
                     MAX_SHORT_CHARS,
                 );
@@ -291,14 +284,11 @@ struct FormFields {
 /// court staff present, who co-sign (R4) — never the recorder.
 fn form_fields(c: &mut Checker, draft: &RecordDraft, ctx: &Context, form: Option<Form>) -> FormFields {
     let storage_medium = c.optional(
-        "storage_medium",
-        "R4",
-        "信息存储介质情况",
-        "storage medium",
+        field("storage_medium", "R4", "信息存储介质情况", "storage medium"),
         &draft.storage_medium,
         MAX_MEDIUM_CHARS,
     );
-    let place = c.optional("place", "R4", "过问地点", "place", &draft.place, MAX_SHORT_CHARS * 2);
+    let place = c.optional(field("place", "R4", "过问地点", "place"), &draft.place, MAX_SHORT_CHARS * 2);
     let persons_present = c.persons("persons_present", "在场人员", "persons present", &draft.persons_present);
     let court_staff_present =
         c.persons("court_staff_present", "在场法院工作人员", "court staff present", &draft.court_staff_present);
@@ -405,10 +395,7 @@ fn register_paths(
     unit_type: Option<UnitType>,
 ) -> Option<String> {
     let entrusted_basis = c.optional(
-        "entrusted_basis",
-        "R6",
-        "委托或许可依据",
-        "basis of the request or permission",
+        field("entrusted_basis", "R6", "委托或许可依据", "basis of the request or permission"),
         &draft.entrusted_basis,
         MAX_BASIS_CHARS,
     );
