@@ -26,7 +26,7 @@ pub struct MigrateReport {
 /// A `--from`/`--to` argument: `postgres://…` (the tables there, materials and keys in
 /// `data_dir`), or a data directory (`sqlite:` followed by its path, or the path alone).
 pub fn location(arg: &str, data_dir: &Path) -> Location {
-    if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+    if liuhen_store_pg::is_postgres_url(arg) {
         Location { data_dir: data_dir.to_path_buf(), database_url: Some(arg.to_string()) }
     } else {
         let path = arg.strip_prefix("sqlite://").or_else(|| arg.strip_prefix("sqlite:")).unwrap_or(arg);

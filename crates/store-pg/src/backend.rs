@@ -305,6 +305,10 @@ impl Dialect for PgDialect {
         ))
     }
 
+    fn unsearched(&self) -> &'static str {
+        "r.id NOT IN (SELECT record_id FROM record_search)"
+    }
+
     /// An ordinary table keyed by record, searched through a trigram index.
     fn write_search_row(&self, conn: &dyn Db, id: &str, text: &str) -> Result<()> {
         conn.exec(

@@ -231,7 +231,7 @@ struct SqliteDialect;
 
 static SQLITE: SqliteDialect = SqliteDialect;
 
-/// The triggers by which SQLite refuses to change the ledger (migrations/0001).
+/// The triggers by which SQLite refuses to change the ledger (migrations/0001 and 0002).
 const TRIGGERS: &[&str] = &[
     "events_refuse_update",
     "events_refuse_delete",
@@ -275,6 +275,11 @@ impl Dialect for SqliteDialect {
     /// Rowids go on after the largest by themselves.
     fn continue_ids_sql(&self, _table: &str) -> Option<String> {
         None
+    }
+
+    /// The index's rows take the rowid of their record's row.
+    fn unsearched(&self) -> &'static str {
+        "r.rowid NOT IN (SELECT rowid FROM record_search)"
     }
 
     /// The search index is an FTS5 table whose rows take the rowid of the record's `records` row,

@@ -33,6 +33,9 @@ pub trait Dialect: Sync {
     /// column go on after the largest, if the database needs one.
     fn continue_ids_sql(&self, table: &str) -> Option<String>;
 
+    /// SQL that is true for a record `r` that has no row in the search index yet.
+    fn unsearched(&self) -> &'static str;
+
     /// Write a record's row of the search index.
     fn write_search_row(&self, conn: &dyn Db, id: &str, text: &str) -> Result<()>;
 }

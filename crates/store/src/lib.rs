@@ -3,8 +3,8 @@
 //!
 //! Events are written through one connection (one writer, docs/architecture.md), the sequencer's own
 //! synchronous one: every command checks the current state, appends its event and updates the
-//! projections in one `BEGIN IMMEDIATE` transaction, so a crash leaves either all of it or none of
-//! it. Reads, and administration that is not yet in the ledger, go through pools of the same
+//! projections in one write transaction (`Db::begin`: SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+//! sequencer turn), so a crash leaves either all of it or none of it. Reads, and administration that is not yet in the ledger, go through pools of the same
 //! synchronous connections (`pool.rs`), one statement or unit of work on a blocking thread.
 
 mod account_changes;

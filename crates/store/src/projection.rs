@@ -2,8 +2,8 @@
 //! event into table rows; appending and rebuilding both go through it, so a rebuild from the event
 //! table gives exactly the tables the running system had.
 //!
-//! It runs on the sequencer's own synchronous SQLite connection with cached prepared statements,
-//! so each row costs microseconds and every read sees every earlier write.
+//! It runs on the sequencer's own `Db` (either backend) inside its write transaction, so every
+//! read sees every earlier write; rebuilds, `verify` and copies run it on theirs.
 
 use liuhen_ledger::{Event, EventBody};
 use liuhen_rules::{Listed, Record, parse_case_number_with};
@@ -156,9 +156,9 @@ pub(crate) fn fill_backlog(conn: &dyn Db) -> Result<usize> {
     let mut written = 0;
     for name in backlog {
         let (condition, write): (String, DeriveRow) = match name.as_str() {
-            "record_search" => ("r.rowid NOT IN (SELECT rowid FROM record_search)".into(), |conn, id, record, _| {
-                write_search_row(conn, id, record)
-            }),
+            "record_search" => {
+                (conn.dialect().unsearched().into(), |conn, id, record, _| write_search_row(conn, id, record))
+            }
             "record_facts" => {
                 (format!("r.register = 'store' AND {}", crate::reports::COUNTS), |conn, id, record, court| {
                     write_facts_row(conn, id, record, court, None)
