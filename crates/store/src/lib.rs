@@ -306,7 +306,9 @@ impl Store {
     }
 
     /// Direct access for tests that must show what the database itself refuses: run `sql` with
-    /// `params` on a connection that may write, and return its rows.
+    /// `params` on a connection that may write, and return its rows. Built only with the
+    /// `testing` feature, which the server binary does not have.
+    #[cfg(feature = "testing")]
     pub async fn sql_for_tests(&self, sql: &str, params: Vec<Cell>) -> Result<Vec<Vec<Cell>>> {
         let params = params.iter().map(sql::Owned::from_cell).collect();
         Ok(self.writer.rows(sql, params).await?.into_iter().map(|r| r.cells).collect())
