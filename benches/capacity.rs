@@ -122,7 +122,6 @@ async fn measure(
         data_dir: config.data_dir.clone(),
         verifier_keys: vec![],
         key_file: None,
-        extra_regions: config.extra_regions.clone(),
     };
     let t = Instant::now();
     let url = config.database_url.clone();

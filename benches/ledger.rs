@@ -587,7 +587,6 @@ async fn main() {
                 data_dir: dir.path().to_path_buf(),
                 verifier_keys: vec![],
                 key_file: None,
-                extra_regions: vec![],
             };
             let t = Instant::now();
             let report = liuhen::storage::verify_data_dir(&options, None, &mut |_, _| {}).unwrap();

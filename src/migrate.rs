@@ -78,15 +78,10 @@ pub async fn migrate_store(
     to: &Location,
     keys: Vec<String>,
     key_file: Option<PathBuf>,
-    extra_regions: &[String],
 ) -> anyhow::Result<MigrateReport> {
     let check = |at: &Location| {
-        let options = VerifyOptions {
-            data_dir: at.data_dir.clone(),
-            verifier_keys: keys.clone(),
-            key_file: key_file.clone(),
-            extra_regions: extra_regions.to_vec(),
-        };
+        let options =
+            VerifyOptions { data_dir: at.data_dir.clone(), verifier_keys: keys.clone(), key_file: key_file.clone() };
         let database_url = at.database_url.clone();
         tokio::task::spawn_blocking(move || verify_data_dir(&options, database_url.as_deref(), &mut |_, _| {}))
     };
@@ -96,7 +91,7 @@ pub async fn migrate_store(
         "源库校验未通过，未迁移：{} (the source does not verify; nothing was copied)",
         source.faults.first().map(|f| f.zh.as_str()).unwrap_or("")
     );
-    let counts = crate::storage::copy_store(from, to, extra_regions, |_, _| {}).await?;
+    let counts = crate::storage::copy_store(from, to, |_, _| {}).await?;
     let files_copied = if from.data_dir != to.data_dir { copy_files(&from.data_dir, &to.data_dir)? } else { 0 };
     let target = check(to).await??;
     let report = MigrateReport {

@@ -69,10 +69,9 @@ pub async fn backup(store: &Store, target: &Path) -> Result<(i64, u64)> {
 pub async fn copy_store(
     from: &Location,
     to: &Location,
-    extra_regions: &[String],
     progress: impl FnMut(&str, u64) + Send + 'static,
 ) -> Result<CopyCounts> {
-    liuhen_store::copy_store(from.backend()?, to.backend()?, extra_regions, progress).await
+    liuhen_store::copy_store(from.backend()?, to.backend()?, progress).await
 }
 
 /// Verify the store whose materials and keys are in `options.data_dir` and whose tables are at

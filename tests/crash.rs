@@ -114,7 +114,6 @@ fn verified(config: &liuhen_store::StoreConfig) -> liuhen_store::verify::VerifyR
         data_dir: config.data_dir.clone(),
         verifier_keys: vec![],
         key_file: None,
-        extra_regions: vec!["示".into()],
     };
     liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
 }

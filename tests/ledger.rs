@@ -22,12 +22,8 @@ async fn verifier_key(app: &common::TestApp) -> String {
 }
 
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
-    let options = VerifyOptions {
-        data_dir: app.dir.path().to_path_buf(),
-        verifier_keys: vec![key.to_string()],
-        key_file: None,
-        extra_regions: vec!["示".into()],
-    };
+    let options =
+        VerifyOptions { data_dir: app.dir.path().to_path_buf(), verifier_keys: vec![key.to_string()], key_file: None };
     liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
 
@@ -417,12 +413,7 @@ async fn the_log_key_rotates_without_a_flag_day() {
     store.close().await;
 
     let check = |keys: Vec<String>| {
-        let options = VerifyOptions {
-            data_dir: dir.path().to_path_buf(),
-            verifier_keys: keys,
-            key_file: None,
-            extra_regions: vec!["示".into()],
-        };
+        let options = VerifyOptions { data_dir: dir.path().to_path_buf(), verifier_keys: keys, key_file: None };
         let url = config.database_url.clone();
         async move { liuhen::storage::verify_data_dir(&options, url.as_deref(), &mut |_, _| {}).unwrap() }
     };
@@ -558,4 +549,30 @@ async fn no_shared_cache_keeps_tiles_and_no_cache_keeps_entry_bundles() {
     assert!(cc.contains("no-store") && !cc.contains("public"), "a partial hash tile: {cc}");
     let cc = cache_control(clerk, "/log/checkpoint").await;
     assert!(cc.contains("no-store") && !cc.contains("public"), "the checkpoint: {cc}");
+}
+
+/// Issue 19: the query tables derive from the events alone. A case number accepted under a
+/// region the deployment had configured (示, the fixture's) is split the same way when the tables
+/// are rebuilt where that setting is gone — by `verify`, `rebuild-projections`, a migration or a
+/// restore on another machine — so a changed setting is not mistaken for tampering. (The demo's
+/// data failed `liuhen verify` and `migrate-store` this way.)
+#[tokio::test]
+async fn the_tables_rebuild_the_same_without_the_region_a_case_number_was_accepted_under() {
+    let app = spawn_app().await;
+    assert_eq!(app.config().extra_regions, vec!["示".to_string()]);
+    let clerk = app.token("clerk").await;
+    let id = app.create(&clerk, &letter()).await;
+    let query = format!("SELECT case_year FROM records WHERE id = '{id}'");
+    let year: i64 = common::scalar(&app.store, &query).await;
+    assert_eq!(year, 2026, "the projection split the case number");
+    let key = verifier_key(&app).await;
+    let database_url = app.config().database_url;
+    let data = app.stop().await;
+    // The binary, with no configuration naming 示: `verify` rebuilds the tables and compares.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["--data-dir", data.dir.path().to_str().unwrap(), "verify", "--key", &key])
+        .envs(database_url.iter().map(|u| ("LIUHEN_DATABASE_URL", u.as_str())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -97,8 +97,7 @@ async fn a_store_moves_from_sqlite_to_postgresql_and_back_with_the_same_checkpoi
     let back = tempfile::tempdir().unwrap();
     let source = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
     let target = liuhen::storage::Location { data_dir: back.path().to_path_buf(), database_url: None };
-    let report =
-        liuhen::migrate::migrate_store(&source, &target, vec![key.clone()], None, &["示".into()]).await.unwrap();
+    let report = liuhen::migrate::migrate_store(&source, &target, vec![key.clone()], None).await.unwrap();
     assert!(report.target.ok, "{:?}", report.target.faults);
     assert_eq!(report.target.events, events_on_pg);
     assert!(report.files_copied >= 2, "the material and the signing key: {report:?}");

@@ -60,7 +60,6 @@ async fn the_server_runs_as_the_application_role_which_cannot_change_the_ledger(
             data_dir: app.dir.path().to_path_buf(),
             verifier_keys: vec![key],
             key_file: None,
-            extra_regions: vec!["示".into()],
         },
         Some(&url),
         &mut |_, _| {},

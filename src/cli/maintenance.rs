@@ -35,9 +35,7 @@ pub(super) async fn migrate_store(
         },
     };
     let target = liuhen::migrate::location(to, &s.data_dir);
-    let report =
-        liuhen::migrate::migrate_store(&source, &target, key.to_vec(), s.log_key_file.clone(), &s.extra_regions)
-            .await?;
+    let report = liuhen::migrate::migrate_store(&source, &target, key.to_vec(), s.log_key_file.clone()).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -9,7 +9,6 @@ pub(super) async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow
         data_dir: s.data_dir.clone(),
         verifier_keys: key,
         key_file: s.log_key_file.clone(),
-        extra_regions: s.extra_regions.clone(),
     };
     let terminal = std::io::stderr().is_terminal() && !json;
     let mut progress = |done: u64, total: u64| {

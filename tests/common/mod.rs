@@ -160,7 +160,7 @@ pub async fn spawn_app_full(
             if dir.path().join("liuhen.db").exists() {
                 let from = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: None };
                 let to = liuhen::storage::Location { data_dir: dir.path().to_path_buf(), database_url: Some(db.url()) };
-                liuhen::storage::copy_store(&from, &to, &cfg.extra_regions, |_, _| {}).await.unwrap();
+                liuhen::storage::copy_store(&from, &to, |_, _| {}).await.unwrap();
             }
             cfg.database_url = Some(db.url());
             Some(Arc::new(db))

@@ -375,7 +375,6 @@ mod tests {
                 &[],
                 &Default::default(),
                 &Default::default(),
-                &[],
             ),
             routing: route(&court, &[up]),
         }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use liuhen_rules::period::{CHINA_STANDARD_TIME, format_cst};
-use liuhen_rules::{Form, Listed, ManagingLevel, Stage, UnitType, parse_case_number_with};
+use liuhen_rules::{Form, Listed, ManagingLevel, Stage, UnitType, parse_recorded_case_number};
 use serde::Serialize;
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
@@ -299,15 +299,13 @@ pub struct EarlierEntry {
 
 /// The analysis of `court_id`'s `quarter` from `entries`, every entry of the court and the courts
 /// below that counts in the analysis and occurred in the period (others are ignored), and `earlier`, what came
-/// before. `court_names` labels the breakdown by court; `extra_regions` are the deployment's
-/// additions to the case-number rules (S11), for the breakdown by case type.
+/// before. `court_names` labels the breakdown by court.
 pub fn analyse<'a>(
     court_id: &str,
     quarter: impl Period,
     entries: &'a [Entry],
     earlier: &'a Earlier,
     court_names: &BTreeMap<String, String>,
-    extra_regions: &[String],
 ) -> QuarterlyAnalysis {
     let now: Vec<&Entry> = entries.iter().filter(|e| quarter.contains(e.facts.occurred_at)).collect();
 
@@ -320,15 +318,16 @@ pub fn analyse<'a>(
             count: now.iter().filter(|e| e.facts.special_items.contains(&item.number)).count() as u64,
         })
         .collect();
-    let by_case_type = tally(now.iter().map(|e| {
-        match e.facts.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok()) {
-            Some(c) => {
-                let name = c.case_type_name.clone().unwrap_or_else(|| c.case_type_code.clone());
-                (c.case_type_code.clone(), name.clone(), name)
-            }
-            None => ("none".into(), "尚无案号".into(), "no case number yet".into()),
-        }
-    }));
+    let by_case_type =
+        tally(now.iter().map(
+            |e| match e.facts.case_number.as_deref().and_then(|c| parse_recorded_case_number(c).ok()) {
+                Some(c) => {
+                    let name = c.case_type_name.clone().unwrap_or_else(|| c.case_type_code.clone());
+                    (c.case_type_code.clone(), name.clone(), name)
+                }
+                None => ("none".into(), "尚无案号".into(), "no case number yet".into()),
+            },
+        ));
     let handled = now.iter().filter(|e| e.facts.handled).count();
     let by_handling = vec![
         Count {

@@ -169,6 +169,18 @@ pub fn parse_case_number(input: &str) -> Result<CaseNumber, CaseNumberError> {
 /// As [`parse_case_number`], also accepting extra region abbreviations a deployment configures
 /// (S11; the demo's fictional 示例省 uses 示).
 pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<CaseNumber, CaseNumberError> {
+    parse(input, |region| REGIONS.contains(&region) || extra_regions.iter().any(|r| r == region))
+}
+
+/// The parts of a case number that was accepted when its record was made. Which regions count was
+/// checked then, against that day's configuration; what is derived from a stored record (its
+/// projection rows, a rebuild, a report) must not change when the configuration does, or a rebuild
+/// would differ from the tables and look like tampering.
+pub fn parse_recorded_case_number(input: &str) -> Result<CaseNumber, CaseNumberError> {
+    parse(input, |_| true)
+}
+
+fn parse(input: &str, known_region: impl Fn(&str) -> bool) -> Result<CaseNumber, CaseNumberError> {
     let s: String = input
         .trim()
         .chars()
@@ -214,7 +226,7 @@ pub fn parse_case_number_with(input: &str, extra_regions: &[String]) -> Result<C
         let first =
             rest.chars().next().ok_or_else(|| err("court_missing", "缺少法院代字", "the court code is missing"))?;
         let region = first.to_string();
-        if !REGIONS.contains(&region.as_str()) && !extra_regions.contains(&region) {
+        if !known_region(&region) {
             return Err(err(
                 "court_invalid",
                 format!("法院代字应以最高法或省级行政区简称开头，“{first}”不是"),

@@ -14,7 +14,9 @@ pub use access::{Duty, PermissionMatrix, duty, needs_second_factor, reads_conten
 pub use accountability::{
     AppealOutcome, ComplaintStep, ContactKind, FindingKind, OversightOutcome, ReportingCycle, Sanction, Screening,
 };
-pub use case_number::{CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with};
+pub use case_number::{
+    CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with, parse_recorded_case_number,
+};
 pub use lists::*;
 pub use problem::{Lang, Problem};
 pub use record::{

@@ -42,7 +42,7 @@ pub(crate) fn create(
     actor: User,
     record: Record,
     source: Source,
-    app: &mut tree::Appender<'_>,
+    app: &mut tree::Appender,
 ) -> Result<Created> {
     if let Some(key_hash) = &source.idempotency_key_hash {
         let earlier = conn
@@ -84,7 +84,7 @@ pub(crate) fn amend(
     record: Record,
     reason: String,
     expected: Option<u32>,
-    app: &mut tree::Appender<'_>,
+    app: &mut tree::Appender,
 ) -> Result<i64> {
     let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {
@@ -121,7 +121,7 @@ pub(crate) fn sign(
     id: Uuid,
     version: Option<u32>,
     dispute: Option<String>,
-    app: &mut tree::Appender<'_>,
+    app: &mut tree::Appender,
 ) -> Result<i64> {
     let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if let Some(v) = version
@@ -171,7 +171,7 @@ pub(crate) fn add_material(
     meta: MaterialMeta,
     disposition: Disposition,
     stored: StoredObject,
-    app: &mut tree::Appender<'_>,
+    app: &mut tree::Appender,
 ) -> Result<Outcome> {
     let current = load_record_for_write(conn, id)?.filter(|r| r.court_id == actor.court_id).ok_or_else(not_found)?;
     if current.recorder != actor.username {

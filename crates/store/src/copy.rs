@@ -131,12 +131,7 @@ fn parents_first(rows: Vec<crate::sql::Row>, id: usize, parent: usize) -> Result
 /// there from the events. `from` is read in one read transaction (one moment of a store that may
 /// be serving); `to` is written in transactions of a few thousand rows, each taking the
 /// sequencer's turn where the target is PostgreSQL.
-pub(crate) fn copy_tables(
-    from: &dyn Db,
-    to: &dyn Db,
-    extra_regions: &[String],
-    progress: &mut dyn FnMut(&str, u64),
-) -> Result<CopyCounts> {
+pub(crate) fn copy_tables(from: &dyn Db, to: &dyn Db, progress: &mut dyn FnMut(&str, u64)) -> Result<CopyCounts> {
     let present: i64 = to.scalar("SELECT COUNT(*) FROM events", args![])?;
     let courts: i64 = to.scalar("SELECT COUNT(*) FROM courts", args![])?;
     if present + courts > 0 {
@@ -194,7 +189,7 @@ pub(crate) fn copy_tables(
             to.exec(&sql, args![])?;
         }
     }
-    counts.events_replayed = in_transaction(to, |tx| crate::projection::rebuild(tx, extra_regions))?;
+    counts.events_replayed = in_transaction(to, |tx| crate::projection::rebuild(tx))?;
     // A store made by its migrations may note derived tables to fill: they were just filled.
     to.exec("DELETE FROM derived_backlog", args![])?;
     Ok(counts)

@@ -133,7 +133,7 @@ fn no_approval() -> StoreError {
 
 fn write_enrolment_code(
     conn: &dyn Db,
-    app: &mut tree::Appender<'_>,
+    app: &mut tree::Appender,
     actor: &str,
     username: &str,
     hash: &str,
@@ -155,7 +155,7 @@ fn write_enrolment_code(
 }
 
 /// The sequencer's side: check against the tables as they stand, write, append.
-pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tree::Appender<'_>) -> Result<i64> {
+pub(crate) fn apply(conn: &dyn Db, actor: &str, change: DutyChange, app: &mut tree::Appender) -> Result<i64> {
     match change {
         DutyChange::Request(r) => {
             let pending: i64 = conn.scalar(

@@ -161,7 +161,7 @@ fn catch_up_in(db: &dyn Db, key: &LogKeys) -> Result<()> {
         covered += 1;
     }
     if covered < events as u64 {
-        let mut appender = crate::tree::Appender::start_at(db, covered, &[])?;
+        let mut appender = crate::tree::Appender::start_at(db, covered)?;
         // In slices, so that a long log is not held in memory at once.
         let mut n = covered;
         loop {

@@ -170,13 +170,7 @@ impl Store {
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
         let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config)?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
-        let sequencer = sequencer::Sequencer::start(
-            backend.clone(),
-            log_key.clone(),
-            config.extra_regions.clone(),
-            config.batch_linger,
-        )
-        .await?;
+        let sequencer = sequencer::Sequencer::start(backend.clone(), log_key.clone(), config.batch_linger).await?;
         let store = Store {
             backend,
             sequencer,
@@ -243,13 +237,13 @@ impl Store {
                 format!("{} already holds a database; choose an empty directory", target.display()),
             ));
         }
-        let (from, to, regions) = (self.backend.clone(), into.clone(), self.config.extra_regions.clone());
+        let (from, to) = (self.backend.clone(), into.clone());
         pool::blocking(move || {
             // The snapshot is written into an empty file made first, which keeps the mode given here.
             create_private_file(&db_file)?;
             if !from.snapshot_into(&db_file)? {
                 to.prepare_schema()?;
-                copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut |_, _| {})?;
+                copy::copy_tables(&*from.reader()?, &*to.writer()?, &mut |_, _| {})?;
             }
             Ok(())
         })
@@ -329,7 +323,6 @@ async fn prepare_schema(backend: &Arc<dyn Backend>) -> Result<()> {
 pub async fn copy_store(
     from: Arc<dyn Backend>,
     to: Arc<dyn Backend>,
-    extra_regions: &[String],
     mut progress: impl FnMut(&str, u64) + Send + 'static,
 ) -> Result<CopyCounts> {
     let source = from.clone();
@@ -341,8 +334,7 @@ pub async fn copy_store(
     }
     prepare_schema(&from).await?;
     prepare_schema(&to).await?;
-    let regions = extra_regions.to_vec();
-    pool::blocking(move || copy::copy_tables(&*from.reader()?, &*to.writer()?, &regions, &mut progress)).await
+    pool::blocking(move || copy::copy_tables(&*from.reader()?, &*to.writer()?, &mut progress)).await
 }
 
 /// Make `dir` and any missing directories above it readable by their owner only (0700): the data

@@ -6,7 +6,7 @@
 //! read sees every earlier write; rebuilds, `verify` and copies run it on theirs.
 
 use liuhen_ledger::{Event, EventBody};
-use liuhen_rules::{Listed, Record, parse_case_number_with};
+use liuhen_rules::{Listed, Record, parse_recorded_case_number};
 
 use crate::sql::{Cell, Db, Param, args};
 
@@ -32,14 +32,9 @@ struct Version<'a> {
 /// Write the `records` row of a version. For an amendment (`source` is None) the row exists: it
 /// keeps who recorded it, where, when and through which channel, and takes everything else from
 /// the new version.
-fn write_record_row(
-    conn: &dyn Db,
-    v: &Version<'_>,
-    source: Option<&liuhen_ledger::Source>,
-    extra_regions: &[String],
-) -> Result<()> {
+fn write_record_row(conn: &dyn Db, v: &Version<'_>, source: Option<&liuhen_ledger::Source>) -> Result<()> {
     let Version { id, number: version, seq, event, record, .. } = *v;
-    let parsed = record.case_number.as_deref().and_then(|c| parse_case_number_with(c, extra_regions).ok());
+    let parsed = record.case_number.as_deref().and_then(|c| parse_recorded_case_number(c).ok());
     let at = ts(event.at);
     let special_items = record.special_items.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
     let cosign_status = if record.court_staff_present.is_empty() { "not_required" } else { "pending" };
@@ -223,7 +218,7 @@ fn write_version(conn: &dyn Db, v: &Version<'_>, reason: Option<&str>) -> Result
 
 /// Append one event at the next index and apply it, inside the sequencer's transaction. The event
 /// is encoded (and may be refused) before anything is written.
-pub(crate) fn append(conn: &dyn Db, appender: &mut Appender<'_>, event: &Event) -> Result<i64> {
+pub(crate) fn append(conn: &dyn Db, appender: &mut Appender, event: &Event) -> Result<i64> {
     let entry = event.encode()?;
     let leaf = liuhen_ledger::leaf_hash(&entry);
     let seq = appender.next_index() as i64;
@@ -232,7 +227,7 @@ pub(crate) fn append(conn: &dyn Db, appender: &mut Appender<'_>, event: &Event) 
         args![seq, entry, &leaf[..], event.body.kind(), event.body.record_id().map(|id| id.to_string()), ts(event.at)],
     )?;
     appender.push(liuhen_ledger::tlog::Hash(leaf));
-    apply(conn, seq, event, appender.extra_regions)?;
+    apply(conn, seq, event)?;
     Ok(seq)
 }
 
@@ -253,12 +248,12 @@ fn refresh_cosign_status(conn: &dyn Db, record_id: &str, seq: i64) -> Result<()>
     Ok(())
 }
 
-pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[String]) -> Result<()> {
+pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event) -> Result<()> {
     match &event.body {
         EventBody::RecordCreated { record_id, source, record } => {
             let id = record_id.to_string();
             let v = Version { id: &id, number: 1, seq, event, record, data: json(record)? };
-            write_record_row(conn, &v, Some(source), extra_regions)?;
+            write_record_row(conn, &v, Some(source))?;
             write_version(conn, &v, None)?;
             if let Some(key_hash) = &source.idempotency_key_hash {
                 conn.exec(
@@ -270,7 +265,7 @@ pub(crate) fn apply(conn: &dyn Db, seq: i64, event: &Event, extra_regions: &[Str
         EventBody::RecordAmended { record_id, version, reason, record, .. } => {
             let id = record_id.to_string();
             let v = Version { id: &id, number: *version, seq, event, record, data: json(record)? };
-            write_record_row(conn, &v, None, extra_regions)?;
+            write_record_row(conn, &v, None)?;
             conn.exec("DELETE FROM record_special_items WHERE record_id = $1", args![&id])?;
             write_version(conn, &v, Some(reason))?;
             refresh_cosign_status(conn, &id, seq)?;
@@ -422,7 +417,7 @@ pub(crate) const PROJECTION_TABLES: [&str; 23] = [
 
 /// Throw the query tables away and derive them again from the event table, inside the caller's
 /// transaction. Returns the number of events replayed.
-pub(crate) fn rebuild(conn: &dyn Db, extra_regions: &[String]) -> Result<u64> {
+pub(crate) fn rebuild(conn: &dyn Db) -> Result<u64> {
     for table in PROJECTION_TABLES {
         conn.exec(&format!("DELETE FROM {table}"), args![])?;
     }
@@ -436,7 +431,7 @@ pub(crate) fn rebuild(conn: &dyn Db, extra_regions: &[String]) -> Result<u64> {
         }
         for row in rows {
             let (seq, entry): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
-            apply(conn, seq, &Event::decode(&entry)?, extra_regions)?;
+            apply(conn, seq, &Event::decode(&entry)?)?;
             next = seq + 1;
             count += 1;
         }
@@ -489,8 +484,7 @@ impl Store {
     /// Throw the query tables away and derive them again from the event table, in one transaction.
     /// Returns the number of events replayed.
     pub async fn rebuild_projections(&self) -> Result<u64> {
-        let extra_regions = self.config.extra_regions.clone();
-        self.with_db(move |conn| crate::sql::in_transaction(conn, |tx| rebuild(tx, &extra_regions))).await
+        self.with_db(move |conn| crate::sql::in_transaction(conn, rebuild)).await
     }
 
     /// A digest of every projection table's contents (tests and `liuhen rebuild-projections`).

@@ -100,7 +100,6 @@ impl Sequencer {
     pub(crate) async fn start(
         backend: std::sync::Arc<dyn crate::backend::Backend>,
         key: Arc<LogKeys>,
-        extra_regions: Vec<String>,
         linger: Duration,
     ) -> Result<Sequencer> {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
@@ -117,7 +116,7 @@ impl Sequencer {
             let ok = caught_up.is_ok();
             let _ = ready.send(caught_up);
             if ok {
-                run(&*conn, &key, &extra_regions, linger, queue);
+                run(&*conn, &key, linger, queue);
             }
         })?;
         started.await.map_err(|_| StoreError::Internal("the sequencer did not start".into()))??;
@@ -135,7 +134,7 @@ impl Sequencer {
 }
 
 /// The sequencer's loop; it ends when every `Sequencer` handle is gone.
-fn run(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], linger: Duration, mut queue: mpsc::Receiver<Job>) {
+fn run(conn: &dyn Db, key: &LogKeys, linger: Duration, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         if !linger.is_zero() {
@@ -148,7 +147,7 @@ fn run(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], linger: Duration,
             }
         }
         let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
-        match write_batch(conn, key, extra_regions, ops) {
+        match write_batch(conn, key, ops) {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -166,9 +165,9 @@ fn run(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], linger: Duration,
 
 /// One batch in one write transaction. The tree is read afresh at its start, so a batch always
 /// continues the log as it stands, whichever server process wrote last.
-fn write_batch(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], ops: Vec<Op>) -> Result<Vec<Result<Outcome>>> {
+fn write_batch(conn: &dyn Db, key: &LogKeys, ops: Vec<Op>) -> Result<Vec<Result<Outcome>>> {
     in_transaction(conn, |tx| {
-        let mut appender = tree::Appender::start(tx, extra_regions)?;
+        let mut appender = tree::Appender::start(tx)?;
         let mut outcomes = Vec::with_capacity(ops.len());
         for op in ops {
             // Every command checks everything before its first write, so a refusal has written
@@ -192,7 +191,7 @@ fn write_batch(conn: &dyn Db, key: &LogKeys, extra_regions: &[String], ops: Vec<
     })
 }
 
-fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender<'_>) -> Result<Outcome> {
+fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender) -> Result<Outcome> {
     match op {
         Op::Create { actor, record, source } => create(conn, actor, record, source, app).map(Outcome::Created),
         Op::Amend { actor, id, record, reason, expected } => {

@@ -135,6 +135,8 @@ impl Owned {
     }
 }
 
+// Only `Store::sql_for_tests` binds cells it was given.
+#[cfg(feature = "testing")]
 impl Owned {
     /// A cell as a parameter (a NULL bound as text).
     pub(crate) fn from_cell(cell: &Cell) -> Owned {

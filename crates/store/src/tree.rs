@@ -90,23 +90,22 @@ pub(crate) fn log_size(conn: &dyn Db) -> Result<u64> {
 /// The sequencer's view of the tree during one batch: the next index and the pending subtrees,
 /// read once at the start, so appending an event costs no read; the new stored hashes are written
 /// at the end of the batch.
-pub(crate) struct Appender<'a> {
-    pub extra_regions: &'a [String],
+pub(crate) struct Appender {
     tree: tlog::TreeBuilder,
     hashes: Vec<(u64, Hash)>,
 }
 
-impl<'a> Appender<'a> {
-    pub(crate) fn start(conn: &dyn Db, extra_regions: &'a [String]) -> Result<Appender<'a>> {
-        Appender::start_at(conn, log_size(conn)?, extra_regions)
+impl Appender {
+    pub(crate) fn start(conn: &dyn Db) -> Result<Appender> {
+        Appender::start_at(conn, log_size(conn)?)
     }
 
     /// Go on from a tree of `size` leaves whose stored hashes are in the database.
-    pub(crate) fn start_at(conn: &dyn Db, size: u64, extra_regions: &'a [String]) -> Result<Appender<'a>> {
+    pub(crate) fn start_at(conn: &dyn Db, size: u64) -> Result<Appender> {
         let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
-        Ok(Appender { extra_regions, tree, hashes: Vec::new() })
+        Ok(Appender { tree, hashes: Vec::new() })
     }
 
     /// The index the next event gets.

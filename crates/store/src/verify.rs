@@ -30,7 +30,6 @@ pub struct VerifyOptions {
     /// nobody re-signed.
     pub verifier_keys: Vec<String>,
     pub key_file: Option<PathBuf>,
-    pub extra_regions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,7 +118,7 @@ pub fn verify_ledger(
             "checking the log of a database needs the log's public key (--key)",
         )));
     }
-    let options = VerifyOptions { data_dir: PathBuf::new(), verifier_keys, key_file: None, extra_regions: Vec::new() };
+    let options = VerifyOptions { data_dir: PathBuf::new(), verifier_keys, key_file: None };
     on_own_thread(|| verify_backend(backend, &options, Scope::Ledger, progress))
 }
 
@@ -353,7 +352,7 @@ fn verify_backend(
 
     // Query tables against a rebuild from the events, on a copy.
     if scope == Scope::Everything {
-        check_projections(backend, &options.extra_regions, &mut faults)?;
+        check_projections(backend, &mut faults)?;
     }
     let projections_seconds = phase.elapsed().as_secs_f64();
 
@@ -491,18 +490,18 @@ fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 /// work whose changes are thrown away (SQLite: a copy of the database; PostgreSQL: a transaction
 /// rolled back, holding the writers' lock meanwhile, so writes wait for the check and readers go
 /// on reading the tables as they were).
-fn check_projections(backend: &dyn Backend, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
-    backend.aside(&mut |conn| compare_with_rebuild(conn, extra_regions, faults))
+fn check_projections(backend: &dyn Backend, faults: &mut Faults) -> Result<()> {
+    backend.aside(&mut |conn| compare_with_rebuild(conn, faults))
 }
 
 /// Keep the tables as they are, rebuild them from the events and count the rows that differ, in
 /// one open transaction of `conn` that the caller ends.
-fn compare_with_rebuild(conn: &dyn Db, extra_regions: &[String], faults: &mut Faults) -> Result<()> {
+fn compare_with_rebuild(conn: &dyn Db, faults: &mut Faults) -> Result<()> {
     conn.begin()?;
     for table in PROJECTION_TABLES {
         conn.exec(&format!("CREATE TEMP TABLE before_{table} AS SELECT * FROM {table}"), args![])?;
     }
-    crate::projection::rebuild(conn, extra_regions)?;
+    crate::projection::rebuild(conn)?;
     for table in PROJECTION_TABLES {
         let edited: i64 = conn.scalar(
             &format!("SELECT COUNT(*) FROM (SELECT * FROM before_{table} EXCEPT SELECT * FROM {table}) AS d"),

@@ -9,7 +9,7 @@ pub use views::*;
 
 use liuhen_rules::{
     CaseNumber, CosignState, Disposition, Form, Listed, MaterialCategory, Permission, Problem, Record, Register,
-    parse_case_number_with,
+    parse_case_number_with, parse_recorded_case_number,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -13,8 +13,7 @@ impl Store {
         let show_recorder = self.sees_recorder(viewer, &recorder);
         let sid = id.to_string();
         let record = decode_record(&row.get::<String>("data")?)?;
-        let case =
-            record.case_number.as_deref().and_then(|c| parse_case_number_with(c, &self.config.extra_regions).ok());
+        let case = record.case_number.as_deref().and_then(|c| parse_recorded_case_number(c).ok());
         let versions = self
             .reader
             .rows("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version", params![&sid])

@@ -13,9 +13,10 @@ pub use workflow::*;
 
 use std::collections::BTreeMap;
 
+use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use liuhen_reports::{CourtNode, Entry, HalfYear, Period, Quarter, QuarterlyReport};
 use liuhen_rules::Problem;
@@ -32,8 +33,10 @@ use crate::pages::render;
 #[into_params(parameter_in = Query)]
 pub struct QuarterQuery {
     /// Default: the quarter before the current one (the one to report on).
+    #[param(minimum = 2015, maximum = 9999)]
     pub year: Option<i32>,
     /// 1–4.
+    #[param(minimum = 1, maximum = 4)]
     pub quarter: Option<u8>,
 }
 
@@ -96,14 +99,7 @@ pub async fn build(
     let chain: Vec<CourtNode> = state.store.courts_above(&user.court_id).await?.iter().map(node).collect();
     let report = QuarterlyReport {
         court_name: own.name.clone(),
-        analysis: liuhen_reports::analyse(
-            &user.court_id,
-            quarter,
-            &entries,
-            &earlier,
-            &names,
-            &state.store.config().extra_regions,
-        ),
+        analysis: liuhen_reports::analyse(&user.court_id, quarter, &entries, &earlier, &names),
         routing: liuhen_reports::route_with(&node(own), &chain, &state.report_routing),
     };
     // 查看留痕: the entries the report shows one by one (serious, S7 items, main leaders) are
@@ -121,11 +117,11 @@ pub async fn build(
 /// The quarterly analysis of your court (and the courts below), with its routing (R8, R11).
 /// Reading it is recorded like reading the entries it shows.
 #[utoipa::path(get, path = "/api/v1/reports/quarterly", tag = "reports", params(QuarterQuery),
-    responses((status = 200, body = QuarterlyReport), (status = 403, body = crate::error::ProblemDocument)))]
+    responses((status = 200, body = QuarterlyReport), (status = 403, body = crate::error::ProblemDocument), (status = 422, body = crate::error::ProblemDocument)))]
 pub async fn quarterly(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<QuarterQuery>,
+    ApiQuery(q): ApiQuery<QuarterQuery>,
 ) -> Result<Json<QuarterlyReport>, ApiError> {
     Ok(Json(build(&state, &user, q.quarter()?, "report").await?))
 }
@@ -143,7 +139,7 @@ struct QuarterlyPage {
 pub async fn quarterly_page(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<QuarterQuery>,
+    ApiQuery(q): ApiQuery<QuarterQuery>,
 ) -> Result<Response, ApiError> {
     let quarter = q.quarter()?;
     let r = build(&state, &user, quarter, "report").await?;
@@ -257,7 +253,7 @@ const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessing
 pub async fn quarterly_xlsx(
     State(state): State<AppState>,
     Page(_, user): Page,
-    Query(q): Query<QuarterQuery>,
+    ApiQuery(q): ApiQuery<QuarterQuery>,
 ) -> Result<Response, ApiError> {
     quarterly_export(state, user, q, Format::Xlsx).await
 }
@@ -267,7 +263,7 @@ pub async fn quarterly_xlsx(
 pub async fn quarterly_docx(
     State(state): State<AppState>,
     Page(_, user): Page,
-    Query(q): Query<QuarterQuery>,
+    ApiQuery(q): ApiQuery<QuarterQuery>,
 ) -> Result<Response, ApiError> {
     quarterly_export(state, user, q, Format::Docx).await
 }
@@ -276,7 +272,7 @@ pub async fn quarterly_docx(
 pub async fn quarterly_csv_file(
     State(state): State<AppState>,
     Page(_, user): Page,
-    Query(q): Query<QuarterQuery>,
+    ApiQuery(q): ApiQuery<QuarterQuery>,
 ) -> Result<Response, ApiError> {
     quarterly_export(state, user, q, Format::Csv).await
 }
