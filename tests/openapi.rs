@@ -50,10 +50,77 @@ async fn every_operation_declares_its_path_parameters_and_a_unique_id() {
             for name in named.iter().filter(|n| !declared.contains(n)) {
                 problems.push(format!("{method} {path} does not declare {{{name}}}"));
             }
+            // A query's fields declared as path parameters (utoipa's default) are not sent.
+            for name in declared.iter().filter(|d| !named.contains(d)) {
+                problems.push(format!("{method} {path} declares a path parameter {name} its path does not name"));
+            }
             let id = operation["operationId"].as_str().unwrap_or_default().to_string();
             ids.entry(id).or_default().push(format!("{method} {path}"));
         }
     }
     problems.extend(ids.iter().filter(|(_, ops)| ops.len() > 1).map(|(id, ops)| format!("{id} names {ops:?}")));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Issue 19: whatever a caller sends, the answer is one the document lists for the operation, with
+/// the content type it lists. Every operation is called three ways a client gets wrong: with no
+/// credentials, with nonsense in its path parameters, and with a body that is not JSON.
+#[tokio::test]
+async fn every_operation_answers_only_what_the_document_lists() {
+    let app = common::spawn_app().await;
+    let clerk = app.token("clerk").await;
+    let (_, doc) = app.get("", "/api/openapi.json").await;
+    let mut problems = Vec::new();
+    let mut calls = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let has_path_params = path.contains('{');
+            let takes_json = operation["requestBody"]["content"].get("application/json").is_some();
+            let concrete =
+                path.split('/').map(|s| if s.starts_with('{') { "not-a-uuid" } else { s }).collect::<Vec<_>>();
+            let garbled = concrete.join("/");
+            let sane = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "01a23d81-c7b6-7602-b65d-684c077cd87d" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            let mut tries = vec![("no credentials", sane.clone(), None, None)];
+            if has_path_params {
+                tries.push(("nonsense in the path", garbled, Some(&clerk), None));
+            }
+            if takes_json {
+                tries.push(("a body that is not JSON", sane, Some(&clerk), Some("{not json")));
+            }
+            for (how, url, token, body) in tries {
+                let mut request = app.client.request(method.to_uppercase().parse().unwrap(), app.url(&url));
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if let Some(body) = body {
+                    request = request.header("content-type", "application/json").body(body);
+                }
+                let answer = request.send().await.unwrap();
+                calls += 1;
+                let status = answer.status().as_u16().to_string();
+                let kind = answer.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+                let Some(mut listed) = operation["responses"].get(&status) else {
+                    problems.push(format!("{method} {path} ({how}): {status} is not listed"));
+                    continue;
+                };
+                if let Some(shared) = listed["$ref"].as_str() {
+                    let name = shared.strip_prefix("#/components/responses/").unwrap();
+                    listed = &doc["components"]["responses"][name];
+                    assert!(listed.is_object(), "{shared} is not in the document");
+                }
+                let types: Vec<&String> = listed["content"].as_object().map(|c| c.keys().collect()).unwrap_or_default();
+                let kind = kind.unwrap_or_default();
+                let essence = kind.split(';').next().unwrap_or_default().trim().to_string();
+                if !types.is_empty() && !types.iter().any(|t| **t == essence) {
+                    problems.push(format!("{method} {path} ({how}): {status} as {kind}, listed as {types:?}"));
+                }
+            }
+        }
+    }
+    assert!(calls > 80, "{calls} calls");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

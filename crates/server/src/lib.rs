@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod log;
 pub mod oidc;
+pub mod openapi;
 pub mod pages;
 pub mod witness;
 
@@ -19,7 +20,6 @@ use axum::routing::{get, post};
 use liuhen_store::Store;
 use pages::reports;
 use tower_http::set_header::SetResponseHeaderLayer;
-use utoipa::OpenApi;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -50,58 +50,8 @@ impl AppState {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "留痕 liuhen API", description = "外部人员过问信息专库 — the store of outside inquiries into court cases (中办发〔2015〕23号 and the SPC implementation measures). Errors are application/problem+json in Chinese, or English with Accept-Language: en."),
-    paths(
-        api::login, api::logout, api::me, api::change_password, api::start_totp, api::confirm_totp, api::lists, api::courts, api::check_case_number,
-        api::create_record, api::list_records, api::get_record, api::record_views, api::amend_record,
-        api::cosign, api::dispute, api::cosign_inbox, api::upload_material, api::download_material,
-        log::checkpoint, log::tile, log::key, log::record_receipt, log::event_receipt, log::extension,
-        witness::add_checkpoint, witness::alerts, witness::logs, witness::status,
-        reports::quarterly,
-        accountability::screen, accountability::handling, accountability::open_check, accountability::conclude_check,
-        accountability::report_outcome, accountability::findings, accountability::record_finding,
-        accountability::proposal, accountability::finding, accountability::appeal, accountability::decide,
-        accountability::complaints, accountability::file_complaint, accountability::complaint,
-        accountability::handle_complaint, accountability::attest, accountability::filing, accountability::remind,
-        accountability::timeliness, accountability::report_contact, accountability::contacts,
-        accountability::answer_contact, accountability::cadres, accountability::cadre_history, accountability::merge,
-        api::duties::request_own_token, api::duties::approvals, api::duties::decide, api::duties::audit,
-    ),
-    components(schemas(error::FieldProblem)),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "session", description = "登录 / log in"),
-        (name = "reference", description = "列表与案号检查 / lists and case-number check"),
-        (name = "records", description = "过问记录 / records (R1–R6)"),
-        (name = "cosignature", description = "在场人员签字确认 / co-signature (R4)"),
-        (name = "materials", description = "相关材料 / materials (R5)"),
-        (name = "reports", description = "季度分析与报送 / reports (R8, R11)"),
-        (name = "log", description = "可验证日志与回执 / the verifiable log and receipts (R1)"),
-        (name = "witness", description = "上级法院见证 / witnessing by the court above (R1)"),
-        (name = "accountability", description = "甄别核查、追责、控告、零报告、交叉核对、干部过问档案 / holding to account and protecting (R14–R17)"),
-    )
-)]
-pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        openapi.security =
-            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
-    }
-}
-
 async fn openapi_json() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+    ([(header::CONTENT_TYPE, "application/json")], openapi::document().to_pretty_json().unwrap_or_default())
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -262,6 +212,14 @@ pub fn router(state: AppState) -> Router {
     routes(upload_limit)
         .fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "没有这个地址", "no such address")
+        })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "这个地址不接受此种请求方法",
+                "this address does not accept this request method",
+            )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localise_problems))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -1,7 +1,8 @@
 //! The log over HTTP in the c2sp.org/tlog-tiles layout, and the recorder's receipts (R1, S9).
 
+use crate::api::{ApiPath, ApiQuery};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liuhen_ledger::tlog::parse_tile_path;
@@ -47,7 +48,7 @@ pub async fn checkpoint(State(state): State<AppState>, CurrentUser(user): Curren
 pub async fn tile(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let coord = parse_tile_path(&format!("tile/{path}"))
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), e.to_string()))?;
@@ -100,7 +101,7 @@ pub async fn key(State(state): State<AppState>) -> Json<LogKeyInfo> {
 pub async fn record_receipt(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Receipt>, ApiError> {
     Ok(Json(state.store.record_receipt(&user, id, "api").await?))
 }
@@ -111,7 +112,7 @@ pub async fn record_receipt(
 pub async fn event_receipt(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(index): Path<u64>,
+    ApiPath(index): ApiPath<u64>,
 ) -> Result<Json<Receipt>, ApiError> {
     Ok(Json(state.store.receipt_for(&user, index).await?))
 }
@@ -130,7 +131,7 @@ pub struct ExtensionQuery {
 pub async fn extension(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<ExtensionQuery>,
+    ApiQuery(q): ApiQuery<ExtensionQuery>,
 ) -> Result<Json<Extension>, ApiError> {
     require_tiles(&state, &user)?;
     Ok(Json(state.store.extension(q.from).await?))

@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::api::ApiQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -371,7 +372,7 @@ pub async fn callback(
     State(state): State<AppState>,
     connection: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
-    Query(query): Query<Callback>,
+    ApiQuery(query): ApiQuery<Callback>,
 ) -> Result<Response, ApiError> {
     let oidc = configured(&state)?;
     if let Some(error) = query.error {

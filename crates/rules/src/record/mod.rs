@@ -74,8 +74,10 @@ pub struct RecordDraft {
     /// Oral forms: the other court staff present (their user names); each co-signs (R4).
     pub court_staff_present: Option<Vec<String>>,
     /// S7 items, 1–15.
+    #[schema(value_type = Option<Vec<SpecialItemNumber>>)]
     pub special_items: Option<Vec<u8>>,
     /// C8 kind, 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub c8_kind: Option<u8>,
     /// Serious interference that may cause a wrongful judgment (R9).
     pub serious: Option<bool>,
@@ -85,6 +87,19 @@ pub struct RecordDraft {
     /// S5: the court's request or permission the opinion was given under.
     pub entrusted_basis: Option<String>,
 }
+
+/// The number of an item of S7's list, as the API describes it; the draft itself takes any byte so
+/// that a number out of range is one of the problems reported together.
+pub struct SpecialItemNumber;
+
+impl utoipa::PartialSchema for SpecialItemNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(15)).into()
+    }
+}
+
+impl utoipa::ToSchema for SpecialItemNumber {}
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Principal {

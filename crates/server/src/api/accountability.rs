@@ -166,14 +166,18 @@ pub async fn record_finding(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
+    /// The member of staff the finding would be against (their user name).
+    #[param(min_length = 1)]
     pub subject: String,
+    #[param(value_type = FindingKind)]
     pub kind: String,
 }
 
 /// What the rule proposes for a finding against `subject` now (S8).
 #[utoipa::path(get, path = "/api/v1/findings/proposal", tag = "accountability", params(ProposalQuery),
-    responses((status = 200, body = SanctionProposal)))]
+    responses((status = 200, body = SanctionProposal), (status = 422, body = ProblemDocument)))]
 pub async fn proposal(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -305,9 +309,12 @@ pub async fn handle_complaint(
 // --- zero reports and timeliness ----------------------------------------------------------
 
 #[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PeriodRequest {
     /// `2026-11` (monthly, the default cycle) or `2026-Q4` (quarterly).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
     pub period: String,
 }
 
@@ -324,7 +331,7 @@ pub async fn attest(
 
 /// Who of the court's judges and judicial assistants has entries, a zero report, or neither.
 #[utoipa::path(get, path = "/api/v1/filing", tag = "accountability", params(PeriodRequest),
-    responses((status = 200, body = FilingOverview)))]
+    responses((status = 200, body = FilingOverview), (status = 422, body = ProblemDocument)))]
 pub async fn filing(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -353,7 +360,7 @@ pub async fn remind(
 
 /// How promptly the inquiries of a period were recorded; late entries, per court and division.
 #[utoipa::path(get, path = "/api/v1/timeliness", tag = "accountability", params(PeriodRequest),
-    responses((status = 200, body = Timeliness)))]
+    responses((status = 200, body = Timeliness), (status = 422, body = ProblemDocument)))]
 pub async fn timeliness(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -380,6 +387,7 @@ pub async fn report_contact(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactsQuery {
     /// true: the questions to me (the case's judge); false: the court's (for its overseers).
     #[serde(default)]
@@ -422,6 +430,7 @@ pub async fn answer_contact(
 // --- cadres (R16, R17) --------------------------------------------------------------------
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CadresQuery {
     /// Only those with two entries or more (the repeat-intervener list).
     #[serde(default)]
@@ -441,6 +450,7 @@ pub async fn cadres(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CadreQuery {
     /// A cadre's key (name/unit/post, as `GET /api/v1/cadres` gives it).
     pub key: String,

@@ -38,9 +38,9 @@ pub async fn upload_material(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
-    multipart: Multipart,
+    upload: ApiMultipart,
 ) -> Result<(StatusCode, Json<MaterialAdded>), ApiError> {
-    Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, multipart, None).await?)))
+    Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, upload, None).await?)))
 }
 
 /// The most a text field of an upload may hold (category, disposition, whereabouts, csrf): they
@@ -84,7 +84,7 @@ pub(crate) async fn receive_material(
     state: &AppState,
     user: &User,
     id: Uuid,
-    mut multipart: Multipart,
+    ApiMultipart(mut multipart): ApiMultipart,
     csrf: Option<&str>,
 ) -> Result<MaterialAdded, ApiError> {
     state.store.check_can_add_material(user, id).await?;

@@ -7,15 +7,14 @@ mod materials;
 mod records;
 mod session;
 
-pub use extract::{ApiPath, ApiQuery};
+pub use extract::{ApiForm, ApiJson, ApiMultipart, ApiPath, ApiQuery};
 pub use materials::*;
 pub use records::*;
 pub use session::*;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -33,34 +32,6 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::{CurrentUser, SESSION_COOKIE, request_token};
 use crate::error::{ApiError, ProblemDocument};
-
-/// `Json` whose rejections are problem documents naming what is wrong with the body.
-pub struct ApiJson<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::invalid(vec![Problem::new(
-                "body",
-                "R4",
-                "type",
-                format!("请求体中有字段的类型不对：{}", e.body_text()),
-                format!("a field of the request body has the wrong type: {}", e.body_text()),
-            )])),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
-                "请求须为 JSON（Content-Type: application/json）",
-                "the request must be JSON (Content-Type: application/json)",
-            )),
-            Err(e) => Err(ApiError::bad_request(
-                format!("请求体不是有效的 JSON：{}", e.body_text()),
-                format!("the request body is not valid JSON: {}", e.body_text()),
-            )),
-        }
-    }
-}
 
 // Reference data
 
@@ -117,7 +88,7 @@ fn numbered(items: &[RegulationItem]) -> Vec<NumberedItem> {
 }
 
 /// The closed lists of the regulations, with labels and the full text of S7 and C8.
-#[utoipa::path(get, path = "/api/v1/lists", tag = "reference", responses((status = 200, body = Lists)))]
+#[utoipa::path(get, path = "/api/v1/lists", tag = "reference", security(()), responses((status = 200, body = Lists)))]
 pub async fn lists() -> Json<Lists> {
     Json(Lists {
         forms: entries::<Form>(),

@@ -39,7 +39,8 @@ fn header_text(headers: &HeaderMap, name: &str) -> Result<Option<String>, ApiErr
 /// Record an inquiry. With `Idempotency-Key`, a repeated push returns the record made the first
 /// time (200) instead of creating another (R3).
 #[utoipa::path(post, path = "/api/v1/records", tag = "records", request_body = CreateRecordRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "the case-management system's key for this push")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "the case-management system's key for this push: 1–255 printable ASCII characters",
+        pattern = r"^[!-~]([ -~]{0,253}[!-~])?$")),
     responses((status = 201, body = Created), (status = 200, description = "repeated push: the earlier record", body = Created),
         (status = 409, body = ProblemDocument), (status = 422, body = ProblemDocument)))]
 pub async fn create_record(
@@ -75,13 +76,16 @@ pub struct ListQuery {
     /// Court id (default and, for now, only: your own court).
     pub court: Option<String>,
     /// store (default), entrusted_opinion or internal_inquiry.
+    #[param(value_type = Option<Register>)]
     pub register: Option<String>,
     /// Inquiries from this time (RFC 3339, `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` China Standard Time).
     pub from: Option<String>,
     /// Inquiries before this time (a bare date includes that whole day).
     pub to: Option<String>,
+    #[param(value_type = Option<Form>)]
     pub form: Option<String>,
     /// S7 item number, 1–15.
+    #[param(minimum = 1, maximum = 15)]
     pub special_item: Option<u8>,
     pub case_number: Option<String>,
     /// Part of the intervener's name or unit.
@@ -90,12 +94,15 @@ pub struct ListQuery {
     pub serious: Option<bool>,
     /// Words to find anywhere in the record: content, handling, names, unit, place, case number.
     pub q: Option<String>,
-    /// `-occurred_at` (default), `occurred_at`, `-created_at`, `created_at`.
+    /// `-occurred_at` (default, also when empty), `occurred_at`, `-created_at`, `created_at`.
+    #[param(pattern = "^(-?(occurred_at|created_at))?$")]
     pub sort: Option<String>,
     /// From 1 (at most 4294967295; a page past the last is empty).
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub page: Option<u64>,
     /// 1 to 200 (a larger number counts as 200).
-    pub per_page: Option<u64>,
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
+    pub per_page: Option<u32>,
 }
 
 fn parse_bound(field: &str, text: &str, end: bool) -> Result<time::OffsetDateTime, Problem> {
@@ -116,32 +123,47 @@ fn parse_bound(field: &str, text: &str, end: bool) -> Result<time::OffsetDateTim
     })
 }
 
+/// A text filter left empty (`?from=`, as a form with nothing typed in sends it) filters nothing;
+/// a code (register, form) must be one of its list.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
 impl ListQuery {
     pub(crate) fn to_filter(&self) -> Result<RecordFilter, ApiError> {
         let mut problems = Vec::new();
         let mut filter = RecordFilter {
-            court_id: self.court.clone(),
+            court_id: given(&self.court).map(str::to_string),
             page: 1,
-            per_page: self.per_page.unwrap_or(50).min(200) as u32,
-            case_number: self.case_number.clone().filter(|c| !c.trim().is_empty()),
-            intervener: self.intervener.clone(),
-            recorder: self.recorder.clone(),
+            per_page: self.per_page.unwrap_or(50).min(200),
+            case_number: given(&self.case_number).map(str::to_string),
+            intervener: given(&self.intervener).map(str::to_string),
+            recorder: given(&self.recorder).map(str::to_string),
             serious: self.serious,
             special_item: self.special_item,
-            text: self.q.clone(),
+            text: given(&self.q).map(str::to_string),
             ..Default::default()
         };
         match u32::try_from(self.page.unwrap_or(1)) {
-            Ok(page) => filter.page = page,
-            Err(_) => problems.push(Problem::new(
+            Ok(page @ 1..) => filter.page = page,
+            _ => problems.push(Problem::new(
                 "page",
                 "R3",
                 "invalid",
-                format!("页码最大为 {}", u32::MAX),
-                format!("the page number may be at most {}", u32::MAX),
+                format!("页码应为 1 至 {}", u32::MAX),
+                format!("the page number must be from 1 to {}", u32::MAX),
             )),
         }
-        if let Some(r) = &self.register {
+        if self.per_page == Some(0) {
+            problems.push(Problem::new(
+                "per_page",
+                "R3",
+                "invalid",
+                "每页条数应为 1 至 200（更大的数按 200 计）",
+                "per_page must be from 1 to 200 (a larger number counts as 200)",
+            ));
+        }
+        if let Some(r) = self.register.as_deref() {
             match Register::from_code(r) {
                 Some(r) => filter.register = Some(r),
                 None => problems.push(Problem::new(
@@ -153,7 +175,7 @@ impl ListQuery {
                 )),
             }
         }
-        if let Some(sort) = self.sort.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(sort) = given(&self.sort) {
             match liuhen_store::RecordSort::from_code(sort) {
                 Some(s) => filter.sort = s,
                 None => problems.push(Problem::new(
@@ -165,7 +187,7 @@ impl ListQuery {
                 )),
             }
         }
-        if let Some(f) = &self.form {
+        if let Some(f) = self.form.as_deref() {
             match Form::from_code(f) {
                 Some(f) => filter.form = Some(f),
                 None => problems.push(Problem::new(
@@ -188,11 +210,11 @@ impl ListQuery {
                 "special items are numbered 1–15",
             ));
         }
-        match self.from.as_deref().map(|t| parse_bound("from", t, false)).transpose() {
+        match given(&self.from).map(|t| parse_bound("from", t, false)).transpose() {
             Ok(t) => filter.from = t,
             Err(p) => problems.push(p),
         }
-        match self.to.as_deref().map(|t| parse_bound("to", t, true)).transpose() {
+        match given(&self.to).map(|t| parse_bound("to", t, true)).transpose() {
             Ok(t) => filter.to = t,
             Err(p) => problems.push(p),
         }

@@ -18,8 +18,8 @@ pub struct LoginResponse {
 }
 
 /// Log in with a password (argon2id); returns a bearer token and sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ProblemDocument)))]
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", security(()), request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ProblemDocument), (status = 429, description = "此地址登录失败过多 / too many failed logins from this address", body = ProblemDocument)))]
 pub async fn login(
     State(state): State<AppState>,
     connection: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
@@ -61,7 +61,8 @@ pub fn client_address(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[st
 }
 
 /// End the session.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+/// Without a session there is nothing to end, and the answer is the same.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security((), ("bearer" = [])), responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let (parts, _) = request.into_parts();
     if let Some(token) = request_token(&parts)? {

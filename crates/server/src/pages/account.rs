@@ -1,6 +1,7 @@
 //! 我的账号: a user's own account — change the password, set up the TOTP second factor that
 //! reading the whole store needs (等保). Nothing here shows any record.
 
+use crate::api::ApiQuery;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -63,7 +64,7 @@ pub struct Done {
 pub async fn account(
     State(state): State<AppState>,
     Page(c, user): Page,
-    axum::extract::Query(q): axum::extract::Query<Done>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     let done = match q.done.as_deref() {
         Some("password") => Some(c.t("密码已更改；您在其他设备上的会话已结束。", "Password changed; your sessions elsewhere have ended.")),

@@ -1,8 +1,9 @@
 //! Pages of holding to account and protecting (issue 8): 零报告 and questions (/filing), findings
 //! (/findings), retaliation complaints (/complaints) and cadre histories (/cadres).
 
+use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::accountability::{period_code, previous_period};
@@ -123,7 +124,7 @@ async fn filing_page(
 pub async fn filing(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<FilingQuery>,
+    ApiQuery(q): ApiQuery<FilingQuery>,
 ) -> Result<Response, ApiError> {
     filing_page(&state, c, &user, q.period, q.done, FormErrors::default()).await
 }
@@ -165,7 +166,7 @@ pub struct AnswerFields {
 
 pub async fn answer(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<AnswerFields>,
 ) -> Result<Response, ApiError> {
     let record_id = f.record_id.trim().parse::<Uuid>().ok();
@@ -267,7 +268,7 @@ pub struct DoneQuery {
 pub async fn findings(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<DoneQuery>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let done = match q.done.as_deref() {
         Some("recorded") => Some(c.t("认定及处理决定已记录。", "Finding and decision recorded.")),
@@ -340,7 +341,7 @@ pub struct AppealFields {
 
 pub async fn appeal(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<AppealFields>,
 ) -> Result<Response, ApiError> {
     match state.store.appeal_finding(&user, id, &f.grounds).await {
@@ -362,7 +363,7 @@ pub struct DecisionFields {
 
 pub async fn decide(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<DecisionFields>,
 ) -> Result<Response, ApiError> {
     match state.store.decide_appeal(&user, id, &f.outcome, Some(&f.sanction), &f.reason).await {
@@ -445,7 +446,7 @@ async fn complaints_page(
 pub async fn complaints(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<DoneQuery>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let done = match q.done.as_deref() {
         Some("filed") => Some(c.t(
@@ -486,7 +487,7 @@ pub struct StepFields {
 
 pub async fn complaint_step(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<StepFields>,
 ) -> Result<Response, ApiError> {
     match state.store.handle_complaint(&user, id, &f.step, &f.note).await {
@@ -547,7 +548,7 @@ async fn cadres_page(
 pub async fn cadres(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<CadresQuery>,
+    ApiQuery(q): ApiQuery<CadresQuery>,
 ) -> Result<Response, ApiError> {
     let done = (q.done.as_deref() == Some("merged"))
         .then(|| c.t("已确认为同一人并合并。", "Confirmed as one person and merged."));
@@ -608,7 +609,7 @@ pub struct KeyQuery {
 pub async fn cadre(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<KeyQuery>,
+    ApiQuery(q): ApiQuery<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "page").await?;
     state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "page").await?;
@@ -620,7 +621,7 @@ pub async fn cadre(
 pub async fn cadre_csv(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<KeyQuery>,
+    ApiQuery(q): ApiQuery<KeyQuery>,
 ) -> Result<Response, ApiError> {
     let h = state.store.cadre_history(&user, &q.key, "export").await?;
     state.store.note_content_viewed(&user, "cadre_history", Some(q.key.clone()), "export").await?;

@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::{CourtLevel, Lang, Listed, Permission, Role, period::format_cst};
@@ -161,7 +162,7 @@ async fn users_page(
 pub async fn users(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<Done>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     users_page(&state, c, &user, FormErrors::default(), NewUserFields::default(), q.done.as_deref()).await
 }
@@ -264,8 +265,8 @@ async fn user_page(
 pub async fn user(
     State(state): State<AppState>,
     Page(c, admin): Page,
-    Path(username): Path<String>,
-    Query(q): Query<Done>,
+    ApiPath(username): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     user_page(&state, c, &admin, &username, q.done.as_deref(), FormErrors::default(), None).await
 }
@@ -284,7 +285,7 @@ pub struct AccountAction {
 /// `enrolment-code`. Those that need a second person are asked for and take effect on approval.
 pub async fn user_action(
     State(state): State<AppState>,
-    Path((username, action)): Path<(String, String)>,
+    ApiPath((username, action)): ApiPath<(String, String)>,
     PageForm(c, admin, f): PageForm<AccountAction>,
 ) -> Result<Response, ApiError> {
     require(&state, &admin, Permission::AdminUsers)?;
@@ -550,7 +551,7 @@ async fn tokens_page(
 pub async fn tokens(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<Done>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     tokens_page(&state, c, &user, FormErrors::default(), TokenForm::default(), None, q.done.as_deref()).await
 }
@@ -602,7 +603,7 @@ pub async fn issue_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     PageForm(_, user, NoFields {}): PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     require(&state, &user, Permission::AdminUsers)?;

@@ -11,8 +11,9 @@ pub mod reports;
 pub mod security;
 pub mod session;
 
+use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use liuhen_ledger::Event;
@@ -163,7 +164,7 @@ pub struct DeskQuery {
 pub async fn index(
     State(state): State<AppState>,
     chrome::AnyPage(c): chrome::AnyPage,
-    axum::extract::Query(q): axum::extract::Query<DeskQuery>,
+    ApiQuery(q): ApiQuery<DeskQuery>,
 ) -> Result<Response, ApiError> {
     let size = state.store.latest_checkpoint().await?.map_or(0, |c| c.size);
     let desk = match &c.user {
@@ -224,7 +225,7 @@ pub fn receipt_qr_text(origin: &str, index: u64, leaf_hash: &str, size: u64, roo
 pub async fn receipt(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let receipt = state.store.record_receipt(&user, id, "page").await?;
     let entry = base64::engine::general_purpose::STANDARD

@@ -1,8 +1,9 @@
 //! 三员分立 pages (issue 17): the security administrator's approvals and the security auditor's
 //! trail, through the same store calls as `api::duties`.
 
+use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liuhen_rules::{Lang, Listed, period::format_cst};
@@ -99,7 +100,7 @@ pub struct DecisionFields {
 
 pub async fn approvals_decide(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<DecisionFields>,
 ) -> Result<Response, ApiError> {
     let approve = f.decision == "approve";
@@ -134,7 +135,7 @@ struct AuditPage {
 pub async fn audit_page(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     const PER_PAGE: i64 = 100;
     let entries = state.store.audit_trail(&user, q.before, PER_PAGE).await?;

@@ -1,7 +1,8 @@
 //! Logging in and out on the pages, and the language switch.
 
+use crate::api::{ApiForm, ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -110,7 +111,7 @@ fn login_page(
 pub async fn login_form(
     State(state): State<AppState>,
     AnyPage(c): AnyPage,
-    Query(q): Query<LoginQuery>,
+    ApiQuery(q): ApiQuery<LoginQuery>,
 ) -> Result<Response, ApiError> {
     let next = safe_next(q.next.as_deref());
     if c.user.is_some() {
@@ -138,7 +139,7 @@ pub async fn login_submit(
     AnyPage(c): AnyPage,
     connection: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
-    axum::Form(f): axum::Form<LoginFields>,
+    ApiForm(f): ApiForm<LoginFields>,
 ) -> Result<Response, ApiError> {
     let next = safe_next(Some(&f.next));
     let username = f.username.trim().to_string();
@@ -185,7 +186,7 @@ pub async fn logout(
 }
 
 /// The language switch: remembered in a cookie for a year.
-pub async fn switch_language(Path(code): Path<String>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn switch_language(ApiPath(code): ApiPath<String>, ApiQuery(q): ApiQuery<LoginQuery>) -> Response {
     let code = if code == "en" { "en" } else { "zh" };
     let mut response = Redirect::to(&safe_next(q.next.as_deref())).into_response();
     let cookie = format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000");

@@ -49,7 +49,7 @@ pub struct EntryQuery {
 pub async fn new_record(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<EntryQuery>,
+    ApiQuery(q): ApiQuery<EntryQuery>,
 ) -> Result<Response, ApiError> {
     let v = match q.draft {
         Some(id) => match state.store.draft(&user, id).await? {
@@ -200,7 +200,7 @@ impl Shown {
 pub async fn amend_form(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     state.store.check_can_amend(&user, id).await?;
     let view = state.store.record(&user, id, "page").await?;
@@ -210,7 +210,7 @@ pub async fn amend_form(
 
 pub async fn amend(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let v = Values::from_pairs(&pairs.into_iter().filter(|(k, _)| k != "csrf" && k != "action").collect::<Vec<_>>());

@@ -58,7 +58,7 @@ fn query_string(pairs: &[(String, String)]) -> String {
 pub async fn list(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(pairs): Query<Vec<(String, String)>>,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let query: ListQuery = serde_urlencoded::from_str(&query_string(&pairs))
         .map_err(|e| ApiError::bad_request(format!("查询条件有误：{e}"), format!("bad query: {e}")))?;
@@ -111,7 +111,7 @@ pub async fn list(
 pub async fn export_csv(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let mut filter = query.to_filter()?;
     filter.per_page = 200;

@@ -13,8 +13,9 @@ pub use record::*;
 
 use std::collections::BTreeMap;
 
+use crate::api::{ApiMultipart, ApiPath, ApiQuery};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::{

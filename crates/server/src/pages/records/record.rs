@@ -315,7 +315,7 @@ pub struct HandlingFields {
 /// outcome, from the record's page (issue 8): `what` is `screen`, `check`, `conclude` or `outcome`.
 pub async fn handle(
     State(state): State<AppState>,
-    Path((id, what)): Path<(Uuid, String)>,
+    ApiPath((id, what)): ApiPath<(Uuid, String)>,
     PageForm(c, user, f): PageForm<HandlingFields>,
 ) -> Result<Response, ApiError> {
     let store = &state.store;
@@ -342,8 +342,8 @@ pub async fn handle(
 pub async fn record(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Path(id): Path<Uuid>,
-    Query(q): Query<Done>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     record_page(&state, c, &user, id, q.done.as_deref(), FormErrors::default()).await
 }
@@ -353,11 +353,11 @@ pub async fn record(
 pub async fn upload(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Path(id): Path<Uuid>,
-    multipart: Multipart,
+    ApiPath(id): ApiPath<Uuid>,
+    upload: ApiMultipart,
 ) -> Result<Response, ApiError> {
     let csrf = (!c.by_bearer).then_some(c.csrf.as_str());
-    match crate::api::receive_material(&state, &user, id, multipart, csrf).await {
+    match crate::api::receive_material(&state, &user, id, upload, csrf).await {
         Ok(_) => Ok(Redirect::to(&format!("/records/{id}?done=material")).into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::PAYLOAD_TOO_LARGE => {
             let errors = FormErrors::from_error(&e, c.lang);
@@ -378,7 +378,7 @@ pub struct SignFields {
 /// Confirm the record from its page (R4).
 pub async fn cosign(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<SignFields>,
 ) -> Result<Response, ApiError> {
     let result = state.store.cosign(&user, id, f.version).await;
@@ -388,7 +388,7 @@ pub async fn cosign(
 /// Dispute the record from its page, with the reason (R4).
 pub async fn dispute(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     PageForm(c, user, f): PageForm<SignFields>,
 ) -> Result<Response, ApiError> {
     let result = state.store.dispute(&user, id, f.version, &f.reason).await;

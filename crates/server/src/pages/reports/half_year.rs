@@ -58,7 +58,7 @@ async fn inspections_in(
 pub async fn half_year_page(
     State(state): State<AppState>,
     Page(c, user): Page,
-    Query(q): Query<HalfQuery>,
+    ApiQuery(q): ApiQuery<HalfQuery>,
 ) -> Result<Response, ApiError> {
     require_high_court(&state, &user).await?;
     let half = q.half()?;

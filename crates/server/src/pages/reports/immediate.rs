@@ -182,7 +182,7 @@ pub(super) async fn immediate_page(
 /// one to acknowledge (R9).
 pub async fn acknowledge(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    ApiPath(id): ApiPath<uuid::Uuid>,
     crate::pages::chrome::PageForm(_, user, NoFields {}): crate::pages::chrome::PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;

@@ -15,7 +15,7 @@ struct NotificationPage {
 pub async fn notification(
     State(state): State<AppState>,
     Page(c, user): Page,
-    axum::extract::Path(record_id): axum::extract::Path<uuid::Uuid>,
+    ApiPath(record_id): ApiPath<uuid::Uuid>,
 ) -> Result<Response, ApiError> {
     state.store.require_permission(
         &user,

@@ -97,7 +97,7 @@ struct ReportPage {
 pub async fn report(
     State(state): State<AppState>,
     Page(c, user): Page,
-    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    ApiPath(id): ApiPath<uuid::Uuid>,
 ) -> Result<Response, ApiError> {
     let info = state.store.report(&user, id).await?;
     state.store.note_content_viewed(&user, "report", Some(id.to_string()), "page").await?;
@@ -127,7 +127,7 @@ pub async fn report(
 /// and sealed with it — their hashes go into the ledger.
 pub async fn approve(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    ApiPath(id): ApiPath<uuid::Uuid>,
     crate::pages::chrome::PageForm(_, user, NoFields {}): crate::pages::chrome::PageForm<NoFields>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
@@ -221,7 +221,7 @@ async fn document_number(
 pub async fn file(
     State(state): State<AppState>,
     Page(_, user): Page,
-    axum::extract::Path((id, sha256)): axum::extract::Path<(uuid::Uuid, String)>,
+    ApiPath((id, sha256)): ApiPath<(uuid::Uuid, String)>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
     let info = state.store.report(&user, id).await?;
