@@ -160,10 +160,12 @@ pub struct AddCheckpoint {
 pub fn parse_add_checkpoint(body: &[u8]) -> Result<AddCheckpoint, TlogError> {
     let bad = |why: &str| TlogError::Checkpoint(format!("add-checkpoint 请求格式有误: {why}"));
     let split = body.windows(2).position(|w| w == b"\n\n").ok_or_else(|| bad("no blank line"))?;
-    let head = std::str::from_utf8(&body[..split + 1]).map_err(|_| bad("not UTF-8"))?;
-    let mut lines = head.lines();
+    let head = std::str::from_utf8(&body[..split]).map_err(|_| bad("not UTF-8"))?;
+    // Lines end in a bare newline, and the size is plain decimal: one request has one spelling
+    // (the fuzzer found "old +0" and "\r\n" accepted).
+    let mut lines = head.split('\n');
     let old = lines.next().and_then(|l| l.strip_prefix("old ")).ok_or_else(|| bad("old line"))?;
-    if old.is_empty() || (old.len() > 1 && old.starts_with('0')) {
+    if old.is_empty() || !old.bytes().all(|b| b.is_ascii_digit()) || (old.len() > 1 && old.starts_with('0')) {
         return Err(bad("old size"));
     }
     let old_size: u64 = old.parse().map_err(|_| bad("old size"))?;
@@ -179,6 +181,23 @@ pub fn parse_add_checkpoint(body: &[u8]) -> Result<AddCheckpoint, TlogError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `scripts/fuzz add_checkpoint`: a request the log would never write, read as if it had.
+    #[test]
+    fn an_add_checkpoint_request_has_one_spelling() {
+        let proof = BASE64.encode([7u8; 32]);
+        let good = format!("old 5\n{proof}\n\nexample.com/log\n");
+        let parsed = parse_add_checkpoint(good.as_bytes()).unwrap();
+        assert_eq!(add_checkpoint_body(parsed.old_size, &parsed.proof, &parsed.checkpoint), good.as_bytes());
+        for bad in [
+            format!("old +5\n{proof}\n\nexample.com/log\n"),
+            format!("old 5\r\n{proof}\n\nexample.com/log\n"),
+            format!("old 5\n{proof}\r\n\nexample.com/log\n"),
+            format!("old 05\n{proof}\n\nexample.com/log\n"),
+        ] {
+            assert!(parse_add_checkpoint(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn cosignatures_sign_and_verify() {
