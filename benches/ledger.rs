@@ -43,13 +43,7 @@ async fn seeded(dir: &std::path::Path) -> Store {
     let store = liuhen::storage::open(config).await.unwrap();
     store
         .console()
-        .add_court(&NewCourt {
-            id: "c".into(),
-            name: "示例市甲区人民法院".into(),
-            level: CourtLevel::Basic,
-            parent_id: None,
-            case_code: "示0101".into(),
-        })
+        .add_court(&NewCourt::new("c", "示例市甲区人民法院", CourtLevel::Basic, None, "示0101"))
         .await
         .unwrap();
     store

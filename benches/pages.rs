@@ -51,13 +51,7 @@ async fn store_with(dir: &std::path::Path, records: usize) -> Arc<Store> {
     config.extra_regions = vec!["示".into()];
     config.second_factor_for_contents = false;
     let store = Arc::new(liuhen::storage::open(config).await.unwrap());
-    let court = NewCourt {
-        id: "c".into(),
-        name: "示例市甲区人民法院".into(),
-        level: CourtLevel::Basic,
-        parent_id: None,
-        case_code: "示0101".into(),
-    };
+    let court = NewCourt::new("c", "示例市甲区人民法院", CourtLevel::Basic, None, "示0101");
     store.console().add_court(&court).await.unwrap();
     for (username, role) in [("clerk", Role::Recorder), ("office", Role::StoreMaintainer)] {
         let user = NewUser {

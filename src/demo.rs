@@ -71,16 +71,7 @@ const CONTENTS: [&str; 6] = [
 
 pub async fn populate(store: &Store, records: usize) -> anyhow::Result<usize> {
     for (id, name, level, parent, code) in COURTS {
-        store
-            .console()
-            .add_court(&NewCourt {
-                id: id.into(),
-                name: name.into(),
-                level,
-                parent_id: parent.map(String::from),
-                case_code: code.into(),
-            })
-            .await?;
+        store.console().add_court(&NewCourt::new(id, name, level, parent, code)).await?;
     }
     let mut recorders: Vec<(User, User)> = Vec::new();
     let demo_account = |username: &str, name: &str, court: &str, role: Role| NewUser {

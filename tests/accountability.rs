@@ -124,13 +124,13 @@ async fn a_retaliation_complaint_goes_to_the_court_above_and_its_handlers_alone_
     let upper_office = app.user("upper_office", "high", Role::StoreMaintainer).await;
     app.store
         .console()
-        .add_court(&liuhen_store::NewCourt {
-            id: "spc".into(),
-            name: "最高人民法院".into(),
-            level: liuhen_rules::CourtLevel::Supreme,
-            parent_id: None,
-            case_code: "最高法".into(),
-        })
+        .add_court(&liuhen_store::NewCourt::new(
+            "spc",
+            "最高人民法院",
+            liuhen_rules::CourtLevel::Supreme,
+            None,
+            "最高法",
+        ))
         .await
         .unwrap();
     let supreme = app.user("spc_inspector", "spc", Role::DisciplineInspector).await;

@@ -345,13 +345,13 @@ async fn a_court_id_is_a_plain_word() {
     let console = app.store.console();
     for bad in ["", "a\"b", "a b", "x\r\nSet-Cookie: y=1", "法院", "a/b", "a;b", &"x".repeat(65)] {
         let err = console
-            .add_court(&liuhen_store::NewCourt {
-                id: bad.to_string(),
-                name: "示例市丙区人民法院".into(),
-                level: liuhen_rules::CourtLevel::Basic,
-                parent_id: Some("high".into()),
-                case_code: "示0103".into(),
-            })
+            .add_court(&liuhen_store::NewCourt::new(
+                bad,
+                "示例市丙区人民法院",
+                liuhen_rules::CourtLevel::Basic,
+                Some("high"),
+                "示0103",
+            ))
             .await
             .expect_err(bad);
         let api = liuhen_server::error::ApiError::from(err);
@@ -360,13 +360,13 @@ async fn a_court_id_is_a_plain_word() {
     }
     for (i, good) in ["basic3", "Court_3-a", &"x".repeat(64)].into_iter().enumerate() {
         console
-            .add_court(&liuhen_store::NewCourt {
-                id: good.to_string(),
-                name: format!("示例市第{i}区人民法院"),
-                level: liuhen_rules::CourtLevel::Basic,
-                parent_id: Some("high".into()),
-                case_code: format!("示010{}", i + 3),
-            })
+            .add_court(&liuhen_store::NewCourt::new(
+                good,
+                &format!("示例市第{i}区人民法院"),
+                liuhen_rules::CourtLevel::Basic,
+                Some("high"),
+                &format!("示010{}", i + 3),
+            ))
             .await
             .unwrap_or_else(|e| panic!("{good}: {e}"));
     }

@@ -450,14 +450,7 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
         ("mid9", "示例市中级人民法院", CourtLevel::Intermediate, Some("high9"), "示91"),
         ("basic9", "示例市丙区人民法院", CourtLevel::Basic, Some("mid9"), "示9101"),
     ] {
-        let court = NewCourt {
-            id: id.into(),
-            name: name.into(),
-            level,
-            parent_id: parent.map(String::from),
-            case_code: code.into(),
-        };
-        app.store.console().add_court(&court).await.unwrap();
+        app.store.console().add_court(&NewCourt::new(id, name, level, parent, code)).await.unwrap();
     }
     for (user, court, role) in [
         ("clerk9", "basic9", Role::Recorder),

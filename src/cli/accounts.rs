@@ -20,16 +20,7 @@ pub(super) async fn court_add(
     let store = liuhen::storage::open(s.store_config()?).await?;
     let level =
         CourtLevel::from_code(level).with_context(|| format!("法院层级应为 {}", CourtLevel::codes().join(", ")))?;
-    store
-        .console()
-        .add_court(&NewCourt {
-            id: id.to_string(),
-            name: name.to_string(),
-            level,
-            parent_id: parent.map(str::to_string),
-            case_code: code.to_string(),
-        })
-        .await?;
+    store.console().add_court(&NewCourt::new(id, name, level, parent, code)).await?;
     println!("已添加法院 {name} ({id})");
     store.close().await;
     Ok(())

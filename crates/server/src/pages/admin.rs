@@ -419,13 +419,7 @@ pub async fn add_court(
     let problems = court_problems(&f);
     let result = match CourtLevel::from_code(&f.level) {
         Some(level) if problems.is_empty() => {
-            let court = NewCourt {
-                id: f.id.trim().to_string(),
-                name: f.name.trim().to_string(),
-                level,
-                parent_id: Some(f.parent_id.clone()),
-                case_code: f.case_code.trim().to_string(),
-            };
+            let court = NewCourt::new(f.id.trim(), f.name.trim(), level, Some(&f.parent_id), f.case_code.trim());
             state.store.admin_by(&user).add_court(&court).await
         }
         _ => Err(StoreError::Invalid(problems)),

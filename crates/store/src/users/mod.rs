@@ -43,6 +43,20 @@ pub struct Court {
 
 pub type NewCourt = Court;
 
+impl Court {
+    /// A court as added at the console, the admin page or a fixture; `parent_id` is the court
+    /// one level up (none for the top of a deployment).
+    pub fn new(id: &str, name: &str, level: CourtLevel, parent_id: Option<&str>, case_code: &str) -> Court {
+        Court {
+            id: id.to_string(),
+            name: name.to_string(),
+            level,
+            parent_id: parent_id.map(str::to_string),
+            case_code: case_code.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub username: String,
