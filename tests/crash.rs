@@ -4,119 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use common::binary::{login, seeded, start, start_with, verified, writer};
+
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-fn start(dir: &std::path::Path) -> Server {
-    let config = dir.join("liuhen.toml");
-    start_with(&["--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"], &[]).0
-}
-
-/// Start the binary with `args`; returns the server and what it printed before listening.
-fn start_with(args: &[&str], env: &[(&str, &str)]) -> (Server, Vec<String>) {
-    let mut printed = Vec::new();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env("LIUHEN_LOG", "warn")
-        // The writers read back what was acknowledged with password logins; this store has no
-        // security administrator, so the server may run without second factors.
-        .env("LIUHEN_SECOND_FACTOR_FOR_CONTENTS", "false")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start liuhen");
-    // The server prints its address once it listens; no sleeping and guessing.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server exited before listening").unwrap();
-        printed.push(line.clone());
-        if let Some(start) = line.find("http://") {
-            let url: String = line[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-            break url.trim_end_matches('/').to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Server { child, base }, printed)
-}
-
-/// One writer: records posted one after another until the server stops answering (or `stop` is
-/// set); the ids it acknowledged go into `acked`.
-fn writer(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    body: impl Fn(u64) -> Value + Send + 'static,
-    acked: &Arc<Mutex<Vec<String>>>,
-    stop: &Arc<std::sync::atomic::AtomicBool>,
-) -> tokio::task::JoinHandle<()> {
-    let (client, base, token) = (client.clone(), base.to_string(), token.to_string());
-    let (acked, stop) = (acked.clone(), stop.clone());
-    tokio::spawn(async move {
-        for i in 0.. {
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                break;
-            }
-            let Ok(r) = client.post(format!("{base}/api/v1/records")).bearer_auth(&token).json(&body(i)).send().await
-            else {
-                break;
-            };
-            if r.status() != 201 {
-                break;
-            }
-            let Ok(v) = r.json::<Value>().await else { break };
-            acked.lock().unwrap().push(v["record_id"].as_str().unwrap().to_string());
-        }
-    })
-}
-
-async fn login(client: &reqwest::Client, base: &str, user: &str) -> String {
-    let r = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": user, "password": common::PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
-}
-
-/// A seeded store for servers started from `dir/liuhen.toml`: SQLite in `dir/data`, or the
-/// test's own PostgreSQL database when the suite runs on PostgreSQL (or `postgres` asks for it).
-async fn seeded(dir: &std::path::Path, postgres: bool) -> (liuhen_store::StoreConfig, Option<common::TestDb>) {
-    let data = dir.join("data");
-    let db = if postgres { Some(common::TestDb::new().await) } else { None };
-    let database = db.as_ref().map(|db| format!("database_url = {:?}\n", db.url())).unwrap_or_default();
-    std::fs::write(
-        dir.join("liuhen.toml"),
-        format!("data_dir = {:?}\nextra_regions = [\"示\"]\n{database}", data.to_str().unwrap()),
-    )
-    .unwrap();
-    let mut config = common::config(&data);
-    config.database_url = db.as_ref().map(|db| db.url());
-    let store = liuhen::storage::open(config.clone()).await.unwrap();
-    common::seed(&store).await;
-    store.close().await;
-    (config, db)
-}
-
-/// `liuhen verify` of the store, as an operator runs it.
-fn verified(config: &liuhen_store::StoreConfig) -> liuhen_store::verify::VerifyReport {
-    let options = liuhen_store::verify::VerifyOptions {
-        data_dir: config.data_dir.clone(),
-        verifier_keys: vec![],
-        key_file: None,
-    };
-    liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_written() {
@@ -125,8 +19,23 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
 
     let client = reqwest::Client::new();
     let mut acknowledged: Vec<String> = Vec::new();
-    // Several rounds: 64 writers, a SIGKILL at no particular moment, a restart, `verify`.
-    for round in 0..3 {
+    // Several rounds: 64 writers, a SIGKILL at a random moment, a restart, `verify`. Three in the
+    // test command; `scripts/kill-rounds` asks for fifty (docs/reliability.md). A failing round is
+    // replayed with the seed it prints.
+    let rounds: u64 = std::env::var("LIUHEN_KILL_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(3);
+    let seed: u64 = std::env::var("LIUHEN_KILL_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos().into()
+    });
+    println!("kill rounds: {rounds}, LIUHEN_KILL_SEED={seed}");
+    let mut random = seed | 1;
+    let mut next = move |below: u64| {
+        // xorshift64: enough to spread the kills; reproducible from the seed.
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        random % below
+    };
+    for round in 0..rounds {
         let mut server = start(dir.path());
         let token = login(&client, &server.base, "clerk").await;
         let acked: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -141,11 +50,15 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
                 writer(&client, &server.base, &token, body, &acked, &never)
             })
             .collect();
+        // Killed once some writes are acknowledged, a random number of them and a random few
+        // milliseconds later: mid-batch, mid-fsync or between batches, wherever that falls.
+        let (enough, delay) = (20 + next(300) as usize, next(25));
         let deadline = Instant::now() + Duration::from_secs(60);
-        while acked.lock().unwrap().len() < 60 + 37 * round {
+        while acked.lock().unwrap().len() < enough {
             assert!(Instant::now() < deadline, "writes did not flow");
             tokio::time::sleep(Duration::from_millis(3)).await;
         }
+        tokio::time::sleep(Duration::from_millis(delay)).await;
         server.child.kill().unwrap();
         server.child.wait().unwrap();
         for w in writers {
@@ -153,7 +66,8 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
         }
         acknowledged.extend(acked.lock().unwrap().iter().cloned());
         let report = verified(&config);
-        assert!(report.ok, "round {round}: {:?}", report.faults);
+        assert!(report.ok, "round {round} (LIUHEN_KILL_SEED={seed}): {:?}", report.faults);
+        println!("round {round}: killed after {enough}+ acknowledged and {delay} ms; verify clean");
     }
 
     // Restart: every acknowledged record is there.

@@ -279,15 +279,32 @@ async fn verify_finds_two_swapped_events() {
     assert!(report.faults.iter().any(|f| f.entry == swapped && f.zh.contains("Merkle")), "{:?}", report.faults);
 }
 
+/// A material replaced, rotted (one bit flipped on the disk) or gone: verify names the entry
+/// that recorded it and the material's hash, and the store refuses to serve what it has.
 #[tokio::test]
-async fn verify_finds_a_replaced_material() {
+async fn verify_finds_a_replaced_rotted_or_missing_material() {
     let (app, key, _) = history().await;
     let sha: String = common::scalar(&app.store, "SELECT sha256 FROM materials").await;
     let seq: i64 = common::scalar(&app.store, "SELECT seq FROM materials").await;
-    std::fs::write(app.store.material_store().file_path(&sha), b"%PDF-1.4 another letter").unwrap();
-    let report = verify(&app, &key).await;
-    assert_eq!(first(&report).0, Some(seq as u64));
-    assert!(report.faults[0].zh.contains("材料"));
+    let path = app.store.material_store().file_path(&sha);
+    let original = std::fs::read(&path).unwrap();
+    let mut rotted = original.clone();
+    rotted[original.len() / 2] ^= 0x10;
+    for (what, bytes) in
+        [("replaced", Some(b"%PDF-1.4 another letter".to_vec())), ("rotted", Some(rotted)), ("gone", None)]
+    {
+        match bytes {
+            Some(bytes) => std::fs::write(&path, bytes).unwrap(),
+            None => std::fs::remove_file(&path).unwrap(),
+        }
+        let report = verify(&app, &key).await;
+        assert!(!report.ok, "{what}");
+        let (entry, text) = first(&report);
+        assert_eq!(entry, Some(seq as u64), "{what}: {text}");
+        assert!(text.contains("材料") && text.contains(&sha[..12]), "{what}: {text}");
+        std::fs::write(&path, &original).unwrap();
+    }
+    assert!(verify(&app, &key).await.ok, "the original material back");
 }
 
 #[tokio::test]

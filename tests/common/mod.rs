@@ -2,6 +2,8 @@
 //! fictional court hierarchy and users.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::sync::Arc;
 
 use liuhen_rules::{CourtLevel, Role};
@@ -64,17 +66,7 @@ pub async fn seed(store: &Store) {
         ("basic1", "示例市甲区人民法院", CourtLevel::Basic, Some("high"), "示0101"),
         ("basic2", "示例市乙区人民法院", CourtLevel::Basic, Some("high"), "示0102"),
     ] {
-        store
-            .console()
-            .add_court(&NewCourt {
-                id: id.into(),
-                name: name.into(),
-                level,
-                parent_id: parent.map(String::from),
-                case_code: code.into(),
-            })
-            .await
-            .unwrap();
+        store.console().add_court(&NewCourt::new(id, name, level, parent, code)).await.unwrap();
     }
     for (username, court, role) in [
         ("clerk", "basic1", Role::Recorder),

@@ -148,6 +148,15 @@ impl From<StoreError> for ApiError {
                     "the material no longer matches its recorded hash; it was not served — tell the store maintainer",
                 )
             }
+            full if full.is_storage_full() => {
+                tracing::error!(error = %full, "no space left: a write was refused");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "服务器存储空间已满，本次提交没有写入任何内容；已登记的内容不受影响。请通知系统管理员释放空间后重新提交",
+                    "the server has no space left: nothing of this request was written, and what was recorded before is unaffected; ask the administrator to free space, then submit again",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(

@@ -143,6 +143,15 @@ impl Drop for PgDb {
     }
 }
 
+/// PostgreSQL's error as the store's: `disk_full` (SQLSTATE 53100) is said as such, so the server
+/// can answer it plainly instead of as an internal error.
+fn database(e: sqlx::Error) -> StoreError {
+    match e.as_database_error().and_then(|db| db.code()) {
+        Some(code) if code == "53100" => StoreError::StorageFull(e.to_string()),
+        _ => StoreError::database(e),
+    }
+}
+
 impl PgDb {
     fn connect(options: &PgConnectOptions, holder: String) -> Result<PgDb> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -157,7 +166,7 @@ impl PgDb {
     ) -> Result<T> {
         let mut conn = self.conn.borrow_mut();
         match (conn.as_mut(), self.runtime.as_ref()) {
-            (Some(conn), Some(runtime)) => runtime.block_on(work(conn)).map_err(StoreError::database),
+            (Some(conn), Some(runtime)) => runtime.block_on(work(conn)).map_err(database),
             _ => Err(StoreError::Internal("a PostgreSQL connection used after it was closed".into())),
         }
     }

@@ -61,6 +61,20 @@ impl TestDb {
         PgPoolOptions::new().max_connections(4).connect_with(self.options.clone()).await.unwrap()
     }
 
+    /// Cut every connection to this database, as a restarted server or a network fault would;
+    /// returns how many there were.
+    pub async fn terminate_connections(&self) -> usize {
+        let mut conn = PgConnectOptions::from_str(&admin_url()).unwrap().connect().await.unwrap();
+        let cut: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        cut.into_iter().filter(|(done,)| *done).count()
+    }
+
     /// A login role of this test with the application's grants.
     pub async fn app_role(&self, pool: &PgPool) -> PgConnectOptions {
         let role = format!("{}_app", self.name);

@@ -34,10 +34,10 @@ impl SqliteBackend {
             &self.path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(StoreError::database)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(StoreError::database)?;
+        .map_err(database)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(database)?;
         // Pages mapped rather than copied: long reads go straight through.
-        conn.pragma_update(None, "mmap_size", 1i64 << 30).map_err(StoreError::database)?;
+        conn.pragma_update(None, "mmap_size", 1i64 << 30).map_err(database)?;
         Ok(SqliteDb(conn))
     }
 
@@ -54,7 +54,7 @@ impl SqliteBackend {
             conn.set_prepared_statement_cache_capacity(64);
             Ok(conn)
         };
-        open().map(SqliteDb).map_err(StoreError::database)
+        open().map(SqliteDb).map_err(database)
     }
 }
 
@@ -116,9 +116,9 @@ impl Backend for SqliteBackend {
         let copy = scratch.join("copy.db");
         let result = (|| {
             self.snapshot_into(&copy)?;
-            let conn = rusqlite::Connection::open(&copy).map_err(StoreError::database)?;
-            conn.pragma_update(None, "journal_mode", "OFF").map_err(StoreError::database)?;
-            conn.pragma_update(None, "synchronous", "OFF").map_err(StoreError::database)?;
+            let conn = rusqlite::Connection::open(&copy).map_err(database)?;
+            conn.pragma_update(None, "journal_mode", "OFF").map_err(database)?;
+            conn.pragma_update(None, "synchronous", "OFF").map_err(database)?;
             let conn = SqliteDb(conn);
             work(&conn)?;
             conn.rollback()
@@ -151,28 +151,36 @@ impl Db for SqliteDb {
     }
 
     fn begin(&self) -> Result<()> {
-        self.0.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::database)
+        self.0.execute_batch("BEGIN IMMEDIATE").map_err(database)
     }
 
     fn exec(&self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
         let values: Vec<Bound<'_>> = params.iter().map(|p| Bound(p.value())).collect();
-        let mut statement = self.0.prepare_cached(&sqlite_sql(sql)).map_err(StoreError::database)?;
-        let changed = statement.execute(rusqlite::params_from_iter(values)).map_err(StoreError::database)?;
+        let mut statement = self.0.prepare_cached(&sqlite_sql(sql)).map_err(database)?;
+        let changed = statement.execute(rusqlite::params_from_iter(values)).map_err(database)?;
         Ok(changed as u64)
     }
 
     fn each(&self, sql: &str, params: &[&dyn Param], f: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
         let values: Vec<Bound<'_>> = params.iter().map(|p| Bound(p.value())).collect();
-        let mut statement = self.0.prepare_cached(&sqlite_sql(sql)).map_err(StoreError::database)?;
+        let mut statement = self.0.prepare_cached(&sqlite_sql(sql)).map_err(database)?;
         let names: std::sync::Arc<[String]> = statement.column_names().into_iter().map(String::from).collect();
-        let mut rows = statement.query(rusqlite::params_from_iter(values)).map_err(StoreError::database)?;
-        while let Some(row) = rows.next().map_err(StoreError::database)? {
-            let cells = (0..names.len())
-                .map(|i| row.get_ref(i).map_err(StoreError::database).and_then(cell))
-                .collect::<Result<_>>()?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values)).map_err(database)?;
+        while let Some(row) = rows.next().map_err(database)? {
+            let cells =
+                (0..names.len()).map(|i| row.get_ref(i).map_err(database).and_then(cell)).collect::<Result<_>>()?;
             f(Row::new(cells, names.clone()))?;
         }
         Ok(())
+    }
+}
+
+/// SQLite's error as the store's: a full disk (SQLITE_FULL) is said as such, so the server can
+/// answer it plainly instead of as an internal error.
+fn database(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::StorageFull(e.to_string()),
+        _ => StoreError::database(e),
     }
 }
 

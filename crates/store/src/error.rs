@@ -41,6 +41,13 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("上传中断 (upload interrupted): {0}")]
     Upload(String),
+    /// The disk (or the database server's) has no room left: nothing of the request was written.
+    #[error("存储空间已满，未写入 (no space left; nothing was written): {0}")]
+    StorageFull(String),
+    /// The log's signing key cannot be read, or is missing while the log already has checkpoints
+    /// it signed: the server does not start rather than sign with another key (docs/reliability.md).
+    #[error("日志签名密钥 {path} 无法使用：{zh} (the log signing key cannot be used: {en})")]
+    SigningKey { path: String, zh: String, en: String },
     #[error("内部错误 (internal error): {0}")]
     Internal(String),
 }
@@ -61,6 +68,22 @@ impl StoreError {
     /// A database's own error (a backend's driver, a migration).
     pub fn database(error: impl std::fmt::Display) -> Self {
         StoreError::Database(error.to_string())
+    }
+
+    /// Whether this failure is a full disk: said by the database, or an I/O error somewhere in the
+    /// chain of causes (a material being written).
+    pub fn is_storage_full(&self) -> bool {
+        if matches!(self, StoreError::StorageFull(_)) {
+            return true;
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cause {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull) {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
     }
 
     /// A refusal of the request itself (bad input, not allowed, not found, conflict), as opposed to

@@ -48,8 +48,11 @@ pub fn key_files(config: &StoreConfig) -> (PathBuf, PathBuf) {
 }
 
 fn read_key(path: &std::path::Path) -> Result<LogKey> {
-    let text = std::fs::read_to_string(path)?;
-    LogKey::from_private(&text).map_err(|e| StoreError::Internal(format!("{}: {e}", path.display())))
+    let unusable = |zh: String, en: String| StoreError::SigningKey { path: path.display().to_string(), zh, en };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| unusable(format!("文件无法读取（{e}）"), format!("the file cannot be read ({e})")))?;
+    LogKey::from_private(&text)
+        .map_err(|e| unusable(format!("不是有效的签名私钥（{e}）"), format!("not a signing key ({e})")))
 }
 
 /// Every verifier key the data directory has had (current, next, retired), for checking old
@@ -104,10 +107,12 @@ pub fn promote_key(config: &StoreConfig) -> Result<String> {
 }
 
 /// Load the log's signing keys, or make the first one on first start (the file is readable by
-/// its owner only).
-pub(crate) fn load_or_create_keys(config: &StoreConfig) -> Result<LogKeys> {
+/// its owner only). A log that has signed checkpoints never gets a new key this way: a missing
+/// or unreadable key file stops the start (a new key would fork the log's identity; restore the
+/// file from the backup, or rotate with `liuhen log-key rotate`).
+pub(crate) fn load_or_create_keys(config: &StoreConfig, log_signed: bool) -> Result<LogKeys> {
     let (current, next) = key_files(config);
-    let primary = load_or_create_key(config)?;
+    let primary = load_or_create_key(config, log_signed)?;
     let mut active = vec![primary];
     if next.exists() && current.exists() {
         let next = read_key(&next)?;
@@ -119,10 +124,19 @@ pub(crate) fn load_or_create_keys(config: &StoreConfig) -> Result<LogKeys> {
     Ok(LogKeys { active })
 }
 
-fn load_or_create_key(config: &StoreConfig) -> Result<LogKey> {
+fn load_or_create_key(config: &StoreConfig, log_signed: bool) -> Result<LogKey> {
     let path = key_path(config);
-    if path.exists() {
+    // `try_exists`, not `exists`: a file that cannot even be looked at is not a missing one.
+    if path.try_exists().unwrap_or(true) {
         return read_key(&path);
+    }
+    if log_signed {
+        return Err(StoreError::SigningKey {
+            path: path.display().to_string(),
+            zh: "文件不存在，而账本已有用它签名的检查点；请从备份恢复该文件（不会另生成新密钥）".into(),
+            en: "the file is missing while the log has checkpoints it signed; restore it from the backup (no new key is made)"
+                .into(),
+        });
     }
     let (key, private) = LogKey::generate(&config.log_origin).map_err(|e| StoreError::Internal(e.to_string()))?;
     if let Some(dir) = path.parent() {

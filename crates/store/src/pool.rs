@@ -68,14 +68,46 @@ impl Pool {
             managed::PoolError::Backend(e) => e,
             other => StoreError::Internal(format!("no database connection: {other}")),
         })?;
-        blocking(move || {
+        let result = blocking(move || {
             let result = work(&**conn);
             if result.is_err() {
                 drop(Object::take(conn));
             }
             result
         })
-        .await
+        .await;
+        if let Err(e) = &result
+            && !e.is_refusal()
+        {
+            self.forget_idle();
+        }
+        result
+    }
+
+    /// Close every idle connection. After a failure of the database rather than of the request (a
+    /// database restarted, a network cut), the idle ones are as likely broken as the one that
+    /// failed: the next requests get fresh ones instead of each finding a dead one.
+    fn forget_idle(&self) {
+        let removed = self.0.retain(|_, _| false).removed;
+        if !removed.is_empty() {
+            tracing::warn!(closed = removed.len(), "a database call failed: the idle connections are closed");
+            // Closing a connection may block (PostgreSQL's says goodbye): not on an async thread.
+            tokio::task::spawn_blocking(move || drop(removed));
+        }
+    }
+
+    /// Run a read; on a failure of the database (not a refusal) it is run once more, on a fresh
+    /// connection, since a read changes nothing. Only for the read pool: a write is never repeated.
+    async fn read<T: Send + 'static>(&self, work: impl Fn(&dyn Db) -> Result<T> + Send + Sync + 'static) -> Result<T> {
+        let work = Arc::new(work);
+        let again = work.clone();
+        match self.run(move |db| work(db)).await {
+            Err(e) if !e.is_refusal() && matches!(self.0.manager().access, Access::Read) => {
+                tracing::warn!(error = %e, "a read failed; it is tried once more on a fresh connection");
+                self.run(move |db| again(db)).await
+            }
+            done => done,
+        }
     }
 
     /// Run `work` in a transaction that writes on what it read ([`crate::sql::in_checked_write`]).
@@ -89,19 +121,19 @@ impl Pool {
     /// Every row of a query.
     pub(crate) async fn rows(&self, sql: &str, params: Vec<Owned>) -> Result<Vec<Row>> {
         let sql = sql.to_string();
-        self.run(move |db| db.rows(&sql, &bound(&params))).await
+        self.read(move |db| db.rows(&sql, &bound(&params))).await
     }
 
     /// The first row of a query, if any.
     pub(crate) async fn row(&self, sql: &str, params: Vec<Owned>) -> Result<Option<Row>> {
         let sql = sql.to_string();
-        self.run(move |db| db.row(&sql, &bound(&params))).await
+        self.read(move |db| db.row(&sql, &bound(&params))).await
     }
 
     /// The one row a query always returns, or none is an internal error.
     pub(crate) async fn one(&self, sql: &str, params: Vec<Owned>) -> Result<Row> {
         let sql = sql.to_string();
-        self.run(move |db| db.one(&sql, &bound(&params))).await
+        self.read(move |db| db.one(&sql, &bound(&params))).await
     }
 
     /// The first column of the one row of a query.

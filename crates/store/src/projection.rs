@@ -219,6 +219,14 @@ fn write_version(conn: &dyn Db, v: &Version<'_>, reason: Option<&str>) -> Result
 /// Append one event at the next index and apply it, inside the sequencer's transaction. The event
 /// is encoded (and may be refused) before anything is written.
 pub(crate) fn append(conn: &dyn Db, appender: &mut Appender, event: &Event) -> Result<i64> {
+    let at = appender.stamp(event.at);
+    let restamped;
+    let event = if at == event.at {
+        event
+    } else {
+        restamped = Event { at, ..event.clone() };
+        &restamped
+    };
     let entry = event.encode()?;
     let leaf = liuhen_ledger::leaf_hash(&entry);
     let seq = appender.next_index() as i64;

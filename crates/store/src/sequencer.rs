@@ -116,7 +116,7 @@ impl Sequencer {
             let ok = caught_up.is_ok();
             let _ = ready.send(caught_up);
             if ok {
-                run(&*conn, &key, linger, queue);
+                run(&*backend, conn, &key, linger, queue);
             }
         })?;
         started.await.map_err(|_| StoreError::Internal("the sequencer did not start".into()))??;
@@ -133,8 +133,17 @@ impl Sequencer {
     }
 }
 
-/// The sequencer's loop; it ends when every `Sequencer` handle is gone.
-fn run(conn: &dyn Db, key: &LogKeys, linger: Duration, mut queue: mpsc::Receiver<Job>) {
+/// The sequencer's loop; it ends when every `Sequencer` handle is gone. A batch that fails leaves
+/// its connection behind: the next batch opens a fresh one, so a database restarted or a network
+/// cut costs the batches in flight, not the process (tests/faults.rs).
+fn run(
+    backend: &dyn crate::backend::Backend,
+    conn: crate::backend::SyncDb,
+    key: &LogKeys,
+    linger: Duration,
+    mut queue: mpsc::Receiver<Job>,
+) {
+    let mut conn = Some(conn);
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         if !linger.is_zero() {
@@ -147,7 +156,17 @@ fn run(conn: &dyn Db, key: &LogKeys, linger: Duration, mut queue: mpsc::Receiver
             }
         }
         let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
-        match write_batch(conn, key, ops) {
+        let written = match conn.take().map_or_else(|| backend.writer(), Ok) {
+            Ok(open) => {
+                let written = write_batch(&*open, key, ops);
+                if written.is_ok() {
+                    conn = Some(open);
+                }
+                written
+            }
+            Err(e) => Err(e),
+        };
+        match written {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);
@@ -155,8 +174,12 @@ fn run(conn: &dyn Db, key: &LogKeys, linger: Duration, mut queue: mpsc::Receiver
             }
             Err(e) => {
                 tracing::error!(error = %e, "a batch could not be written; nothing of it was stored");
+                // A full disk is told as such to every caller, so each is answered plainly.
+                let full = e.is_storage_full();
                 for reply in replies {
-                    let _ = reply.send(Err(StoreError::Internal(format!("写入失败，未保存 (not stored): {e}"))));
+                    let said = format!("写入失败，未保存 (not stored): {e}");
+                    let _ =
+                        reply.send(Err(if full { StoreError::StorageFull(said) } else { StoreError::Internal(said) }));
                 }
             }
         }

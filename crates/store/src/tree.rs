@@ -93,6 +93,8 @@ pub(crate) fn log_size(conn: &dyn Db) -> Result<u64> {
 pub(crate) struct Appender {
     tree: tlog::TreeBuilder,
     hashes: Vec<(u64, Hash)>,
+    /// The time of the log's last entry: no entry is stamped earlier (`stamp`).
+    last_at: Option<time::OffsetDateTime>,
 }
 
 impl Appender {
@@ -105,7 +107,32 @@ impl Appender {
         let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
         let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
             .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
-        Ok(Appender { tree, hashes: Vec::new() })
+        let last_at = match size.checked_sub(1) {
+            Some(last) => match conn.row("SELECT at FROM events WHERE seq = $1", args![last as i64])? {
+                Some(row) => Some(crate::parse_ts(&row.get::<String>(0)?)?),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(Appender { tree, hashes: Vec::new(), last_at })
+    }
+
+    /// The time to stamp the next entry with: the clock's, or the last entry's when the clock
+    /// has gone back behind it (a clock set back by hand or by a bad time server), so that the
+    /// log's times never run backwards. Said in the server's log each time it happens.
+    pub(crate) fn stamp(&mut self, clock: time::OffsetDateTime) -> time::OffsetDateTime {
+        let at = match self.last_at {
+            Some(last) if clock < last => {
+                tracing::warn!(
+                    behind_ms = (last - clock).whole_milliseconds() as i64,
+                    "the clock is behind the log's last entry; the entry is stamped with the last entry's time"
+                );
+                last
+            }
+            _ => clock,
+        };
+        self.last_at = Some(at);
+        at
     }
 
     /// The index the next event gets.
