@@ -122,6 +122,7 @@ async fn measure(
         data_dir: config.data_dir.clone(),
         verifier_keys: vec![],
         key_file: None,
+        published: Vec::new(),
     };
     let t = Instant::now();
     let url = config.database_url.clone();

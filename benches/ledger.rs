@@ -581,6 +581,7 @@ async fn main() {
                 data_dir: dir.path().to_path_buf(),
                 verifier_keys: vec![],
                 key_file: None,
+                published: Vec::new(),
             };
             let t = Instant::now();
             let report = liuhen::storage::verify_data_dir(&options, None, &mut |_, _| {}).unwrap();

@@ -80,8 +80,12 @@ pub async fn migrate_store(
     key_file: Option<PathBuf>,
 ) -> anyhow::Result<MigrateReport> {
     let check = |at: &Location| {
-        let options =
-            VerifyOptions { data_dir: at.data_dir.clone(), verifier_keys: keys.clone(), key_file: key_file.clone() };
+        let options = VerifyOptions {
+            data_dir: at.data_dir.clone(),
+            verifier_keys: keys.clone(),
+            key_file: key_file.clone(),
+            published: Vec::new(),
+        };
         let database_url = at.database_url.clone();
         tokio::task::spawn_blocking(move || verify_data_dir(&options, database_url.as_deref(), &mut |_, _| {}))
     };

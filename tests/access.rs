@@ -208,7 +208,12 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
     let report = liuhen::storage::verify_data_dir(
-        &liuhen_store::verify::VerifyOptions { data_dir: path.clone(), verifier_keys: vec![key], key_file: None },
+        &liuhen_store::verify::VerifyOptions {
+            data_dir: path.clone(),
+            verifier_keys: vec![key],
+            key_file: None,
+            published: Vec::new(),
+        },
         app.config().database_url.as_deref(),
         &mut |_, _| {},
     )

@@ -107,6 +107,7 @@ async fn killed_mid_write_loses_nothing_acknowledged_and_leaves_nothing_half_wri
     let (records, created): (i64, i64) = (row[0].get().unwrap(), row[1].get().unwrap());
     assert_eq!(records, created);
     assert!(records as usize > acknowledged.len(), "{records} records, {} acknowledged", acknowledged.len());
+    println!("every one of {} acknowledged records is there ({records} records in all)", acknowledged.len());
     let ids: Vec<String> = common::column(&store, "SELECT id FROM records").await;
     assert!(ids.contains(&after_restart));
     store.close().await;

@@ -22,8 +22,12 @@ async fn verifier_key(app: &common::TestApp) -> String {
 }
 
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
-    let options =
-        VerifyOptions { data_dir: app.dir.path().to_path_buf(), verifier_keys: vec![key.to_string()], key_file: None };
+    let options = VerifyOptions {
+        data_dir: app.dir.path().to_path_buf(),
+        verifier_keys: vec![key.to_string()],
+        key_file: None,
+        published: Vec::new(),
+    };
     liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
 
@@ -430,7 +434,12 @@ async fn the_log_key_rotates_without_a_flag_day() {
     store.close().await;
 
     let check = |keys: Vec<String>| {
-        let options = VerifyOptions { data_dir: dir.path().to_path_buf(), verifier_keys: keys, key_file: None };
+        let options = VerifyOptions {
+            data_dir: dir.path().to_path_buf(),
+            verifier_keys: keys,
+            key_file: None,
+            published: Vec::new(),
+        };
         let url = config.database_url.clone();
         async move { liuhen::storage::verify_data_dir(&options, url.as_deref(), &mut |_, _| {}).unwrap() }
     };

@@ -60,6 +60,7 @@ async fn the_server_runs_as_the_application_role_which_cannot_change_the_ledger(
             data_dir: app.dir.path().to_path_buf(),
             verifier_keys: vec![key],
             key_file: None,
+            published: Vec::new(),
         },
         Some(&url),
         &mut |_, _| {},

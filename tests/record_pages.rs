@@ -189,7 +189,12 @@ async fn the_search_index_and_the_reports_facts_are_filled_for_a_store_made_befo
     assert_eq!(app.store.projection_digest().await.unwrap(), digest, "filled again exactly as written");
     let backlog: i64 = common::scalar(&app.store, "SELECT count(*) FROM derived_backlog").await;
     assert_eq!(backlog, 0, "done once, not at every start");
-    let options = liuhen_store::verify::VerifyOptions { data_dir: path, verifier_keys: vec![], key_file: None };
+    let options = liuhen_store::verify::VerifyOptions {
+        data_dir: path,
+        verifier_keys: vec![],
+        key_file: None,
+        published: Vec::new(),
+    };
     let report =
         liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
     assert!(report.ok, "{report:?}");

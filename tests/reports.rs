@@ -421,6 +421,7 @@ async fn verify_checks_the_files_of_sealed_reports() {
         data_dir: app.dir.path().to_path_buf(),
         verifier_keys: vec![],
         key_file: None,
+        published: Vec::new(),
     };
     let report =
         liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();

@@ -190,6 +190,11 @@ pub(crate) enum Command {
         /// needs --key.
         #[arg(long, conflicts_with = "url")]
         postgres: Option<String>,
+        /// A checkpoint published earlier (saved from GET /log/checkpoint, or a witness's copy);
+        /// repeatable. The data must contain it: a restored backup older than it fails, naming the
+        /// acknowledged entries it lacks.
+        #[arg(long, conflicts_with_all = ["url", "postgres"])]
+        against: Vec<PathBuf>,
     },
     /// Receipts (回执): check one offline.
     Receipt {
@@ -297,7 +302,9 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
             verify::verify_remote(url, token.as_deref(), key, witness_key, *json).await
         }
         Command::Verify { key, json, postgres: Some(database), .. } => verify::verify_postgres(database, key, *json),
-        Command::Verify { key, json, url: None, .. } => verify::verify(&settings(cli)?, key.clone(), *json).await,
+        Command::Verify { key, json, url: None, against, .. } => {
+            verify::verify(&settings(cli)?, key.clone(), against, *json).await
+        }
         Command::Receipt { command: ReceiptCommand::Verify { file, checkpoint, key } } => {
             verify::receipt_verify(file, checkpoint.as_deref(), key.as_deref())
         }

@@ -3,12 +3,22 @@
 use anyhow::Context;
 use liuhen::config::Settings;
 
-pub(super) async fn verify(s: &Settings, key: Vec<String>, json: bool) -> anyhow::Result<()> {
+pub(super) async fn verify(
+    s: &Settings,
+    key: Vec<String>,
+    against: &[std::path::PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     use std::io::IsTerminal;
+    let published = against
+        .iter()
+        .map(|file| std::fs::read(file).with_context(|| format!("读取已公布的检查点 {}", file.display())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: s.data_dir.clone(),
         verifier_keys: key,
         key_file: s.log_key_file.clone(),
+        published,
     };
     let terminal = std::io::stderr().is_terminal() && !json;
     let mut progress = |done: u64, total: u64| {

@@ -119,6 +119,7 @@ pub fn verified(config: &liuhen_store::StoreConfig) -> liuhen_store::verify::Ver
         data_dir: config.data_dir.clone(),
         verifier_keys: vec![],
         key_file: None,
+        published: Vec::new(),
     };
     liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
