@@ -16,8 +16,10 @@ def main(source, target):
     t = [float(r["minute"]) for r in rows]
     col = lambda name: [float(r[name]) for r in rows]
     fig, axes = plt.subplots(4, 1, figsize=(9, 10), sharex=True)
-    axes[0].plot(t, col("rss_mb"), color="tab:blue")
-    axes[0].set_ylabel("RSS (MB)")
+    axes[0].plot(t, col("anon_mb"), color="tab:blue", label="heap (anonymous RSS)")
+    axes[0].plot(t, col("file_mb"), color="tab:cyan", label="mapped database pages")
+    axes[0].set_ylabel("memory (MB)")
+    axes[0].legend(loc="upper left")
     axes[0].set_ylim(bottom=0)
     axes[1].plot(t, col("fds"), label="open files", color="tab:green")
     axes[1].plot(t, col("threads"), label="threads", color="tab:olive")
