@@ -187,9 +187,9 @@ fn serve_attempt(dir: &std::path::Path) -> (bool, String) {
     }
 }
 
-/// The log's signing key is unreadable, not a key, or gone at start: the server does not start,
-/// says which file and why, and makes no new key (which would fork the log's identity). With the
-/// file back it starts and the log verifies.
+/// The log's signing key is unreadable, not a key, another key than the one that signed the log,
+/// or gone at start: the server does not start, says which file and why, and makes no new key
+/// (which would fork the log's identity). With the file back it starts and the log verifies.
 #[tokio::test]
 async fn a_signing_key_that_cannot_be_used_stops_the_start_and_no_new_key_is_made() {
     let dir = tempfile::tempdir().unwrap();
@@ -198,11 +198,20 @@ async fn a_signing_key_that_cannot_be_used_stops_the_start_and_no_new_key_is_mad
     let original = std::fs::read(&key).unwrap();
 
     let not_a_key = b"not a key\n";
+    // A valid key of the same origin, but not the one that signed this log (another court's, an
+    // old demo's): it would sign on under another identity.
+    let origin = liuhen_ledger::tlog::LogKey::from_private(std::str::from_utf8(&original).unwrap()).unwrap();
+    let (_, another) = liuhen_ledger::tlog::LogKey::generate(origin.origin()).unwrap();
     type Check<'a> = &'a dyn Fn() -> bool;
-    let broken: [(&str, &dyn Fn(), Check); 3] = [
+    let broken: [(&str, &dyn Fn(), Check); 4] = [
         ("不是有效的签名私钥", &|| std::fs::write(&key, not_a_key).unwrap(), &|| {
             std::fs::read(&key).unwrap() == not_a_key
         }),
+        (
+            "不是签署本日志最新检查点的密钥",
+            &|| std::fs::write(&key, format!("{another}\n")).unwrap(),
+            &|| std::fs::read_to_string(&key).unwrap().trim() == another.trim(),
+        ),
         ("文件无法读取", &|| std::fs::create_dir(&key).unwrap(), &|| key.is_dir()),
         ("文件不存在", &|| {}, &|| !key.exists()),
     ];
@@ -224,9 +233,10 @@ async fn a_signing_key_that_cannot_be_used_stops_the_start_and_no_new_key_is_mad
     assert!(verified(&config).ok);
 }
 
-/// Every connection to PostgreSQL is cut while writers work (as a restarted database or a
-/// network fault would): requests in flight may fail, none is acknowledged and then lost, and
-/// the same server process takes writes again once it reconnects.
+/// Every connection to PostgreSQL is cut (as a restarted database would; `pg_terminate_backend`
+/// closes them cleanly, unlike a network partition): while the server is idle no request is lost
+/// to it; straight after a write, requests may fail with 503 for a moment; none is acknowledged and
+/// then lost, and the same process takes writes again without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_postgresql_connections_drop_and_return() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,10 +252,24 @@ async fn the_postgresql_connections_drop_and_return() {
         acked.push(body["record_id"].as_str().unwrap().to_string());
     }
 
+    // Cut while the server is idle: no request is lost to it. The read is tried again on a fresh
+    // connection; the sequencer checks its idle connection before the view event's batch.
     let cut = db.terminate_connections().await;
     assert!(cut > 0, "the server had connections to cut");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r =
+        client.get(format!("{}/api/v1/records/{}", server.base, acked[0])).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the first read after an idle cut: {}", r.text().await.unwrap());
+    let (status, body) = post_record(&client, &server, &token, "空闲时断线后的写入").await;
+    assert_eq!(status, 201, "the first write after an idle cut: {body}");
+    acked.push(body["record_id"].as_str().unwrap().to_string());
 
-    // Within a short while the same process answers writes again.
+    // Cut again, straight after a write: requests may fail at once (503), and within a short
+    // while the same process answers writes again.
+    let (status, body) = post_record(&client, &server, &token, "第二次断线前的写入").await;
+    assert_eq!(status, 201, "{body}");
+    acked.push(body["record_id"].as_str().unwrap().to_string());
+    assert!(db.terminate_connections().await > 0);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut failures = 0;
     loop {
@@ -254,7 +278,8 @@ async fn the_postgresql_connections_drop_and_return() {
             acked.push(body["record_id"].as_str().unwrap().to_string());
             break;
         }
-        assert!(status >= 500, "a refusal that is not the database's: {status} {body}");
+        assert_eq!(status, 503, "a lost connection is answered as such: {body}");
+        assert_eq!(body["type"], "/problems/database_unavailable", "{body}");
         failures += 1;
         assert!(Instant::now() < deadline, "no write taken 30 s after the connections were cut ({failures} failed)");
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -284,7 +284,8 @@ async fn verify_finds_two_swapped_events() {
 }
 
 /// A material replaced, rotted (one bit flipped on the disk) or gone: verify names the entry
-/// that recorded it and the material's hash, and the store refuses to serve what it has.
+/// that recorded it and the material's hash (a download of a changed file is refused:
+/// tests/record_flows.rs).
 #[tokio::test]
 async fn verify_finds_a_replaced_rotted_or_missing_material() {
     let (app, key, _) = history().await;

@@ -20,6 +20,20 @@ pub(super) async fn verify(
         key_file: s.log_key_file.clone(),
         published,
     };
+    // Say what is checked: with `--data-dir` pointing at a restored backup, a `database_url` from
+    // the configuration or the environment would still send the tables' check to that database.
+    if !json {
+        match s.database_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => println!(
+                "数据目录 {}，表在 PostgreSQL {} (tables in PostgreSQL, from database_url)",
+                s.data_dir.display(),
+                url.rsplit('@').next().unwrap_or(url)
+            ),
+            None => {
+                println!("数据目录 {}，表在其中的 SQLite (tables in the data directory's SQLite)", s.data_dir.display())
+            }
+        }
+    }
     let terminal = std::io::stderr().is_terminal() && !json;
     let mut progress = |done: u64, total: u64| {
         if terminal && total > 0 {

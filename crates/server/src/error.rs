@@ -148,6 +148,24 @@ impl From<StoreError> for ApiError {
                     "the material no longer matches its recorded hash; it was not served — tell the store maintainer",
                 )
             }
+            StoreError::ConnectionLost(detail) => {
+                tracing::error!(%detail, "the database connection was lost");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "与数据库的连接中断，本次请求没有完成；请稍后重试",
+                    "the connection to the database was lost and the request was not carried out; try again shortly",
+                )
+            }
+            StoreError::OutcomeUnknown(detail) => {
+                tracing::error!(%detail, "a commit's outcome is unknown: the connection was lost while committing");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "outcome_unknown",
+                    "提交时与数据库的连接中断，无法确定本次提交是否已保存。请先查看是否已登记；重新提交时使用同一个 Idempotency-Key，不会重复登记",
+                    "the connection to the database was lost while committing, so whether this was stored is unknown; look before resubmitting, and resubmit with the same Idempotency-Key so that nothing is recorded twice",
+                )
+            }
             full if full.is_storage_full() => {
                 tracing::error!(error = %full, "no space left: a write was refused");
                 ApiError::new(

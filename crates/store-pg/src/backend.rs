@@ -143,11 +143,20 @@ impl Drop for PgDb {
     }
 }
 
-/// PostgreSQL's error as the store's: `disk_full` (SQLSTATE 53100) is said as such, so the server
-/// can answer it plainly instead of as an internal error.
+/// PostgreSQL's error as the store's. Two kinds are said as such, so that the server answers them
+/// plainly and the pools and the sequencer know to reconnect: `disk_full` (SQLSTATE 53100), and a
+/// lost connection (the socket or protocol failed; class 08; 57P01–57P03: the server shut down or
+/// ended the session).
 fn database(e: sqlx::Error) -> StoreError {
-    match e.as_database_error().and_then(|db| db.code()) {
-        Some(code) if code == "53100" => StoreError::StorageFull(e.to_string()),
+    let code = e.as_database_error().and_then(|db| db.code()).map(|c| c.into_owned());
+    match (&e, code.as_deref()) {
+        (_, Some("53100")) => StoreError::StorageFull(e.to_string()),
+        (sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed, _) => {
+            StoreError::ConnectionLost(e.to_string())
+        }
+        (_, Some(code)) if code.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&code) => {
+            StoreError::ConnectionLost(e.to_string())
+        }
         _ => StoreError::database(e),
     }
 }
@@ -155,7 +164,7 @@ fn database(e: sqlx::Error) -> StoreError {
 impl PgDb {
     fn connect(options: &PgConnectOptions, holder: String) -> Result<PgDb> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let conn = runtime.block_on(options.connect()).map_err(StoreError::database)?;
+        let conn = runtime.block_on(options.connect()).map_err(database)?;
         Ok(PgDb { conn: RefCell::new(Some(conn)), runtime: Some(runtime), holder })
     }
 

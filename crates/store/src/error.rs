@@ -44,6 +44,14 @@ pub enum StoreError {
     /// The disk (or the database server's) has no room left: nothing of the request was written.
     #[error("存储空间已满，未写入 (no space left; nothing was written): {0}")]
     StorageFull(String),
+    /// The connection to the database was lost (a restart, a network fault): the request was not
+    /// carried out and may be tried again.
+    #[error("与数据库的连接中断 (the connection to the database was lost): {0}")]
+    ConnectionLost(String),
+    /// The connection was lost while a write transaction was committing: the database may or may
+    /// not have kept it.
+    #[error("提交时与数据库的连接中断，无法确定是否已保存 (the connection was lost while committing): {0}")]
+    OutcomeUnknown(String),
     /// The log's signing key cannot be read, or is missing while the log already has checkpoints
     /// it signed: the server does not start rather than sign with another key (docs/reliability.md).
     #[error("日志签名密钥 {path} 无法使用：{zh} (the log signing key cannot be used: {en})")]

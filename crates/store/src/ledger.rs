@@ -107,12 +107,13 @@ pub fn promote_key(config: &StoreConfig) -> Result<String> {
 }
 
 /// Load the log's signing keys, or make the first one on first start (the file is readable by
-/// its owner only). A log that has signed checkpoints never gets a new key this way: a missing
-/// or unreadable key file stops the start (a new key would fork the log's identity; restore the
-/// file from the backup, or rotate with `liuhen log-key rotate`).
-pub(crate) fn load_or_create_keys(config: &StoreConfig, log_signed: bool) -> Result<LogKeys> {
+/// its owner only). A log that has signed checkpoints (`newest` is the newest one's note) never
+/// gets a new key this way, nor another one: a key file that is missing, unreadable, or holds a
+/// key that did not sign the newest checkpoint stops the start, since signing on would give the
+/// log another identity. The remedy is the file from the backup.
+pub(crate) fn load_or_create_keys(config: &StoreConfig, newest: Option<&[u8]>) -> Result<LogKeys> {
     let (current, next) = key_files(config);
-    let primary = load_or_create_key(config, log_signed)?;
+    let primary = load_or_create_key(config, newest.is_some())?;
     let mut active = vec![primary];
     if next.exists() && current.exists() {
         let next = read_key(&next)?;
@@ -121,7 +122,19 @@ pub(crate) fn load_or_create_keys(config: &StoreConfig, log_signed: bool) -> Res
         }
         active.push(next);
     }
-    Ok(LogKeys { active })
+    let keys = LogKeys { active };
+    if let Some(note) = newest {
+        let verifiers = keys.verifier_keys();
+        let refs: Vec<&str> = verifiers.iter().map(String::as_str).collect();
+        if tlog::open_checkpoint_any(note, &refs).is_err() {
+            return Err(StoreError::SigningKey {
+                path: current.display().to_string(),
+                zh: "不是签署本日志最新检查点的密钥（可能被换成了别处的密钥）；请从备份恢复原来的密钥文件".into(),
+                en: "it is not the key that signed this log's newest checkpoint (it may have been replaced); restore the original file from the backup".into(),
+            });
+        }
+    }
+    Ok(keys)
 }
 
 fn load_or_create_key(config: &StoreConfig, log_signed: bool) -> Result<LogKey> {

@@ -168,8 +168,9 @@ impl Store {
         let writer = pool::Pool::new(backend.clone(), pool::Access::Write, writers)?;
         let reader = pool::Pool::new(backend.clone(), pool::Access::Read, readers)?;
         let materials = MaterialStore::open(&config.data_dir.join("materials"))?;
-        let log_signed = reader.scalar::<i64>("SELECT COUNT(*) FROM checkpoints", vec![]).await? > 0;
-        let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config, log_signed)?);
+        let newest = reader.row("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1", vec![]).await?;
+        let newest: Option<Vec<u8>> = newest.map(|row| row.get(0)).transpose()?;
+        let log_key = std::sync::Arc::new(ledger::load_or_create_keys(&config, newest.as_deref())?);
         let witness_key = witness::load_or_create_witness_key(&config)?;
         let sequencer = sequencer::Sequencer::start(backend.clone(), log_key.clone(), config.batch_linger).await?;
         let store = Store {

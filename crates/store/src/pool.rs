@@ -76,17 +76,15 @@ impl Pool {
             result
         })
         .await;
-        if let Err(e) = &result
-            && !e.is_refusal()
-        {
+        if let Err(StoreError::ConnectionLost(_)) = &result {
             self.forget_idle();
         }
         result
     }
 
-    /// Close every idle connection. After a failure of the database rather than of the request (a
-    /// database restarted, a network cut), the idle ones are as likely broken as the one that
-    /// failed: the next requests get fresh ones instead of each finding a dead one.
+    /// Close every idle connection. After a lost connection (a database restarted, a network
+    /// cut), the idle ones are as likely broken as the one that failed: the next requests get
+    /// fresh ones instead of each finding a dead one.
     fn forget_idle(&self) {
         let removed = self.0.retain(|_, _| false).removed;
         if !removed.is_empty() {
@@ -96,13 +94,13 @@ impl Pool {
         }
     }
 
-    /// Run a read; on a failure of the database (not a refusal) it is run once more, on a fresh
-    /// connection, since a read changes nothing. Only for the read pool: a write is never repeated.
+    /// Run a read; when its connection was lost it is run once more, on a fresh connection, since
+    /// a read changes nothing. Only for the read pool: a write is never repeated.
     async fn read<T: Send + 'static>(&self, work: impl Fn(&dyn Db) -> Result<T> + Send + Sync + 'static) -> Result<T> {
         let work = Arc::new(work);
         let again = work.clone();
         match self.run(move |db| work(db)).await {
-            Err(e) if !e.is_refusal() && matches!(self.0.manager().access, Access::Read) => {
+            Err(e @ StoreError::ConnectionLost(_)) if matches!(self.0.manager().access, Access::Read) => {
                 tracing::warn!(error = %e, "a read failed; it is tried once more on a fresh connection");
                 self.run(move |db| again(db)).await
             }

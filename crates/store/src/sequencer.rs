@@ -144,6 +144,7 @@ fn run(
     mut queue: mpsc::Receiver<Job>,
 ) {
     let mut conn = Some(conn);
+    let mut last_batch = std::time::Instant::now();
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         if !linger.is_zero() {
@@ -156,6 +157,16 @@ fn run(
             }
         }
         let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|j| (j.op, j.reply)).unzip();
+        // A connection that sat idle may have been cut meanwhile (a database restart): one cheap
+        // statement finds out before a batch is spent on it.
+        if last_batch.elapsed() > IDLE_BEFORE_PROBE
+            && let Some(open) = &conn
+            && open.exec("SELECT 1", &[]).is_err()
+        {
+            tracing::warn!("the sequencer's connection was lost while idle; it opens a new one");
+            conn = None;
+        }
+        last_batch = std::time::Instant::now();
         let written = match conn.take().map_or_else(|| backend.writer(), Ok) {
             Ok(open) => {
                 let written = write_batch(&*open, key, ops);
@@ -173,18 +184,25 @@ fn run(
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "a batch could not be written; nothing of it was stored");
-                // A full disk is told as such to every caller, so each is answered plainly.
-                let full = e.is_storage_full();
+                tracing::error!(error = %e, "a batch could not be written");
+                // Each caller is told what is known: a full disk or a lost connection as such (and
+                // a commit whose outcome is unknown as unknown), anything else as not stored.
                 for reply in replies {
-                    let said = format!("写入失败，未保存 (not stored): {e}");
-                    let _ =
-                        reply.send(Err(if full { StoreError::StorageFull(said) } else { StoreError::Internal(said) }));
+                    let said = e.to_string();
+                    let _ = reply.send(Err(match &e {
+                        StoreError::OutcomeUnknown(_) => StoreError::OutcomeUnknown(said),
+                        StoreError::ConnectionLost(_) => StoreError::ConnectionLost(said),
+                        full if full.is_storage_full() => StoreError::StorageFull(said),
+                        _ => StoreError::Internal(format!("写入失败，未保存 (not stored): {said}")),
+                    }));
                 }
             }
         }
     }
 }
+
+/// How long the sequencer's connection may sit unused before a batch checks it first.
+const IDLE_BEFORE_PROBE: Duration = Duration::from_secs(1);
 
 /// One batch in one write transaction. The tree is read afresh at its start, so a batch always
 /// continues the log as it stands, whichever server process wrote last.

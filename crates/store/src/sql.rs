@@ -334,9 +334,15 @@ pub(crate) fn in_checked_write<T>(db: &dyn Db, f: impl FnOnce(&dyn Db) -> Result
     ended(db, f(db))
 }
 
-/// End the open transaction of `db` after work that came to `result`.
+/// End the open transaction of `db` after work that came to `result`. A connection lost during
+/// the commit leaves the outcome unknown, and says so rather than "not stored".
 fn ended<T>(db: &dyn Db, result: Result<T>) -> Result<T> {
-    match result.and_then(|v| db.commit().map(|()| v)) {
+    let committed = result.and_then(|v| match db.commit() {
+        Ok(()) => Ok(v),
+        Err(StoreError::ConnectionLost(e)) => Err(StoreError::OutcomeUnknown(e)),
+        Err(e) => Err(e),
+    });
+    match committed {
         Ok(v) => Ok(v),
         Err(e) => {
             if let Err(r) = db.rollback() {

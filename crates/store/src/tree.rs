@@ -95,6 +95,8 @@ pub(crate) struct Appender {
     hashes: Vec<(u64, Hash)>,
     /// The time of the log's last entry: no entry is stamped earlier (`stamp`).
     last_at: Option<time::OffsetDateTime>,
+    /// Whether this batch has said that the clock is behind (once a batch is enough).
+    said_behind: bool,
 }
 
 impl Appender {
@@ -114,7 +116,7 @@ impl Appender {
             },
             None => None,
         };
-        Ok(Appender { tree, hashes: Vec::new(), last_at })
+        Ok(Appender { tree, hashes: Vec::new(), last_at, said_behind: false })
     }
 
     /// The time to stamp the next entry with: the clock's, or the last entry's when the clock
@@ -123,10 +125,13 @@ impl Appender {
     pub(crate) fn stamp(&mut self, clock: time::OffsetDateTime) -> time::OffsetDateTime {
         let at = match self.last_at {
             Some(last) if clock < last => {
-                tracing::warn!(
-                    behind_ms = (last - clock).whole_milliseconds() as i64,
-                    "the clock is behind the log's last entry; the entry is stamped with the last entry's time"
-                );
+                if !self.said_behind {
+                    self.said_behind = true;
+                    tracing::warn!(
+                        behind_ms = (last - clock).whole_milliseconds() as i64,
+                        "the clock is behind the log's last entry; entries are stamped with the last entry's time"
+                    );
+                }
                 last
             }
             _ => clock,
