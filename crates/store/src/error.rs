@@ -52,8 +52,9 @@ pub enum StoreError {
     /// not have kept it.
     #[error("提交时与数据库的连接中断，无法确定是否已保存 (the connection was lost while committing): {0}")]
     OutcomeUnknown(String),
-    /// The log's signing key cannot be read, or is missing while the log already has checkpoints
-    /// it signed: the server does not start rather than sign with another key (docs/reliability.md).
+    /// The log's signing key cannot be read, is not a key, is not the key that signed the newest
+    /// checkpoint, or is missing while the log has checkpoints: the store does not open rather
+    /// than sign with another key (docs/operations.md, "Keys and witnesses").
     #[error("日志签名密钥 {path} 无法使用：{zh} (the log signing key cannot be used: {en})")]
     SigningKey { path: String, zh: String, en: String },
     #[error("内部错误 (internal error): {0}")]

@@ -100,15 +100,20 @@ pub(crate) struct Appender {
 }
 
 impl Appender {
+    /// Go on from the log as it stands: its last entry (index and time) read in one statement,
+    /// since the sequencer starts every batch here.
     pub(crate) fn start(conn: &dyn Db) -> Result<Appender> {
-        Appender::start_at(conn, log_size(conn)?)
+        match conn.row("SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1", args![])? {
+            Some(last) => {
+                let at = crate::parse_ts(&last.get::<String>(1)?)?;
+                Appender::with_frontier(conn, last.get::<i64>(0)? as u64 + 1, Some(at))
+            }
+            None => Appender::with_frontier(conn, 0, None),
+        }
     }
 
     /// Go on from a tree of `size` leaves whose stored hashes are in the database.
     pub(crate) fn start_at(conn: &dyn Db, size: u64) -> Result<Appender> {
-        let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
-        let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
-            .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
         let last_at = match size.checked_sub(1) {
             Some(last) => match conn.row("SELECT at FROM events WHERE seq = $1", args![last as i64])? {
                 Some(row) => Some(crate::parse_ts(&row.get::<String>(0)?)?),
@@ -116,12 +121,19 @@ impl Appender {
             },
             None => None,
         };
+        Appender::with_frontier(conn, size, last_at)
+    }
+
+    fn with_frontier(conn: &dyn Db, size: u64, last_at: Option<time::OffsetDateTime>) -> Result<Appender> {
+        let frontier = tlog::HashReader::read_hashes(&WriterHashes(conn), &tlog::TreeBuilder::frontier_indexes(size))?;
+        let tree = tlog::TreeBuilder::from_frontier(size, &frontier)
+            .ok_or_else(|| StoreError::Internal("tree frontier".into()))?;
         Ok(Appender { tree, hashes: Vec::new(), last_at, said_behind: false })
     }
 
     /// The time to stamp the next entry with: the clock's, or the last entry's when the clock
     /// has gone back behind it (a clock set back by hand or by a bad time server), so that the
-    /// log's times never run backwards. Said in the server's log each time it happens.
+    /// log's times never run backwards. Said in the server's log once a batch.
     pub(crate) fn stamp(&mut self, clock: time::OffsetDateTime) -> time::OffsetDateTime {
         let at = match self.last_at {
             Some(last) if clock < last => {
