@@ -1,6 +1,10 @@
 """The soak run's load and its record (issue 19; docs/reliability.md): a mixed workload at a steady
 rate against a running liuhen, sampled every interval for the server's memory, open files,
-latency percentiles and errors, written to a CSV and drawn as a PNG.
+latency percentiles (overall and by operation) and errors, written to a CSV and drawn as a PNG.
+
+The run ends with a steady-size phase: no more records or materials are added, the reads, lists,
+receipts, logins and analyses go on. Latency that grows in the first phase and holds in the second
+follows the data; latency that still grows with the data held follows the uptime (a leak).
 
 Called by scripts/soak, which builds the release binary, starts it on fresh demo data and gives
 this script the address, the server's process id and where to write.
@@ -105,7 +109,11 @@ class Recorder:
             return taken
 
 
-def worker(base, rate, stop, recorder, seed):
+OPS = ["create", "read", "list", "receipt", "report", "upload", "login"]
+ADDING = ("create", "upload")
+
+
+def worker(base, rate, stop, steady, recorder, seed):
     rng = random.Random(seed)
     client = Client(base)
     clerk = login(client, "clerk")
@@ -115,13 +123,15 @@ def worker(base, rate, stop, recorder, seed):
     # A court's day, sped up: mostly records and reads; the quarterly analysis now and then. Each
     # analysis writes a view row for every entry it shows one by one (查看留痕), so at 8 % of 40
     # requests a second over one quarter it saturated both cores within ten minutes (a first try).
-    ops = [("create", 30), ("read", 25), ("list", 15), ("receipt", 6), ("report", 1), ("upload", 6), ("login", 12)]
-    names, weights = zip(*ops)
+    weights = dict(create=30, read=25, list=15, receipt=6, report=1, upload=6, login=12)
+    names, weights = OPS, [weights[op] for op in OPS]
     interval = 1.0 / rate
     next_at = time.monotonic()
     while not stop.is_set():
         next_at += interval
         op = rng.choices(names, weights)[0]
+        if steady.is_set() and op in ADDING:
+            op = "read"
         if op in ("read", "receipt", "upload") and not records:
             op = "create"
         started = time.monotonic()
@@ -194,13 +204,14 @@ def main():
     parser.add_argument("--rate", type=float, default=40, help="requests per second, all workers together")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--interval", type=float, default=30, help="seconds between samples")
+    parser.add_argument("--steady-minutes", type=float, default=15, help="the last minutes, with nothing added")
     parser.add_argument("--out", required=True, help="directory for soak.csv")
     args = parser.parse_args()
 
-    stop = threading.Event()
+    stop, steady = threading.Event(), threading.Event()
     recorder = Recorder()
     threads = [
-        threading.Thread(target=worker, args=(args.base, args.rate / args.workers, stop, recorder, i), daemon=True)
+        threading.Thread(target=worker, args=(args.base, args.rate / args.workers, stop, steady, recorder, i), daemon=True)
         for i in range(args.workers)
     ]
     for t in threads:
@@ -211,11 +222,16 @@ def main():
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(
-            ["minute", "anon_mb", "file_mb", "fds", "threads", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+            ["minute", "anon_mb", "file_mb", "fds", "threads", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+             "steady", "created"] + [f"p95_{op}_ms" for op in OPS]
         )
+        created = 0
         while time.monotonic() - started < args.minutes * 60:
             time.sleep(args.interval)
+            if time.monotonic() - started >= (args.minutes - args.steady_minutes) * 60:
+                steady.set()
             latencies, errors, done = recorder.take()
+            created += len(latencies.get("create", [])) - errors.get("create", 0)
             every = [s for v in latencies.values() for s in v]
             anon, mapped, fds, nthreads = sample_process(args.pid)
             row = [
@@ -223,12 +239,14 @@ def main():
                 sum(errors.values()),
                 round(percentile(every, 0.50) * 1000, 2), round(percentile(every, 0.95) * 1000, 2),
                 round(percentile(every, 0.99) * 1000, 2), round(max(every, default=0) * 1000, 2),
-            ]
+                int(steady.is_set()), created,
+            ] + [round(percentile(latencies.get(op, []), 0.95) * 1000, 2) for op in OPS]
             out.writerow(row)
             f.flush()
             rows.append(row)
             print("soak: " + " ".join(f"{k}={v}" for k, v in zip(
-                ["min", "anon_mb", "file_mb", "fds", "threads", "req", "err", "p50", "p95", "p99", "max"], row)), flush=True)
+                ["min", "anon_mb", "file_mb", "fds", "threads", "req", "err", "p50", "p95", "p99", "max", "steady",
+                 "created"], row)), flush=True)
     stop.set()
     for t in threads:
         t.join(timeout=35)
@@ -251,6 +269,16 @@ def summarise(rows):
         f"open files {min(r[3] for r in rows)}–{max(r[3] for r in rows)}; threads {max(r[4] for r in rows)} at most; "
         f"p50/p99 middle {mean(middle, 7):.1f}/{mean(middle, 9):.1f} ms, last {mean(last, 7):.1f}/{mean(last, 9):.1f} ms"
     )
+    growing, holding = [r for r in rows if not r[11]], [r for r in rows if r[11]]
+    if len(holding) >= 4:
+        # The steady-size phase: its first half against its second, operation by operation.
+        half = len(holding) // 2
+        first, second = holding[:half], holding[half:]
+        for i, op in enumerate(OPS, start=13):
+            print(
+                f"soak: {op:8} p95 growing phase {mean(growing[:3], i):7.1f} → {mean(growing[-3:], i):7.1f} ms; "
+                f"size held {mean(first, i):7.1f} → {mean(second, i):7.1f} ms"
+            )
     if errors:
         raise SystemExit("soak: FAILED: the server answered errors")
     if growth > 0.10 or max(r[3] for r in last) > max(r[3] for r in middle) + 16:

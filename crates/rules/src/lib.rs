@@ -6,6 +6,7 @@ pub mod lists;
 pub mod access;
 pub mod accountability;
 pub mod case_number;
+pub mod material;
 pub mod period;
 pub mod problem;
 pub mod record;
@@ -18,6 +19,7 @@ pub use case_number::{
     CaseNumber, CaseNumberError, parse_case_number, parse_case_number_with, parse_recorded_case_number,
 };
 pub use lists::*;
+pub use material::{MaterialForm, MaterialMeta};
 pub use problem::{Lang, Problem};
 pub use record::{
     Context, Intervener, IntervenerDraft, Principal, PrincipalDraft, Record, RecordDraft, RecordFacts, validate_record,

@@ -3,7 +3,9 @@
 //! written by the sequencer (`sequencer.rs`).
 
 use liuhen_ledger::{Event, EventBody, Source};
-use liuhen_rules::{CosignState, Disposition, Listed, Permission, Problem, Record, RecordDraft, Role, validate_record};
+use liuhen_rules::{
+    CosignState, Listed, MaterialMeta, Permission, Problem, Record, RecordDraft, Role, validate_record,
+};
 use uuid::Uuid;
 
 use crate::account_changes::AdminChange;
@@ -11,7 +13,7 @@ use crate::projection::append;
 use crate::records::{check_reason, decode_record, hash_key, load_record_for_write, not_found};
 use crate::sequencer::{Op, Outcome, unexpected};
 use crate::sql::{Db, args};
-use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
+use crate::{Created, Result, Store, StoreError, StoredObject, User, now, tree};
 
 /// R4: the court staff present must be users of the recorder's court who can sign.
 fn check_cosigners(conn: &dyn Db, actor: &User, record: &Record) -> Result<()> {
@@ -169,7 +171,6 @@ pub(crate) fn add_material(
     actor: User,
     id: Uuid,
     meta: MaterialMeta,
-    disposition: Disposition,
     stored: StoredObject,
     app: &mut tree::Appender,
 ) -> Result<Outcome> {
@@ -183,11 +184,11 @@ pub(crate) fn add_material(
         material_id,
         sha256: stored.sha256,
         size: stored.size,
-        category: meta.category,
-        file_name: meta.file_name.trim().to_string(),
+        category: meta.category(),
+        file_name: meta.file_name().to_string(),
         media_type: stored.media_type,
-        disposition,
-        whereabouts: meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
+        disposition: meta.disposition(),
+        whereabouts: meta.whereabouts().map(str::to_string),
     };
     let seq = append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body))?;
     Ok(Outcome::Material(material_id, seq))
@@ -295,7 +296,8 @@ impl Store {
         self.append_op(Op::Admin { actor: actor.to_string(), change }).await
     }
 
-    /// Record a material already written to the material store (R5).
+    /// Record a material already written to the material store (R5), described as the rules
+    /// allow (`MaterialMeta::parse`).
     pub async fn add_material(
         &self,
         actor: &User,
@@ -303,16 +305,9 @@ impl Store {
         meta: &MaterialMeta,
         stored: &StoredObject,
     ) -> Result<(Uuid, i64)> {
-        let disposition = Self::check_material_meta(meta)?;
         match self
             .sequencer
-            .submit(Op::AddMaterial {
-                actor: actor.clone(),
-                id,
-                meta: meta.clone(),
-                disposition,
-                stored: stored.clone(),
-            })
+            .submit(Op::AddMaterial { actor: actor.clone(), id, meta: meta.clone(), stored: stored.clone() })
             .await?
         {
             Outcome::Material(id, seq) => Ok((id, seq)),

@@ -47,8 +47,8 @@ pub use ledger::{SignedCheckpoint, all_verifier_keys, promote_key, rotate_key};
 pub use liuhen_ledger::receipt::{Extension, Receipt};
 pub use materials::{MaterialStore, StoredObject};
 pub use records::{
-    CosignatureView, Created, LedgerPosition, MaterialMeta, MaterialView, Page, RecordFilter, RecordSort,
-    RecordSummary, RecordView, VersionView, ViewEntry,
+    CosignatureView, Created, LedgerPosition, MaterialView, Page, RecordFilter, RecordSort, RecordSummary, RecordView,
+    VersionView, ViewEntry,
 };
 pub use sql::{Cell, FromCell};
 pub use users::{Account, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use liuhen_ledger::{Event, EventBody, Source};
-use liuhen_rules::{Disposition, Record};
+use liuhen_rules::{MaterialMeta, Record};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ use crate::commands::{add_material, amend, create, sign};
 use crate::ledger::LogKeys;
 use crate::projection::append;
 use crate::sql::{Db, in_transaction};
-use crate::{Created, MaterialMeta, Result, Store, StoreError, StoredObject, User, now, tree};
+use crate::{Created, Result, Store, StoreError, StoredObject, User, now, tree};
 
 /// Most commands one batch takes; the rest wait for the next batch.
 const MAX_BATCH: usize = 512;
@@ -46,7 +46,6 @@ pub(crate) enum Op {
         actor: User,
         id: Uuid,
         meta: MaterialMeta,
-        disposition: Disposition,
         stored: StoredObject,
     },
     /// An event that needs no check of the current state (a view).
@@ -239,9 +238,7 @@ fn execute(conn: &dyn Db, op: Op, app: &mut tree::Appender) -> Result<Outcome> {
             amend(conn, actor, id, record, reason, expected, app).map(Outcome::Appended)
         }
         Op::Sign { actor, id, version, dispute } => sign(conn, actor, id, version, dispute, app).map(Outcome::Appended),
-        Op::AddMaterial { actor, id, meta, disposition, stored } => {
-            add_material(conn, actor, id, meta, disposition, stored, app)
-        }
+        Op::AddMaterial { actor, id, meta, stored } => add_material(conn, actor, id, meta, stored, app),
         Op::Note { actor, body } => {
             append(conn, app, &Event::new(now(), &actor.username, &actor.court_id, body)).map(Outcome::Appended)
         }

@@ -5,8 +5,9 @@
 #![allow(clippy::disallowed_types)]
 
 use axum::Json;
+use axum::RequestExt;
 use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{Form, FromRequest, FromRequestParts, Multipart, Path, Query, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use liuhen_rules::Problem;
@@ -123,22 +124,24 @@ fn unreadable_body(status: StatusCode, why: String) -> ApiError {
     }
 }
 
-/// A `multipart/form-data` body, whose parts the handler streams.
-pub struct ApiMultipart(pub Multipart);
+/// A `multipart/form-data` body, whose parts the handler streams (`liuhen_upload::read_upload`).
+/// The route's `DefaultBodyLimit` holds for it as for any other body.
+pub struct ApiMultipart(pub liuhen_upload::Multipart<'static>);
 
 impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Multipart::from_request(req, state).await {
-            Ok(multipart) => Ok(ApiMultipart(multipart)),
-            Err(e) if e.status() == StatusCode::BAD_REQUEST => Err(ApiError::new(
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let Some(boundary) = content_type.and_then(|t| liuhen_upload::parse_boundary(t).ok()) else {
+            return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                format!("上传须为 multipart/form-data：{}", e.body_text()),
-                format!("an upload must be multipart/form-data: {}", e.body_text()),
-            )),
-            Err(e) => Err(unreadable_body(e.status(), e.body_text())),
-        }
+                "上传须为 multipart/form-data，并注明 boundary",
+                "an upload must be multipart/form-data with a boundary",
+            ));
+        };
+        let body = req.with_limited_body().into_body();
+        Ok(ApiMultipart(liuhen_upload::multipart(body.into_data_stream(), boundary)))
     }
 }

@@ -1,6 +1,7 @@
 //! Materials over the API: uploads streamed into the content-addressed store (R5), and downloads.
 
 use super::*;
+use liuhen_upload::{Refusal, Upload, read_upload};
 
 /// Multipart form: the text fields first, then `file`.
 #[derive(utoipa::ToSchema)]
@@ -25,10 +26,6 @@ pub struct MaterialAdded {
     pub seq: i64,
 }
 
-fn field_problem(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::invalid(vec![Problem::new(field, "R5", "invalid", zh, en)])
-}
-
 /// Upload a material to a record (R5). The file is streamed into the content-addressed store and
 /// its SHA-256 goes into the ledger event.
 #[utoipa::path(post, path = "/api/v1/records/{id}/materials", tag = "materials", params(("id" = Uuid, Path)),
@@ -43,41 +40,6 @@ pub async fn upload_material(
     Ok((StatusCode::CREATED, Json(receive_material(&state, &user, id, upload, None).await?)))
 }
 
-/// The most a text field of an upload may hold (category, disposition, whereabouts, csrf): they
-/// are read into memory, so not up to the upload's limit (issue 17).
-pub const MAX_UPLOAD_TEXT_BYTES: usize = 4096;
-
-/// A text field of a multipart upload, read chunk by chunk and refused (422, naming it) once it
-/// passes `MAX_UPLOAD_TEXT_BYTES`.
-async fn small_text(mut field: axum::extract::multipart::Field<'_>, name: &str) -> Result<String, ApiError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}")))?
-    {
-        if bytes.len() + chunk.len() > MAX_UPLOAD_TEXT_BYTES {
-            return Err(ApiError::invalid(vec![Problem::new(
-                name,
-                "R5",
-                "too_long",
-                format!("字段 {name} 过长（最多 {MAX_UPLOAD_TEXT_BYTES} 字节）"),
-                format!("the field {name} is too long (at most {MAX_UPLOAD_TEXT_BYTES} bytes)"),
-            )]));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        ApiError::invalid(vec![Problem::new(
-            name,
-            "R5",
-            "invalid",
-            format!("字段 {name} 不是 UTF-8 文本"),
-            format!("the field {name} is not UTF-8 text"),
-        )])
-    })
-}
-
 /// Stream an uploaded material into the store and record it. From a page (`csrf` given), the
 /// form's `csrf` field must come before the file and match.
 pub(crate) async fn receive_material(
@@ -88,79 +50,27 @@ pub(crate) async fn receive_material(
     csrf: Option<&str>,
 ) -> Result<MaterialAdded, ApiError> {
     state.store.check_can_add_material(user, id).await?;
-    let mut csrf_seen = false;
-    let mut category = None;
-    let mut disposition = None;
-    let mut whereabouts = None;
-    let bad_multipart = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request(format!("上传格式有误：{e}"), format!("malformed upload: {e}"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
-        let name = field.name().unwrap_or("").to_string();
-        match name.as_str() {
-            "category" => {
-                let v = small_text(field, "category").await?;
-                category = Some(MaterialCategory::from_code(v.trim()).ok_or_else(|| {
-                    field_problem(
-                        "category",
-                        format!("材料类别“{v}”不存在，可选：{}", MaterialCategory::codes().join("、")),
-                        format!("unknown category \"{v}\""),
-                    )
-                })?);
-            }
-            "disposition" => {
-                let v = small_text(field, "disposition").await?;
-                if !v.trim().is_empty() {
-                    disposition = Some(Disposition::from_code(v.trim()).ok_or_else(|| {
-                        field_problem(
-                            "disposition",
-                            format!("归档方式“{v}”不存在，可选：{}", Disposition::codes().join("、")),
-                            format!("unknown disposition \"{v}\""),
-                        )
-                    })?);
-                }
-            }
-            "whereabouts" => whereabouts = Some(small_text(field, "whereabouts").await?),
-            "csrf" if csrf.is_some() => {
-                let sent = small_text(field, "csrf").await?;
-                csrf_seen = csrf.is_some_and(|expected| !expected.is_empty() && expected == sent);
-            }
-            "file" => {
-                if csrf.is_some() && !csrf_seen {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "csrf",
-                        "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
-                        "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
-                    ));
-                }
-                let Some(category) = category else {
-                    return Err(field_problem(
-                        "category",
-                        "请先选择材料类别（category 字段须在文件之前）".into(),
-                        "choose the category first (the category field must precede the file)".into(),
-                    ));
-                };
-                // Keep only the last path component: browsers on some systems send full paths.
-                let file_name = field.file_name().unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("").to_string();
-                let meta = MaterialMeta { category, disposition, whereabouts: whereabouts.clone(), file_name };
-                Store::check_material_meta(&meta)?;
-                let limit = state.store.config().max_material_bytes;
-                let stream = field.map_err(|e| e.to_string());
-                let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
-                let (material_id, seq) = state.store.add_material(user, id, &meta, &stored).await?;
-                return Ok(MaterialAdded {
-                    material_id,
-                    sha256: stored.sha256,
-                    size: stored.size,
-                    media_type: stored.media_type,
-                    seq,
-                });
-            }
-            _ => {}
+    let Upload { meta, file } = read_upload(&mut multipart, csrf).await.map_err(refused)?;
+    let limit = state.store.config().max_material_bytes;
+    let stream = file.map_err(|e| e.to_string());
+    let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
+    let (material_id, seq) = state.store.add_material(user, id, &meta, &stored).await?;
+    Ok(MaterialAdded { material_id, sha256: stored.sha256, size: stored.size, media_type: stored.media_type, seq })
+}
+
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Malformed(why) => {
+            ApiError::bad_request(format!("上传格式有误：{why}"), format!("malformed upload: {why}"))
         }
+        Refusal::Forged => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
+            "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
+        ),
+        Refusal::Invalid(problems) => ApiError::invalid(problems),
     }
-    Err(field_problem("file", "请选择要上传的文件".into(), "no file was uploaded".into()))
 }
 
 /// `Content-Disposition: attachment` naming the file `name` safely (RFC 6266): an ASCII `filename`

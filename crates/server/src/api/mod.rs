@@ -23,9 +23,7 @@ use liuhen_rules::{
     C8_KINDS, CaseNumber, Disposition, Form, Listed, ManagingLevel, MaterialCategory, Problem, RecordDraft, Register,
     RegulationItem, Relation, SPECIAL_ITEMS, Stage, UnitType, parse_case_number_with, period::parse_instant,
 };
-use liuhen_store::{
-    Court, Created, MaterialMeta, Page, RecordFilter, RecordSummary, RecordView, Store, TotpEnrolment, User, ViewEntry,
-};
+use liuhen_store::{Court, Created, Page, RecordFilter, RecordSummary, RecordView, TotpEnrolment, User, ViewEntry};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -106,52 +106,6 @@ impl Store {
         Ok(())
     }
 
-    /// R5: the material's rules, checked before its bytes are accepted.
-    pub fn check_material_meta(meta: &MaterialMeta) -> Result<Disposition> {
-        let written = matches!(meta.category, MaterialCategory::OfficialLetter | MaterialCategory::Letter);
-        let disposition =
-            meta.disposition.unwrap_or(if written { Disposition::FiledWithCase } else { Disposition::Whereabouts });
-        let mut problems = Vec::new();
-        if written && disposition != Disposition::FiledWithCase {
-            problems.push(Problem::new(
-                "disposition",
-                "R5",
-                "not_allowed",
-                "书面材料（函文、信件）一律附随案件卷宗归档（S4 第二款）",
-                "written materials (letters) are always filed with the case (S4 ¶2)",
-            ));
-        }
-        let whereabouts = meta.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty());
-        if disposition == Disposition::Whereabouts && whereabouts.is_none() {
-            problems.push(Problem::new(
-                "whereabouts",
-                "R5",
-                "required",
-                "其他材料归档时应当注明去向（S4 第二款）",
-                "for other materials, say where they went (S4 ¶2)",
-            ));
-        }
-        if whereabouts.is_some_and(|w| w.chars().count() > 500) {
-            problems.push(Problem::new(
-                "whereabouts",
-                "R5",
-                "too_long",
-                "去向最多 500 字",
-                "whereabouts may have at most 500 characters",
-            ));
-        }
-        if meta.file_name.trim().is_empty() || meta.file_name.chars().count() > 255 {
-            problems.push(Problem::new(
-                "file",
-                "R5",
-                "invalid",
-                "请选择要上传的文件（文件名不超过 255 字）",
-                "choose a file to upload (name at most 255 characters)",
-            ));
-        }
-        if problems.is_empty() { Ok(disposition) } else { Err(StoreError::Invalid(problems)) }
-    }
-
     /// What `viewer` may read (S3): the court's whole store, or only the records they recorded or
     /// were present at; nothing at all for roles without a record permission (the system
     /// administrator: separation of duties).

@@ -194,12 +194,3 @@ impl RecordSort {
         }
     }
 }
-
-/// What the uploader says about a material.
-#[derive(Debug, Clone)]
-pub struct MaterialMeta {
-    pub category: MaterialCategory,
-    pub disposition: Option<Disposition>,
-    pub whereabouts: Option<String>,
-    pub file_name: String,
-}
