@@ -204,9 +204,11 @@ def main():
     parser.add_argument("--rate", type=float, default=40, help="requests per second, all workers together")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--interval", type=float, default=30, help="seconds between samples")
-    parser.add_argument("--steady-minutes", type=float, default=15, help="the last minutes, with nothing added")
+    parser.add_argument("--steady-minutes", type=float, help="the last minutes, with nothing added (a quarter of the run)")
     parser.add_argument("--out", required=True, help="directory for soak.csv")
     args = parser.parse_args()
+    if args.steady_minutes is None:
+        args.steady_minutes = args.minutes / 4
 
     stop, steady = threading.Event(), threading.Event()
     recorder = Recorder()

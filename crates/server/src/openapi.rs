@@ -72,13 +72,15 @@ const PROBLEM: &str = "application/problem+json";
 
 /// The statuses the shared layers answer with, added to each operation they can reach: the session
 /// check (401, 403 for a role without the permission or a second factor still to give), the
-/// extractors of path, query and body (400, 413, 415, 422) and the rule that what a user may not
-/// see does not exist (404). An operation's own declaration of a status keeps its wording.
+/// extractors of path, query and body (400, 413, 415, 422), the rule that what a user may not
+/// see does not exist (404), and the server's own trouble (500; 503 when the database is out of
+/// reach; 507 when the disk is full, for every operation that may write to the ledger — a read of
+/// contents writes its view). An operation's own declaration of a status keeps its wording.
 struct ProblemAnswers;
 
 /// The shared answers, each written once under `components/responses` and referred to from the
 /// operations it applies to: (name, status, description).
-const SHARED: [(&str, &str, &str); 7] = [
+const SHARED: [(&str, &str, &str); 10] = [
     ("Malformed", "400", "请求无法解析（路径、查询参数或请求体） / the request cannot be read (path, query or body)"),
     ("Unauthorized", "401", "未登录，或会话、令牌已失效 / not logged in, or the session or token is no longer valid"),
     (
@@ -94,6 +96,17 @@ const SHARED: [(&str, &str, &str); 7] = [
         "422",
         "请求体的字段不符合规则，每个问题注明字段和规则 / fields break the rules; each problem names its field and rule",
     ),
+    ("Internal", "500", "服务器内部错误，或材料已不符其哈希而不予提供 / an internal error, or a material that no longer matches its hash"),
+    (
+        "Unavailable",
+        "503",
+        "数据库暂时不可用（database_unavailable，未做任何事），或提交时连接中断、结果不明（outcome_unknown，先查看再重发） / the database is out of reach (nothing was done), or the connection was lost while committing (look before resending)",
+    ),
+    (
+        "StorageFull",
+        "507",
+        "存储空间已满，未写入任何内容，也不显示内容（查看须留痕） / no space left: nothing was written, and contents are not shown (their view could not be recorded)",
+    ),
 ];
 
 impl utoipa::Modify for ProblemAnswers {
@@ -106,17 +119,24 @@ impl utoipa::Modify for ProblemAnswers {
         }
         let everywhere = openapi.security.clone().unwrap_or_default();
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in operations.into_iter().flatten() {
+            let operations = [
+                (&mut item.get, true),
+                (&mut item.put, false),
+                (&mut item.post, false),
+                (&mut item.delete, false),
+                (&mut item.patch, false),
+            ];
+            for (operation, get) in operations {
+                let Some(operation) = operation else { continue };
                 let required = operation.security.as_ref().unwrap_or(&everywhere);
                 let secured = !required.is_empty() && !required.contains(&SecurityRequirement::default());
-                add_answers(operation, secured);
+                add_answers(operation, secured, get && !secured);
             }
         }
     }
 }
 
-fn add_answers(operation: &mut Operation, secured: bool) {
+fn add_answers(operation: &mut Operation, secured: bool, public_read: bool) {
     let takes = |place: ParameterIn| operation.parameters.iter().flatten().any(|p| p.parameter_in == place);
     let (path, query) = (takes(ParameterIn::Path), takes(ParameterIn::Query));
     let body = operation.request_body.as_ref().map(|b| b.content.keys().cloned().collect::<Vec<_>>());
@@ -131,6 +151,9 @@ fn add_answers(operation: &mut Operation, secured: bool) {
         "413" => body.is_some(),
         "415" => typed,
         "422" => json,
+        "500" | "503" => true,
+        // Only a read open to anyone (the log, the lists) never appends to the ledger.
+        "507" => !public_read,
         _ => false,
     };
     let responses = &mut operation.responses.responses;
