@@ -157,8 +157,8 @@ async fn main() {
     for backend in backends.split(',').map(str::trim) {
         let dir = tempfile::tempdir().unwrap();
         let mut config = StoreConfig::new(dir.path());
-        config.extra_regions = REGIONS.iter().take(provinces).map(|r| r.to_string()).collect();
-        config.second_factor_for_contents = false;
+        config.policy.extra_regions = REGIONS.iter().take(provinces).map(|r| r.to_string()).collect();
+        config.policy.second_factor_for_contents = false;
         let _db;
         let name = match backend {
             "sqlite" => "SQLite",

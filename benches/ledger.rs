@@ -39,7 +39,7 @@ fn record() -> Value {
 
 async fn seeded(dir: &std::path::Path) -> Store {
     let mut config = StoreConfig::new(dir);
-    config.extra_regions = vec!["示".into()];
+    config.policy.extra_regions = vec!["示".into()];
     let store = liuhen::storage::open(config).await.unwrap();
     store
         .console()

@@ -48,8 +48,8 @@ fn draft(i: usize) -> RecordDraft {
 
 async fn store_with(dir: &std::path::Path, records: usize) -> Arc<Store> {
     let mut config = StoreConfig::new(dir);
-    config.extra_regions = vec!["示".into()];
-    config.second_factor_for_contents = false;
+    config.policy.extra_regions = vec!["示".into()];
+    config.policy.second_factor_for_contents = false;
     let store = Arc::new(liuhen::storage::open(config).await.unwrap());
     let court = NewCourt::new("c", "示例市甲区人民法院", CourtLevel::Basic, None, "示0101");
     store.console().add_court(&court).await.unwrap();

@@ -50,8 +50,8 @@ async fn main() {
     };
     let fresh = !dir.join("liuhen.db").exists();
     let mut config = StoreConfig::new(&dir);
-    config.extra_regions = vec!["示".into()];
-    config.second_factor_for_contents = false;
+    config.policy.extra_regions = vec!["示".into()];
+    config.policy.second_factor_for_contents = false;
     let opening = Instant::now();
     let store = Arc::new(liuhen::storage::open(config).await.unwrap());
     // On a store made before migration 0019, opening includes deriving every entry's facts.

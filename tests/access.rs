@@ -207,17 +207,8 @@ async fn administrative_changes_are_ledger_events_without_secrets() {
     let text: String = entries.iter().map(|e| String::from_utf8_lossy(e)).collect();
     assert!(!text.contains(&token) && !text.contains("argon2") && !text.contains("reset-by-admin-2"), "no secrets");
     let key = app.get("", "/api/v1/log/key").await.1["verifier_key"].as_str().unwrap().to_string();
-    let report = liuhen::storage::verify_data_dir(
-        &liuhen_store::verify::VerifyOptions {
-            data_dir: path.clone(),
-            verifier_keys: vec![key],
-            key_file: None,
-            published: Vec::new(),
-        },
-        app.config().database_url.as_deref(),
-        &mut |_, _| {},
-    )
-    .unwrap();
+    assert_eq!(app.config().data_dir, path);
+    let report = app.verify(&[key]);
     assert!(report.ok, "{:?}", report.faults);
 
     // Reopening with the same matrix records nothing; with the defaults again, the change.
@@ -278,8 +269,7 @@ async fn the_recorder_filter_is_refused_to_those_who_may_not_see_recorders() {
     assert_eq!((status, body["total"].as_i64()), (200, Some(1)), "{body}");
 
     // The page and the CSV export take the same query and refuse it the same way.
-    let mut browser = common::Browser::new(&app);
-    browser.log_in("clerk", common::PASSWORD).await;
+    let mut browser = common::Browser::logged_in(&app, "clerk").await;
     let page = browser.get(&format!("/records?recorder=judge_b&case_number={}", common::urlencode(case))).await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("录入人"), "{}", page.body);

@@ -237,7 +237,7 @@ async fn a_missing_zero_report_is_listed_reminded_and_then_satisfied() {
     assert!(event_kinds(&app).await.iter().any(|k| k == "zero_report_attested"));
 
     // A province may choose quarters (S11).
-    let quarterly = spawn_app_with(|c| c.zero_report_cycle = ReportingCycle::Quarterly).await;
+    let quarterly = spawn_app_with(|c| c.policy.zero_report_cycle = ReportingCycle::Quarterly).await;
     let judge = quarterly.token("judge_a").await;
     let quarter = previous_period(ReportingCycle::Quarterly, now);
     let (status, _) = quarterly.post(&judge, "/api/v1/zero-reports", &json!({"period": period})).await;
@@ -280,7 +280,7 @@ async fn a_late_entry_is_flagged_and_counted_per_court_and_division() {
     assert_eq!(t["by_division"], json!([{"key": "刑", "entries": 1, "late": 0}]));
 
     // The limit is the province's (S11): at 60 days last month's entry may be on time.
-    let lenient = spawn_app_with(|c| c.recording_time_limit_days = 400).await;
+    let lenient = spawn_app_with(|c| c.policy.recording_time_limit_days = 400).await;
     let c = lenient.token("clerk").await;
     lenient.create(&c, &late).await;
     let (_, t) = lenient.get(&lenient.token("office").await, &format!("/api/v1/timeliness?period={last}")).await;
@@ -561,8 +561,7 @@ async fn the_office_screens_checks_and_notes_outcomes_from_the_records_page() {
     let app = spawn_app().await;
     let id = app.create(&app.token("clerk").await, &letter()).await;
     let page = format!("/records/{id}");
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let shown = office.get(&page).await;
     assert!(shown.body.contains("甄别、核查与处理结果"), "the office gets the forms");
 
@@ -600,8 +599,7 @@ async fn the_office_screens_checks_and_notes_outcomes_from_the_records_page() {
     }
 
     // The clerk who recorded it sees none of this.
-    let mut clerk = common::Browser::new(&app);
-    clerk.log_in("clerk", common::PASSWORD).await;
+    let mut clerk = common::Browser::logged_in(&app, "clerk").await;
     assert!(!clerk.get(&page).await.body.contains("甄别、核查与处理结果"));
     let refused = clerk
         .submit(&page, &format!("{page}/handling/screen"), &[("classification", "interference"), ("reason", "x")])

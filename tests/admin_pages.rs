@@ -113,8 +113,7 @@ async fn the_administrator_manages_accounts_from_the_pages() {
 #[tokio::test]
 async fn courts_and_tokens_from_the_pages() {
     let app = common::spawn_app().await;
-    let mut admin = common::Browser::new(&app);
-    admin.log_in("admin", common::PASSWORD).await;
+    let mut admin = common::Browser::logged_in(&app, "admin").await;
 
     // A court below the administrator's own; none above it.
     let court = [("id", "basic1a"), ("name", "示例区人民法院某法庭"), ("level", "basic"), ("case_code", "示0199")];

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_until_unlocked() {
-    let app = common::spawn_app_with(|c| c.max_failed_logins = 3).await;
+    let app = common::spawn_app_with(|c| c.policy.max_failed_logins = 3).await;
     // Failures below the limit are forgotten by a success.
     assert_eq!(app.login("clerk", "wrong").await.0, 401);
     assert_eq!(app.login("clerk", "wrong").await.0, 401);
@@ -35,13 +35,13 @@ async fn sessions_end_after_idling_and_at_their_absolute_expiry() {
     let token = app.token("clerk").await;
     assert_eq!(app.get(&token, "/api/v1/me").await.0, 200, "a session in use stays open");
 
-    let idle = common::spawn_app_with(|c| c.session_idle_minutes = 0).await;
+    let idle = common::spawn_app_with(|c| c.policy.session_idle_minutes = 0).await;
     let token = idle.token("clerk").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     assert_eq!(idle.get(&token, "/api/v1/me").await.0, 401, "idle longer than allowed");
     assert_eq!(idle.get(&token, "/api/v1/me").await.0, 401, "and it stays ended");
 
-    let expired = common::spawn_app_with(|c| c.session_hours = 0).await;
+    let expired = common::spawn_app_with(|c| c.policy.session_hours = 0).await;
     let token = expired.token("clerk").await;
     assert_eq!(expired.get(&token, "/api/v1/me").await.0, 401, "past its absolute expiry");
 }
@@ -58,7 +58,7 @@ fn unix_now() -> u64 {
 
 #[tokio::test]
 async fn content_readers_enrol_a_second_factor_and_log_in_with_it() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &common::letter()).await;
     // Issue 17: recording needs no second factor, reading back — even one's own — does.
@@ -253,7 +253,7 @@ async fn passwords_follow_the_policy_and_changing_one_ends_other_sessions() {
 
 #[tokio::test]
 async fn many_failures_from_one_address_are_throttled_whatever_the_account() {
-    let app = common::spawn_app_with(|c| c.login_failures_per_minute = 3).await;
+    let app = common::spawn_app_with(|c| c.policy.login_failures_per_minute = 3).await;
     // Trying several accounts (no one account reaches its lockout).
     for name in ["clerk", "judge_a", "nobody"] {
         assert_eq!(app.login(name, "guess-1234").await.0, 401);
@@ -303,9 +303,8 @@ async fn a_role_change_holds_at_once_and_a_disabled_account_is_shut_out() {
 
 #[tokio::test]
 async fn a_store_reader_sets_up_the_second_factor_on_the_account_page() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let refused = office.get("/records").await;
     assert_eq!(refused.status, 403);
     assert!(refused.body.contains("/account"), "the refusal says where to go: {}", refused.body);
@@ -405,8 +404,8 @@ fn wrong_code(secret: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_of_guesses_gets_no_more_evaluations_than_the_lockout_allows() {
     let app = common::spawn_app_with(|c| {
-        c.max_failed_logins = 3;
-        c.login_failures_per_minute = 1_000;
+        c.policy.max_failed_logins = 3;
+        c.policy.login_failures_per_minute = 1_000;
     })
     .await;
     let secret = enrol(&app, &app.token("office").await).await;
@@ -441,7 +440,7 @@ async fn a_burst_of_guesses_gets_no_more_evaluations_than_the_lockout_allows() {
 /// (the step is taken with a compare-and-set).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_code_presented_by_concurrent_logins_logs_in_once() {
-    let app = common::spawn_app_with(|c| c.login_failures_per_minute = 1_000).await;
+    let app = common::spawn_app_with(|c| c.policy.login_failures_per_minute = 1_000).await;
     let secret = enrol(&app, &app.token("office").await).await;
     let next = code(&secret, unix_now() + 30);
     let burst = (0..4).map(|_| login_with_code(&app, "office", common::PASSWORD, &next));
@@ -458,7 +457,7 @@ async fn one_code_presented_by_concurrent_logins_logs_in_once() {
 /// right password or a wrong one, answers exactly as a name that does not exist.
 #[tokio::test]
 async fn a_locked_account_answers_as_an_unknown_name() {
-    let app = common::spawn_app_with(|c| c.max_failed_logins = 2).await;
+    let app = common::spawn_app_with(|c| c.policy.max_failed_logins = 2).await;
     for _ in 0..2 {
         app.login("clerk", "wrong-guess-1").await;
     }

@@ -15,14 +15,42 @@ fn file_then_environment_override_the_defaults() {
     assert_eq!(s.data_dir, std::path::PathBuf::from("/srv/liuhen"));
     assert_eq!(s.listen, "0.0.0.0:9000");
     assert_eq!(s.store_config().unwrap().max_material_bytes, 20_000_000);
-    assert_eq!(s.extra_regions, vec!["示"]);
-    assert_eq!(s.session_hours, 12, "default kept");
+    assert_eq!(s.policy.extra_regions, vec!["示"]);
+    assert_eq!(s.policy.session_hours, 12, "default kept");
 
     // SAFETY: this test binary has only this test, so nothing else reads the environment meanwhile.
     unsafe { std::env::set_var("LIUHEN_LISTEN", "127.0.0.1:9100") };
     let s = Settings::load(Some(&file)).unwrap();
     unsafe { std::env::remove_var("LIUHEN_LISTEN") };
     assert_eq!(s.listen, "127.0.0.1:9100");
+
+    // The store's rules sit at the top level of the file and of the environment, declared once
+    // (liuhen_store::Policy); limits below one are raised to one for the store.
+    std::fs::write(
+        &file,
+        "zero_report_cycle = \"quarterly\"\nmax_failed_logins = 0\nlog_origin = \"liuhen.example-court.cn/log\"\n\
+         [[witnesses]]\nurl = \"http://high-court.example:8080/witness\"\nverifier_key = \"w+1+AA\"\n",
+    )
+    .unwrap();
+    unsafe { std::env::set_var("LIUHEN_SESSION_IDLE_MINUTES", "10") };
+    let s = Settings::load(Some(&file)).unwrap();
+    unsafe { std::env::remove_var("LIUHEN_SESSION_IDLE_MINUTES") };
+    let store = s.store_config().unwrap();
+    assert_eq!(store.policy.zero_report_cycle, liuhen_rules::ReportingCycle::Quarterly);
+    assert_eq!(store.policy.session_idle_minutes, 10);
+    assert_eq!(store.policy.max_failed_logins, 1, "a lock after zero failures is raised to one");
+    assert_eq!(store.policy.log_origin, "liuhen.example-court.cn/log");
+    assert_eq!(store.policy.lockout_minutes, liuhen_store::Policy::default().lockout_minutes, "default kept");
+    assert_eq!(store.witnesses[0].url, "http://high-court.example:8080/witness");
+    std::fs::write(&file, "zero_report_cycle = \"weekly\"\n").unwrap();
+    let refused = Settings::load(Some(&file)).unwrap_err().to_string();
+    assert!(refused.contains("配置有误") && refused.contains("weekly") && refused.contains("quarterly"), "{refused}");
+    assert!(refused.contains("zero_report_cycle"), "the key is named: {refused}");
+    std::fs::write(&file, "").unwrap();
+    unsafe { std::env::set_var("LIUHEN_SESSION_HOURS", "abc") };
+    let refused = Settings::load(Some(&file)).unwrap_err().to_string();
+    unsafe { std::env::remove_var("LIUHEN_SESSION_HOURS") };
+    assert!(refused.contains("SESSION_HOURS") && refused.contains("LIUHEN_"), "the key and its source: {refused}");
 
     let missing = Settings::load(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
     assert!(missing.contains("配置文件"), "{missing}");

@@ -165,8 +165,7 @@ async fn a_page_far_beyond_the_end_is_empty_or_refused() {
     assert_eq!(status, 400, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("per_page"), "{body}");
     // The page of the list, too.
-    let mut browser = Browser::new(&app);
-    browser.log_in("office", common::PASSWORD).await;
+    let mut browser = Browser::logged_in(&app, "office").await;
     let r = browser.get("/records?page=4294967295").await;
     assert_eq!(r.status, 200);
 }
@@ -233,6 +232,29 @@ async fn upload_text_fields_are_capped() {
     let (status, body) =
         app.upload(&clerk, &id, &[("category", "audiovisual"), ("whereabouts", "退回")], "a.txt", b"hi".to_vec()).await;
     assert_eq!(status, 201, "{body}");
+
+    // The file itself is not held to that bound, however fast it arrives.
+    let large = vec![b'%'; 3 * liuhen_upload::MAX_HEAD_BYTES];
+    let (status, body) =
+        app.upload(&clerk, &id, &[("category", "audiovisual"), ("whereabouts", "退回")], "large.bin", large).await;
+    assert_eq!((status, body["size"].as_u64()), (201, Some(3 << 20)), "{body}");
+
+    // A part's header that never ends would be held in memory up to the upload's limit: what comes
+    // before the file is bounded (liuhen_upload::MAX_HEAD_BYTES).
+    let mut endless = b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nX-Pad: ".to_vec();
+    endless.resize(2 << 20, b'x');
+    let answer = app
+        .client
+        .post(app.url(&format!("/api/v1/records/{id}/materials")))
+        .bearer_auth(&clerk)
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(endless)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/too_large", "{body}");
 }
 
 #[cfg(unix)]
@@ -379,8 +401,7 @@ async fn downloads_name_their_files_safely() {
     let app = common::spawn_app().await;
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &letter()).await;
-    let mut office = Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let office = Browser::logged_in(&app, "office").await;
 
     let (status, disposition, _) = office.download("/reports/quarterly.xlsx?year=2026&quarter=1").await;
     assert_eq!(status, 200);
@@ -451,8 +472,7 @@ async fn a_malformed_path_or_query_is_a_problem_document() {
 #[tokio::test]
 async fn a_malformed_page_address_is_an_error_page() {
     let app = common::spawn_app().await;
-    let mut browser = Browser::new(&app);
-    browser.log_in("office", common::PASSWORD).await;
+    let mut browser = Browser::logged_in(&app, "office").await;
     for (path, says) in [
         ("/records/not-a-uuid", "路径中的编号有误"),
         ("/reports/quarterly?year=abc", "查询参数有误"),

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{letter, spawn_app};
 use liuhen_ledger::receipt::{Extension, Receipt, verify_receipt};
 use liuhen_ledger::tlog::{self, Hash, TreeBuilder, open_checkpoint, parse_entry_bundle};
-use liuhen_store::verify::{VerifyOptions, VerifyReport};
+use liuhen_store::verify::VerifyReport;
 use serde_json::{Value, json};
 
 async fn text(app: &common::TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
@@ -22,13 +22,7 @@ async fn verifier_key(app: &common::TestApp) -> String {
 }
 
 async fn verify(app: &common::TestApp, key: &str) -> VerifyReport {
-    let options = VerifyOptions {
-        data_dir: app.dir.path().to_path_buf(),
-        verifier_keys: vec![key.to_string()],
-        key_file: None,
-        published: Vec::new(),
-    };
-    liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap()
+    app.verify(&[key.to_string()])
 }
 
 #[tokio::test]
@@ -434,19 +428,10 @@ async fn the_log_key_rotates_without_a_flag_day() {
     assert!(open_checkpoint(&note, &new_key).is_ok());
     store.close().await;
 
-    let check = |keys: Vec<String>| {
-        let options = VerifyOptions {
-            data_dir: dir.path().to_path_buf(),
-            verifier_keys: keys,
-            key_file: None,
-            published: Vec::new(),
-        };
-        let url = config.database_url.clone();
-        async move { liuhen::storage::verify_data_dir(&options, url.as_deref(), &mut |_, _| {}).unwrap() }
-    };
-    assert!(check(vec![old_key.clone(), new_key.clone()]).await.ok);
-    assert!(check(vec![]).await.ok, "keys from the data directory include the retired one");
-    let only_new = check(vec![new_key.clone()]).await;
+    let check = |keys: &[String]| common::verify_store(&config, keys);
+    assert!(check(&[old_key.clone(), new_key.clone()]).ok);
+    assert!(check(&[]).ok, "keys from the data directory include the retired one");
+    let only_new = check(std::slice::from_ref(&new_key));
     assert!(!only_new.ok, "checkpoints signed by the old key alone need the old key");
     assert!(only_new.faults[0].zh.contains("签名无效"), "{:?}", only_new.faults);
 }
@@ -586,7 +571,7 @@ async fn no_shared_cache_keeps_tiles_and_no_cache_keeps_entry_bundles() {
 #[tokio::test]
 async fn the_tables_rebuild_the_same_without_the_region_a_case_number_was_accepted_under() {
     let app = spawn_app().await;
-    assert_eq!(app.config().extra_regions, vec!["示".to_string()]);
+    assert_eq!(app.config().policy.extra_regions, vec!["示".to_string()]);
     let clerk = app.token("clerk").await;
     let id = app.create(&clerk, &letter()).await;
     let query = format!("SELECT case_year FROM records WHERE id = '{id}'");

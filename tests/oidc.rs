@@ -152,7 +152,7 @@ async fn spawn_with_sso(provider: &Shared) -> common::TestApp {
     common::spawn_app_full(
         dir,
         true,
-        |c| c.second_factor_for_contents = true,
+        |c| c.policy.second_factor_for_contents = true,
         |state| {
             state.oidc = Some(Arc::new(
                 Oidc::new(OidcConfig {

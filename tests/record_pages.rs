@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Browser, PASSWORD};
+use common::Browser;
 
 /// The fields of a complete oral record as the entry form posts them.
 fn oral_form(staff: &[&'static str]) -> Vec<(&'static str, &'static str)> {
@@ -34,8 +34,7 @@ fn oral_form(staff: &[&'static str]) -> Vec<(&'static str, &'static str)> {
 #[tokio::test]
 async fn record_review_submit_amend_and_export_without_javascript() {
     let app = common::spawn_app().await;
-    let mut clerk = Browser::new(&app);
-    clerk.log_in("clerk", PASSWORD).await;
+    let mut clerk = Browser::logged_in(&app, "clerk").await;
 
     // Review first: the record as it will be stored, every field carried in hidden inputs.
     let mut fields = oral_form(&[]);
@@ -78,8 +77,7 @@ async fn record_review_submit_amend_and_export_without_javascript() {
     assert_eq!(view.versions[1].reason.as_deref(), Some("补记在场的法官"));
 
     // The colleague now named confirms it, from the page.
-    let mut judge = Browser::new(&app);
-    judge.log_in("judge_a", PASSWORD).await;
+    let mut judge = Browser::logged_in(&app, "judge_a").await;
     let inbox = judge.get("/cosign").await;
     assert!(inbox.body.contains(&record_path), "{}", inbox.body);
     let no_reason = judge.submit(&record_path, &format!("{record_path}/dispute"), &[("version", "2")]).await;
@@ -90,8 +88,7 @@ async fn record_review_submit_amend_and_export_without_javascript() {
 
     // The office finds it by a short and a long Chinese phrase, and exports the view as CSV
     // whose cells cannot run as spreadsheet formulas.
-    let mut office = Browser::new(&app);
-    office.log_in("office", PASSWORD).await;
+    let mut office = Browser::logged_in(&app, "office").await;
     for q in ["稳定", "关系地方稳定", "张某 地方"] {
         let found = office.get(&format!("/records?q={}", common::urlencode(q))).await;
         assert!(found.body.contains(&record_path), "{q}: {}", found.body);
@@ -119,8 +116,7 @@ async fn csv_cells_that_look_like_formulas_are_neutralised() {
     record["intervener"]["name"] = serde_json::json!("=HYPERLINK(\"http://example.invalid\")");
     let (status, _) = app.post(&clerk, "/api/v1/records", &record).await;
     assert_eq!(status, 201);
-    let mut office = Browser::new(&app);
-    office.log_in("office", PASSWORD).await;
+    let mut office = Browser::logged_in(&app, "office").await;
     let csv = office.get("/records.csv").await;
     assert!(csv.body.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\")\""), "{}", csv.body);
 }
@@ -131,19 +127,20 @@ async fn a_material_from_the_page_needs_the_forms_token() {
     let token = app.token("clerk").await;
     let (_, created) = app.post(&token, "/api/v1/records", &common::letter()).await;
     let id = created["record_id"].as_str().unwrap().to_string();
-    let mut clerk = Browser::new(&app);
-    clerk.log_in("clerk", PASSWORD).await;
+    let mut clerk = Browser::logged_in(&app, "clerk").await;
     let page = clerk.get(&format!("/records/{id}")).await;
     let csrf = common::hidden(&page.body, "csrf");
     let cookie: Vec<String> = clerk.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let upload = |csrf: Option<String>| {
+    let upload = |csrf: Option<String>, category: &str, file: bool| {
         let mut form = reqwest::multipart::Form::new();
         if let Some(c) = csrf {
             form = form.text("csrf", c);
         }
-        form = form
-            .text("category", "letter")
-            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 letter".to_vec()).file_name("来信.pdf"));
+        form = form.text("category", category.to_string());
+        if file {
+            form =
+                form.part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 letter".to_vec()).file_name("来信.pdf"));
+        }
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -153,11 +150,17 @@ async fn a_material_from_the_page_needs_the_forms_token() {
             .header("accept", "text/html")
             .multipart(form)
     };
-    let refused = upload(None).send().await.unwrap();
+    let refused = upload(None, "letter", true).send().await.unwrap();
     assert_eq!(refused.status(), 403);
-    let refused = upload(Some("not-the-token".into())).send().await.unwrap();
+    let refused = upload(Some("not-the-token".into()), "letter", true).send().await.unwrap();
     assert_eq!(refused.status(), 403);
-    let stored = upload(Some(csrf)).send().await.unwrap();
+    // A forged form is refused as forged before its fields are judged: it learns nothing of them,
+    // and shows no record page (whose view would be recorded in the clerk's name).
+    let refused = upload(None, "no-such-category", false).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let refused = upload(Some(csrf.clone()), "no-such-category", false).send().await.unwrap();
+    assert_eq!(refused.status(), 422, "with the token, the page shows the problem");
+    let stored = upload(Some(csrf), "letter", true).send().await.unwrap();
     assert_eq!(stored.status(), 303);
     let page = clerk.get(&format!("/records/{id}")).await;
     assert!(page.body.contains("来信.pdf"), "{}", page.body);
@@ -189,23 +192,16 @@ async fn the_search_index_and_the_reports_facts_are_filled_for_a_store_made_befo
     assert_eq!(app.store.projection_digest().await.unwrap(), digest, "filled again exactly as written");
     let backlog: i64 = common::scalar(&app.store, "SELECT count(*) FROM derived_backlog").await;
     assert_eq!(backlog, 0, "done once, not at every start");
-    let options = liuhen_store::verify::VerifyOptions {
-        data_dir: path,
-        verifier_keys: vec![],
-        key_file: None,
-        published: Vec::new(),
-    };
-    let report =
-        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
+    assert_eq!(app.config().data_dir, path);
+    let report = app.verify(&[]);
     assert!(report.ok, "{report:?}");
 }
 
 #[tokio::test]
 async fn drafts_wait_on_the_desk_for_their_author_only() {
     // Every pending co-signature counts as overdue at once, to see the desk say so.
-    let app = common::spawn_app_with(|c| c.cosign_overdue_days = 0).await;
-    let mut clerk = Browser::new(&app);
-    clerk.log_in("clerk", PASSWORD).await;
+    let app = common::spawn_app_with(|c| c.policy.cosign_overdue_days = 0).await;
+    let mut clerk = Browser::logged_in(&app, "clerk").await;
     let events = app.store.event_count().await.unwrap();
 
     let mut fields = oral_form(&["judge_a"]);
@@ -220,8 +216,7 @@ async fn drafts_wait_on_the_desk_for_their_author_only() {
     assert!(desk.body.contains(&format!("/records/new?draft={id}")));
 
     // Nobody else opens it, not even by its id.
-    let mut judge = Browser::new(&app);
-    judge.log_in("judge_a", PASSWORD).await;
+    let mut judge = Browser::logged_in(&app, "judge_a").await;
     assert_eq!(judge.get(&format!("/records/new?draft={id}")).await.status, 404);
     assert!(!judge.get("/").await.body.contains(&id));
 

@@ -202,8 +202,7 @@ async fn a_quarter_without_entries_is_a_zero_report() {
     assert_eq!(report["analysis"]["zero_report"], true);
     assert_eq!(report["analysis"]["total"], 0);
     assert_eq!(app.store.event_count().await.unwrap(), events + 1, "the analysis was read; no entry was shown");
-    let mut page = common::Browser::new(&app);
-    page.log_in("office", common::PASSWORD).await;
+    let mut page = common::Browser::logged_in(&app, "office").await;
     let html = page.get("/reports/quarterly?year=2026&quarter=2").await;
     assert_eq!(html.status, 200);
     assert!(html.body.contains("零报告") && html.body.contains("没有领导干部过问案件的记录"), "{}", html.body);
@@ -218,8 +217,7 @@ async fn the_analysis_exports_as_a_workbook_with_the_same_numbers() {
     {
         assert_eq!(app.post(&clerk, "/api/v1/records", &r).await.0, 201);
     }
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let page = office.get("/reports/quarterly?year=2026&quarter=1").await;
     assert!(page.body.contains("/reports/quarterly.xlsx?year=2026&amp;quarter=1"));
     let (status, disposition, bytes) = office.download("/reports/quarterly.xlsx?year=2026&quarter=1").await;
@@ -279,8 +277,7 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
     let clerk = app.token("clerk").await;
     assert_eq!(app.post(&clerk, "/api/v1/records", &entry(json!({}))).await.0, 201);
 
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let drafted = office
         .submit(
             "/reports",
@@ -295,14 +292,12 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
     let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
 
     // Not yet sent: the court above does not see a draft.
-    let mut high = common::Browser::new(&app);
-    high.log_in("high_office", common::PASSWORD).await;
+    let mut high = common::Browser::logged_in(&app, "high_office").await;
     assert_eq!(high.get(&path).await.status, 404);
 
     // The office cannot approve; a leader who drafted cannot approve their own.
     assert_eq!(office.submit(&path, &format!("{path}/approve"), &[]).await.status, 403);
-    let mut leader = common::Browser::new(&app);
-    leader.log_in("leader", common::PASSWORD).await;
+    let mut leader = common::Browser::logged_in(&app, "leader").await;
     let own = leader
         .submit(
             "/reports",
@@ -347,8 +342,7 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
         assert_eq!(bytes.len() as u64, f.size);
     }
     // Another court below the same high court does not see it.
-    let mut neighbour = common::Browser::new(&app);
-    neighbour.log_in("office2", common::PASSWORD).await;
+    let mut neighbour = common::Browser::logged_in(&app, "office2").await;
     assert_eq!(neighbour.get(&path).await.status, 404);
 
     // A correction (R8): the sealed report stays as it was; a new report names it, is approved
@@ -385,8 +379,7 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
         .await;
     assert_eq!(corrected.status, 303, "{}", corrected.body);
     let correction = corrected.location.clone();
-    let mut leader2 = common::Browser::new(&app);
-    leader2.log_in("leader2", common::PASSWORD).await;
+    let mut leader2 = common::Browser::logged_in(&app, "leader2").await;
     assert_eq!(leader2.submit(&correction, &format!("{correction}/approve"), &[]).await.status, 303);
     let old_page = office.get(&path).await;
     assert!(old_page.body.contains("已被更正") && old_page.body.contains(&correction[9..]), "{}", old_page.body);
@@ -410,21 +403,12 @@ async fn a_report_is_drafted_approved_by_another_sealed_and_delivered_up() {
 async fn verify_checks_the_files_of_sealed_reports() {
     let app = common::spawn_app().await;
     app.user("leader", "basic1", Role::CourtLeader).await;
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let drafted = office.submit("/reports", "/reports/quarterly/draft", &[("year", "2026"), ("quarter", "1")]).await;
     let path = drafted.location.clone();
-    let mut leader = common::Browser::new(&app);
-    leader.log_in("leader", common::PASSWORD).await;
+    let mut leader = common::Browser::logged_in(&app, "leader").await;
     assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
-    let options = liuhen_store::verify::VerifyOptions {
-        data_dir: app.dir.path().to_path_buf(),
-        verifier_keys: vec![],
-        key_file: None,
-        published: Vec::new(),
-    };
-    let report =
-        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
+    let report = app.verify(&[]);
     assert!(report.ok, "{report:?}");
     assert_eq!(report.materials, 4, "the content and the three files sent (JSON, XLSX, DOCX)");
 
@@ -433,8 +417,7 @@ async fn verify_checks_the_files_of_sealed_reports() {
     let info = app.store.report(&app.store.user("office").await.unwrap().unwrap(), id).await.unwrap();
     let file = app.store.material_store().file_path(&info.files[1].sha256);
     std::fs::write(&file, b"another workbook").unwrap();
-    let report =
-        liuhen::storage::verify_data_dir(&options, app.config().database_url.as_deref(), &mut |_, _| {}).unwrap();
+    let report = app.verify(&[]);
     assert!(!report.ok);
     assert!(report.faults[0].en.contains("replaced or damaged"), "{:?}", report.faults);
 }
@@ -444,7 +427,7 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
     use liuhen_rules::CourtLevel;
     use liuhen_store::NewCourt;
     // Every waiting step is overdue at once, to see it shown.
-    let app = common::spawn_app_with(|c| c.immediate_step_hours = 0).await;
+    let app = common::spawn_app_with(|c| c.policy.immediate_step_hours = 0).await;
     for (id, name, level, parent, code) in [
         ("spc", "最高人民法院", CourtLevel::Supreme, None, "最高法"),
         ("high9", "示例省高级人民法院（二）", CourtLevel::High, Some("spc"), "示9"),
@@ -471,8 +454,7 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
     let record = format!("/records/{}", created["record_id"].as_str().unwrap());
     let (_, plain) = app.post(&clerk, "/api/v1/records", &entry(json!({"case_number": "（2026）示9101民初8号"}))).await;
 
-    let mut office = common::Browser::new(&app);
-    office.log_in("office9", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office9").await;
     let page = office.get(&record).await;
     assert!(page.body.contains("起草立即报告"), "{}", page.body);
     let refused = office
@@ -485,17 +467,14 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
     assert_eq!(drafted.status, 303, "{}", drafted.body);
     let report = drafted.location.clone();
 
-    let mut leader = common::Browser::new(&app);
-    leader.log_in("leader9", common::PASSWORD).await;
+    let mut leader = common::Browser::logged_in(&app, "leader9").await;
     assert_eq!(leader.submit(&report, &format!("{report}/approve"), &[]).await.status, 303);
 
     // Level by level: the high court cannot acknowledge before the intermediate court.
-    let mut high = common::Browser::new(&app);
-    high.log_in("high_office9", common::PASSWORD).await;
+    let mut high = common::Browser::logged_in(&app, "high_office9").await;
     let early = high.submit(&report, &format!("{report}/acknowledge"), &[]).await;
     assert_eq!(early.status, 409, "{}", early.body);
-    let mut mid = common::Browser::new(&app);
-    mid.log_in("mid_office", common::PASSWORD).await;
+    let mut mid = common::Browser::logged_in(&app, "mid_office").await;
     let page = mid.get(&report).await;
     assert!(page.body.contains("确认接收并报上一级"), "{}", page.body);
     assert_eq!(mid.submit(&report, &format!("{report}/acknowledge"), &[]).await.status, 303);
@@ -505,8 +484,7 @@ async fn an_immediate_report_goes_up_level_by_level_to_the_supreme_court() {
     let page = office.get(&record).await;
     assert!(page.body.contains("示例市中级人民法院：已确认"), "{}", page.body);
     assert!(page.body.contains("示例省高级人民法院（二）：待确认") && page.body.contains("已逾期"), "{}", page.body);
-    let mut spc = common::Browser::new(&app);
-    spc.log_in("spc_office", common::PASSWORD).await;
+    let mut spc = common::Browser::logged_in(&app, "spc_office").await;
     let above = spc.get(&report).await;
     assert!(above.body.contains("已逾期") && !above.body.contains("确认接收并报上一级"), "{}", above.body);
 
@@ -554,8 +532,7 @@ async fn a_draft_notification_names_the_cadre_and_no_court_staff() {
     let id = created["record_id"].as_str().unwrap();
     let (_, plain) = app.post(&clerk, "/api/v1/records", &entry(json!({}))).await;
 
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let record = office.get(&format!("/records/{id}")).await;
     assert!(record.body.contains(&format!("/reports/notification/{id}")));
     let n = office.get(&format!("/reports/notification/{id}")).await;
@@ -570,8 +547,7 @@ async fn a_draft_notification_names_the_cadre_and_no_court_staff() {
     let none = office.get(&format!("/reports/notification/{}", plain["record_id"].as_str().unwrap())).await;
     assert_eq!(none.status, 422, "no C8 kind, no notification");
     // A recorder does not see reports.
-    let mut clerk_page = common::Browser::new(&app);
-    clerk_page.log_in("clerk", common::PASSWORD).await;
+    let mut clerk_page = common::Browser::logged_in(&app, "clerk").await;
     assert_eq!(clerk_page.get(&format!("/reports/notification/{id}")).await.status, 403);
 }
 
@@ -590,8 +566,7 @@ async fn the_high_court_reports_the_half_year_over_its_courts() {
     other["intervener"]["name"] = json!("王某");
     assert_eq!(app.post(&clerk2, "/api/v1/records", &other).await.0, 201);
 
-    let mut high = common::Browser::new(&app);
-    high.log_in("high_office", common::PASSWORD).await;
+    let mut high = common::Browser::logged_in(&app, "high_office").await;
     let page = high.get("/reports/half-year?year=2026&half=1").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("2026年上半年") && page.body.contains("示例省党委政法委"), "{}", page.body);
@@ -632,8 +607,7 @@ async fn the_high_court_reports_the_half_year_over_its_courts() {
     );
 
     // A basic court makes no half-year report.
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     assert_eq!(office.get("/reports/half-year?year=2026&half=1").await.status, 403);
 }
 
@@ -658,8 +632,7 @@ async fn the_sealed_report_is_an_official_document_that_libreoffice_opens() {
     for r in first_quarter_entries() {
         assert_eq!(app.post(&clerk, "/api/v1/records", &r).await.0, 201);
     }
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     // The quarterly page draws its breakdowns as SVG charts.
     let page = office.get("/reports/quarterly?year=2026&quarter=1").await;
     assert!(page.body.contains("<svg") && page.body.contains("按过问人单位类别"), "{}", page.body);
@@ -671,8 +644,7 @@ async fn the_sealed_report_is_an_official_document_that_libreoffice_opens() {
         )
         .await;
     let path = drafted.location.clone();
-    let mut leader = common::Browser::new(&app);
-    leader.log_in("leader", common::PASSWORD).await;
+    let mut leader = common::Browser::logged_in(&app, "leader").await;
     assert_eq!(leader.submit(&path, &format!("{path}/approve"), &[]).await.status, 303);
     let id: uuid::Uuid = path.trim_start_matches("/reports/").parse().unwrap();
     let viewer = app.store.user("office").await.unwrap().unwrap();
@@ -901,8 +873,7 @@ async fn approvals_at_the_same_moment_number_their_documents_apart() {
     let app = common::spawn_app().await;
     app.user("leader", "basic1", Role::CourtLeader).await;
     app.user("leader2", "basic1", Role::CourtLeader).await;
-    let mut office = common::Browser::new(&app);
-    office.log_in("office", common::PASSWORD).await;
+    let mut office = common::Browser::logged_in(&app, "office").await;
     let mut drafts = Vec::new();
     for quarter in ["1", "2"] {
         let drafted =
@@ -910,10 +881,8 @@ async fn approvals_at_the_same_moment_number_their_documents_apart() {
         assert_eq!(drafted.status, 303, "{}", drafted.body);
         drafts.push(drafted.location);
     }
-    let mut a = common::Browser::new(&app);
-    a.log_in("leader", common::PASSWORD).await;
-    let mut b = common::Browser::new(&app);
-    b.log_in("leader2", common::PASSWORD).await;
+    let mut a = common::Browser::logged_in(&app, "leader").await;
+    let mut b = common::Browser::logged_in(&app, "leader2").await;
     let approve: Vec<String> = drafts.iter().map(|d| format!("{d}/approve")).collect();
     let (first, second) = tokio::join!(a.submit(&drafts[0], &approve[0], &[]), b.submit(&drafts[1], &approve[1], &[]));
     assert_eq!((first.status, second.status), (303, 303));

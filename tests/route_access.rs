@@ -337,7 +337,7 @@ async fn session(app: &common::TestApp, who: &str, strong: bool) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_against_every_role() {
     // Every read of contents needs a second factor here, as in a real deployment.
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
     // The security administrator last: from then on, roles that read contents need approval.
     for (name, court, role) in [
         ("leader", "basic1", Role::CourtLeader),

@@ -30,7 +30,7 @@ async fn pending(app: &common::TestApp, security: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_administrator_takes_over_no_content_account_without_a_second_person() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
     let mut record = common::letter();
     record["intervener"]["name"] = json!("钱某某");
     let clerk = app.token("clerk").await;
@@ -64,8 +64,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
     }
 
     // Pages: an account that reads contents is asked for, not made.
-    let mut pages = common::Browser::new(&app);
-    pages.log_in("admin", common::PASSWORD).await;
+    let mut pages = common::Browser::logged_in(&app, "admin").await;
     let fields = [
         ("username", "office2"),
         ("display_name", "测试新审管办"),
@@ -210,7 +209,7 @@ async fn the_administrator_takes_over_no_content_account_without_a_second_person
 
 #[tokio::test]
 async fn a_content_token_is_asked_for_by_its_holder_and_works_once_approved() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
     let clerk = app.token("clerk").await;
     app.create(&clerk, &common::letter()).await;
     app.user("auditor", "high", Role::Auditor).await;
@@ -351,7 +350,7 @@ async fn a_changed_permission_matrix_waits_for_the_security_administrator() {
 
 #[tokio::test]
 async fn a_content_role_comes_with_a_fresh_authenticator_whoever_enrolled_the_old_one() {
-    let app = common::spawn_app_with(|c| c.second_factor_for_contents = true).await;
+    let app = common::spawn_app_with(|c| c.policy.second_factor_for_contents = true).await;
     // An account that reads nothing: the administrator makes it and its enrolment code alone,
     // and could enrol an authenticator of their own on it.
     app.user("helper", "basic1", Role::Witness).await;

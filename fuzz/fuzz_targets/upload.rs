@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let chunk = usize::from(first & 0x3f) + 1;
     let csrf = (first & 0x80 != 0).then_some("fuzz-token");
     let chunks: Vec<Result<Bytes, Infallible>> = body.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    let mut parts = liuhen_upload::multipart(futures::stream::iter(chunks), BOUNDARY);
+    let mut parts = liuhen_upload::UploadBody::new(futures::stream::iter(chunks), BOUNDARY);
     futures::executor::block_on(async {
         let Ok(mut upload) = liuhen_upload::read_upload(&mut parts, csrf).await else { return };
         let meta = &upload.meta;
@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         if matches!(meta.category(), MaterialCategory::OfficialLetter | MaterialCategory::Letter) {
             assert_eq!(meta.disposition(), Disposition::FiledWithCase);
         }
+        // Other materials may be filed with the case too; one kept elsewhere says where (S4 ¶2).
         if meta.disposition() == Disposition::Whereabouts {
             assert!(meta.whereabouts().is_some_and(|w| !w.is_empty() && w.trim() == w));
         }

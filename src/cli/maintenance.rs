@@ -35,7 +35,7 @@ pub(super) async fn migrate_store(
         },
     };
     let target = liuhen::migrate::location(to, &s.data_dir);
-    let report = liuhen::migrate::migrate_store(&source, &target, key.to_vec(), s.log_key_file.clone()).await?;
+    let report = liuhen::migrate::migrate_store(&source, &target, key.to_vec(), s.policy.log_key_file.clone()).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -54,7 +54,7 @@ pub(super) async fn migrate_store(
 pub(super) async fn init(cli: &Cli, origin: Option<&str>) -> anyhow::Result<()> {
     let mut s = settings(cli)?;
     if let Some(o) = origin {
-        s.log_origin = o.to_string();
+        s.policy.log_origin = o.to_string();
     }
     let store = liuhen::storage::open(s.store_config()?).await?;
     println!("数据目录 {} 已就绪 (data directory ready)", s.data_dir.display());

@@ -22,7 +22,8 @@ pub(super) async fn serve_command(cli: &Cli, listen: Option<&str>) -> anyhow::Re
         .with_context(|| format!("无法打开数据目录 {}", s.data_dir.display()))?;
     // Issue 17: once the two-person rule holds, contents are never served on a password
     // alone; only the demo's own data directory runs without second factors.
-    if !s.second_factor_for_contents && store.two_person_rule().await? && !s.data_dir.join(demo::MARKER).exists() {
+    if !s.policy.second_factor_for_contents && store.two_person_rule().await? && !s.data_dir.join(demo::MARKER).exists()
+    {
         store.close().await;
         anyhow::bail!(
             "second_factor_for_contents = false 只用于演示：本专库已有安全保密管理员，查看内容须第二因素\n(second_factor_for_contents = false is for the demo only: this store has a security administrator, and reading contents needs a second factor)"
@@ -40,11 +41,11 @@ pub(super) async fn demo(cli: &Cli, listen: &str, records: usize, reset: bool, n
         s.data_dir = PathBuf::from("data/demo");
     }
     s.listen = listen.to_string();
-    s.extra_regions = vec![demo::REGION.to_string()];
+    s.policy.extra_regions = vec![demo::REGION.to_string()];
     // The demo's store readers need no authenticator app; a real deployment's do. So the
     // demo runs only in a data directory it made itself (marked), never on a real store,
     // and only on SQLite.
-    s.second_factor_for_contents = false;
+    s.policy.second_factor_for_contents = false;
     s.database_url = None;
     let marker = s.data_dir.join(demo::MARKER);
     anyhow::ensure!(

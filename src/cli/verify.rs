@@ -17,7 +17,7 @@ pub(super) async fn verify(
     let options = liuhen_store::verify::VerifyOptions {
         data_dir: s.data_dir.clone(),
         verifier_keys: key,
-        key_file: s.log_key_file.clone(),
+        key_file: s.policy.log_key_file.clone(),
         published,
     };
     // Say what is checked: with `--data-dir` pointing at a restored backup, a `database_url` from

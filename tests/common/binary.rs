@@ -115,11 +115,5 @@ pub async fn seeded(dir: &std::path::Path, postgres: bool) -> (liuhen_store::Sto
 
 /// `liuhen verify` of the store, as an operator runs it.
 pub fn verified(config: &liuhen_store::StoreConfig) -> liuhen_store::verify::VerifyReport {
-    let options = liuhen_store::verify::VerifyOptions {
-        data_dir: config.data_dir.clone(),
-        verifier_keys: vec![],
-        key_file: None,
-        published: Vec::new(),
-    };
-    liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
+    super::verify_store(config, &[])
 }

@@ -98,10 +98,10 @@ pub async fn add_account(store: &Store, username: &str, court: &str, role: Role)
 
 pub fn config(dir: &std::path::Path) -> StoreConfig {
     let mut c = StoreConfig::new(dir);
-    c.extra_regions = vec!["示".into()];
+    c.policy.extra_regions = vec!["示".into()];
     // Tests of other behaviour read the store with a password alone; tests/auth.rs checks that a
     // real deployment (the default) asks store readers for their second factor.
-    c.second_factor_for_contents = false;
+    c.policy.second_factor_for_contents = false;
     c
 }
 
@@ -396,6 +396,14 @@ impl Browser {
         self.post(action, &all).await
     }
 
+    /// A browser that has logged in as `username` with the test password (and was let in).
+    pub async fn logged_in(app: &TestApp, username: &str) -> Browser {
+        let mut browser = Browser::new(app);
+        let answer = browser.log_in(username, PASSWORD).await;
+        assert_eq!(answer.status, 303, "{username} logs in: {}", answer.body);
+        browser
+    }
+
     pub async fn log_in(&mut self, username: &str, password: &str) -> Answer {
         let page = self.get("/login").await;
         assert_eq!(page.status, 200);
@@ -431,6 +439,23 @@ impl TestApp {
         c.database_url = self.db.as_ref().map(|db| db.url());
         c
     }
+
+    /// `liuhen verify` of this app's store, trusting `keys` (none: the key in the data directory).
+    pub fn verify(&self, keys: &[String]) -> liuhen_store::verify::VerifyReport {
+        verify_store(&self.config(), keys)
+    }
+}
+
+/// `liuhen verify` of a store's data directory and tables, as an operator runs it, trusting
+/// `keys` (none: the key in the data directory).
+pub fn verify_store(config: &StoreConfig, keys: &[String]) -> liuhen_store::verify::VerifyReport {
+    let options = liuhen_store::verify::VerifyOptions {
+        data_dir: config.data_dir.clone(),
+        verifier_keys: keys.to_vec(),
+        key_file: None,
+        published: Vec::new(),
+    };
+    liuhen::storage::verify_data_dir(&options, config.database_url.as_deref(), &mut |_, _| {}).unwrap()
 }
 
 /// Percent-encoding for a query value.

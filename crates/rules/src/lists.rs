@@ -255,6 +255,13 @@ pub struct RegulationItem {
     pub text_en: &'static str,
 }
 
+impl RegulationItem {
+    /// The item as a list shows it: its numeral, then its text in `lang`.
+    pub fn label(&self, lang: crate::Lang) -> String {
+        format!("{}{}", self.numeral, lang.pick(self.text_zh, self.text_en))
+    }
+}
+
 /// S7 in full: the UI shows this text so the recorder chooses from what the regulation says.
 pub const SPECIAL_ITEMS: [RegulationItem; 15] = [
     RegulationItem {
@@ -467,6 +474,8 @@ mod tests {
         assert!(special_item(0).is_none());
         assert!(special_item(16).is_none());
         assert_eq!(special_item(13).unwrap().numeral, "（十三）");
+        assert_eq!(c8_kind(2).unwrap().label(crate::Lang::Zh), format!("（二）{}", c8_kind(2).unwrap().text_zh));
+        assert!(special_item(1).unwrap().label(crate::Lang::En).starts_with("（一）"));
         assert_eq!(c8_kind(5).unwrap().short_zh, "其他");
     }
 }

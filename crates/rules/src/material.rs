@@ -21,8 +21,9 @@ pub struct MaterialForm {
     pub file_name: String,
 }
 
-/// A description that meets R5: a known category; written materials (letters) filed with the case,
-/// others with where they went; a file name of one path component, not empty, not too long.
+/// A description that meets R5 and S4 ¶2: a known category; written materials (letters) filed with
+/// the case; other materials filed with the case too, or, by default, kept elsewhere with a note of
+/// where they went; a file name of one path component, not empty, not too long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialMeta {
     category: MaterialCategory,

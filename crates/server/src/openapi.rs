@@ -74,8 +74,10 @@ const PROBLEM: &str = "application/problem+json";
 /// check (401, 403 for a role without the permission or a second factor still to give), the
 /// extractors of path, query and body (400, 413, 415, 422), the rule that what a user may not
 /// see does not exist (404), and the server's own trouble (500; 503 when the database is out of
-/// reach; 507 when the disk is full, for every operation that may write to the ledger — a read of
-/// contents writes its view). An operation's own declaration of a status keeps its wording.
+/// reach; 507 when the disk is full). 503 and 507 reach every operation but the reads open to
+/// anyone, which touch no table: a logged-in request writes its session's last use, a read of
+/// contents writes its view, and the rest write what they do. An operation's own declaration of a
+/// status keeps its wording.
 struct ProblemAnswers;
 
 /// The shared answers, each written once under `components/responses` and referred to from the
@@ -96,7 +98,11 @@ const SHARED: [(&str, &str, &str); 10] = [
         "422",
         "请求体的字段不符合规则，每个问题注明字段和规则 / fields break the rules; each problem names its field and rule",
     ),
-    ("Internal", "500", "服务器内部错误，或材料已不符其哈希而不予提供 / an internal error, or a material that no longer matches its hash"),
+    (
+        "Internal",
+        "500",
+        "服务器内部错误，或材料已不符其哈希而不予提供 / an internal error, or a material that no longer matches its hash",
+    ),
     (
         "Unavailable",
         "503",
@@ -151,9 +157,8 @@ fn add_answers(operation: &mut Operation, secured: bool, public_read: bool) {
         "413" => body.is_some(),
         "415" => typed,
         "422" => json,
-        "500" | "503" => true,
-        // Only a read open to anyone (the log, the lists) never appends to the ledger.
-        "507" => !public_read,
+        "500" => true,
+        "503" | "507" => !public_read,
         _ => false,
     };
     let responses = &mut operation.responses.responses;

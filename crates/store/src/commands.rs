@@ -202,8 +202,11 @@ impl Store {
     }
 
     fn validate(&self, actor: &User, draft: &RecordDraft) -> Result<Record> {
-        let ctx =
-            liuhen_rules::Context { now: now(), recorder: &actor.username, extra_regions: &self.config.extra_regions };
+        let ctx = liuhen_rules::Context {
+            now: now(),
+            recorder: &actor.username,
+            extra_regions: &self.config.policy.extra_regions,
+        };
         validate_record(draft, &ctx).map_err(StoreError::Invalid)
     }
 

@@ -427,7 +427,7 @@ impl Store {
     /// factor, where the configuration asks for one, acts without the permissions that read
     /// contents or carry a security duty — whatever the route, page or API.
     pub(crate) fn factor_limits(&self, mut user: User) -> User {
-        if self.config.second_factor_for_contents && !user.second_factor {
+        if self.config.policy.second_factor_for_contents && !user.second_factor {
             let kept: Vec<Permission> = self
                 .permissions()
                 .grants(user.role)

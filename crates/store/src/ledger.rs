@@ -16,7 +16,7 @@ use crate::tree::{read_hashes, sign_checkpoint};
 use crate::{Result, Store, StoreConfig, StoreError, User};
 
 pub(crate) fn key_path(config: &StoreConfig) -> PathBuf {
-    config.log_key_file.clone().unwrap_or_else(|| config.data_dir.join("log-signing.key"))
+    config.policy.log_key_file.clone().unwrap_or_else(|| config.data_dir.join("log-signing.key"))
 }
 
 /// The log's active signing keys: the current one and, during a rotation, the next one, which
@@ -151,7 +151,8 @@ fn load_or_create_key(config: &StoreConfig, log_signed: bool) -> Result<LogKey> 
                 .into(),
         });
     }
-    let (key, private) = LogKey::generate(&config.log_origin).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let (key, private) =
+        LogKey::generate(&config.policy.log_origin).map_err(|e| StoreError::Internal(e.to_string()))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

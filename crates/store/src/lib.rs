@@ -13,6 +13,7 @@ mod admin;
 mod audit;
 pub mod backend;
 pub(crate) mod commands;
+mod config;
 mod copy;
 pub mod dialect;
 mod drafts;
@@ -32,13 +33,13 @@ mod users;
 pub mod verify;
 pub mod witness;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use admin::Admin;
 pub use audit::AuditEntry;
 pub use backend::Backend;
+pub use config::{Policy, StoreConfig};
 pub use copy::{CopyCounts, carries_over};
 pub use drafts::Draft;
 pub use duties::{Approval, Change, Decision};
@@ -52,92 +53,6 @@ pub use records::{
 };
 pub use sql::{Cell, FromCell};
 pub use users::{Account, ApiToken, Court, NewCourt, NewUser, TotpEnrolment, User};
-
-/// Settings the store needs; the CLI reads them from the config file and `LIUHEN_*`.
-#[derive(Debug, Clone)]
-pub struct StoreConfig {
-    /// Materials and signing keys live here (and, by default, the SQLite database).
-    pub data_dir: PathBuf,
-    /// A PostgreSQL database (`postgres://…`) for the tables instead of SQLite in `data_dir`
-    /// (issue 7); materials and keys stay in `data_dir`. The store itself is handed its
-    /// [`Backend`]; whoever opens it chooses one by this.
-    pub database_url: Option<String>,
-    /// R5: largest material accepted, in bytes (default 500 MB).
-    pub max_material_bytes: u64,
-    /// S11: region abbreviations added to the case-number rules (the demo's 示).
-    pub extra_regions: Vec<String>,
-    /// How long a login session lasts at most.
-    pub session_hours: i64,
-    /// A session ends after this many minutes without a request (等保).
-    pub session_idle_minutes: i64,
-    /// Consecutive failed logins that lock an account, and for how long (等保).
-    pub max_failed_logins: u32,
-    pub lockout_minutes: i64,
-    /// Every read of contents (any permission `liuhen_rules::reads_contents`) and the security
-    /// duties need a login with a second factor (等保): a session or token without one acts with
-    /// those permissions taken away (`Store::factor_limits`).
-    pub second_factor_for_contents: bool,
-    /// Failed logins from one client address in a minute before further attempts are refused.
-    pub login_failures_per_minute: u32,
-    /// R4, S11: days within which the staff present should confirm an oral record; later ones
-    /// show as overdue on their desk.
-    pub cosign_overdue_days: i64,
-    /// R9, S11: hours each court of an immediate report's chain has to acknowledge it before the
-    /// step shows as overdue.
-    pub immediate_step_hours: i64,
-    /// Who makes administrative changes through this store handle, as the ledger records it: the
-    /// CLI names the operating-system account at the console (`console:<user>`).
-    pub operator: String,
-    /// The log's name in its checkpoints (c2sp.org/tlog-checkpoint origin); used when a key is
-    /// first made.
-    pub log_origin: String,
-    /// Where the log's signing key is kept; default `<data_dir>/log-signing.key`.
-    pub log_key_file: Option<PathBuf>,
-    /// How long the sequencer waits for more writes to join a batch (0: only those already queued).
-    pub batch_linger: Duration,
-    /// The name this deployment cosigns under when it witnesses other logs.
-    pub witness_name: String,
-    /// The witnesses this log pushes its checkpoints to.
-    pub witnesses: Vec<witness::WitnessEndpoint>,
-    /// How many witnesses must cosign before a checkpoint counts as witnessed.
-    pub witness_quorum: usize,
-    /// Who may do what (S3); the shipped defaults unless the configuration changes them (S11).
-    pub permissions: liuhen_rules::PermissionMatrix,
-    /// S11: how often judges and judicial assistants file or attest a zero report (monthly).
-    pub zero_report_cycle: liuhen_rules::ReportingCycle,
-    /// S2 ¶1, S11: days within which an inquiry is to be recorded; later entries are flagged late,
-    /// and a contact the case system logged with no entry by then becomes a question.
-    pub recording_time_limit_days: i64,
-}
-
-impl StoreConfig {
-    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        StoreConfig {
-            data_dir: data_dir.into(),
-            database_url: None,
-            max_material_bytes: 500 * 1000 * 1000,
-            extra_regions: Vec::new(),
-            session_hours: 12,
-            session_idle_minutes: 30,
-            max_failed_logins: 5,
-            lockout_minutes: 15,
-            second_factor_for_contents: true,
-            cosign_overdue_days: 3,
-            immediate_step_hours: 24,
-            login_failures_per_minute: 20,
-            operator: users::CONSOLE.to_string(),
-            log_origin: "liuhen.local/log".into(),
-            log_key_file: None,
-            batch_linger: Duration::ZERO,
-            witness_name: "liuhen.local/witness".into(),
-            witnesses: Vec::new(),
-            witness_quorum: 1,
-            permissions: Default::default(),
-            zero_report_cycle: liuhen_rules::ReportingCycle::Monthly,
-            recording_time_limit_days: 3,
-        }
-    }
-}
 
 pub struct Store {
     backend: Arc<dyn Backend>,

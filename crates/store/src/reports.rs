@@ -420,7 +420,7 @@ impl Store {
             let at = crate::parse_ts(&r.get::<String>("acknowledged_at")?)?;
             acks.insert(r.get::<String>("court_id")?, (r.get::<String>("acknowledged_by")?, at, r.get::<i64>("seq")?));
         }
-        let limit = time::Duration::hours(self.config.immediate_step_hours);
+        let limit = time::Duration::hours(self.config.policy.immediate_step_hours);
         let now = crate::now();
         let mut since = report.sealed_at;
         let mut steps = Vec::new();

@@ -143,7 +143,7 @@ fn verify_backend(
     let started = Instant::now();
     let (verifier_keys, key_given) = if options.verifier_keys.is_empty() {
         let mut config = crate::StoreConfig::new(&options.data_dir);
-        config.log_key_file = options.key_file.clone();
+        config.policy.log_key_file = options.key_file.clone();
         (crate::all_verifier_keys(&config)?, false)
     } else {
         (options.verifier_keys.iter().map(|k| k.trim().to_string()).collect::<Vec<_>>(), true)

@@ -12,8 +12,8 @@ use crate::sql::{Db, args};
 use crate::tree::read_hashes;
 use crate::{Result, Store, StoreConfig, StoreError, now, parse_ts, ts};
 
-/// A witness a log pushes its checkpoints to.
-#[derive(Debug, Clone)]
+/// A witness a log pushes its checkpoints to, as the configuration names it (`[[witnesses]]`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WitnessEndpoint {
     /// Its submission prefix; `add-checkpoint` is appended.
     pub url: String,
@@ -89,7 +89,8 @@ pub(crate) fn load_or_create_witness_key(config: &StoreConfig) -> Result<Witness
         return WitnessKey::from_private(&std::fs::read_to_string(&path)?)
             .map_err(|e| StoreError::Internal(e.to_string()));
     }
-    let (key, private) = WitnessKey::generate(&config.witness_name).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let (key, private) =
+        WitnessKey::generate(&config.policy.witness_name).map_err(|e| StoreError::Internal(e.to_string()))?;
     crate::ledger::write_secret(&path, &private)?;
     Ok(key)
 }
@@ -453,7 +454,7 @@ impl Store {
 
     pub async fn log_status(&self) -> Result<LogStatus> {
         let latest_size = self.latest_checkpoint().await?.map_or(0, |c| c.size);
-        let quorum = self.config.witness_quorum;
+        let quorum = self.config.policy.witness_quorum;
         let witnessed: Option<i64> = self
             .reader
             .scalar(

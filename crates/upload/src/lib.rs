@@ -2,18 +2,32 @@
 //! (`category`, `disposition`, `whereabouts`, and a page's `csrf`) come first and whose `file`
 //! comes last. The text fields are read into memory up to `MAX_TEXT_BYTES` each and parsed into a
 //! `MaterialMeta`; the file is handed back unread, as a stream, so that it never sits in memory.
+//! What comes before the file is held to `MAX_HEAD_BYTES` in all: the multipart parser keeps a
+//! part's headers in memory until they end, so without it one endless header would be held up to
+//! the upload's own limit.
 //!
 //! No I/O of its own: the body arrives as a stream of chunks. The server feeds it a request's body;
 //! the fuzz target (`fuzz/fuzz_targets/upload.rs`) feeds it arbitrary bytes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use liuhen_rules::{MaterialForm, MaterialMeta, Problem};
-pub use multer::{self, Multipart, parse_boundary};
+pub use multer::{self, parse_boundary};
 
 /// The most a text field may hold, in bytes: text fields are read into memory, so they are held
 /// far below the upload's own limit.
 pub const MAX_TEXT_BYTES: usize = 4096;
+
+/// The most that may be read before the file's part begins, in bytes: the text fields, any parts
+/// the reader skips, and the headers of every part, the file's own included. The parser may pull
+/// the chunk that holds the file's first bytes too before it hands the file over, so this leaves
+/// room for one large chunk (a server's read buffer is some hundreds of KiB) beyond a real form's
+/// few KiB.
+pub const MAX_HEAD_BYTES: usize = 1 << 20;
 
 /// Why an upload was refused before its file was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +38,8 @@ pub enum Refusal {
     Forged,
     /// The fields break the rules of R5, or a text field is too long or not UTF-8.
     Invalid(Vec<Problem>),
+    /// More than `MAX_HEAD_BYTES` came before the file's part began.
+    HeadTooLarge,
 }
 
 /// An upload whose description passed the rules, with its file still to be read.
@@ -32,22 +48,102 @@ pub struct Upload<'r> {
     pub file: multer::Field<'r>,
 }
 
-/// A multipart body read from `chunks`, split at `boundary` (from the request's Content-Type:
-/// `multer::parse_boundary`).
-pub fn multipart<'r, S, E>(chunks: S, boundary: impl Into<String>) -> multer::Multipart<'r>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send + 'r,
-    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'r,
-{
-    multer::Multipart::new(chunks, boundary)
+/// An upload's body, not yet read: its chunks, split into parts at the boundary, with a count of
+/// what was read before the file.
+pub struct UploadBody<'r> {
+    parts: multer::Multipart<'r>,
+    file_reached: Arc<AtomicBool>,
+}
+
+/// The stream's error once more than `MAX_HEAD_BYTES` came before the file.
+#[derive(Debug)]
+struct HeadTooLarge;
+
+impl std::fmt::Display for HeadTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "more than {MAX_HEAD_BYTES} bytes before the file")
+    }
+}
+
+impl std::error::Error for HeadTooLarge {}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<'r> UploadBody<'r> {
+    /// A multipart body read from `chunks`, split at `boundary` (from the request's Content-Type:
+    /// `multer::parse_boundary`).
+    pub fn new<S, E>(chunks: S, boundary: impl Into<String>) -> UploadBody<'r>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'r,
+        E: Into<BoxError> + 'r,
+    {
+        let file_reached = Arc::new(AtomicBool::new(false));
+        let paced = Paced {
+            chunks: Box::pin(chunks.map(|chunk| chunk.map_err(Into::into))),
+            just_gave: false,
+            read: 0,
+            file_reached: file_reached.clone(),
+        };
+        UploadBody { parts: multer::Multipart::new(paced, boundary), file_reached }
+    }
+}
+
+/// The body's chunks as the parser gets them: one per poll, and counted until the file begins.
+/// The parser takes every chunk that is ready whenever it is polled; from a fast client that could
+/// be much of the body at once, held in its buffer, and the count before the file would include
+/// the file's first megabytes. Handed one at a time (a chunk, then a yield that wakes the task at
+/// once), it holds about one chunk beyond what it has parsed.
+struct Paced<'r> {
+    chunks: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'r>>,
+    just_gave: bool,
+    read: usize,
+    file_reached: Arc<AtomicBool>,
+}
+
+impl Stream for Paced<'_> {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.just_gave {
+            self.just_gave = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let chunk = match self.chunks.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => chunk,
+            other => return other,
+        };
+        self.just_gave = true;
+        if !self.file_reached.load(Ordering::Relaxed) {
+            self.read = self.read.saturating_add(chunk.len());
+            if self.read > MAX_HEAD_BYTES {
+                return Poll::Ready(Some(Err(Box::new(HeadTooLarge))));
+            }
+        }
+        Poll::Ready(Some(Ok(chunk)))
+    }
 }
 
 /// Read the fields before `file` and parse them into a description. From a page, `csrf` is the
 /// session's anti-forgery token, which the form's `csrf` field must match before the file; over
-/// the API (a bearer token) it is `None`. Fields with other names are skipped.
-pub async fn read_upload<'r>(multipart: &mut multer::Multipart<'r>, csrf: Option<&str>) -> Result<Upload<'r>, Refusal> {
+/// the API (a bearer token) it is `None`. Fields with other names are skipped. A page's upload
+/// without its token is refused as forged whatever else is wrong with it, so that a forged form
+/// learns nothing of the fields' rules.
+pub async fn read_upload<'r>(body: &mut UploadBody<'r>, csrf: Option<&str>) -> Result<Upload<'r>, Refusal> {
+    let mut csrf_matched = csrf.is_none();
+    match read_fields(body, csrf, &mut csrf_matched).await {
+        Err(Refusal::Invalid(_)) if !csrf_matched => Err(Refusal::Forged),
+        other => other,
+    }
+}
+
+async fn read_fields<'r>(
+    body: &mut UploadBody<'r>,
+    csrf: Option<&str>,
+    csrf_matched: &mut bool,
+) -> Result<Upload<'r>, Refusal> {
     let mut form = MaterialForm::default();
-    let mut csrf_matched = false;
+    let multipart = &mut body.parts;
     loop {
         let Some(field) = multipart.next_field().await.map_err(malformed)? else {
             // No file: every problem with what did come, the missing file among them.
@@ -60,10 +156,11 @@ pub async fn read_upload<'r>(multipart: &mut multer::Multipart<'r>, csrf: Option
             "whereabouts" => form.whereabouts = Some(small_text(field, "whereabouts").await?),
             "csrf" if csrf.is_some() => {
                 let sent = small_text(field, "csrf").await?;
-                csrf_matched = csrf.is_some_and(|expected| !expected.is_empty() && expected == sent);
+                *csrf_matched = csrf.is_some_and(|expected| !expected.is_empty() && expected == sent);
             }
             "file" => {
-                if csrf.is_some() && !csrf_matched {
+                body.file_reached.store(true, Ordering::Relaxed);
+                if !*csrf_matched {
                     return Err(Refusal::Forged);
                 }
                 form.file_name = field.file_name().unwrap_or("").to_string();
@@ -76,7 +173,12 @@ pub async fn read_upload<'r>(multipart: &mut multer::Multipart<'r>, csrf: Option
 }
 
 fn malformed(e: multer::Error) -> Refusal {
-    Refusal::Malformed(e.to_string())
+    match &e {
+        multer::Error::StreamReadFailed(source) if source.downcast_ref::<HeadTooLarge>().is_some() => {
+            Refusal::HeadTooLarge
+        }
+        _ => Refusal::Malformed(e.to_string()),
+    }
 }
 
 /// A text field, read chunk by chunk and refused, naming it, once it passes `MAX_TEXT_BYTES`.
@@ -135,7 +237,7 @@ mod tests {
     fn read(bytes: Vec<u8>, chunk: usize, csrf: Option<&str>) -> Result<(MaterialMeta, Vec<u8>), Refusal> {
         let chunks: Vec<Result<Bytes, Infallible>> =
             bytes.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-        let mut parts = multipart(futures::stream::iter(chunks), BOUNDARY);
+        let mut parts = UploadBody::new(futures::stream::iter(chunks), BOUNDARY);
         block_on(async {
             let Upload { meta, mut file } = read_upload(&mut parts, csrf).await?;
             let mut content = Vec::new();
@@ -205,6 +307,29 @@ mod tests {
         // An empty session token never matches, not even an empty field.
         let empty = body(&[("csrf", None, b""), ("category", None, b"letter"), ("file", Some("a.pdf"), b"%PDF")]);
         assert_eq!(read(empty, 64, Some("")).unwrap_err(), Refusal::Forged);
+        // Without the token, the fields' problems are not told: the form is forged, whatever it holds.
+        let no_file = body(&[("category", None, b"memo")]);
+        assert_eq!(read(no_file, 64, Some("t0ken")).unwrap_err(), Refusal::Forged);
+        let long = vec![b'x'; MAX_TEXT_BYTES + 1];
+        let too_long = body(&[("whereabouts", None, &long), ("csrf", None, b"t0ken")]);
+        assert_eq!(read(too_long, 64, Some("t0ken")).unwrap_err(), Refusal::Forged);
+    }
+
+    #[test]
+    fn what_comes_before_the_file_is_bounded() {
+        // An endless header, or parts the reader skips, are refused once they pass the bound.
+        let mut endless =
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\nX-Pad: ")
+                .into_bytes();
+        endless.resize(MAX_HEAD_BYTES + 1, b'x');
+        assert_eq!(read(endless, 8192, None).unwrap_err(), Refusal::HeadTooLarge);
+        let skipped = vec![b'y'; MAX_HEAD_BYTES];
+        let upload = body(&[("note", None, &skipped), ("category", None, b"letter"), ("file", Some("a.pdf"), b"%PDF")]);
+        assert_eq!(read(upload, 8192, None).unwrap_err(), Refusal::HeadTooLarge);
+        // The file itself is not counted: it may be as large as the upload's own limit.
+        let large = vec![b'z'; 3 * MAX_HEAD_BYTES];
+        let upload = body(&[("category", None, b"letter"), ("file", Some("a.pdf"), &large)]);
+        assert_eq!(read(upload, 64 * 1024, None).unwrap().1.len(), large.len());
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn unreadable_body(status: StatusCode, why: String) -> ApiError {
 
 /// A `multipart/form-data` body, whose parts the handler streams (`liuhen_upload::read_upload`).
 /// The route's `DefaultBodyLimit` holds for it as for any other body.
-pub struct ApiMultipart(pub liuhen_upload::Multipart<'static>);
+pub struct ApiMultipart(pub liuhen_upload::UploadBody<'static>);
 
 impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
     type Rejection = ApiError;
@@ -142,6 +142,6 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
             ));
         };
         let body = req.with_limited_body().into_body();
-        Ok(ApiMultipart(liuhen_upload::multipart(body.into_data_stream(), boundary)))
+        Ok(ApiMultipart(liuhen_upload::UploadBody::new(body.into_data_stream(), boundary)))
     }
 }

@@ -46,11 +46,11 @@ pub(crate) async fn receive_material(
     state: &AppState,
     user: &User,
     id: Uuid,
-    ApiMultipart(mut multipart): ApiMultipart,
+    ApiMultipart(mut body): ApiMultipart,
     csrf: Option<&str>,
 ) -> Result<MaterialAdded, ApiError> {
     state.store.check_can_add_material(user, id).await?;
-    let Upload { meta, file } = read_upload(&mut multipart, csrf).await.map_err(refused)?;
+    let Upload { meta, file } = read_upload(&mut body, csrf).await.map_err(refused)?;
     let limit = state.store.config().max_material_bytes;
     let stream = file.map_err(|e| e.to_string());
     let stored = state.store.material_store().put_stream(Box::pin(stream), limit).await?;
@@ -70,6 +70,12 @@ fn refused(refusal: Refusal) -> ApiError {
             "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
         ),
         Refusal::Invalid(problems) => ApiError::invalid(problems),
+        Refusal::HeadTooLarge => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("文件之前的表单内容超过 {} 字节", liuhen_upload::MAX_HEAD_BYTES),
+            format!("more than {} bytes came before the file", liuhen_upload::MAX_HEAD_BYTES),
+        ),
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn check_case_number(
     CurrentUser(_): CurrentUser,
     ApiPath(text): ApiPath<String>,
 ) -> Result<Json<CaseNumber>, ApiError> {
-    parse_case_number_with(&text, &state.store.config().extra_regions).map(Json).map_err(|e| {
+    parse_case_number_with(&text, &state.store.config().policy.extra_regions).map(Json).map_err(|e| {
         ApiError::invalid(vec![Problem::new(
             "case_number",
             "R4",

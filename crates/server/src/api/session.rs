@@ -39,7 +39,7 @@ pub fn session_cookie(state: &AppState, token: &str) -> Result<HeaderValue, ApiE
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        state.store.config().session_hours * 3600
+        state.store.config().policy.session_hours * 3600
     );
     HeaderValue::from_str(&cookie).map_err(|e| ApiError::bad_request(e.to_string(), e.to_string()))
 }

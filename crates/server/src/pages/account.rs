@@ -4,14 +4,14 @@
 use crate::api::ApiQuery;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::Listed;
 use liuhen_store::{StoreError, User};
 use serde::Deserialize;
 
 use super::chrome::{Chrome, FormErrors, Page, PageForm};
-use super::render;
+use super::render_form;
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, bearer_from_headers, cookie_value};
 use crate::error::ApiError;
@@ -40,7 +40,6 @@ async fn account_page(
     errors: FormErrors,
 ) -> Result<Response, ApiError> {
     let court = state.store.court(&user.court_id).await?.map_or(user.court_id.clone(), |c| c.name);
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AccountPage {
         court,
         role: c.lang.pick(user.role.zh(), user.role.en()).to_string(),
@@ -51,9 +50,7 @@ async fn account_page(
         errors,
         c,
     };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize, Default)]

@@ -4,7 +4,6 @@
 use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::accountability::{period_code, previous_period};
 use liuhen_rules::{
@@ -18,7 +17,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::chrome::{Chrome, FormErrors, Page, PageForm, urlencode};
-use super::render;
+use super::{render, render_form};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -29,13 +28,6 @@ fn options<T: Listed>(lang: Lang) -> Vec<(&'static str, &'static str)> {
 
 fn label<T: Listed>(code: &str, lang: Lang) -> String {
     T::from_code(code).map_or(code.to_string(), |v| lang.pick(v.zh(), v.en()).to_string())
-}
-
-fn with_status(mut r: Response, errors: &FormErrors) -> Response {
-    if errors.any() {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
 }
 
 /// A refused form shows its page again with the problems; anything else is an error page.
@@ -117,8 +109,7 @@ async fn filing_page(
         errors,
         c,
     };
-    let r = render(&page)?;
-    Ok(with_status(r, &page.errors))
+    render_form(&page, &page.errors)
 }
 
 pub async fn filing(
@@ -256,8 +247,7 @@ async fn findings_page(
         c,
         errors,
     };
-    let r = render(&page)?;
-    Ok(with_status(r, &page.errors))
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize, Default)]
@@ -439,8 +429,7 @@ async fn complaints_page(
         errors,
         c,
     };
-    let r = render(&page)?;
-    Ok(with_status(r, &page.errors))
+    render_form(&page, &page.errors)
 }
 
 pub async fn complaints(
@@ -541,8 +530,7 @@ async fn cadres_page(
     state.store.note_content_viewed(user, "cadres", None, "page").await?;
     let page =
         CadresPage { may_merge: state.store.permits(user, Permission::RecordScreen), cadres, repeat, done, errors, c };
-    let r = render(&page)?;
-    Ok(with_status(r, &page.errors))
+    render_form(&page, &page.errors)
 }
 
 pub async fn cadres(

@@ -14,7 +14,7 @@ use liuhen_store::{Account, ApiToken, Change, Court, NewCourt, NewUser, StoreErr
 use serde::Deserialize;
 
 use super::chrome::{Chrome, FormErrors, NoFields, Page, PageForm, urlencode};
-use super::render;
+use super::render_form;
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -151,12 +151,10 @@ async fn users_page(
             status: status_of(a, c.lang),
         })
         .collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let roles = role_options(c.lang);
     let done = done_message(c.lang, done);
-    let mut response = render(&UsersPage { c, rows, courts, roles, errors, form, done })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let page = UsersPage { c, rows, courts, roles, errors, form, done };
+    render_form(&page, &page.errors)
 }
 
 pub async fn users(
@@ -237,7 +235,6 @@ async fn user_page(
         return Err(StoreError::not_found(format!("没有用户 {username}"), format!("no user {username}")).into());
     };
     let court = courts.iter().find(|x| x.id == a.user.court_id).map_or(a.user.court_id.clone(), |x| x.name.clone());
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = UserPage {
         account: AccountRow {
             username: a.user.username.clone(),
@@ -257,9 +254,7 @@ async fn user_page(
         enrolment_code,
         c,
     };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, &page.errors)
 }
 
 pub async fn user(
@@ -378,10 +373,8 @@ async fn courts_page(
         .collect();
     let levels =
         CourtLevel::ALL.iter().map(|l| LevelOption { code: l.code(), name: c.lang.pick(l.zh(), l.en()) }).collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut response = render(&CourtsPage { c, courts, levels, errors, form })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let page = CourtsPage { c, courts, levels, errors, form };
+    render_form(&page, &page.errors)
 }
 
 pub async fn courts(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {
@@ -524,7 +517,6 @@ async fn tokens_page(
             checked: form.scopes.iter().any(|s| s == p.code()),
         })
         .collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage {
         done: done_message(c.lang, done),
         c,
@@ -537,9 +529,7 @@ async fn tokens_page(
         form_days: form.days,
         issued,
     };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, &page.errors)
 }
 
 pub async fn tokens(

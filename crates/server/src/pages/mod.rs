@@ -66,6 +66,16 @@ struct IndexPage {
     size: u64,
 }
 
+/// A form's page: 422 while it shows what was wrong with what was sent, so that a client (and a
+/// test) sees the refusal without reading the page.
+pub(crate) fn render_form(t: &impl Template, errors: &chrome::FormErrors) -> Result<Response, ApiError> {
+    let mut response = render(t)?;
+    if errors.any() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
 pub(crate) fn render(t: &impl Template) -> Result<Response, ApiError> {
     let html = t.render().map_err(|e| {
         ApiError::new(

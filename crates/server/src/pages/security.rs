@@ -4,7 +4,6 @@
 use crate::api::{ApiPath, ApiQuery};
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liuhen_rules::{Lang, Listed, period::format_cst};
 use liuhen_store::{Approval, StoreError};
@@ -15,7 +14,7 @@ use crate::AppState;
 use crate::api::duties::AuditQuery;
 use crate::error::ApiError;
 use crate::pages::chrome::{Chrome, FormErrors, Page, PageForm};
-use crate::pages::render;
+use crate::pages::{render, render_form};
 
 pub struct ApprovalRow {
     pub id: String,
@@ -81,10 +80,8 @@ async fn approvals_page(
     decided: Option<(bool, Option<String>)>,
 ) -> Result<Response, ApiError> {
     let rows = state.store.approvals(user).await?.iter().map(|a| approval_row(a, c.lang)).collect();
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut response = render(&ApprovalsPage { c, rows, errors, decided })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let page = ApprovalsPage { c, rows, errors, decided };
+    render_form(&page, &page.errors)
 }
 
 pub async fn approvals_list(State(state): State<AppState>, Page(c, user): Page) -> Result<Response, ApiError> {

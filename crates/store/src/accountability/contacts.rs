@@ -20,13 +20,14 @@ impl Store {
         }
         let kind = code_of::<ContactKind>(&mut problems, "kind", "R3", &input.kind);
         // Kept in the canonical form entries are stored in, so that matching compares like with like.
-        let case_number = match liuhen_rules::parse_case_number_with(&input.case_number, &self.config.extra_regions) {
-            Ok(parsed) => Some(parsed.text),
-            Err(e) => {
-                problems.push(problem("case_number", "R3", e.code, e.zh, e.en));
-                None
-            }
-        };
+        let case_number =
+            match liuhen_rules::parse_case_number_with(&input.case_number, &self.config.policy.extra_regions) {
+                Ok(parsed) => Some(parsed.text),
+                Err(e) => {
+                    problems.push(problem("case_number", "R3", e.code, e.zh, e.en));
+                    None
+                }
+            };
         let judge = self.user(input.judge.trim()).await?.filter(|u| u.court_id == by.court_id);
         if judge.is_none() {
             problems.push(problem(
@@ -93,7 +94,7 @@ impl Store {
                 .rows("SELECT * FROM contacts WHERE court_id = $1 ORDER BY occurred_at DESC", params![&viewer.court_id])
                 .await?
         };
-        let limit = time::Duration::days(self.config.recording_time_limit_days);
+        let limit = time::Duration::days(self.config.policy.recording_time_limit_days);
         // The court's entries of the contacts' cases, once per case, by the case-number index (both
         // sides hold the canonical case number).
         let mut entries: BTreeMap<String, Vec<(Uuid, OffsetDateTime, String)>> = BTreeMap::new();

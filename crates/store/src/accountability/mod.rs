@@ -129,7 +129,7 @@ impl Store {
     }
 
     pub fn reporting_cycle(&self) -> ReportingCycle {
-        self.config.zero_report_cycle
+        self.config.policy.zero_report_cycle
     }
 }
 

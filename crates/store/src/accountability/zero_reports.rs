@@ -188,7 +188,7 @@ impl Store {
         )?;
         let (from, to) = self.check_period("period", period)?;
         let courts = self.courts_under(&viewer.court_id).await?;
-        let limit = time::Duration::days(self.config.recording_time_limit_days);
+        let limit = time::Duration::days(self.config.policy.recording_time_limit_days);
         let mut by_court: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut by_division: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut late = Vec::new();
@@ -232,7 +232,7 @@ impl Store {
         };
         Ok(Timeliness {
             period: period.trim().into(),
-            limit_days: self.config.recording_time_limit_days,
+            limit_days: self.config.policy.recording_time_limit_days,
             entries: delays.len() as i64,
             median_delay_hours: delays.get(delays.len() / 2).copied().unwrap_or(0),
             late,

@@ -109,7 +109,7 @@ impl Store {
                 .push(")");
         }
         if let Some(case) = &filter.case_number {
-            let normalised = parse_case_number_with(case, &self.config.extra_regions)
+            let normalised = parse_case_number_with(case, &self.config.policy.extra_regions)
                 .map(|c| c.text)
                 .unwrap_or_else(|_| case.trim().to_string());
             q.push(" AND case_number = ").push_bind(normalised);
@@ -151,7 +151,7 @@ impl Store {
     /// How many co-signatures wait for `viewer`, and how many of them longer than
     /// `cosign_overdue_days` (numbers for the desk; nothing is read).
     pub async fn pending_cosignatures(&self, viewer: &User) -> Result<(i64, i64)> {
-        let cutoff = crate::now() - time::Duration::days(self.config.cosign_overdue_days);
+        let cutoff = crate::now() - time::Duration::days(self.config.policy.cosign_overdue_days);
         let row = self
             .reader
             .one(

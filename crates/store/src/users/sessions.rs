@@ -96,7 +96,7 @@ impl Store {
         password: &str,
         code: Option<&str>,
     ) -> Result<(String, User)> {
-        let limit = self.config.login_failures_per_minute;
+        let limit = self.config.policy.login_failures_per_minute;
         let attempt = match client.map(|ip| self.login_throttle.reserve(ip, limit)) {
             Some(Err(retry_after)) => return Err(StoreError::TooManyAttempts { retry_after }),
             Some(Ok(attempt)) => Some(attempt),
@@ -136,8 +136,8 @@ impl Store {
     /// the name exists or is locked, and a locked account's password is never evaluated, so a
     /// right guess while locked is not told apart either.
     async fn check_login(&self, username: &str, password: &str, code: Option<&str>) -> Result<(String, User)> {
-        let max = i64::from(self.config.max_failed_logins.max(1));
-        let lock_until = ts(now() + time::Duration::minutes(self.config.lockout_minutes));
+        let max = i64::from(self.config.policy.max_failed_logins.max(1));
+        let lock_until = ts(now() + time::Duration::minutes(self.config.policy.lockout_minutes));
         let place: Option<i64> = self
             .writer
             .row(
@@ -234,7 +234,7 @@ impl Store {
                     token_hash(&token),
                     username,
                     ts(created),
-                    ts(created + time::Duration::hours(self.config.session_hours)),
+                    ts(created + time::Duration::hours(self.config.policy.session_hours)),
                     ts(created),
                     method,
                     second_factor.map(i64::from)
@@ -255,7 +255,7 @@ impl Store {
         username: &str,
         second_factor: bool,
     ) -> Result<(String, User)> {
-        let limit = self.config.login_failures_per_minute;
+        let limit = self.config.policy.login_failures_per_minute;
         if let Some(ip) = client
             && let Some(retry_after) = self.login_throttle.refuses(ip, limit)
         {
@@ -301,7 +301,7 @@ impl Store {
         let at = now();
         let expires = parse_ts(&row.get::<String>("expires_at")?)?;
         let last_seen = parse_ts(&row.get::<String>("last_seen")?)?;
-        let idle = time::Duration::minutes(self.config.session_idle_minutes);
+        let idle = time::Duration::minutes(self.config.policy.session_idle_minutes);
         if expires <= at || at - last_seen > idle {
             // Over: absolutely, or after too long without use (等保: sessions end by themselves).
             self.writer.exec("DELETE FROM sessions WHERE token_hash = $1", params![&hash]).await?;

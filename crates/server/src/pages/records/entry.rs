@@ -34,10 +34,8 @@ async fn entry_page(
         return Err(StoreError::forbidden("您的角色不录入过问记录", "your role does not record inquiries").into());
     }
     let l = lists(state, user, c.lang).await?;
-    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut response = render(&EntryPage { c, l, v, errors, amend })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let page = EntryPage { c, l, v, errors, amend };
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize, Default)]
@@ -184,12 +182,9 @@ impl Shown {
                 .special_items
                 .iter()
                 .filter_map(|n| liuhen_rules::special_item(*n))
-                .map(|i| format!("{}{}", i.numeral, lang.pick(i.text_zh, i.text_en)))
+                .map(|i| i.label(lang))
                 .collect(),
-            c8_kind: r
-                .c8_kind
-                .and_then(liuhen_rules::c8_kind)
-                .map_or(String::new(), |k| format!("{}{}", k.numeral, lang.pick(k.text_zh, k.text_en))),
+            c8_kind: r.c8_kind.and_then(liuhen_rules::c8_kind).map_or(String::new(), |k| k.label(lang)),
             serious: r.serious,
             entrusted_basis: r.entrusted_basis.clone().unwrap_or_default(),
             same_level_main_leader: r.same_level_main_leader,

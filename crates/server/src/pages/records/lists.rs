@@ -78,7 +78,6 @@ pub async fn list(
         }
         Err(e) => (None, FormErrors::from_error(&e, c.lang)),
     };
-    let refused = errors.any();
     let (lines, total) = match &result {
         Some(p) => (p.items.iter().map(|s| line(s, c.lang)).collect(), p.total),
         None => (Vec::new(), 0),
@@ -99,11 +98,7 @@ pub async fn list(
         show_recorder,
         c,
     };
-    let mut response = render(&page)?;
-    if refused {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    render_form(&page, &page.errors)
 }
 
 /// The current view as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs on

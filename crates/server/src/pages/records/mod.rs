@@ -27,7 +27,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::chrome::{Chrome, FormErrors, Page, PageForm, urlencode};
-use super::render;
+use super::{render, render_form};
 use crate::AppState;
 use crate::api::ListQuery;
 use crate::error::ApiError;

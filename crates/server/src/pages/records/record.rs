@@ -292,10 +292,7 @@ async fn record_page(
         l: lists(state, user, lang).await?,
         c,
     };
-    let status = if page.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let mut response = render(&page)?;
-    *response.status_mut() = status;
-    Ok(response)
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize, Default)]

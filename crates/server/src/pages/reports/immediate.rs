@@ -60,7 +60,7 @@ pub async fn draft_immediate(
             .special_items
             .iter()
             .filter_map(|n| liuhen_rules::special_item(*n))
-            .map(|s| format!("{}{}", s.numeral, s.text_zh))
+            .map(|s| s.label(liuhen_rules::Lang::Zh))
             .collect(),
         narrative: f.narrative.trim().to_string(),
     };
