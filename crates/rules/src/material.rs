@@ -2,8 +2,9 @@
 //! `MaterialForm` is what a form or multipart upload sent, as text; `MaterialMeta` is a description
 //! that meets the rules, so whoever holds one need not check it again.
 
-use crate::lists::{Disposition, Listed, MaterialCategory};
+use crate::lists::{Disposition, MaterialCategory};
 use crate::problem::Problem;
+use crate::record::checker::{Checker, field, trimmed};
 
 /// Longest file name kept, in characters.
 pub const MAX_FILE_NAME_CHARS: usize = 255;
@@ -50,48 +51,24 @@ impl MaterialMeta {
 
     /// Check the form against R5 and S4 ¶2, reporting every problem at once.
     pub fn parse(form: &MaterialForm) -> Result<MaterialMeta, Vec<Problem>> {
-        let mut problems = Vec::new();
-        let category = match form.category.as_deref().map(str::trim) {
-            None | Some("") => {
-                problems.push(Problem::new(
-                    "category",
-                    "R5",
-                    "required",
-                    "请先选择材料类别（category 字段须在文件之前）",
-                    "choose the category first (the category field must precede the file)",
-                ));
-                None
-            }
-            Some(code) => {
-                let known = MaterialCategory::from_code(code);
-                if known.is_none() {
-                    problems.push(Problem::new(
-                        "category",
-                        "R5",
-                        "invalid",
-                        format!("材料类别“{code}”不存在，可选：{}", MaterialCategory::codes().join("、")),
-                        format!("unknown category \"{code}\""),
-                    ));
-                }
-                known
-            }
+        let mut check = Checker::default();
+        // The one order the parser needs is said with the first problem a client meets.
+        let category = if trimmed(&form.category).is_none() {
+            check.push(
+                "category",
+                "R5",
+                "required",
+                "请先选择材料类别（category 字段须在文件之前）",
+                "choose the category first (the category field must precede the file)",
+            );
+            None
+        } else {
+            check.code::<MaterialCategory>(field("category", "R5", "材料类别", "the category"), &form.category)
         };
-        let disposition = match form.disposition.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-            None => None,
-            Some(code) => {
-                let known = Disposition::from_code(code);
-                if known.is_none() {
-                    problems.push(Problem::new(
-                        "disposition",
-                        "R5",
-                        "invalid",
-                        format!("归档方式“{code}”不存在，可选：{}", Disposition::codes().join("、")),
-                        format!("unknown disposition \"{code}\""),
-                    ));
-                }
-                known
-            }
-        };
+        let disposition = trimmed(&form.disposition).and_then(|_| {
+            check.code::<Disposition>(field("disposition", "R5", "归档方式", "the disposition"), &form.disposition)
+        });
+        let mut problems = check.problems;
         let whereabouts = form.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty());
         if whereabouts.is_some_and(|w| w.chars().count() > MAX_WHEREABOUTS_CHARS) {
             problems.push(Problem::new(

@@ -7,32 +7,32 @@ use super::{MAX_PERSONS, MAX_SHORT_CHARS};
 
 /// The problems found so far in one draft.
 #[derive(Default)]
-pub(super) struct Checker {
-    pub(super) problems: Vec<Problem>,
+pub(crate) struct Checker {
+    pub(crate) problems: Vec<Problem>,
 }
 
 /// A text field's value without surrounding white space; none when it is empty.
-pub(super) fn trimmed(v: &Option<String>) -> Option<String> {
+pub(crate) fn trimmed(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// A field of the draft as its problems name it: its path, the rule that governs it, and its
 /// label in both languages.
 #[derive(Clone, Copy)]
-pub(super) struct Field<'a> {
-    pub(super) name: &'a str,
-    pub(super) rule: &'static str,
-    pub(super) zh: &'a str,
-    pub(super) en: &'a str,
+pub(crate) struct Field<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) rule: &'static str,
+    pub(crate) zh: &'a str,
+    pub(crate) en: &'a str,
 }
 
-pub(super) fn field<'a>(name: &'a str, rule: &'static str, zh: &'a str, en: &'a str) -> Field<'a> {
+pub(crate) fn field<'a>(name: &'a str, rule: &'static str, zh: &'a str, en: &'a str) -> Field<'a> {
     Field { name, rule, zh, en }
 }
 
 impl Checker {
     /// A text the field must have, at most `max` characters.
-    pub(super) fn required(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
+    pub(crate) fn required(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
         match trimmed(v) {
             None => {
                 self.push(f.name, f.rule, "required", format!("请填写{}", f.zh), format!("{} is required", f.en));
@@ -43,7 +43,7 @@ impl Checker {
     }
 
     /// A text the field may have, at most `max` characters.
-    pub(super) fn optional(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
+    pub(crate) fn optional(&mut self, f: Field<'_>, v: &Option<String>, max: usize) -> Option<String> {
         trimmed(v).and_then(|s| self.length(f, s, max))
     }
 
@@ -63,7 +63,7 @@ impl Checker {
     }
 
     /// A code the field must have, one of `T`'s list.
-    pub(super) fn code<T: Listed>(&mut self, f: Field<'_>, v: &Option<String>) -> Option<T> {
+    pub(crate) fn code<T: Listed>(&mut self, f: Field<'_>, v: &Option<String>) -> Option<T> {
         let Some(code) = trimmed(v) else {
             self.push(f.name, f.rule, "required", format!("请选择{}", f.zh), format!("{} is required", f.en));
             return None;
@@ -82,7 +82,7 @@ impl Checker {
         found
     }
 
-    pub(super) fn push(
+    pub(crate) fn push(
         &mut self,
         field: &str,
         rule: &'static str,
@@ -93,7 +93,7 @@ impl Checker {
         self.problems.push(Problem::new(field, rule, code, zh, en));
     }
 
-    pub(super) fn persons(
+    pub(crate) fn persons(
         &mut self,
         field: &str,
         label_zh: &str,

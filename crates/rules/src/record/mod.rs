@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::lists::{Form, Listed, ManagingLevel, Register, Relation, Stage, UnitType};
 
-mod checker;
+pub(crate) mod checker;
 mod validate;
 
 pub use validate::validate_record;
