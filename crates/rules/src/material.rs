@@ -52,7 +52,7 @@ impl MaterialMeta {
     /// Check the form against R5 and S4 ¶2, reporting every problem at once.
     pub fn parse(form: &MaterialForm) -> Result<MaterialMeta, Vec<Problem>> {
         let mut check = Checker::default();
-        // The one order the parser needs is said with the first problem a client meets.
+        // A missing category says that it must precede the file: the one order the reader needs.
         let category = if trimmed(&form.category).is_none() {
             check.push(
                 "category",
@@ -68,52 +68,51 @@ impl MaterialMeta {
         let disposition = trimmed(&form.disposition).and_then(|_| {
             check.code::<Disposition>(field("disposition", "R5", "归档方式", "the disposition"), &form.disposition)
         });
-        let mut problems = check.problems;
         let whereabouts = form.whereabouts.as_deref().map(str::trim).filter(|w| !w.is_empty());
         if whereabouts.is_some_and(|w| w.chars().count() > MAX_WHEREABOUTS_CHARS) {
-            problems.push(Problem::new(
+            check.push(
                 "whereabouts",
                 "R5",
                 "too_long",
                 format!("去向最多 {MAX_WHEREABOUTS_CHARS} 字"),
                 format!("whereabouts may have at most {MAX_WHEREABOUTS_CHARS} characters"),
-            ));
+            );
         }
         // Keep only the last path component: browsers on some systems send full paths.
         let file_name = form.file_name.rsplit(['/', '\\']).next().unwrap_or("").trim();
         if file_name.is_empty() || file_name.chars().count() > MAX_FILE_NAME_CHARS {
-            problems.push(Problem::new(
+            check.push(
                 "file",
                 "R5",
                 "invalid",
                 format!("请选择要上传的文件（文件名不超过 {MAX_FILE_NAME_CHARS} 字）"),
                 format!("choose a file to upload (name at most {MAX_FILE_NAME_CHARS} characters)"),
-            ));
+            );
         }
-        let Some(category) = category else { return Err(problems) };
+        let Some(category) = category else { return Err(check.problems) };
         let written = matches!(category, MaterialCategory::OfficialLetter | MaterialCategory::Letter);
         let disposition =
             disposition.unwrap_or(if written { Disposition::FiledWithCase } else { Disposition::Whereabouts });
         if written && disposition != Disposition::FiledWithCase {
-            problems.push(Problem::new(
+            check.push(
                 "disposition",
                 "R5",
                 "not_allowed",
                 "书面材料（函文、信件）一律附随案件卷宗归档（S4 第二款）",
                 "written materials (letters) are always filed with the case (S4 ¶2)",
-            ));
+            );
         }
         if disposition == Disposition::Whereabouts && whereabouts.is_none() {
-            problems.push(Problem::new(
+            check.push(
                 "whereabouts",
                 "R5",
                 "required",
                 "其他材料归档时应当注明去向（S4 第二款）",
                 "for other materials, say where they went (S4 ¶2)",
-            ));
+            );
         }
-        if !problems.is_empty() {
-            return Err(problems);
+        if !check.problems.is_empty() {
+            return Err(check.problems);
         }
         Ok(MaterialMeta {
             category,

@@ -60,6 +60,15 @@ impl ApiError {
     pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", zh, en)
     }
+    /// A page's form without the session's anti-forgery token (forms and uploads alike).
+    pub fn form_expired() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
+            "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
+        )
+    }
 }
 
 impl From<StoreError> for ApiError {

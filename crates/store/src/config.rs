@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use liuhen_rules::{PermissionMatrix, ReportingCycle};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::{users, witness};
 
 /// The rules a court's deployment sets for its store (等保's limits on sessions and logins, the
 /// time limits of S11) and the names its log goes by. Every field may be left out of the
 /// configuration file; the defaults are the shipped rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Policy {
     /// S11: region abbreviations added to the case-number rules (the demo's 示).

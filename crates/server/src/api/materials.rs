@@ -63,12 +63,7 @@ fn refused(refusal: Refusal) -> ApiError {
         Refusal::Malformed(why) => {
             ApiError::bad_request(format!("上传格式有误：{why}"), format!("malformed upload: {why}"))
         }
-        Refusal::Forged => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
-            "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
-        ),
+        Refusal::Forged => ApiError::form_expired(),
         Refusal::Invalid(problems) => ApiError::invalid(problems),
         Refusal::HeadTooLarge => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

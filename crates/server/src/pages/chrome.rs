@@ -5,7 +5,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use liuhen_rules::{Lang, Permission};
 use liuhen_store::User;
@@ -234,13 +234,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
         if !by_bearer {
             let sent = serde_urlencoded::from_bytes::<Csrf>(&bytes).map(|c| c.csrf).unwrap_or_default();
             if sent.is_empty() || sent != chrome.csrf {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    "表单已失效（缺少或不符的防伪令牌）；请返回页面刷新后重新提交",
-                    "the form has expired (missing or wrong anti-forgery token); reload the page and submit again",
-                )
-                .into_response());
+                return Err(ApiError::form_expired().into_response());
             }
         }
         let fields = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
